@@ -1,0 +1,101 @@
+/**
+ * .app bundles: Info.plist (XML or binary), the main executable it names, the `_CodeSignature/CodeResources` seal
+ * and a stapled notarization ticket (`Contents/CodeResources`, as stapler writes it).
+ *
+ * The bundle is only read. `CFBundleExecutable` comes from the user's (or an attacker's) plist, so it must name a file
+ * directly inside `Contents/MacOS`; anything with a path separator or `..` is refused.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../errors';
+import type { BundleReport, ResourceSeal } from '../protocol';
+import { verifyResourceSeal } from './codeResources';
+import { isPlistDict, parsePlist, PlistValue } from './plist';
+
+/** Plists larger than this are not Info.plists; refusing them keeps memory bounded. */
+const MAX_PLIST_BYTES = 16 * 1024 * 1024;
+
+export interface AppBundle {
+  root: string;
+  report: BundleReport;
+  executablePath: string;
+  infoPlist: Buffer;
+  codeResources: Buffer | null;
+  /** Whether `Contents/embedded.provisionprofile` exists (needed for restricted entitlements). */
+  hasProvisioningProfile: boolean;
+}
+
+export function isAppBundle(dir: string): boolean {
+  return fileExists(path.join(dir, 'Contents', 'Info.plist'));
+}
+
+function fileExists(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function readBounded(file: string, what: string): Buffer {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch (error) {
+    throw new InputError(`${file}: cannot read ${what}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  if (size > MAX_PLIST_BYTES) throw new InputError(`${file}: ${what} is ${size} bytes, too large`);
+  return fs.readFileSync(file);
+}
+
+function stringKey(plist: PlistValue, key: string): string | null {
+  const value = isPlistDict(plist) ? plist[key] : undefined;
+  return typeof value === 'string' ? value : null;
+}
+
+export function readAppBundle(root: string): AppBundle {
+  const contents = path.join(root, 'Contents');
+  const infoPath = path.join(contents, 'Info.plist');
+  const infoPlist = readBounded(infoPath, 'Info.plist');
+  let parsed: ReturnType<typeof parsePlist>;
+  try {
+    parsed = parsePlist(infoPlist);
+  } catch (error) {
+    if (error instanceof InputError) throw new InputError(`${infoPath}: ${error.message}`);
+    throw error;
+  }
+  const executable = stringKey(parsed.value, 'CFBundleExecutable');
+  if (!executable) throw new InputError(`${infoPath}: CFBundleExecutable is missing, so the bundle has no main executable`);
+  if (executable.includes('/') || executable.includes('\\') || executable === '..' || executable === '.' || executable.includes('\0')) {
+    throw new InputError(`${infoPath}: CFBundleExecutable ${JSON.stringify(executable)} is not a plain file name`);
+  }
+  const executablePath = path.join(contents, 'MacOS', executable);
+  if (!fileExists(executablePath)) throw new InputError(`${root}: the main executable Contents/MacOS/${executable} is missing`);
+
+  const codeResourcesPath = path.join(contents, '_CodeSignature', 'CodeResources');
+  const codeResources = fileExists(codeResourcesPath) ? readBounded(codeResourcesPath, 'CodeResources') : null;
+  return {
+    root,
+    executablePath,
+    infoPlist,
+    codeResources,
+    hasProvisioningProfile: fileExists(path.join(contents, 'embedded.provisionprofile')),
+    report: {
+      identifier: stringKey(parsed.value, 'CFBundleIdentifier'),
+      executable: path.join('Contents', 'MacOS', executable),
+      infoPlistFormat: parsed.format,
+      codeResources: codeResources !== null,
+      resourceSeal: codeResources ? checkSeal(root, codeResources, `MacOS/${executable}`) : null,
+      stapledTicket: fileExists(path.join(contents, 'CodeResources')),
+    },
+  };
+}
+
+function checkSeal(root: string, codeResources: Buffer, mainExecutable: string): ResourceSeal {
+  try {
+    return verifyResourceSeal(root, codeResources, mainExecutable);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return { checked: 0, problems: [], error: error.message };
+  }
+}

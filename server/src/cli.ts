@@ -1,0 +1,136 @@
+/**
+ * The command-line adapter: `go-macos-sign inspect|verify <path>...`.
+ *
+ * It only parses arguments, calls the engine and prints. Exit codes are part of the interface:
+ *   inspect: 0 printed, 1 some readiness check failed, 2 usage or input error.
+ *   verify:  0 every slice has an intact signature, 1 a signature is missing or broken, 2 usage or input error.
+ * Errors are one line on stderr; no stack trace reaches the user.
+ */
+import { inspectPath } from './inspect';
+import { COLOR, formatReport, PLAIN } from './cli/format';
+import type { InspectReport } from './protocol';
+
+const USAGE = `usage: go-macos-sign <command> [options] <path>...
+
+commands:
+  inspect   print each Mach-O file's or .app bundle's architectures, signature and notarization readiness
+  verify    check that every architecture carries an intact code signature (exit 0 valid, 1 missing or broken)
+
+options:
+  --json            machine-readable output (inspect)
+  --arch LIST       architectures every file must contain, e.g. arm64,x86_64 (default: any of them)
+  --no-color        plain text
+  -h, --help        this help
+  --version         print the version
+
+Paths may be files, .app bundles or directories (searched for Mach-O files by their magic bytes).`;
+
+declare const PACKAGE_VERSION: string | undefined;
+
+class UsageError extends Error {}
+
+interface Args {
+  command: 'inspect' | 'verify';
+  paths: string[];
+  json: boolean;
+  color: boolean;
+  architectures: string[];
+}
+
+function parseArgs(argv: string[]): Args | 'help' | 'version' {
+  if (argv.includes('-h') || argv.includes('--help') || argv.length === 0) return 'help';
+  if (argv.includes('--version')) return 'version';
+  const [command, ...rest] = argv;
+  if (command !== 'inspect' && command !== 'verify') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  const args: Args = { command, paths: [], json: false, color: !!process.stdout.isTTY && !process.env.NO_COLOR, architectures: [] };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === '--json') args.json = true;
+    else if (arg === '--no-color') args.color = false;
+    else if (arg === '--arch' || arg.startsWith('--arch=')) {
+      const value = arg === '--arch' ? rest[++i] : arg.slice('--arch='.length);
+      if (!value) throw new UsageError('--arch needs a value such as arm64,x86_64');
+      args.architectures = value.split(',').map((a) => a.trim()).filter(Boolean);
+    } else if (arg === '--') args.paths.push(...rest.slice(i + 1)), (i = rest.length);
+    else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
+    else args.paths.push(arg);
+  }
+  if (args.paths.length === 0) throw new UsageError(`${command} needs at least one path`);
+  return args;
+}
+
+async function collect(args: Args): Promise<{ reports: InspectReport[]; errors: string[] }> {
+  const reports: InspectReport[] = [];
+  const errors: string[] = [];
+  for (const path of args.paths) {
+    const result = await inspectPath(path, { checks: { architectures: args.architectures } });
+    reports.push(...result.reports);
+    errors.push(...result.errors.map((e) => e.message));
+  }
+  return { reports, errors };
+}
+
+async function inspect(args: Args, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const { reports, errors } = await collect(args);
+  if (args.json) out(JSON.stringify(reports, null, 2));
+  else {
+    const style = args.color ? COLOR : PLAIN;
+    out(reports.map((r) => formatReport(r, style).join('\n')).join('\n\n'));
+  }
+  for (const e of errors) err(`go-macos-sign: ${e}`);
+  if (errors.length > 0) return 2;
+  return reports.some((r) => r.checks.some((c) => c.status === 'fail')) ? 1 : 0;
+}
+
+async function verify(args: Args, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const { reports, errors } = await collect(args);
+  let broken = false;
+  for (const report of reports) {
+    for (const slice of report.architectures) {
+      const label = `${report.path} (${slice.arch})`;
+      const v = slice.verification;
+      if (v.valid) {
+        out(`${label}: valid ${slice.signature!.kind} signature, ${v.pagesChecked} pages checked`);
+        continue;
+      }
+      broken = true;
+      if (!slice.signature) out(`${label}: not signed`);
+      else out(`${label}: INVALID: ${v.failures.map((f) => f.message).join('; ')}`);
+    }
+  }
+  for (const e of errors) err(`go-macos-sign: ${e}`);
+  if (errors.length > 0) return 2;
+  return broken ? 1 : 0;
+}
+
+export async function main(argv: string[], out = (s: string) => void process.stdout.write(`${s}\n`), err = (s: string) => void process.stderr.write(`${s}\n`)): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    if (args === 'help') {
+      out(USAGE);
+      return argv.length === 0 ? 2 : 0;
+    }
+    if (args === 'version') {
+      out(typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'development');
+      return 0;
+    }
+    return args.command === 'inspect' ? await inspect(args, out, err) : await verify(args, out, err);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`go-macos-sign: ${error.message} (see go-macos-sign --help)`);
+      return 2;
+    }
+    err(`go-macos-sign: internal error: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  // A closed pipe (`| head`) is not an error worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

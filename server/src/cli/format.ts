@@ -1,0 +1,98 @@
+/**
+ * Readable text for the CLI: the inspection model and the readiness report, the way `codesign -dvvv` users expect to
+ * read them, but for every slice at once. Pure functions from the model to lines.
+ */
+import { RULES, RuleId } from '../checks/catalog';
+import type { CheckResult, InspectReport, SignatureReport, SliceReport } from '../protocol';
+
+export interface Style {
+  bold(s: string): string;
+  dim(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+  green(s: string): string;
+}
+
+const ESC = '\u001b[';
+export const COLOR: Style = {
+  bold: (s) => `${ESC}1m${s}${ESC}22m`,
+  dim: (s) => `${ESC}2m${s}${ESC}22m`,
+  red: (s) => `${ESC}31m${s}${ESC}39m`,
+  yellow: (s) => `${ESC}33m${s}${ESC}39m`,
+  green: (s) => `${ESC}32m${s}${ESC}39m`,
+};
+export const PLAIN: Style = { bold: (s) => s, dim: (s) => s, red: (s) => s, yellow: (s) => s, green: (s) => s };
+
+function field(label: string, value: string): string {
+  return `    ${label.padEnd(14)}${value}`;
+}
+
+export function formatReport(report: InspectReport, style: Style): string[] {
+  const archs = report.architectures.map((s) => s.arch).join(', ');
+  const lines = [`${style.bold(report.path)}  ${report.kind === 'app' ? 'app bundle' : report.kind} (${archs})`];
+  if (report.bundle) {
+    lines.push(field('bundle id', report.bundle.identifier ?? '(none)'));
+    lines.push(field('executable', `${report.bundle.executable} (Info.plist ${report.bundle.infoPlistFormat})`));
+    lines.push(field('resources', report.bundle.codeResources ? 'sealed (_CodeSignature/CodeResources)' : 'not sealed'));
+    lines.push(field('stapled', report.bundle.stapledTicket ? 'yes (Contents/CodeResources)' : 'no'));
+  }
+  for (const slice of report.architectures) lines.push(...formatSlice(slice, style));
+  lines.push(`  ${style.bold('readiness for notarization')}`);
+  for (const check of report.checks) lines.push(formatCheck(check, style));
+  return lines;
+}
+
+function formatSlice(slice: SliceReport, style: Style): string[] {
+  const os = slice.platform ? `${slice.platform} ${slice.minOS ?? '?'} (SDK ${slice.sdk ?? '?'})` : 'no platform version';
+  const flags = slice.headerFlags.includes('PIE') ? ', PIE' : '';
+  const lines = [`  ${style.bold(slice.arch)}  ${slice.fileType}${flags} · ${os}${slice.offset ? ` · at offset ${slice.offset}` : ''}`];
+  lines.push(field('uuid', slice.uuid ?? 'none (no LC_UUID)'));
+  if (!slice.signature) {
+    lines.push(field('signature', style.red('none')));
+    return lines;
+  }
+  lines.push(...formatSignature(slice.signature, style));
+  const v = slice.verification;
+  if (v.valid) lines.push(field('verification', style.green(`valid: ${v.pagesChecked} pages and every sealed component match`)));
+  else {
+    lines.push(field('verification', style.red(`INVALID (${v.failures.length} problem${v.failures.length === 1 ? '' : 's'})`)));
+    for (const f of v.failures.slice(0, 20)) lines.push(`      ${f.message}`);
+    if (v.failures.length > 20) lines.push(`      ... and ${v.failures.length - 20} more`);
+  }
+  for (const w of v.warnings) lines.push(`      ${style.yellow('note:')} ${w}`);
+  return lines;
+}
+
+function formatSignature(sig: SignatureReport, style: Style): string[] {
+  const lines = [
+    field('signature', `${sig.kind}${sig.certificates.length > 0 && !sig.chainToAppleRoot ? style.yellow(' (certificate chain does not reach Apple Root CA)') : ''}`),
+    field('identifier', sig.identifier),
+    field('team id', sig.teamId ?? 'not set'),
+    field('flags', sig.flags.length > 0 ? sig.flags.join(', ') : 'none'),
+  ];
+  for (const cd of sig.codeDirectories) {
+    const runtime = cd.runtimeVersion ? ` runtime ${cd.runtimeVersion}` : '';
+    lines.push(field(cd.slot === 0 ? 'directory' : 'alternate', `v${cd.version} ${cd.hashType} · ${cd.nCodeSlots} pages of ${cd.pageSize} · cdhash ${cd.cdhash}${runtime}`));
+  }
+  for (const [i, cert] of sig.certificates.entries()) {
+    lines.push(field(i === 0 ? 'authority' : '', `${cert.commonName ?? cert.subject}  ${style.dim(`(valid ${cert.notBefore.slice(0, 10)} to ${cert.notAfter.slice(0, 10)})`)}`));
+  }
+  if (sig.timestamp) lines.push(field('timestamp', `${sig.timestamp.time}${sig.timestamp.authority ? ` by ${sig.timestamp.authority}` : ''}`));
+  else if (sig.signingTime) lines.push(field('signed time', `${sig.signingTime} (asserted by the signer, not a secure timestamp)`));
+  const req = sig.requirements?.find((r) => r.type === 'designated');
+  if (req) lines.push(field('designated', req.text ?? `(${req.bytes.length / 2} bytes, not decoded)`));
+  lines.push(field('entitlements', sig.entitlements ? formatEntitlements(sig.entitlements) : 'none'));
+  return lines;
+}
+
+function formatEntitlements(entitlements: Record<string, unknown>): string {
+  const keys = Object.keys(entitlements);
+  if (keys.length === 0) return '(empty)';
+  return keys.map((k) => `${k}=${JSON.stringify(entitlements[k])}`).join(', ');
+}
+
+function formatCheck(check: CheckResult, style: Style): string {
+  const mark = { pass: style.green('pass'), warn: style.yellow('warn'), fail: style.red('FAIL'), 'n/a': style.dim('n/a ') }[check.status];
+  const title = RULES[check.id as RuleId]?.title ?? check.id;
+  return `    ${mark}  ${check.id.padEnd(40)} ${check.status === 'pass' ? style.dim(check.message || title) : check.message}`;
+}

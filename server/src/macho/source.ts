@@ -1,0 +1,122 @@
+/**
+ * Bounded random access to the bytes of a file or of one slice of it.
+ *
+ * Parsers never see a whole file: they ask for a range, and every range is checked against the declared size
+ * first, so a hostile offset or count becomes an InputError instead of a huge allocation or a read past the end.
+ * Page hashing streams through `chunk`, which reuses one scratch buffer for files and returns views for buffers,
+ * so verifying a 100 MB binary never copies it whole.
+ */
+import * as fs from 'node:fs';
+import { InputError } from '../errors';
+
+export interface ByteSource {
+  /** Name used in error messages (a path, or a path plus slice). */
+  readonly name: string;
+  readonly size: number;
+  /** A fresh copy of `[offset, offset+length)`; throws InputError when the range is outside the source. */
+  read(offset: number, length: number): Buffer;
+  /** The bytes of `[offset, offset+length)`, possibly in `scratch` (valid until the next call with it). */
+  chunk(offset: number, length: number, scratch: Buffer): Promise<Buffer>;
+  /** A view of `[offset, offset+size)` with its own offsets starting at 0. */
+  slice(offset: number, size: number, name: string): ByteSource;
+  /** Where the bytes live on disk, when they do: lets worker threads open the file themselves. */
+  readonly file?: { path: string; base: number };
+}
+
+function checkRange(source: ByteSource, offset: number, length: number, what?: string): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > source.size) {
+    throw new InputError(
+      `${source.name}: truncated or corrupt: ${what ?? 'data'} at offset ${offset} (${length} bytes) lies beyond the end (${source.size} bytes)`,
+    );
+  }
+}
+
+export function readChecked(source: ByteSource, offset: number, length: number, what: string): Buffer {
+  checkRange(source, offset, length, what);
+  return source.read(offset, length);
+}
+
+export class BufferSource implements ByteSource {
+  constructor(
+    private readonly bytes: Buffer,
+    readonly name: string,
+  ) {}
+  get size(): number {
+    return this.bytes.length;
+  }
+  read(offset: number, length: number): Buffer {
+    checkRange(this, offset, length);
+    return Buffer.from(this.bytes.subarray(offset, offset + length));
+  }
+  async chunk(offset: number, length: number): Promise<Buffer> {
+    checkRange(this, offset, length);
+    return this.bytes.subarray(offset, offset + length);
+  }
+  slice(offset: number, size: number, name: string): ByteSource {
+    checkRange(this, offset, size, 'slice');
+    return new BufferSource(this.bytes.subarray(offset, offset + size), name);
+  }
+}
+
+/** A file opened read-only; never written. Close it with `close()` when done. */
+export class FileSource implements ByteSource {
+  private constructor(
+    private readonly handle: fs.promises.FileHandle,
+    private readonly base: number,
+    readonly size: number,
+    readonly name: string,
+    private readonly path: string,
+  ) {}
+
+  get file(): { path: string; base: number } {
+    return { path: this.path, base: this.base };
+  }
+
+  static async open(path: string): Promise<FileSource> {
+    let handle: fs.promises.FileHandle;
+    try {
+      handle = await fs.promises.open(path, 'r');
+    } catch (error) {
+      throw new InputError(`${path}: cannot open: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    const stat = await handle.stat();
+    if (!stat.isFile()) {
+      await handle.close();
+      throw new InputError(`${path}: not a regular file`);
+    }
+    return new FileSource(handle, 0, stat.size, path, path);
+  }
+
+  read(offset: number, length: number): Buffer {
+    checkRange(this, offset, length);
+    const out = Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const n = fs.readSync(this.handle.fd, out, done, length - done, this.base + offset + done);
+      if (n === 0) throw new InputError(`${this.name}: file shrank while reading`);
+      done += n;
+    }
+    return out;
+  }
+
+  async chunk(offset: number, length: number, scratch: Buffer): Promise<Buffer> {
+    checkRange(this, offset, length);
+    const target = scratch.length >= length ? scratch.subarray(0, length) : Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.handle.read(target, done, length - done, this.base + offset + done);
+      if (bytesRead === 0) throw new InputError(`${this.name}: file shrank while reading`);
+      done += bytesRead;
+    }
+    return target;
+  }
+
+  slice(offset: number, size: number, name: string): ByteSource {
+    checkRange(this, offset, size, 'slice');
+    return new FileSource(this.handle, this.base + offset, size, name, this.path);
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}

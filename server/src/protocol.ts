@@ -1,0 +1,208 @@
+/**
+ * The model go-macos-sign reports about an artifact, and the custom LSP requests that carry it.
+ *
+ * This file is the contract between the engine, the CLI's `--json` output and the VS Code client
+ * (which imports it type-only). Fields may be added; existing ones keep their names and meaning.
+ * The shape is documented for users in docs/json-output.md.
+ */
+
+/** Who signed a slice, as far as the signature itself can tell (no network, no keychain). */
+export type SignerKind =
+  | 'none'
+  | 'linker-signed'
+  | 'adhoc'
+  | 'developer-id-application'
+  | 'developer-id-installer'
+  | 'apple-development'
+  | 'apple-distribution'
+  | 'other';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'n/a';
+
+export interface CertificateInfo {
+  subject: string;
+  /** Common name of the subject, e.g. "Developer ID Application: GetSentry LLC (97JCY7859U)". */
+  commonName: string | null;
+  issuer: string;
+  /** The subject's organizational unit when it has the form of a team ID (ten capitals and digits), as Apple leaf certificates do. */
+  teamId: string | null;
+  notBefore: string;
+  notAfter: string;
+  /** SHA-256 fingerprint, lowercase hex without separators. */
+  sha256: string;
+  serialNumber: string;
+  /** Apple certificate-extension OIDs found (1.2.840.113635.100.6.*), which identify the certificate's role. */
+  appleExtensions: string[];
+  /** Apple root certificate matched by pinned fingerprint, or null. */
+  pinnedRoot: string | null;
+}
+
+export interface TimestampInfo {
+  /** genTime of the RFC 3161 token, ISO 8601. */
+  time: string;
+  /** The TSA's name: the `tsa` field of TSTInfo if present, else the token signer's subject CN. */
+  authority: string | null;
+  /** Whether the token's message imprint matches the hash of the signature it stamps. */
+  imprintValid: boolean;
+  /** Whether the token's own CMS signature verifies. */
+  signatureValid: boolean;
+  certificates: CertificateInfo[];
+}
+
+export interface CodeDirectoryInfo {
+  /** SuperBlob slot: 0 for the primary CodeDirectory, 0x1000.. for alternates. */
+  slot: number;
+  version: string;
+  flags: string[];
+  flagsValue: number;
+  hashType: string;
+  hashSize: number;
+  pageSize: number;
+  codeLimit: number;
+  nCodeSlots: number;
+  nSpecialSlots: number;
+  identifier: string;
+  teamId: string | null;
+  platform: number;
+  execSegment: { base: number; limit: number; flags: string[] } | null;
+  /** Hardened-runtime version (x.y.z) for CodeDirectory version 0x20500 and later. */
+  runtimeVersion: string | null;
+  /** The cdhash: hash of the CodeDirectory blob, truncated to 20 bytes, hex. */
+  cdhash: string;
+  /** The untruncated hash of the CodeDirectory blob, hex. */
+  cdhashFull: string;
+}
+
+export interface RequirementInfo {
+  /** Requirement type name: host, guest, designated, library, plugin or the number. */
+  type: string;
+  /** The requirement's bytes, hex. */
+  bytes: string;
+  /** Readable form like `codesign -d -r-` prints, or null when an opcode is not understood. */
+  text: string | null;
+}
+
+export interface SignatureReport {
+  kind: SignerKind;
+  identifier: string;
+  teamId: string | null;
+  flags: string[];
+  hardenedRuntime: boolean;
+  /** cdhash of the preferred CodeDirectory (SHA-384 > SHA-256 > SHA-256 truncated > SHA-1), as codesign shows it. */
+  cdhash: string;
+  codeDirectoryVersion: string;
+  hashType: string;
+  codeDirectories: CodeDirectoryInfo[];
+  /** Blob slots present in the SuperBlob, by name. */
+  blobs: string[];
+  requirements: RequirementInfo[] | null;
+  /** Leaf first. */
+  certificates: CertificateInfo[];
+  /** Whether the certificate chain verifies up to the pinned Apple Root CA. */
+  chainToAppleRoot: boolean;
+  /** The signer's own signingTime attribute (not trusted), ISO 8601. */
+  signingTime: string | null;
+  timestamp: TimestampInfo | null;
+  /** Entitlements from the XML blob, or from the DER blob when there is no XML blob. */
+  entitlements: Record<string, unknown> | null;
+  entitlementsDer: Record<string, unknown> | null;
+}
+
+export interface VerificationFailure {
+  /** Stable code, e.g. "page-mismatch", "special-slot-mismatch", "cms-signature". */
+  code: string;
+  message: string;
+  codeDirectorySlot?: number;
+  page?: number;
+  /** Slice-relative offset of the failing page. */
+  fileOffset?: number;
+  segment?: string;
+  section?: string;
+  specialSlot?: string;
+}
+
+export interface VerificationReport {
+  /** True when the signature is present and every check below passed. */
+  valid: boolean;
+  pagesChecked: number;
+  failures: VerificationFailure[];
+  /** Things that do not make the signature invalid but a user should know. */
+  warnings: string[];
+}
+
+export interface SliceReport {
+  arch: string;
+  cpuType: number;
+  cpuSubtype: number;
+  /** Offset of the slice in the file (0 for a thin file). */
+  offset: number;
+  size: number;
+  fileType: string;
+  headerFlags: string[];
+  platform: string | null;
+  minOS: string | null;
+  sdk: string | null;
+  uuid: string | null;
+  dylibs: string[];
+  entryPoint: 'LC_MAIN' | 'LC_UNIXTHREAD' | null;
+  segments: { name: string; fileOffset: number; fileSize: number; sections: string[] }[];
+  signature: SignatureReport | null;
+  verification: VerificationReport;
+}
+
+export interface CheckResult {
+  id: string;
+  status: CheckStatus;
+  message: string;
+  /** Architectures the result is about, when it is not about the whole file. */
+  architectures?: string[];
+}
+
+export interface ResourceSeal {
+  /** Files listed in CodeResources that were found and compared. */
+  checked: number;
+  /** Paths relative to Contents/. */
+  problems: { path: string; kind: 'modified' | 'missing' | 'added' | 'symlink-changed' }[];
+  /** Set when CodeResources itself cannot be read. */
+  error?: string;
+}
+
+export interface BundleReport {
+  /** CFBundleIdentifier, CFBundleExecutable, CFBundleShortVersionString... as found. */
+  identifier: string | null;
+  executable: string;
+  infoPlistFormat: 'xml' | 'binary';
+  codeResources: boolean;
+  /** The resource seal checked file by file; null when the bundle has no _CodeSignature/CodeResources. */
+  resourceSeal: ResourceSeal | null;
+  stapledTicket: boolean;
+}
+
+export interface InspectReport {
+  path: string;
+  kind: 'macho' | 'universal' | 'app';
+  /** For an app bundle, the main executable that `architectures` describes. */
+  executable?: string;
+  bundle?: BundleReport;
+  architectures: SliceReport[];
+  checks: CheckResult[];
+}
+
+/** Options that change what the readiness checks expect. */
+export interface CheckOptions {
+  /** Architectures every file must contain; empty means any of arm64, x86_64 or both. */
+  architectures: string[];
+}
+
+export namespace InspectRequest {
+  export const method = 'goMacosSign/inspect';
+  export interface Params {
+    path: string;
+    options?: Partial<CheckOptions>;
+  }
+  /** One report per artifact found at `path` (a directory may hold several); `error` when the input is unusable. */
+  export interface Result {
+    reports: InspectReport[];
+    errors: { path: string; message: string }[];
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The CLI as users run it: the bundled dist/cli.js in a child process, on real files.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import type { InspectReport } from '../../server/src/protocol';
+import { buildGo, lipoCreate, npmPackage, REPO, tempDir } from '../support/tools';
+
+const dir = tempDir();
+let arm64: string;
+let universal: string;
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+before(() => {
+  arm64 = buildGo('arm64', dir);
+  universal = lipoCreate(path.join(dir, 'universal'), [arm64, buildGo('amd64', dir)]);
+});
+
+describe('go-macos-sign inspect --json', () => {
+  it('prints the documented shape for every path', () => {
+    const r = cli('inspect', '--json', arm64, universal);
+    assert.equal(r.code, 1, 'a fresh Go build fails readiness checks');
+    const reports = JSON.parse(r.stdout) as InspectReport[];
+    assert.deepEqual(reports.map((x) => [x.path, x.kind]), [[arm64, 'macho'], [universal, 'universal']]);
+    for (const report of reports) {
+      assert.ok(Array.isArray(report.checks) && report.checks.length === 10);
+      for (const slice of report.architectures) {
+        for (const key of ['arch', 'fileType', 'minOS', 'sdk', 'signature', 'verification']) assert.ok(key in slice, key);
+        assert.deepEqual(Object.keys(slice.verification).sort(), ['failures', 'pagesChecked', 'valid', 'warnings']);
+        if (slice.signature) {
+          for (const key of ['kind', 'identifier', 'teamId', 'flags', 'hardenedRuntime', 'cdhash', 'codeDirectoryVersion', 'hashType', 'certificates', 'signingTime', 'timestamp', 'entitlements']) {
+            assert.ok(key in slice.signature, key);
+          }
+        }
+      }
+      for (const c of report.checks) assert.match(c.status, /^(pass|warn|fail|n\/a)$/);
+    }
+  });
+
+  it('exits 0 for a Developer ID, hardened, timestamped universal binary', () => {
+    const sentry = path.join(npmPackage('@sentry/cli-darwin@3.8.0'), 'bin', 'sentry-cli');
+    const r = cli('inspect', sentry);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Developer ID Application: GetSentry LLC \(97JCY7859U\)/);
+    assert.match(r.stdout, /timestamp/);
+    assert.match(r.stdout, /warn\s+signature\/identifier/);
+  });
+});
+
+describe('go-macos-sign inspect (text)', () => {
+  it('shows each slice, its signer and the readiness report', () => {
+    const r = cli('inspect', universal);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /universal \(x86_64, arm64\)|universal \(arm64, x86_64\)/);
+    assert.match(r.stdout, /signature\s+linker-signed/);
+    assert.match(r.stdout, /signature\s+none/);
+    assert.match(r.stdout, /FAIL\s+signature\/present\s+x86_64: no code signature/);
+    assert.equal(r.stderr, '');
+  });
+
+  it('--arch sets the architectures every file must contain', () => {
+    const r = cli('inspect', '--arch', 'arm64,x86_64', arm64);
+    assert.match(r.stdout, /FAIL\s+macho\/architectures\s+missing x86_64/);
+  });
+});
+
+describe('go-macos-sign verify', () => {
+  it('exits 0 when every slice is intact, 1 when one is unsigned', () => {
+    const ok = cli('verify', arm64);
+    assert.equal(ok.code, 0);
+    assert.match(ok.stdout, /\(arm64\): valid linker-signed signature, \d+ pages checked/);
+    const mixed = cli('verify', universal);
+    assert.equal(mixed.code, 1);
+    assert.match(mixed.stdout, /\(x86_64\): not signed/);
+  });
+
+  it('prints usage with --help and exits 0', () => {
+    const r = cli('--help');
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /usage: go-macos-sign/);
+  });
+});

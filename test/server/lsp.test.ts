@@ -1,0 +1,79 @@
+/**
+ * The language server as VS Code talks to it: the bundled dist/server.js in a child process, real JSON-RPC over
+ * stdio (vscode-jsonrpc's framing), the custom inspect request on a Go binary built for the test.
+ */
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import type { InspectRequest } from '../../server/src/protocol';
+import { buildGo, REPO, tempDir } from '../support/tools';
+
+const dir = tempDir();
+let server: ChildProcess;
+let connection: MessageConnection;
+let binary: string;
+
+const inspect = (params: unknown) => connection.sendRequest<InspectRequest.Result>('goMacosSign/inspect', params);
+
+before(async () => {
+  binary = buildGo('arm64', dir);
+  server = spawn(process.execPath, [path.join(REPO, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  connection = createMessageConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
+  connection.listen();
+  const init = await connection.sendRequest<{ serverInfo?: { name: string } }>('initialize', {
+    processId: process.pid,
+    rootUri: pathToFileURL(dir).href,
+    workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'test' }],
+    capabilities: {},
+  });
+  assert.equal(init.serverInfo?.name, 'go-macos-sign');
+  await connection.sendNotification('initialized', {});
+});
+
+after(async () => {
+  await connection.sendRequest('shutdown');
+  const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+  await connection.sendNotification('exit');
+  assert.equal(await exited, 0);
+  connection.dispose();
+});
+
+describe('goMacosSign/inspect over JSON-RPC', () => {
+  it('returns the model of a Go darwin/arm64 binary, computed in the server', async () => {
+    const result = await inspect({ path: binary });
+    assert.deepEqual(result.errors, []);
+    const [report] = result.reports;
+    assert.equal(report.kind, 'macho');
+    assert.deepEqual(report.architectures.map((s) => s.arch), ['arm64']);
+    assert.equal(report.architectures[0].signature?.kind, 'linker-signed');
+    assert.equal(report.architectures[0].signature?.identifier, 'a.out');
+    assert.equal(report.architectures[0].verification.valid, true);
+    assert.equal(report.checks.find((c) => c.id === 'signature/developer-id')?.status, 'fail');
+  });
+
+  it('resolves a path relative to the workspace folder, and accepts file URIs', async () => {
+    assert.equal((await inspect({ path: path.basename(binary) })).reports.length, 1);
+    assert.equal((await inspect({ path: pathToFileURL(binary).href })).reports.length, 1);
+  });
+
+  it('passes the architecture setting to the checks', async () => {
+    const result = await inspect({ path: binary, options: { architectures: ['arm64', 'x86_64'] } });
+    assert.equal(result.reports[0].checks.find((c) => c.id === 'macho/architectures')?.status, 'fail');
+  });
+
+  it('answers bad input with errors, and keeps serving', async () => {
+    const text = path.join(dir, 'notes.txt');
+    fs.writeFileSync(text, 'not a binary');
+    const missing = await inspect({ path: path.join(dir, 'missing') });
+    assert.equal(missing.reports.length, 0);
+    assert.equal(missing.errors.length, 1);
+    assert.match((await inspect({ path: text })).errors[0].message, /not a Mach-O/);
+    assert.match((await inspect({ path: 'https://example.com/tool' })).errors[0].message, /only local files/);
+    assert.match((await inspect({})).errors[0].message, /needs a path/);
+    assert.equal((await inspect({ path: binary })).reports.length, 1);
+  });
+});

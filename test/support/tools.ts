@@ -1,0 +1,84 @@
+/**
+ * Real producers of test inputs: the Go toolchain, llvm-lipo, llvm-strip and npm packages written by others.
+ *
+ * Inputs are made or downloaded at test time into a cache outside the repository (GO_MACOS_SIGN_TEST_CACHE, default
+ * ~/.cache/go-macos-sign-test), never committed. Commands run with argument arrays.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const CACHE = process.env.GO_MACOS_SIGN_TEST_CACHE ?? path.join(os.homedir(), '.cache', 'go-macos-sign-test');
+
+function firstExisting(candidates: string[]): string | null {
+  for (const c of candidates) {
+    if (path.isAbsolute(c)) {
+      if (fs.existsSync(c)) return c;
+      continue;
+    }
+    for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+      const full = path.join(dir, c);
+      if (dir && fs.existsSync(full)) return full;
+    }
+  }
+  return null;
+}
+
+export function findTool(names: string[], what: string): string {
+  const found = firstExisting(names);
+  if (!found) throw new Error(`${what} not found (looked for ${names.join(', ')}); run .ci/run or install it`);
+  return found;
+}
+
+export const goTool = () => findTool([process.env.GO ?? 'go', '/usr/lib/go-1.19/bin/go', '/usr/lib/go/bin/go', '/usr/local/go/bin/go'], 'the Go toolchain');
+export const lipoTool = () => findTool(['llvm-lipo', 'llvm-lipo-14', 'llvm-lipo-15', 'llvm-lipo-16'], 'llvm-lipo');
+export const stripTool = () => findTool(['llvm-strip', 'llvm-strip-14', 'llvm-strip-15', 'llvm-strip-16'], 'llvm-strip');
+
+export function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024, ...options });
+}
+
+/** Builds examples/hello (or `srcDir`) for darwin/`goarch` with the real Go toolchain, CGO off. */
+export function buildGo(goarch: 'arm64' | 'amd64', outDir: string, options: { srcDir?: string; ldflags?: string; name?: string } = {}): string {
+  fs.mkdirSync(outDir, { recursive: true });
+  const out = path.join(outDir, options.name ?? `hello-${goarch}`);
+  const args = ['build', '-trimpath', '-o', out];
+  if (options.ldflags) args.push(`-ldflags=${options.ldflags}`);
+  run(goTool(), [...args, '.'], {
+    cwd: options.srcDir ?? path.join(REPO, 'examples', 'hello'),
+    env: { ...process.env, GOOS: 'darwin', GOARCH: goarch, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GOCACHE: path.join(CACHE, 'gocache'), GOPATH: path.join(CACHE, 'gopath'), GOTOOLCHAIN: 'local' },
+  });
+  return out;
+}
+
+export function lipoCreate(output: string, inputs: string[]): string {
+  run(lipoTool(), ['-create', ...inputs, '-output', output]);
+  return output;
+}
+
+/**
+ * Downloads `spec` (name@version) with `npm pack` once and unpacks it; returns the package directory.
+ * Versions are pinned by the callers so expectations stay true.
+ */
+export function npmPackage(spec: string): string {
+  const dir = path.join(CACHE, 'npm', spec.replace(/[@/]/g, '_'));
+  const done = path.join(dir, '.unpacked');
+  if (fs.existsSync(done)) return path.join(dir, 'package');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const json = run(npm, ['pack', spec, '--json', '--pack-destination', dir], { cwd: dir });
+  const tarball = path.join(dir, (JSON.parse(json) as { filename: string }[])[0].filename);
+  run('tar', ['-xzf', tarball, '-C', dir]);
+  fs.writeFileSync(done, spec);
+  return path.join(dir, 'package');
+}
+
+/** A fresh temporary directory removed when the process exits. */
+export function tempDir(prefix = 'gms-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}

@@ -1,0 +1,30 @@
+/** The rule catalog is the one source for rule pages, ids and links: check that everything agrees with it. */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { Rule, RULES } from '../../server/src/checks/catalog';
+import { runReadinessChecks } from '../../server/src/checks/readiness';
+import { rulePage, rulePagePath } from '../../scripts/docs';
+import { REPO } from '../support/tools';
+
+describe('rule catalog', () => {
+  it('every readiness check reports a catalogued rule id, and every rule is checked', () => {
+    const ids = runReadinessChecks({ kind: 'macho', slices: [] }, { architectures: [] }).map((c) => c.id);
+    assert.deepEqual([...ids].sort(), Object.keys(RULES).sort());
+  });
+
+  it('every rule names at least one https source', () => {
+    for (const rule of Object.values(RULES) as Rule[]) {
+      assert.ok(rule.sources.length > 0, rule.id);
+      for (const s of rule.sources) assert.match(s.url, /^https:\/\//, rule.id);
+    }
+  });
+
+  it('docs/rules pages are generated from the catalog and up to date (run `npm run docs`)', () => {
+    for (const rule of Object.values(RULES) as Rule[]) {
+      const file = rulePagePath(REPO, rule.id);
+      assert.ok(fs.existsSync(file), `${file} is missing`);
+      assert.equal(fs.readFileSync(file, 'utf8'), rulePage(rule), `${file} is stale`);
+    }
+  });
+});
