@@ -317,7 +317,12 @@ export function isPlistDict(value: PlistValue | undefined): value is PlistDict {
 }
 
 export function plistEqual(a: PlistValue, b: PlistValue): boolean {
-  if (typeof a === 'number' || typeof a === 'bigint') return (typeof b === 'number' || typeof b === 'bigint') && BigInt(a) === BigInt(b);
+  if (typeof a === 'number' || typeof a === 'bigint') {
+    if (typeof b !== 'number' && typeof b !== 'bigint') return false;
+    // Integers may come as number or bigint depending on size; reals are only ever numbers.
+    if (typeof a === 'number' && typeof b === 'number') return a === b;
+    return Number.isInteger(Number(a)) && Number.isInteger(Number(b)) && BigInt(a) === BigInt(b);
+  }
   if (a instanceof Date) return b instanceof Date && a.getTime() === b.getTime();
   if (a instanceof Uint8Array) return b instanceof Uint8Array && Buffer.from(a).equals(Buffer.from(b));
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => plistEqual(x, b[i]));

@@ -1,0 +1,78 @@
+/**
+ * CMS signatures made by OpenSSL with a self-made "Developer ID Application" certificate: parsed like Apple's, but
+ * never trusted, because the chain does not reach the pinned Apple Root CA.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { certificateRole, classifySigner } from '../../server/src/macho/classify';
+import { analyzeCms } from '../../server/src/macho/cms';
+import { tempDir } from '../support/tools';
+
+const dir = tempDir();
+const file = (name: string) => path.join(dir, name);
+const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+const codeDirectory = randomBytes(600);
+
+function makeChain(keyArgs: string[], prefix: string): void {
+  openssl('req', '-x509', '-newkey', ...keyArgs, '-nodes', '-keyout', `${prefix}ca.key`, '-out', `${prefix}ca.pem`, '-days', '30', '-subj', '/CN=Test Root CA/O=Test');
+  openssl('req', '-newkey', ...keyArgs, '-nodes', '-keyout', `${prefix}leaf.key`, '-out', `${prefix}leaf.csr`,
+    '-subj', '/UID=TEAM123456/CN=Developer ID Application: Test Corp (TEAM123456)/OU=TEAM123456/O=Test Corp/C=US');
+  fs.writeFileSync(file(`${prefix}ext.cnf`), 'extendedKeyUsage=critical,codeSigning\n1.2.840.113635.100.6.1.13=critical,DER:0500\n');
+  openssl('x509', '-req', '-in', `${prefix}leaf.csr`, '-CA', `${prefix}ca.pem`, '-CAkey', `${prefix}ca.key`, '-CAcreateserial', '-days', '30', '-extfile', `${prefix}ext.cnf`, '-out', `${prefix}leaf.pem`);
+  openssl('cms', '-sign', '-binary', '-nosmimecap', '-md', 'sha256', '-in', 'cd.bin', '-signer', `${prefix}leaf.pem`, '-inkey', `${prefix}leaf.key`,
+    '-certfile', `${prefix}ca.pem`, '-outform', 'DER', '-out', `${prefix}cms.der`);
+}
+
+before(() => {
+  fs.writeFileSync(file('cd.bin'), codeDirectory);
+  makeChain(['rsa:2048'], 'rsa-');
+  makeChain(['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'], 'ec-');
+});
+
+for (const kind of ['rsa', 'ec']) {
+  describe(`a ${kind.toUpperCase()} signature from a self-made Developer ID certificate`, () => {
+    const cms = () => fs.readFileSync(file(`${kind}-cms.der`));
+    const digests = [{ slot: 0, hashType: 2, cdhashFull: Buffer.alloc(32) }];
+
+    it('is parsed: leaf, team ID, Apple extension, signing time; the signature verifies', () => {
+      const a = analyzeCms(cms(), codeDirectory, digests);
+      assert.deepEqual(a.failures, []);
+      assert.equal(a.signer?.commonName, 'Developer ID Application: Test Corp (TEAM123456)');
+      assert.equal(a.signer?.teamId, 'TEAM123456');
+      assert.ok(a.signer?.appleExtensions.includes('1.2.840.113635.100.6.1.13'));
+      assert.deepEqual(a.certificates.map((c) => c.commonName), ['Developer ID Application: Test Corp (TEAM123456)', 'Test Root CA']);
+      assert.ok(a.signingTime && Math.abs(Date.parse(a.signingTime) - Date.now()) < 10 * 60_000);
+      assert.equal(a.timestamp, null);
+    });
+
+    it('claims Developer ID but is not trusted: the chain does not reach Apple Root CA', () => {
+      const a = analyzeCms(cms(), codeDirectory, digests);
+      assert.equal(a.chainToAppleRoot, false);
+      assert.ok(a.warnings.some((w) => /Apple Root CA/.test(w)));
+      assert.equal(certificateRole(a.signer!), 'developer-id-application');
+      assert.equal(classifySigner(0x10000, a.signer, a.chainToAppleRoot), 'other');
+    });
+
+    it('detects a different CodeDirectory and a damaged signature', () => {
+      const other = Buffer.from(codeDirectory);
+      other[10] ^= 1;
+      assert.deepEqual(analyzeCms(cms(), other, digests).failures.map((f) => f.code), ['cms-message-digest']);
+      const damaged = cms();
+      damaged[damaged.length - 20] ^= 1; // inside the signature value, the last field of the only SignerInfo
+      assert.deepEqual(analyzeCms(damaged, codeDirectory, digests).failures.map((f) => f.code), ['cms-signature']);
+    });
+
+    it('never throws on truncated or random input', () => {
+      const bytes = cms();
+      for (let end = 0; end < bytes.length; end += 7) {
+        const a = analyzeCms(bytes.subarray(0, end), codeDirectory, digests);
+        assert.ok(a.failures.length > 0, `truncated at ${end}`);
+      }
+      for (let i = 0; i < 200; i++) assert.ok(analyzeCms(randomBytes(1 + (i % 300)), codeDirectory, digests).failures.length > 0);
+    });
+  });
+}
