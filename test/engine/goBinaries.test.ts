@@ -128,6 +128,57 @@ describe('universal file from llvm-lipo', () => {
   });
 });
 
+describe('fat64 universal headers', () => {
+  it('reads the same slices when the llvm-lipo header is rewritten in the 64-bit form (cctools fat.h)', async () => {
+    const fat = fs.readFileSync(universal);
+    const count = fat.readUInt32BE(4);
+    const fat64 = Buffer.from(fat);
+    fat64.writeUInt32BE(0xcafebabf, 0);
+    fat64.fill(0, 8, 8 + count * 32);
+    for (let i = 0; i < count; i++) {
+      const [from, to] = [8 + i * 20, 8 + i * 32];
+      fat64.writeInt32BE(fat.readInt32BE(from), to); // cputype
+      fat64.writeInt32BE(fat.readInt32BE(from + 4), to + 4); // cpusubtype
+      fat64.writeBigUInt64BE(BigInt(fat.readUInt32BE(from + 8)), to + 8); // offset
+      fat64.writeBigUInt64BE(BigInt(fat.readUInt32BE(from + 12)), to + 16); // size
+      fat64.writeUInt32BE(fat.readUInt32BE(from + 16), to + 24); // align
+    }
+    const file = path.join(dir, 'hello-fat64');
+    fs.writeFileSync(file, fat64);
+    const [a, b] = [await inspectOne(universal), await inspectOne(file)];
+    assert.equal(b.kind, 'universal');
+    assert.deepEqual(b.architectures.map((s) => [s.arch, s.offset, s.verification.valid]), a.architectures.map((s) => [s.arch, s.offset, s.verification.valid]));
+  });
+});
+
+describe('SDK versions', () => {
+  /** Offset of the LC_BUILD_VERSION command, found by scanning the load commands (64-bit little-endian). */
+  function buildVersionAt(b: Buffer): number {
+    for (let at = 32, i = 0; i < b.readUInt32LE(16); i++, at += b.readUInt32LE(at + 4)) if (b.readUInt32LE(at) === 0x32) return at;
+    throw new Error('no LC_BUILD_VERSION');
+  }
+
+  it('fails macho/min-sdk for an SDK older than 10.9 in LC_BUILD_VERSION or LC_VERSION_MIN_MACOSX', async () => {
+    const bytes = fs.readFileSync(amd64);
+    const at = buildVersionAt(bytes);
+    const old = Buffer.from(bytes);
+    old.writeUInt32LE(0x000a0800, at + 16); // sdk 10.8
+    fs.writeFileSync(path.join(dir, 'sdk-10.8'), old);
+    let report = await inspectOne(path.join(dir, 'sdk-10.8'));
+    assert.equal(report.architectures[0].sdk, '10.8.0');
+    assert.equal(check(report, 'macho/min-sdk').status, 'fail');
+
+    const legacy = Buffer.from(bytes);
+    legacy.writeUInt32LE(0x24, at); // LC_VERSION_MIN_MACOSX { version, sdk } as Go <= 1.12 wrote it
+    legacy.writeUInt32LE(0x000a0600, at + 8);
+    legacy.writeUInt32LE(0x000a0800, at + 12);
+    fs.writeFileSync(path.join(dir, 'version-min'), legacy);
+    report = await inspectOne(path.join(dir, 'version-min'));
+    assert.deepEqual([report.architectures[0].platform, report.architectures[0].minOS, report.architectures[0].sdk], ['macos', '10.6.0', '10.8.0']);
+    assert.equal(check(report, 'macho/min-sdk').status, 'fail');
+  });
+});
+
 describe('llvm-strip re-signing (an independent producer of linker signatures)', () => {
   it('signs with the output file name as identifier and its CodeDirectory at a padded offset', async () => {
     const stripped = path.join(dir, 'stripped-tool');
