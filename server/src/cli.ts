@@ -51,8 +51,10 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
       const value = arg === '--arch' ? rest[++i] : arg.slice('--arch='.length);
       if (!value) throw new UsageError('--arch needs a value such as arm64,x86_64');
       args.architectures = value.split(',').map((a) => a.trim()).filter(Boolean);
-    } else if (arg === '--') args.paths.push(...rest.slice(i + 1)), (i = rest.length);
-    else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
+    } else if (arg === '--') {
+      args.paths.push(...rest.slice(i + 1)); // everything after -- is a path, even if it starts with a dash
+      break;
+    } else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
     else args.paths.push(arg);
   }
   if (args.paths.length === 0) throw new UsageError(`${command} needs at least one path`);

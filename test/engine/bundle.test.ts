@@ -80,6 +80,19 @@ describe('resource seal (_CodeSignature/CodeResources)', () => {
     assert.match(intact.message, /Terminal\.icns \(modified\)/);
   });
 
+  it('reads a binary Info.plist and notices a stapled ticket', async () => {
+    const info = path.join(app, 'Contents', 'Info.plist');
+    const xml = fs.readFileSync(info);
+    execFileSync('python3', ['-c', 'import plistlib,sys; d=plistlib.load(open(sys.argv[1],"rb")); plistlib.dump(d, open(sys.argv[1],"wb"), fmt=plistlib.FMT_BINARY)', info]);
+    fs.writeFileSync(path.join(app, 'Contents', 'CodeResources'), 'ticket'); // where stapler puts the ticket in a bundle
+    const report = await inspectApp();
+    assert.equal(report.bundle?.infoPlistFormat, 'binary');
+    assert.equal(report.bundle?.executable, path.join('Contents', 'MacOS', 'terminal-notifier'));
+    assert.equal(report.bundle?.stapledTicket, true);
+    fs.writeFileSync(info, xml);
+    fs.rmSync(path.join(app, 'Contents', 'CodeResources'));
+  });
+
   it('refuses a CFBundleExecutable that escapes Contents/MacOS', async () => {
     const info = path.join(app, 'Contents', 'Info.plist');
     const text = fs.readFileSync(info, 'utf8');

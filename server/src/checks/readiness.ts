@@ -4,7 +4,7 @@
  * Each check reads facts the parsers already established (no re-parsing) and names the architectures it is about.
  * Rules, their explanations and sources are in `catalog.ts`.
  */
-import type { CheckOptions, ResourceSeal, CheckResult, CheckStatus, SignerKind, SliceReport } from '../protocol';
+import type { CheckOptions, CheckResult, CheckStatus, ResourceSeal, SignerKind, SliceReport, TimestampInfo } from '../protocol';
 import { RuleId } from './catalog';
 
 export interface ReadinessInput {
@@ -99,8 +99,13 @@ export function checkSecureTimestamp(input: ReadinessInput): CheckResult {
       if (!ts.imprintValid || !ts.signatureValid) return 'the timestamp token does not verify';
       return null;
     },
-    `timestamped ${input.slices[0]?.signature?.timestamp?.time ?? ''}${input.slices[0]?.signature?.timestamp?.authority ? ` by ${input.slices[0].signature.timestamp.authority}` : ''}`.trim(),
+    describeTimestamp(input.slices[0]?.signature?.timestamp),
   );
+}
+
+function describeTimestamp(ts: TimestampInfo | null | undefined): string {
+  if (!ts) return 'a secure timestamp is present';
+  return `timestamped ${ts.time}${ts.authority ? ` by ${ts.authority}` : ''}`;
 }
 
 /** Notarization rejects get-task-allow "set to any variation of true". */

@@ -4,7 +4,7 @@
  */
 import { InputError } from '../errors';
 import type { SignatureReport, SliceReport } from '../protocol';
-import { plistToJson } from '../bundle/plist';
+import { PlistDict, plistToJson } from '../bundle/plist';
 import { classifySigner } from './classify';
 import { describeExecSegFlags, describeFlags, preferredCodeDirectory, runtimeVersion } from './codeDirectory';
 import { ContainerKind, parseFatArchs, sniffMachO } from './container';
@@ -78,7 +78,7 @@ function signatureReport(signature: EmbeddedSignature): SignatureReport {
   const preferred = preferredCodeDirectory(signature.codeDirectories);
   const cms = signature.cms;
   const leaf = cms?.signer ?? null;
-  const json = (v: unknown) => (v === null ? null : (plistToJson(v as never) as Record<string, unknown>));
+  const json = (dict: PlistDict | null) => (dict ? (plistToJson(dict) as Record<string, unknown>) : null);
   return {
     kind: classifySigner(primary ? primary.flags : null, leaf, cms?.chainToAppleRoot ?? false),
     identifier: primary?.identifier ?? '',
