@@ -97,7 +97,11 @@ export function raw(buf: Uint8Array, node: Node): Buffer {
 }
 
 export function oid(buf: Uint8Array, node: Node): string {
-  const bytes = content(buf, node);
+  return oidFromBytes(content(buf, node));
+}
+
+/** An OID's content bytes (no tag or length) in dotted form; also how requirements store certificate OIDs. */
+export function oidFromBytes(bytes: Uint8Array): string {
   if (bytes.length === 0) throw new InputError('ASN.1 empty object identifier');
   const parts: number[] = [];
   let value = 0;

@@ -6,6 +6,7 @@
  * read (unknown opcode, truncated, too deep) yields `text: null`; the bytes are still reported.
  */
 import type { RequirementInfo } from '../protocol';
+import { oidFromBytes } from './der';
 import { CSMAGIC_REQUIREMENT, CSMAGIC_REQUIREMENTS, REQUIREMENT_TYPES } from './format';
 
 const EXPR_FORM = 1;
@@ -116,7 +117,7 @@ function expr(r: ExprReader, depth: number, outer: number): string {
     case 22: {
       const slot = certSlot(r.i32());
       const kind = op === 14 ? 'field' : op === 17 ? 'policy' : 'timestamp';
-      return `certificate ${slot}[${kind}.${oidText(r.data())}]${match(r)}`;
+      return `certificate ${slot}[${kind}.${oidFromBytes(r.data())}]${match(r)}`;
     }
     case 15:
       return 'anchor apple generic';
@@ -178,21 +179,4 @@ function quote(data: Buffer, prefix = '', suffix = ''): string {
   const printable = /^[\x20-\x7e]*$/.test(text);
   if (!printable) return `H"${data.toString('hex')}"`;
   return `"${prefix}${text.replace(/["\\]/g, '\\$&')}${suffix}"`;
-}
-
-/** A DER OID's content bytes (no tag or length) in dotted form. */
-export function oidText(bytes: Buffer): string {
-  if (bytes.length === 0) return '';
-  const parts: number[] = [];
-  let value = 0;
-  for (const byte of bytes) {
-    value = value * 128 + (byte & 0x7f);
-    if ((byte & 0x80) === 0) {
-      parts.push(value);
-      value = 0;
-    }
-  }
-  const first = parts.shift() ?? 0;
-  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
-  return [...head, ...parts].join('.');
 }
