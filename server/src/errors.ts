@@ -10,7 +10,3 @@ export class InputError extends Error {
   }
 }
 
-/** Throws an InputError unless `condition` holds. */
-export function ensure(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new InputError(message);
-}

@@ -18,7 +18,7 @@ import type { PageWorkerReply, PageWorkerRequest } from './pageWorker';
 import { ByteSource } from './source';
 
 /** Below this many signed bytes, threads cost more than they save. */
-export const PARALLEL_THRESHOLD = 16 * 1024 * 1024;
+const PARALLEL_THRESHOLD = 16 * 1024 * 1024;
 /** Threads sharing one file's pages, this one included. */
 const MAX_THREADS = 4;
 /** Bytes per run taken from the queue: big enough that messages are rare, small enough to balance the threads. */
