@@ -46,6 +46,8 @@ export interface TimestampInfo {
   imprintValid: boolean;
   /** Whether the token's own CMS signature verifies. */
   signatureValid: boolean;
+  /** Whether the time-stamp authority's chain verifies up to the pinned Apple Root CA (Apple's TSA). */
+  chainToAppleRoot: boolean;
   certificates: CertificateInfo[];
 }
 

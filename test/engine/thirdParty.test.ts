@@ -45,6 +45,8 @@ describe('@sentry/cli-darwin@3.8.0: universal, Developer ID, hardened runtime, t
       assert.ok(sig.timestamp, 'a secure timestamp is present');
       assert.equal(sig.timestamp!.imprintValid, true);
       assert.equal(sig.timestamp!.signatureValid, true);
+      assert.equal(sig.timestamp!.chainToAppleRoot, true, 'stamped by Apple\'s time-stamp authority');
+      assert.deepEqual(slice.verification.warnings, []);
       assert.ok(Date.parse(sig.timestamp!.time) > Date.parse('2020-01-01'));
       // codesign wrote (empty) XML and DER entitlements blobs: no entitlement is granted
       assert.ok(sig.blobs.includes('Entitlements') && sig.blobs.includes('DER Entitlements'));

@@ -348,7 +348,13 @@ function readTimestamp(outer: SignerCheck, buf: Buffer, fail: (code: string, mes
   authority ??= tokenSigner?.certificate?.info.commonName ?? null;
   if (!imprintValid) fail('timestamp-imprint', 'the timestamp does not stamp this signature (message imprint mismatch)');
   if (!signatureValid) fail('timestamp-signature', 'the timestamp token\'s own signature does not verify');
-  return { time: genTime, authority, imprintValid, signatureValid, certificates: orderCertificates(data.certificates, chain.chain) };
+  return { time: genTime, authority, imprintValid, signatureValid, chainToAppleRoot: reachesApple(chain), certificates: orderCertificates(data.certificates, chain.chain) };
+}
+
+/** A verified chain whose top is the pinned Apple Root CA, or a pinned Apple intermediate when the root was left out. */
+function reachesApple({ chain, verified }: { chain: Certificate[]; verified: boolean }): boolean {
+  const top = chain[chain.length - 1];
+  return verified && !!top && (top.info.pinnedRoot === APPLE_ROOT || (top.info.pinnedRoot !== null && chain.length > 1));
 }
 
 function validAt(cert: Certificate, when: Date): boolean {
@@ -379,12 +385,15 @@ export function analyzeCms(cmsDer: Uint8Array, primaryCodeDirectory: Uint8Array,
       const { chain, verified } = buildChain(data.certificates, outer.certificate);
       analysis.signer = outer.certificate.info;
       analysis.certificates = orderCertificates(data.certificates, chain);
-      const top = chain[chain.length - 1];
-      analysis.chainToAppleRoot = verified && (top.info.pinnedRoot === APPLE_ROOT || (top.info.pinnedRoot !== null && chain.length > 1));
+      analysis.chainToAppleRoot = reachesApple({ chain, verified });
       if (!verified) analysis.warnings.push('a certificate in the chain is not signed by its issuer');
       else if (!analysis.chainToAppleRoot) analysis.warnings.push('the certificate chain does not lead to Apple Root CA: not an Apple-issued identity');
     }
     analysis.timestamp = readTimestamp(outer, buf, fail);
+    // Security: "if the signature itself draws to Apple, then so must the timestamp signature".
+    if (analysis.chainToAppleRoot && analysis.timestamp && !analysis.timestamp.chainToAppleRoot) {
+      analysis.warnings.push('the timestamp was not issued by Apple\'s time-stamp authority');
+    }
     const reference = analysis.timestamp?.imprintValid && analysis.timestamp.signatureValid ? new Date(analysis.timestamp.time) : now;
     if (outer.certificate && !validAt(outer.certificate, reference)) {
       analysis.warnings.push(`the signing certificate was not valid at ${reference.toISOString()} (${analysis.timestamp ? 'the secure timestamp' : 'now; there is no secure timestamp'})`);
