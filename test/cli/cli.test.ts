@@ -3,6 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { InspectReport } from '../../server/src/protocol';
@@ -78,6 +79,14 @@ describe('go-macos-sign verify', () => {
     const mixed = cli('verify', universal);
     assert.equal(mixed.code, 1);
     assert.match(mixed.stdout, /\(x86_64\): not signed/);
+  });
+
+  it('handles odd file names: spaces, a newline, non-ASCII, and -- before a path', () => {
+    const odd = path.join(dir, '-odd name\n✓.bin');
+    fs.copyFileSync(arm64, odd);
+    const r = cli('verify', '--', odd);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.includes(odd));
   });
 
   it('prints usage with --help and exits 0', () => {
