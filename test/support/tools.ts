@@ -64,15 +64,19 @@ export function lipoCreate(output: string, inputs: string[]): string {
  */
 export function npmPackage(spec: string): string {
   const dir = path.join(CACHE, 'npm', spec.replace(/[@/]/g, '_'));
-  const done = path.join(dir, '.unpacked');
-  if (fs.existsSync(done)) return path.join(dir, 'package');
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
+  if (fs.existsSync(path.join(dir, 'package'))) return path.join(dir, 'package');
+  // Unpack beside the final place and rename, so test files running in parallel never see half a package.
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const staging = fs.mkdtempSync(`${dir}.tmp-`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const json = run(npm, ['pack', spec, '--json', '--pack-destination', dir], { cwd: dir });
-  const tarball = path.join(dir, (JSON.parse(json) as { filename: string }[])[0].filename);
-  run('tar', ['-xzf', tarball, '-C', dir]);
-  fs.writeFileSync(done, spec);
+  const json = run(npm, ['pack', spec, '--json', '--pack-destination', staging], { cwd: staging });
+  const tarball = path.join(staging, (JSON.parse(json) as { filename: string }[])[0].filename);
+  run('tar', ['-xzf', tarball, '-C', staging]);
+  try {
+    fs.renameSync(staging, dir);
+  } catch {
+    fs.rmSync(staging, { recursive: true, force: true }); // another process got there first
+  }
   return path.join(dir, 'package');
 }
 
