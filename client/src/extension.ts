@@ -27,7 +27,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const clientOptions: LanguageClientOptions = {
       documentSelector: [
         { scheme: 'file', language: 'go.mod' },
-        { scheme: 'file', pattern: '**/*.entitlements' },
+        { scheme: 'file', language: 'entitlements' },
         { scheme: 'file', pattern: '**/Info.plist' },
       ],
       outputChannel: log,

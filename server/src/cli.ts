@@ -6,7 +6,9 @@
  *   verify:  0 every slice has an intact signature, 1 a signature is missing or broken, 2 usage or input error.
  * Errors are one line on stderr; no stack trace reaches the user.
  */
+import { InputError } from './errors';
 import { inspectPath } from './inspect';
+import { lintPaths } from './lint/lintFiles';
 import { COLOR, formatReport, PLAIN } from './cli/format';
 import type { InspectReport } from './protocol';
 
@@ -15,9 +17,11 @@ const USAGE = `usage: go-macos-sign <command> [options] <path>...
 commands:
   inspect   print each Mach-O file's or .app bundle's architectures, signature and notarization readiness
   verify    check that every architecture carries an intact code signature (exit 0 valid, 1 missing or broken)
+  lint      check entitlements files (*.entitlements in directories, or files named) (exit 1 on any error)
 
 options:
   --json            machine-readable output (inspect)
+  --format F        lint output: text (default) or json
   --arch LIST       architectures every file must contain, e.g. arm64,x86_64 (default: any of them)
   --no-color        plain text
   -h, --help        this help
@@ -30,9 +34,10 @@ declare const PACKAGE_VERSION: string | undefined;
 class UsageError extends Error {}
 
 interface Args {
-  command: 'inspect' | 'verify';
+  command: 'inspect' | 'verify' | 'lint';
   paths: string[];
   json: boolean;
+  format: 'text' | 'json';
   color: boolean;
   architectures: string[];
 }
@@ -41,12 +46,17 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
   if (argv.includes('-h') || argv.includes('--help') || argv.length === 0) return 'help';
   if (argv.includes('--version')) return 'version';
   const [command, ...rest] = argv;
-  if (command !== 'inspect' && command !== 'verify') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-  const args: Args = { command, paths: [], json: false, color: !!process.stdout.isTTY && !process.env.NO_COLOR, architectures: [] };
+  if (command !== 'inspect' && command !== 'verify' && command !== 'lint') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  const args: Args = { command, paths: [], json: false, format: 'text', color: !!process.stdout.isTTY && !process.env.NO_COLOR, architectures: [] };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     if (arg === '--json') args.json = true;
     else if (arg === '--no-color') args.color = false;
+    else if (arg === '--format' || arg.startsWith('--format=')) {
+      const value = arg === '--format' ? rest[++i] : arg.slice('--format='.length);
+      if (value !== 'text' && value !== 'json') throw new UsageError('--format takes text or json');
+      args.format = value;
+    }
     else if (arg === '--arch' || arg.startsWith('--arch=')) {
       const value = arg === '--arch' ? rest[++i] : arg.slice('--arch='.length);
       if (!value) throw new UsageError('--arch needs a value such as arm64,x86_64');
@@ -105,6 +115,16 @@ async function verify(args: Args, out: (s: string) => void, err: (s: string) => 
   return broken ? 1 : 0;
 }
 
+function lint(args: Args, out: (s: string) => void): number {
+  const diagnostics = lintPaths(args.paths);
+  if (args.format === 'json') out(JSON.stringify(diagnostics, null, 2));
+  else {
+    for (const d of diagnostics) out(`${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code} ${d.message}`);
+    if (diagnostics.length === 0) out('no problems found');
+  }
+  return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+}
+
 export async function main(argv: string[], out = (s: string) => void process.stdout.write(`${s}\n`), err = (s: string) => void process.stderr.write(`${s}\n`)): Promise<number> {
   try {
     const args = parseArgs(argv);
@@ -116,8 +136,13 @@ export async function main(argv: string[], out = (s: string) => void process.std
       out(typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'development');
       return 0;
     }
+    if (args.command === 'lint') return lint(args, out);
     return args.command === 'inspect' ? await inspect(args, out, err) : await verify(args, out, err);
   } catch (error) {
+    if (error instanceof InputError) {
+      err(`go-macos-sign: ${error.message}`);
+      return 2;
+    }
     if (error instanceof UsageError) {
       err(`go-macos-sign: ${error.message} (see go-macos-sign --help)`);
       return 2;

@@ -2,14 +2,25 @@
  * The language-server adapter: LSP over IPC (started by the VS Code client) or stdio (`--stdio`).
  *
  * A thin adapter with no policy: it answers the custom `goMacosSign/inspect` request with the engine's model, the same
- * one `go-macos-sign inspect --json` prints. Hashing a large binary happens here (and in worker threads), never in the
- * extension host. Diagnostics for go.mod, entitlements and build files arrive with later analyzers.
+ * one `go-macos-sign inspect --json` prints, and publishes the linter's diagnostics for entitlements files, the same
+ * ones `go-macos-sign lint` prints. Hashing a large binary happens here (and in worker threads), never in the
+ * extension host.
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createConnection, InitializeResult, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import {
+  createConnection,
+  Diagnostic,
+  DiagnosticSeverity,
+  InitializeResult,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+} from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { ruleDocUrl } from './checks/catalog';
 import { inspectPath } from './inspect';
+import { FileDiagnostic, isEntitlementsFile, lintDocument } from './lint/lintFiles';
 import { InspectRequest } from './protocol';
 
 declare const PACKAGE_VERSION: string | undefined;
@@ -45,6 +56,30 @@ connection.onRequest(InspectRequest.method, async (params: InspectRequest.Params
   const result = await inspectPath(target, { checks: { architectures } });
   connection.console.log(`inspected ${target}: ${result.reports.length} artifact(s), ${result.errors.length} error(s) in ${Date.now() - started} ms`);
   return result;
+});
+
+const SEVERITY: Record<FileDiagnostic['severity'], DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+function isLinted(document: TextDocument): boolean {
+  return document.languageId === 'entitlements' || isEntitlementsFile(document.uri);
+}
+
+function toDiagnostic(d: FileDiagnostic): Diagnostic {
+  return { range: d.range, severity: SEVERITY[d.severity], code: d.code, codeDescription: { href: ruleDocUrl(d.code) }, source: 'go-macos-sign', message: d.message };
+}
+
+documents.onDidChangeContent(({ document }) => {
+  if (!isLinted(document)) return;
+  const diagnostics = lintDocument(document.uri, document.getText()).map(toDiagnostic);
+  void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
+});
+documents.onDidClose(({ document }) => {
+  if (isLinted(document)) void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
 });
 
 documents.listen(connection);

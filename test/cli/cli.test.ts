@@ -71,6 +71,35 @@ describe('go-macos-sign inspect (text)', () => {
   });
 });
 
+describe('go-macos-sign lint', () => {
+  it('finds *.entitlements in a directory, prints JSON with zero-based LSP ranges, exits 1 on errors', () => {
+    const project = path.join(dir, 'project');
+    fs.mkdirSync(path.join(project, 'build'), { recursive: true });
+    fs.writeFileSync(path.join(project, 'build', 'release.entitlements'), '<plist>\n<dict>\n<key>com.apple.security.get-task-allow</key><true/>\n</dict>\n</plist>\n');
+    fs.writeFileSync(path.join(project, 'notes.plist'), 'not linted: not an .entitlements file');
+    const r = cli('lint', '--format', 'json', project);
+    assert.equal(r.code, 1);
+    assert.deepEqual(JSON.parse(r.stdout), [
+      {
+        file: path.join(project, 'build', 'release.entitlements'),
+        range: { start: { line: 2, character: 5 }, end: { line: 2, character: 38 } },
+        severity: 'error',
+        code: 'entitlements/get-task-allow',
+        message: 'get-task-allow lets any debugger attach; notarization rejects it. Keep it in a debug-only entitlements file',
+      },
+    ]);
+    const text = cli('lint', project);
+    assert.match(text.stdout, /release\.entitlements:3:6: error entitlements\/get-task-allow/);
+  });
+
+  it('exits 0 on clean files written by others, 2 on a usage error', () => {
+    const electron = path.join(npmPackage('@electron/osx-sign@1.3.3'), 'entitlements', 'default.darwin.plist');
+    assert.equal(cli('lint', electron).code, 0);
+    assert.equal(cli('lint', '--format', 'xml', electron).code, 2);
+    assert.equal(cli('lint', path.join(dir, 'missing.entitlements')).code, 2);
+  });
+});
+
 describe('go-macos-sign verify', () => {
   it('exits 0 when every slice is intact, 1 when one is unsigned', () => {
     const ok = cli('verify', arm64);

@@ -42,6 +42,36 @@ after(async () => {
   connection.dispose();
 });
 
+describe('entitlements diagnostics over JSON-RPC', () => {
+  it('publishes diagnostics with exact ranges, rule codes and doc links as the document changes', async () => {
+    const uri = pathToFileURL(path.join(dir, 'tool.entitlements')).href;
+    const text = '<plist>\n<dict>\n\t<key>com.apple.security.get-task-allow</key>\n\t<true/>\n</dict>\n</plist>\n';
+    const published = (version: number) =>
+      new Promise<{ version?: number; diagnostics: { range: unknown; code: string; severity: number; codeDescription?: { href: string }; source: string }[] }>((resolve) => {
+        const listener = connection.onNotification('textDocument/publishDiagnostics', (params) => {
+          if (params.uri === uri && params.version === version) {
+            listener.dispose();
+            resolve(params);
+          }
+        });
+      });
+    const first = published(1);
+    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'entitlements', version: 1, text } });
+    const { diagnostics } = await first;
+    assert.equal(diagnostics.length, 1);
+    assert.equal(diagnostics[0].code, 'entitlements/get-task-allow');
+    assert.equal(diagnostics[0].severity, 1);
+    assert.equal(diagnostics[0].source, 'go-macos-sign');
+    assert.deepEqual(diagnostics[0].range, { start: { line: 2, character: 6 }, end: { line: 2, character: 39 } });
+    assert.match(diagnostics[0].codeDescription!.href, /docs\/rules\/entitlements\/get-task-allow\.md$/);
+
+    const second = published(2);
+    const fixed = text.replace('<true/>', '<false/>');
+    await connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: fixed }] });
+    assert.deepEqual((await second).diagnostics.map((d) => d.code), ['entitlements/false-value']);
+  });
+});
+
 describe('goMacosSign/inspect over JSON-RPC', () => {
   it('returns the model of a Go darwin/arm64 binary, computed in the server', async () => {
     const result = await inspect({ path: binary });

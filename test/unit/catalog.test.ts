@@ -8,9 +8,12 @@ import { rulePage, rulePagePath } from '../../scripts/docs';
 import { REPO } from '../support/tools';
 
 describe('rule catalog', () => {
-  it('every readiness check reports a catalogued rule id, and every rule is checked', () => {
-    const ids = runReadinessChecks({ kind: 'macho', slices: [] }, { architectures: [] }).map((c) => c.id);
-    assert.deepEqual([...ids].sort(), Object.keys(RULES).sort());
+  it('every readiness check reports a catalogued rule id; every other rule is a lint rule with a severity', () => {
+    const checks = new Set(runReadinessChecks({ kind: 'macho', slices: [] }, { architectures: [] }).map((c) => c.id));
+    for (const id of checks) assert.ok(id in RULES, id);
+    for (const rule of Object.values(RULES) as Rule[]) {
+      if (!checks.has(rule.id)) assert.ok(rule.severity, `${rule.id} is neither a readiness check nor a lint rule`);
+    }
   });
 
   it('every rule names at least one https source', () => {

@@ -1,6 +1,7 @@
 /**
- * The catalog of readiness rules: the one place a rule's id, title, explanation, fix and source live.
- * CLI output, the language server and the pages under docs/rules/ (written by `npm run docs`) all read it.
+ * The catalog of rules, readiness checks and lint rules alike: the one place a rule's id, title, explanation, fix,
+ * default severity and sources live. CLI output, the language server and the pages under docs/rules/ (written by
+ * `npm run docs`) all read it.
  * Sources are Apple's documentation, Apple engineers' forum answers, or the Go toolchain's source.
  */
 
@@ -9,9 +10,13 @@ export interface RuleSource {
   url: string;
 }
 
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
 export interface Rule {
   id: string;
   title: string;
+  /** Severity of the rule's diagnostics when it runs as a lint rule (editor and `go-macos-sign lint`). */
+  severity?: Severity;
   /** Why the rule exists, in a sentence or two. */
   why: string;
   /** What to do when it fails. */
@@ -68,6 +73,7 @@ export const RULES = {
   'entitlements/get-task-allow': {
     id: 'entitlements/get-task-allow',
     title: 'No get-task-allow entitlement',
+    severity: 'error',
     why: 'com.apple.security.get-task-allow lets debuggers attach; notarization rejects it set to any variation of true ("The executable requests the com.apple.security.get-task-allow entitlement.").',
     fix: 'Remove the key from the entitlements file used for release signing; keep it only in a debug entitlements file.',
     sources: [NOTARIZING, RESOLVING('3087731', 'Avoid the get-task-allow entitlement')],
@@ -75,6 +81,7 @@ export const RULES = {
   'entitlements/restricted-needs-profile': {
     id: 'entitlements/restricted-needs-profile',
     title: 'Restricted entitlements come with a provisioning profile',
+    severity: 'warning',
     why: 'com.apple.developer.* entitlements are restricted: a provisioning profile must authorize them, and a bare executable cannot embed one, so macOS refuses to launch it.',
     fix: 'Remove the restricted entitlement, or ship the program inside an app-like bundle with Contents/embedded.provisionprofile.',
     sources: [{ label: 'Apple: Signing a daemon with a restricted entitlement', url: 'https://developer.apple.com/documentation/xcode/signing-a-daemon-with-a-restricted-entitlement' }],
@@ -99,6 +106,54 @@ export const RULES = {
     why: 'The Go linker signs every darwin/arm64 binary with the identifier "a.out", whatever the file is called; the identifier ends up in the designated requirement and in notarization records. Slices of one universal file signed with different identifiers usually mean they were signed separately.',
     fix: 'Pass `--identifier com.example.tool` to codesign (for an app, use its CFBundleIdentifier).',
     sources: [{ label: 'Go: cmd/link signs with identifier "a.out" (src/cmd/link/internal/ld/macho.go)', url: 'https://github.com/golang/go/blob/master/src/cmd/link/internal/ld/macho.go' }],
+  },
+  'plist/syntax': {
+    id: 'plist/syntax',
+    title: 'The property list is well-formed',
+    severity: 'error',
+    why: 'codesign cannot read an entitlements file or Info.plist that is not well-formed XML in the property-list vocabulary (dict, key, string, true, ...), and fails the signing step.',
+    fix: 'Correct the XML at the marked position; `plutil -lint FILE` on a Mac checks the same thing.',
+    sources: [{ label: 'Apple: Creating distribution-signed code for macOS', url: 'https://developer.apple.com/documentation/xcode/creating-distribution-signed-code-for-the-mac' }],
+  },
+  'plist/binary': {
+    id: 'plist/binary',
+    title: 'Entitlements are an XML property list',
+    severity: 'error',
+    why: 'Apple requires entitlements as a property list in the standard XML format; a binary plist cannot be reviewed or diffed and is not what codesign expects.',
+    fix: 'Convert it: `plutil -convert xml1 FILE`.',
+    sources: [{ label: 'Apple: Creating distribution-signed code for macOS', url: 'https://developer.apple.com/documentation/xcode/creating-distribution-signed-code-for-the-mac' }, NOTARIZING],
+  },
+  'entitlements/format': {
+    id: 'entitlements/format',
+    title: 'Plain XML: LF line endings, no comments, no BOM, ASCII, a dictionary at the root',
+    severity: 'error',
+    why: 'Apple asks for entitlements as an XML property list with LF line endings, no comments and no byte-order mark, ASCII-encoded, whose root is a dictionary; notarization checks that entitlements are properly formatted. Declared XML entities are never expanded by this tool (they are a classic attack on XML readers).',
+    fix: 'Remove comments and the BOM, convert CRLF to LF, spell keys and values in ASCII, and keep a single <dict> at the root.',
+    sources: [{ label: 'Apple: Creating distribution-signed code for macOS', url: 'https://developer.apple.com/documentation/xcode/creating-distribution-signed-code-for-the-mac' }, NOTARIZING],
+  },
+  'entitlements/duplicate-key': {
+    id: 'entitlements/duplicate-key',
+    title: 'Each entitlement appears once',
+    severity: 'error',
+    why: 'A dictionary with the same key twice is ambiguous: readers keep one of the values, so the entitlement you read is not necessarily the one the system applies.',
+    fix: 'Keep one entry for the key, with the value you mean.',
+    sources: [{ label: 'Apple: Entitlements (Bundle Resources)', url: 'https://developer.apple.com/documentation/bundleresources/entitlements' }],
+  },
+  'entitlements/false-value': {
+    id: 'entitlements/false-value',
+    title: 'Leave out entitlements that are false',
+    severity: 'warning',
+    why: 'Boolean entitlements default to false; Apple\'s hardened-runtime documentation says not to include an entitlement whose value is false. The entry only adds noise and review burden.',
+    fix: 'Delete the key and its <false/> value.',
+    sources: [{ label: 'Apple: Hardened Runtime', url: 'https://developer.apple.com/documentation/security/hardened_runtime' }],
+  },
+  'entitlements/jit-cascade': {
+    id: 'entitlements/jit-cascade',
+    title: 'At most one of the JIT and executable-memory exceptions',
+    severity: 'warning',
+    why: 'allow-jit, allow-unsigned-executable-memory and disable-executable-page-protection form a cascade in which each is a superset of the previous; setting more than one only weakens the hardened runtime further. Apple DTS: "Only set one of these entitlements".',
+    fix: 'Keep the narrowest one your code needs (allow-jit if it maps memory with MAP_JIT).',
+    sources: [{ label: 'Apple Developer Forums (DTS): the allow-jit cascade', url: 'https://developer.apple.com/forums/thread/776290' }, { label: 'Apple: Allow execution of JIT-compiled code entitlement', url: 'https://developer.apple.com/documentation/bundleresources/entitlements/com.apple.security.cs.allow-jit' }],
   },
 } satisfies Record<string, Rule>;
 

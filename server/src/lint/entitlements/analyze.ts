@@ -1,0 +1,100 @@
+/**
+ * Lints an entitlements property list: pure function from text to diagnostics with exact ranges.
+ *
+ * The rules, their default severities and sources are in the catalog (checks/catalog.ts). This file decides where
+ * each rule fires; it never reads the file system. Key-specific rules that need the entitlement catalog (unknown
+ * keys, value types, sandbox and library-validation advice) are still to come.
+ */
+import { Rule, RULES, RuleId, Severity } from '../../checks/catalog';
+import { DictEntry, parsePlistText, PlistNode, Range } from '../plist/parse';
+
+export interface LintDiagnostic {
+  code: RuleId;
+  severity: Severity;
+  message: string;
+  range: Range;
+}
+
+/** The hardened-runtime exceptions that form a superset cascade (Apple DTS, forum thread 776290). */
+const JIT_CASCADE = [
+  'com.apple.security.cs.allow-jit',
+  'com.apple.security.cs.allow-unsigned-executable-memory',
+  'com.apple.security.cs.disable-executable-page-protection',
+];
+const GET_TASK_ALLOW = 'com.apple.security.get-task-allow';
+const RESTRICTED_PREFIX = 'com.apple.developer.';
+
+function diagnostic(code: RuleId, message: string, range: Range): LintDiagnostic {
+  return { code, severity: (RULES[code] as Rule).severity ?? 'warning', message, range };
+}
+
+/** Notarization rejects get-task-allow "set to any variation of true". */
+function isTrue(node: PlistNode | null): boolean {
+  if (!node) return false;
+  if (node.kind === 'boolean') return node.value;
+  if (node.kind === 'string' || node.kind === 'integer') return ['true', 'yes', '1'].includes(node.text.trim().toLowerCase());
+  return false;
+}
+
+function formatProblems(text: string): LintDiagnostic[] {
+  const out: LintDiagnostic[] = [];
+  if (text.charCodeAt(0) === 0xfeff) out.push(diagnostic('entitlements/format', 'the file starts with a byte-order mark; Apple requires none', { start: 0, end: 1 }));
+  const crlf = text.indexOf('\r\n');
+  if (crlf >= 0) {
+    const count = text.split('\r\n').length - 1;
+    out.push(diagnostic('entitlements/format', `CRLF line endings (${count} line${count === 1 ? '' : 's'}); Apple requires LF`, { start: crlf, end: crlf + 1 }));
+  }
+  const nonAscii = /[^\x00-\x7f]/.exec(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  if (nonAscii) {
+    const at = nonAscii.index + (text.charCodeAt(0) === 0xfeff ? 1 : 0);
+    out.push(diagnostic('entitlements/format', `non-ASCII character ${JSON.stringify(nonAscii[0])}; Apple requires ASCII-encoded entitlements`, { start: at, end: at + nonAscii[0].length }));
+  }
+  return out;
+}
+
+function entries(root: PlistNode | null): DictEntry[] {
+  return root?.kind === 'dict' ? root.entries : [];
+}
+
+export function lintEntitlements(text: string): LintDiagnostic[] {
+  if (text.startsWith('bplist00')) {
+    return [diagnostic('plist/binary', 'this is a binary property list; entitlements must be XML (plutil -convert xml1)', { start: 0, end: 8 })];
+  }
+  const parsed = parsePlistText(text);
+  const out = formatProblems(text);
+  if (parsed.entityDeclaration) {
+    out.push(diagnostic('entitlements/format', 'the file declares XML entities; they are never expanded, and entitlements must not use them', parsed.entityDeclaration));
+    return out;
+  }
+  for (const p of parsed.problems) out.push(diagnostic('plist/syntax', p.message, p.range));
+  for (const c of parsed.comments) out.push(diagnostic('entitlements/format', 'XML comment; Apple requires entitlements without comments', c));
+  if (parsed.root && parsed.root.kind !== 'dict') {
+    out.push(diagnostic('entitlements/format', `the root is ${parsed.root.kind === 'array' ? 'an array' : `a ${parsed.root.kind}`}; entitlements are a dictionary`, parsed.root.range));
+  }
+
+  const seen = new Map<string, DictEntry>();
+  const cascade: DictEntry[] = [];
+  for (const entry of entries(parsed.root)) {
+    const first = seen.get(entry.key);
+    if (first) out.push(diagnostic('entitlements/duplicate-key', `${entry.key} appears more than once`, entry.keyRange));
+    else seen.set(entry.key, entry);
+    const value = entry.value;
+    if (value?.kind === 'boolean' && !value.value) {
+      out.push(diagnostic('entitlements/false-value', `${entry.key} is false, which is the default: leave it out`, { start: entry.keyElement.start, end: value.range.end }));
+    }
+    if (entry.key === GET_TASK_ALLOW && isTrue(value)) {
+      out.push(diagnostic('entitlements/get-task-allow', 'get-task-allow lets any debugger attach; notarization rejects it. Keep it in a debug-only entitlements file', entry.keyRange));
+    }
+    if (!first && JIT_CASCADE.includes(entry.key) && isTrue(value)) cascade.push(entry);
+    if (entry.key.startsWith(RESTRICTED_PREFIX)) {
+      out.push(diagnostic('entitlements/restricted-needs-profile', `${entry.key} is restricted: it needs a provisioning profile, which a bare executable cannot embed`, entry.keyRange));
+    }
+  }
+  if (cascade.length > 1) {
+    const names = cascade.map((e) => e.key.replace('com.apple.security.cs.', '')).join(', ');
+    for (const entry of cascade.slice(1)) {
+      out.push(diagnostic('entitlements/jit-cascade', `${names}: each is a superset of the one before; set only one`, entry.keyRange));
+    }
+  }
+  return out.sort((a, b) => a.range.start - b.range.start);
+}

@@ -1,0 +1,65 @@
+/**
+ * Which files the linter reads, and the diagnostics for each, with LSP-style positions: shared by `go-macos-sign lint`
+ * and the language server so both report exactly the same thing.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../errors';
+import { lintEntitlements, LintDiagnostic } from './entitlements/analyze';
+import { lineIndex } from './plist/parse';
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface FileDiagnostic {
+  file: string;
+  range: { start: Position; end: Position };
+  severity: LintDiagnostic['severity'];
+  code: LintDiagnostic['code'];
+  message: string;
+}
+
+/** Larger files are not entitlements; refusing them keeps a hostile file from costing time. */
+const MAX_BYTES = 16 * 1024 * 1024;
+
+export function isEntitlementsFile(file: string): boolean {
+  return file.endsWith('.entitlements');
+}
+
+/** Diagnostics for one document's text, positions zero-based in UTF-16 units (LSP's convention). */
+export function lintDocument(file: string, text: string): FileDiagnostic[] {
+  const at = lineIndex(text);
+  return lintEntitlements(text).map((d) => ({ file, range: { start: at(d.range.start), end: at(d.range.end) }, severity: d.severity, code: d.code, message: d.message }));
+}
+
+function collect(target: string, out: string[]): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(target);
+  } catch (error) {
+    throw new InputError(`${target}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  if (!stat.isDirectory()) {
+    out.push(target);
+    return;
+  }
+  for (const entry of fs.readdirSync(target, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+    const full = path.join(target, entry.name);
+    if (entry.isDirectory()) collect(full, out);
+    else if (entry.isFile() && isEntitlementsFile(entry.name)) out.push(full);
+  }
+}
+
+/** Files named on the command line are linted whatever their name; directories are searched for *.entitlements. */
+export function lintPaths(targets: string[]): FileDiagnostic[] {
+  const files: string[] = [];
+  for (const target of targets) collect(target, files);
+  return files.flatMap((file) => {
+    const size = fs.statSync(file).size;
+    if (size > MAX_BYTES) throw new InputError(`${file}: ${size} bytes is too large for an entitlements file`);
+    return lintDocument(file, fs.readFileSync(file, 'utf8'));
+  });
+}

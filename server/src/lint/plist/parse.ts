@@ -1,0 +1,183 @@
+/**
+ * XML property lists with the source range of every key and value, for diagnostics that point at the exact word.
+ *
+ * Built on saxes (a real, non-validating XML tokenizer that never fetches anything): its `position` counts UTF-16
+ * code units, the same unit as LSP and VS Code offsets. Entity declarations are never expanded: a document that
+ * declares any gets a diagnostic and no model, so neither "billion laughs" nor an external entity can run. Problems
+ * are returned, not thrown: a linter must describe a broken file, not refuse it.
+ */
+import { SaxesParser } from 'saxes';
+
+export interface Range {
+  /** Offsets into the text, in UTF-16 code units; `end` is exclusive. */
+  start: number;
+  end: number;
+}
+
+export type PlistNode =
+  | { kind: 'dict'; range: Range; entries: DictEntry[] }
+  | { kind: 'array'; range: Range; items: PlistNode[] }
+  | { kind: 'string' | 'integer' | 'real' | 'date' | 'data'; range: Range; text: string }
+  | { kind: 'boolean'; range: Range; value: boolean };
+
+export interface DictEntry {
+  key: string;
+  /** The key's text, between <key> and </key>. */
+  keyRange: Range;
+  /** The whole <key>…</key> element. */
+  keyElement: Range;
+  /** null when the <key> has no value element after it. */
+  value: PlistNode | null;
+}
+
+export interface SyntaxProblem {
+  message: string;
+  range: Range;
+}
+
+export interface ParsedPlist {
+  root: PlistNode | null;
+  /** Well-formedness and plist-structure problems (rule plist/syntax). */
+  problems: SyntaxProblem[];
+  comments: Range[];
+  /** Set when the text declares XML entities (never expanded). */
+  entityDeclaration: Range | null;
+}
+
+const SCALARS = new Set(['string', 'integer', 'real', 'date', 'data']);
+const MAX_DEPTH = 256;
+
+interface Open {
+  name: string;
+  start: number;
+  node?: PlistNode;
+  /** For <dict>: the key waiting for its value. */
+  pendingKey?: DictEntry | null;
+  text: string;
+}
+
+export function parsePlistText(text: string): ParsedPlist {
+  const result: ParsedPlist = { root: null, problems: [], comments: [], entityDeclaration: null };
+  const entity = /<!ENTITY/i.exec(text);
+  if (entity) {
+    result.entityDeclaration = { start: entity.index, end: entity.index + entity[0].length };
+    return result;
+  }
+  const parser = new SaxesParser({ position: true });
+  const stack: Open[] = [];
+  let failed = false;
+  const problem = (message: string, range: Range) => {
+    if (result.problems.length < 50) result.problems.push({ message, range });
+  };
+
+  const attach = (node: PlistNode) => {
+    const parent = stack[stack.length - 1];
+    if (!parent) {
+      if (result.root) problem('a property list has one top-level value', node.range);
+      else result.root = node;
+      return;
+    }
+    if (parent.name === 'plist') {
+      if (result.root) problem('<plist> holds exactly one value', node.range);
+      else result.root = node;
+    } else if (parent.node?.kind === 'array') {
+      parent.node.items.push(node);
+    } else if (parent.node?.kind === 'dict') {
+      if (!parent.pendingKey) problem('a value in <dict> must follow a <key>', node.range);
+      else {
+        parent.pendingKey.value = node;
+        parent.pendingKey = null;
+      }
+    }
+  };
+
+  parser.on('opentagstart', (tag) => {
+    const start = text.lastIndexOf('<', parser.position - 1);
+    stack.push({ name: tag.name, start, text: '' });
+    if (stack.length > MAX_DEPTH) {
+      problem('nesting is too deep', { start, end: parser.position });
+      failed = true;
+      throw new Error('too deep');
+    }
+    const open = stack[stack.length - 1];
+    const parent = stack[stack.length - 2];
+    const inScalar = parent && (SCALARS.has(parent.name) || parent.name === 'key');
+    if (inScalar) problem(`<${tag.name}> cannot appear inside <${parent.name}>`, { start, end: parser.position });
+    if (tag.name === 'dict') open.node = { kind: 'dict', range: { start, end: start }, entries: [] };
+    else if (tag.name === 'array') open.node = { kind: 'array', range: { start, end: start }, items: [] };
+    else if (tag.name === 'key') {
+      if (parent?.node?.kind !== 'dict') problem('<key> is only allowed directly inside <dict>', { start, end: parser.position });
+      else if (parent.pendingKey) problem(`<key>${parent.pendingKey.key}</key> has no value`, parent.pendingKey.keyElement);
+    } else if (!SCALARS.has(tag.name) && !['true', 'false', 'plist'].includes(tag.name)) {
+      problem(`<${tag.name}> is not a property-list element`, { start, end: parser.position });
+    } else if (tag.name === 'plist' && stack.length > 1) {
+      problem('<plist> must be the outermost element', { start, end: parser.position });
+    }
+  });
+  parser.on('text', (t) => {
+    const top = stack[stack.length - 1];
+    if (top) top.text += t;
+  });
+  parser.on('comment', () => {
+    const end = text.indexOf('-->', parser.position - 3);
+    const start = text.lastIndexOf('<!--', parser.position);
+    result.comments.push({ start, end: end < 0 ? parser.position : end + 3 });
+  });
+  parser.on('closetag', (tag) => {
+    const open = stack.pop();
+    if (!open) return;
+    const range = { start: open.start, end: parser.position };
+    const name = tag.name;
+    if (name === 'key') {
+      const dict = stack[stack.length - 1];
+      if (dict?.node?.kind === 'dict') {
+        const textStart = text.indexOf('>', open.start) + 1;
+        const entry: DictEntry = { key: open.text, keyRange: { start: textStart, end: textStart + open.text.length }, keyElement: range, value: null };
+        dict.node.entries.push(entry);
+        dict.pendingKey = entry;
+      }
+    } else if (open.node) {
+      open.node.range = range;
+      if (open.node.kind === 'dict' && open.pendingKey) problem(`<key>${open.pendingKey.key}</key> has no value`, open.pendingKey.keyElement);
+      attach(open.node);
+    } else if (SCALARS.has(name)) {
+      attach({ kind: name as 'string', range, text: open.text });
+    } else if (name === 'true' || name === 'false') {
+      if (open.text.trim() !== '') problem(`<${name}/> takes no content`, range);
+      attach({ kind: 'boolean', range, value: name === 'true' });
+    } else if (name === 'plist' && !result.root) {
+      problem('<plist> is empty', range);
+    }
+    // Text directly inside a container (not inside a <key> or scalar, which keep their own text) is a mistake.
+    if ((open.node || name === 'plist') && open.text.trim() !== '') problem(`unexpected text inside <${name}>`, range);
+  });
+  parser.on('error', (error) => {
+    if (failed) return;
+    failed = true;
+    const at = Math.min(parser.position, text.length);
+    problem(error.message.replace(/^(?:[^:\n]*:)?\d+:\d+: /, '').replace(/\s+/g, ' ').trim(), { start: Math.max(0, at - 1), end: at });
+  });
+  try {
+    parser.write(text).close();
+  } catch {
+    // saxes throws after reporting through 'error'; the problem is already recorded
+  }
+  if (!failed && !result.root && result.problems.length === 0) problem('the file holds no property list', { start: 0, end: Math.min(text.length, 1) });
+  return result;
+}
+
+/** Line and character (zero-based, UTF-16) of an offset, as LSP positions are. */
+export function lineIndex(text: string): (offset: number) => { line: number; character: number } {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return (offset: number) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, character: offset - starts[lo] };
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * The entitlements linter on files written by others (@electron/osx-sign's templates, the entitlements embedded in
+ * a real Developer ID binary) and on hostile and broken input, with exact ranges.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { lintEntitlements } from '../../server/src/lint/entitlements/analyze';
+import { lintDocument } from '../../server/src/lint/lintFiles';
+import { parseFatArchs } from '../../server/src/macho/container';
+import { parseMachO } from '../../server/src/macho/loadCommands';
+import { readSignature } from '../../server/src/macho/signature';
+import { BufferSource } from '../../server/src/macho/source';
+import { findBlob } from '../../server/src/macho/superblob';
+import { npmPackage, tempDir } from '../support/tools';
+
+const plist = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n${body}</dict>\n</plist>\n`;
+/** The text each diagnostic points at, with its code: what a user sees underlined. */
+const marked = (text: string) => lintEntitlements(text).map((d) => [d.code, text.slice(d.range.start, d.range.end)]);
+
+describe('entitlements written by others', () => {
+  it('@electron/osx-sign@1.3.3 templates: no problem is invented', () => {
+    const dir = path.join(npmPackage('@electron/osx-sign@1.3.3'), 'entitlements');
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.plist'));
+    assert.ok(files.length >= 6);
+    for (const file of files) assert.deepEqual(lintDocument(file, fs.readFileSync(path.join(dir, file), 'utf8')), [], file);
+  });
+
+  it('the XML entitlements embedded in @sentry/cli-darwin\'s Developer ID signature are clean', () => {
+    const whole = new BufferSource(fs.readFileSync(path.join(npmPackage('@sentry/cli-darwin@3.8.0'), 'bin', 'sentry-cli')), 'sentry');
+    for (const arch of parseFatArchs(whole)) {
+      const slice = whole.slice(arch.offset, arch.size, 'slice');
+      const blob = findBlob(readSignature(slice, parseMachO(slice))!.superBlob, 5)!;
+      assert.deepEqual(lintEntitlements(blob.bytes.subarray(8).toString('utf8')), []);
+    }
+  });
+});
+
+describe('rules and their ranges', () => {
+  it('get-task-allow, false values, duplicates, the JIT cascade and restricted keys point at the key', () => {
+    const text = plist(
+      '<key>com.apple.security.get-task-allow</key><true/>\n' +
+        '<key>com.apple.security.cs.allow-jit</key><true/>\n' +
+        '<key>com.apple.security.cs.disable-library-validation</key><false/>\n' +
+        '<key>com.apple.security.cs.allow-unsigned-executable-memory</key><true/>\n' +
+        '<key>com.apple.security.cs.allow-jit</key><true/>\n' +
+        '<key>com.apple.developer.endpoint-security.client</key><true/>\n',
+    );
+    assert.deepEqual(marked(text), [
+      ['entitlements/get-task-allow', 'com.apple.security.get-task-allow'],
+      ['entitlements/false-value', '<key>com.apple.security.cs.disable-library-validation</key><false/>'],
+      ['entitlements/jit-cascade', 'com.apple.security.cs.allow-unsigned-executable-memory'],
+      ['entitlements/duplicate-key', 'com.apple.security.cs.allow-jit'],
+      ['entitlements/restricted-needs-profile', 'com.apple.developer.endpoint-security.client'],
+    ]);
+  });
+
+  it('"any variation of true" counts for get-task-allow', () => {
+    for (const value of ['<string>YES</string>', '<integer>1</integer>', '<string>true</string>']) {
+      assert.deepEqual(marked(plist(`<key>com.apple.security.get-task-allow</key>${value}\n`)).map(([c]) => c), ['entitlements/get-task-allow']);
+    }
+    assert.deepEqual(marked(plist('<key>com.apple.security.get-task-allow</key><false/>\n')).map(([c]) => c), ['entitlements/false-value']);
+  });
+
+  it('format: BOM, CRLF, comments, non-ASCII, a root that is not a dictionary', () => {
+    const text = '\uFEFF<plist>\r\n<!-- debug build -->\n<dict><key>é</key><true/></dict></plist>';
+    assert.deepEqual(marked(text), [
+      ['entitlements/format', '\uFEFF'],
+      ['entitlements/format', '\r'],
+      ['entitlements/format', '<!-- debug build -->'],
+      ['entitlements/format', 'é'],
+    ]);
+    assert.deepEqual(marked('<plist><array><true/></array></plist>'), [['entitlements/format', '<array><true/></array>']]);
+  });
+
+  it('syntax: not well-formed, a key without a value, foreign elements; binary plists', () => {
+    assert.deepEqual(marked(plist('<key>a</key>\n')).map(([c, t]) => [c, t]), [['plist/syntax', '<key>a</key>']]);
+    assert.deepEqual(marked('<plist><dict><foo/></dict></plist>').map(([c]) => c), ['plist/syntax']);
+    assert.equal(marked('<plist><dict>').length > 0, true);
+    assert.deepEqual(marked('bplist00\u0000\u0001').map(([c]) => c), ['plist/binary']);
+  });
+});
+
+describe('hostile input', () => {
+  it('billion laughs: refused without expansion, at once', () => {
+    const lol = '<!DOCTYPE lolz [<!ENTITY a "aaaaaaaaaa">' + Array.from({ length: 9 }, (_, i) => `<!ENTITY ${String.fromCharCode(98 + i)} "${`&${String.fromCharCode(97 + i)};`.repeat(10)}">`).join('') + ']><plist><string>&j;</string></plist>';
+    const started = Date.now();
+    const ds = lintEntitlements(lol);
+    assert.deepEqual(ds.map((d) => d.code), ['entitlements/format']);
+    assert.match(ds[0].message, /entities/);
+    assert.ok(Date.now() - started < 5000);
+  });
+
+  it('an external entity pointing at a local file is never read', () => {
+    const secret = path.join(tempDir(), 'secret.txt');
+    fs.writeFileSync(secret, 'TOP-SECRET-MARKER');
+    const ds = lintEntitlements(`<!DOCTYPE plist [<!ENTITY x SYSTEM "file://${secret}">]><plist><dict><key>&x;</key><true/></dict></plist>`);
+    assert.ok(ds.length > 0);
+    assert.ok(ds.every((d) => !d.message.includes('TOP-SECRET')));
+  });
+
+  it('a 10 MB plist, deep nesting and invalid UTF-8 end with diagnostics, not crashes', () => {
+    const big = plist(Array.from({ length: 200_000 }, (_, i) => `<key>com.example.key${i}</key><string>${'v'.repeat(20)}</string>\n`).join(''));
+    assert.ok(big.length > 10_000_000);
+    assert.deepEqual(lintEntitlements(big), []);
+    const deep = `<plist>${'<array>'.repeat(5000)}${'</array>'.repeat(5000)}</plist>`;
+    assert.ok(lintEntitlements(deep).some((d) => d.code === 'plist/syntax' && /deep/.test(d.message)));
+    const invalid = Buffer.concat([Buffer.from(plist('<key>a')), Buffer.from([0xff, 0xfe]), Buffer.from('</key><true/>\n')]).toString('utf8');
+    assert.ok(lintEntitlements(invalid).some((d) => d.code === 'entitlements/format'));
+  });
+});
