@@ -9,6 +9,7 @@
 import { InputError } from './errors';
 import { inspectPath } from './inspect';
 import { lintPaths } from './lint/lintFiles';
+import { toSarif } from './lint/sarif';
 import { COLOR, formatReport, PLAIN } from './cli/format';
 import type { InspectReport } from './protocol';
 
@@ -21,7 +22,7 @@ commands:
 
 options:
   --json            machine-readable output (inspect)
-  --format F        lint output: text (default) or json
+  --format F        lint output: text (default), json, or sarif (SARIF 2.1.0 for GitHub code scanning)
   --arch LIST       architectures every file must contain, e.g. arm64,x86_64 (default: any of them)
   --no-color        plain text
   -h, --help        this help
@@ -33,11 +34,15 @@ declare const PACKAGE_VERSION: string | undefined;
 
 class UsageError extends Error {}
 
+function version(): string {
+  return typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'development';
+}
+
 interface Args {
   command: 'inspect' | 'verify' | 'lint';
   paths: string[];
   json: boolean;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'sarif';
   color: boolean;
   architectures: string[];
 }
@@ -54,7 +59,7 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
     else if (arg === '--no-color') args.color = false;
     else if (arg === '--format' || arg.startsWith('--format=')) {
       const value = arg === '--format' ? rest[++i] : arg.slice('--format='.length);
-      if (value !== 'text' && value !== 'json') throw new UsageError('--format takes text or json');
+      if (value !== 'text' && value !== 'json' && value !== 'sarif') throw new UsageError('--format takes text, json or sarif');
       args.format = value;
     }
     else if (arg === '--arch' || arg.startsWith('--arch=')) {
@@ -118,6 +123,7 @@ async function verify(args: Args, out: (s: string) => void, err: (s: string) => 
 function lint(args: Args, out: (s: string) => void): number {
   const diagnostics = lintPaths(args.paths);
   if (args.format === 'json') out(JSON.stringify(diagnostics, null, 2));
+  else if (args.format === 'sarif') out(JSON.stringify(toSarif(diagnostics, version()), null, 2));
   else {
     for (const d of diagnostics) out(`${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code} ${d.message}`);
     if (diagnostics.length === 0) out('no problems found');
@@ -133,7 +139,7 @@ export async function main(argv: string[], out = (s: string) => void process.std
       return argv.length === 0 ? 2 : 0;
     }
     if (args === 'version') {
-      out(typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'development');
+      out(version());
       return 0;
     }
     if (args.command === 'lint') return lint(args, out);

@@ -92,6 +92,23 @@ describe('go-macos-sign lint', () => {
     assert.match(text.stdout, /release\.entitlements:3:6: error entitlements\/get-task-allow/);
   });
 
+  it('prints SARIF 2.1.0 for code scanning', () => {
+    const project = path.join(dir, 'project');
+    const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'lint', '--format', 'sarif', '.'], { cwd: project, encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    const sarif = JSON.parse(r.stdout);
+    assert.equal(sarif.version, '2.1.0');
+    const run = sarif.runs[0];
+    assert.equal(run.tool.driver.name, 'go-macos-sign');
+    assert.deepEqual(run.tool.driver.rules.map((x: { id: string }) => x.id), ['entitlements/get-task-allow']);
+    assert.match(run.tool.driver.rules[0].helpUri, /docs\/rules\/entitlements\/get-task-allow\.md$/);
+    assert.deepEqual(run.results[0].locations[0].physicalLocation, {
+      artifactLocation: { uri: 'build/release.entitlements' },
+      region: { startLine: 3, startColumn: 6, endLine: 3, endColumn: 39 },
+    });
+    assert.equal(run.results[0].level, 'error');
+  });
+
   it('exits 0 on clean files written by others, 2 on a usage error', () => {
     const electron = path.join(npmPackage('@electron/osx-sign@1.3.3'), 'entitlements', 'default.darwin.plist');
     assert.equal(cli('lint', electron).code, 0);
