@@ -23,7 +23,10 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   esbuild.build({ ...common, entryPoints: ['server/src/macho/pageWorker.ts'], outfile: 'dist/pageWorker.js' }),
   ...(process.argv.includes('--bench')
-    ? [esbuild.build({ ...common, entryPoints: ['bench/verify.ts'], outfile: 'dist/bench-verify.js' })]
+    ? [
+        esbuild.build({ ...common, entryPoints: ['bench/verify.ts'], outfile: 'dist/bench-verify.js' }),
+        esbuild.build({ ...common, entryPoints: ['bench/lint.ts'], outfile: 'dist/bench-lint.js' }),
+      ]
     : []),
 ]);
 chmodSync('dist/cli.js', 0o755);
