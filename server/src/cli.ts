@@ -122,7 +122,7 @@ async function verify(args: Args, out: (s: string) => void, err: (s: string) => 
 
 function lint(args: Args, out: (s: string) => void): number {
   const diagnostics = lintPaths(args.paths);
-  if (args.format === 'json') out(JSON.stringify(diagnostics, null, 2));
+  if (args.format === 'json') out(JSON.stringify(diagnostics.map(({ fixes: _fixes, ...d }) => d), null, 2));
   else if (args.format === 'sarif') out(JSON.stringify(toSarif(diagnostics, version()), null, 2));
   else {
     for (const d of diagnostics) out(`${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code} ${d.message}`);

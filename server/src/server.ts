@@ -9,6 +9,8 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  CodeAction,
+  CodeActionKind,
   createConnection,
   Diagnostic,
   DiagnosticSeverity,
@@ -33,7 +35,10 @@ connection.onInitialize((params): InitializeResult => {
   const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
   workspaceRoot = folder?.startsWith('file:') ? fileURLToPath(folder) : null;
   return {
-    capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+    },
     serverInfo: { name: 'go-macos-sign', version: typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'development' },
   };
 });
@@ -78,6 +83,25 @@ documents.onDidChangeContent(({ document }) => {
   const diagnostics = lintDocument(document.uri, document.getText()).map(toDiagnostic);
   void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
 });
+/** Quick fixes for our diagnostics in the requested range, recomputed from the current text (never stale). */
+connection.onCodeAction(({ textDocument, range, context }): CodeAction[] => {
+  const document = documents.get(textDocument.uri);
+  if (!document || !isLinted(document)) return [];
+  const wanted = new Set(context.diagnostics.filter((d) => d.source === 'go-macos-sign').map((d) => `${d.code}@${JSON.stringify(d.range)}`));
+  const before = (a: { line: number; character: number }, b: { line: number; character: number }) => a.line < b.line || (a.line === b.line && a.character <= b.character);
+  return lintDocument(document.uri, document.getText())
+    .filter((d) => d.fixes && (wanted.has(`${d.code}@${JSON.stringify(d.range)}`) || (before(d.range.start, range.end) && before(range.start, d.range.end))))
+    .flatMap((d) =>
+      d.fixes!.map((fix, i) => ({
+        title: fix.title,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [toDiagnostic(d)],
+        isPreferred: i === 0,
+        edit: { changes: { [document.uri]: fix.edits } },
+      })),
+    );
+});
+
 documents.onDidClose(({ document }) => {
   if (isLinted(document)) void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
 });

@@ -68,7 +68,23 @@ describe('entitlements diagnostics over JSON-RPC', () => {
     const second = published(2);
     const fixed = text.replace('<true/>', '<false/>');
     await connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: fixed }] });
-    assert.deepEqual((await second).diagnostics.map((d) => d.code), ['entitlements/false-value']);
+    const falseValue = (await second).diagnostics;
+    assert.deepEqual(falseValue.map((d) => d.code), ['entitlements/false-value']);
+
+    // The quick fix, applied as VS Code would, leaves a file with no diagnostics.
+    const actions = await connection.sendRequest<{ title: string; kind: string; isPreferred: boolean; edit: { changes: Record<string, { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[]> } }[]>(
+      'textDocument/codeAction',
+      { textDocument: { uri }, range: falseValue[0].range, context: { diagnostics: falseValue } },
+    );
+    assert.deepEqual(actions.map((a) => [a.title, a.kind, a.isPreferred]), [['Remove com.apple.security.get-task-allow', 'quickfix', true]]);
+    const lines = fixed.split('\n');
+    const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+    let result = fixed;
+    for (const edit of actions[0].edit.changes[uri].reverse()) result = result.slice(0, offset(edit.range.start)) + edit.newText + result.slice(offset(edit.range.end));
+    const third = published(3);
+    await connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text: result }] });
+    assert.deepEqual((await third).diagnostics, []);
+    assert.equal(result, '<plist>\n<dict>\n</dict>\n</plist>\n');
   });
 });
 

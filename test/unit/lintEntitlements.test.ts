@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { lintEntitlements } from '../../server/src/lint/entitlements/analyze';
+import { applyEdits } from '../../server/src/lint/edits';
 import { lintDocument } from '../../server/src/lint/lintFiles';
 import { parseFatArchs } from '../../server/src/macho/container';
 import { parseMachO } from '../../server/src/macho/loadCommands';
@@ -108,5 +109,39 @@ describe('hostile input', () => {
     assert.ok(lintEntitlements(deep).some((d) => d.code === 'plist/syntax' && /deep/.test(d.message)));
     const invalid = Buffer.concat([Buffer.from(plist('<key>a')), Buffer.from([0xff, 0xfe]), Buffer.from('</key><true/>\n')]).toString('utf8');
     assert.ok(lintEntitlements(invalid).some((d) => d.code === 'entitlements/format'));
+  });
+});
+
+describe('quick fixes', () => {
+  const messy =
+    '\uFEFF<?xml version="1.0" encoding="UTF-8"?>\r\n<plist version="1.0">\r\n<!-- for debugging -->\r\n<dict>\r\n' +
+    '\t<key>com.apple.security.get-task-allow</key>\r\n\t<true/>\r\n' +
+    '\t<key>com.apple.security.cs.allow-jit</key>\r\n\t<true/>\r\n' +
+    '\t<key>com.apple.security.cs.allow-unsigned-executable-memory</key>\r\n\t<true/>\r\n' +
+    '\t<key>com.apple.security.cs.disable-library-validation</key>\r\n\t<false/>\r\n' +
+    '\t<key>com.apple.security.cs.allow-jit</key>\r\n\t<true/>\r\n' +
+    '</dict>\r\n</plist>\r\n';
+
+  it('each fix removes its own diagnostic and adds none', () => {
+    const before = lintEntitlements(messy);
+    const fixable = before.filter((d) => d.fixes);
+    assert.equal(fixable.length, 7);
+    for (const d of fixable) {
+      const after = lintEntitlements(applyEdits(messy, d.fixes![0].edits)).map((a) => a.code);
+      const expected = before.map((b) => b.code);
+      expected.splice(expected.indexOf(d.code), 1);
+      assert.deepEqual([...after].sort(), [...expected].sort(), d.fixes![0].title);
+    }
+  });
+
+  it('applying every fix, one after another, leaves a clean file', () => {
+    let text = messy;
+    for (let round = 0; round < 20; round++) {
+      const next = lintEntitlements(text).find((d) => d.fixes);
+      if (!next) break;
+      text = applyEdits(text, next.fixes![0].edits);
+    }
+    assert.deepEqual(lintEntitlements(text), []);
+    assert.equal(text, '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n\t<key>com.apple.security.cs.allow-jit</key>\n\t<true/>\n</dict>\n</plist>\n');
   });
 });

@@ -13,12 +13,19 @@ export interface Position {
   character: number;
 }
 
+export interface PositionRange {
+  start: Position;
+  end: Position;
+}
+
 export interface FileDiagnostic {
   file: string;
-  range: { start: Position; end: Position };
+  range: PositionRange;
   severity: LintDiagnostic['severity'];
   code: LintDiagnostic['code'];
   message: string;
+  /** Quick fixes, as LSP text edits. */
+  fixes?: { title: string; edits: { range: PositionRange; newText: string }[] }[];
 }
 
 /** Larger files are not entitlements; refusing them keeps a hostile file from costing time. */
@@ -31,7 +38,12 @@ export function isEntitlementsFile(file: string): boolean {
 /** Diagnostics for one document's text, positions zero-based in UTF-16 units (LSP's convention). */
 export function lintDocument(file: string, text: string): FileDiagnostic[] {
   const at = lineIndex(text);
-  return lintEntitlements(text).map((d) => ({ file, range: { start: at(d.range.start), end: at(d.range.end) }, severity: d.severity, code: d.code, message: d.message }));
+  const range = (r: { start: number; end: number }) => ({ start: at(r.start), end: at(r.end) });
+  return lintEntitlements(text).map((d) => {
+    const out: FileDiagnostic = { file, range: range(d.range), severity: d.severity, code: d.code, message: d.message };
+    if (d.fixes) out.fixes = d.fixes.map((f) => ({ title: f.title, edits: f.edits.map((e) => ({ range: range(e.range), newText: e.newText })) }));
+    return out;
+  });
 }
 
 function collect(target: string, out: string[]): void {

@@ -8,11 +8,23 @@
 import { Rule, RULES, RuleId, Severity } from '../../checks/catalog';
 import { DictEntry, parsePlistText, PlistNode, Range } from '../plist/parse';
 
+export interface TextEdit {
+  range: Range;
+  newText: string;
+}
+
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+}
+
 export interface LintDiagnostic {
   code: RuleId;
   severity: Severity;
   message: string;
   range: Range;
+  /** Quick fixes; applying one and linting again no longer reports this diagnostic. */
+  fixes?: Fix[];
 }
 
 /** The hardened-runtime exceptions that form a superset cascade (Apple DTS, forum thread 776290). */
@@ -24,8 +36,27 @@ const JIT_CASCADE = [
 const GET_TASK_ALLOW = 'com.apple.security.get-task-allow';
 const RESTRICTED_PREFIX = 'com.apple.developer.';
 
-function diagnostic(code: RuleId, message: string, range: Range): LintDiagnostic {
-  return { code, severity: (RULES[code] as Rule).severity ?? 'warning', message, range };
+function diagnostic(code: RuleId, message: string, range: Range, fixes?: Fix[]): LintDiagnostic {
+  const d: LintDiagnostic = { code, severity: (RULES[code] as Rule).severity ?? 'warning', message, range };
+  if (fixes) d.fixes = fixes;
+  return d;
+}
+
+/** Widens a range to whole lines when only whitespace surrounds it, so a removal leaves no blank line behind. */
+function wholeLines(text: string, range: Range): Range {
+  let start = range.start;
+  while (start > 0 && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
+  let end = range.end;
+  while (end < text.length && (text[end] === ' ' || text[end] === '\t')) end++;
+  const lineStart = start === 0 || text[start - 1] === '\n';
+  if (lineStart && text[end] === '\r' && text[end + 1] === '\n') return { start, end: end + 2 };
+  if (lineStart && text[end] === '\n') return { start, end: end + 1 };
+  return range;
+}
+
+function removeEntry(text: string, entry: DictEntry, title = `Remove ${entry.key}`): Fix {
+  const end = entry.value ? entry.value.range.end : entry.keyElement.end;
+  return { title, edits: [{ range: wholeLines(text, { start: entry.keyElement.start, end }), newText: '' }] };
 }
 
 /** Notarization rejects get-task-allow "set to any variation of true". */
@@ -38,11 +69,15 @@ function isTrue(node: PlistNode | null): boolean {
 
 function formatProblems(text: string): LintDiagnostic[] {
   const out: LintDiagnostic[] = [];
-  if (text.charCodeAt(0) === 0xfeff) out.push(diagnostic('entitlements/format', 'the file starts with a byte-order mark; Apple requires none', { start: 0, end: 1 }));
+  if (text.charCodeAt(0) === 0xfeff) {
+    out.push(diagnostic('entitlements/format', 'the file starts with a byte-order mark; Apple requires none', { start: 0, end: 1 }, [{ title: 'Remove the byte-order mark', edits: [{ range: { start: 0, end: 1 }, newText: '' }] }]));
+  }
   const crlf = text.indexOf('\r\n');
   if (crlf >= 0) {
-    const count = text.split('\r\n').length - 1;
-    out.push(diagnostic('entitlements/format', `CRLF line endings (${count} line${count === 1 ? '' : 's'}); Apple requires LF`, { start: crlf, end: crlf + 1 }));
+    const edits: TextEdit[] = [];
+    for (let at = crlf; at >= 0; at = text.indexOf('\r\n', at + 2)) edits.push({ range: { start: at, end: at + 1 }, newText: '' });
+    const fix = { title: 'Convert line endings to LF', edits };
+    out.push(diagnostic('entitlements/format', `CRLF line endings (${edits.length} line${edits.length === 1 ? '' : 's'}); Apple requires LF`, { start: crlf, end: crlf + 1 }, [fix]));
   }
   const nonAscii = /[^\x00-\x7f]/.exec(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   if (nonAscii) {
@@ -67,7 +102,11 @@ export function lintEntitlements(text: string): LintDiagnostic[] {
     return out;
   }
   for (const p of parsed.problems) out.push(diagnostic('plist/syntax', p.message, p.range));
-  for (const c of parsed.comments) out.push(diagnostic('entitlements/format', 'XML comment; Apple requires entitlements without comments', c));
+  const removeAll: Fix = { title: 'Remove all comments', edits: parsed.comments.map((c) => ({ range: wholeLines(text, c), newText: '' })) };
+  for (const c of parsed.comments) {
+    const fixes = [{ title: 'Remove this comment', edits: [{ range: wholeLines(text, c), newText: '' }] }];
+    out.push(diagnostic('entitlements/format', 'XML comment; Apple requires entitlements without comments', c, parsed.comments.length > 1 ? [...fixes, removeAll] : fixes));
+  }
   if (parsed.root && parsed.root.kind !== 'dict') {
     out.push(diagnostic('entitlements/format', `the root is ${parsed.root.kind === 'array' ? 'an array' : `a ${parsed.root.kind}`}; entitlements are a dictionary`, parsed.root.range));
   }
@@ -76,14 +115,14 @@ export function lintEntitlements(text: string): LintDiagnostic[] {
   const cascade: DictEntry[] = [];
   for (const entry of entries(parsed.root)) {
     const first = seen.get(entry.key);
-    if (first) out.push(diagnostic('entitlements/duplicate-key', `${entry.key} appears more than once`, entry.keyRange));
+    if (first) out.push(diagnostic('entitlements/duplicate-key', `${entry.key} appears more than once`, entry.keyRange, [removeEntry(text, entry, `Remove this duplicate of ${entry.key}`)]));
     else seen.set(entry.key, entry);
     const value = entry.value;
     if (value?.kind === 'boolean' && !value.value) {
-      out.push(diagnostic('entitlements/false-value', `${entry.key} is false, which is the default: leave it out`, { start: entry.keyElement.start, end: value.range.end }));
+      out.push(diagnostic('entitlements/false-value', `${entry.key} is false, which is the default: leave it out`, { start: entry.keyElement.start, end: value.range.end }, [removeEntry(text, entry)]));
     }
     if (entry.key === GET_TASK_ALLOW && isTrue(value)) {
-      out.push(diagnostic('entitlements/get-task-allow', 'get-task-allow lets any debugger attach; notarization rejects it. Keep it in a debug-only entitlements file', entry.keyRange));
+      out.push(diagnostic('entitlements/get-task-allow', 'get-task-allow lets any debugger attach; notarization rejects it. Keep it in a debug-only entitlements file', entry.keyRange, [removeEntry(text, entry)]));
     }
     if (!first && JIT_CASCADE.includes(entry.key) && isTrue(value)) cascade.push(entry);
     if (entry.key.startsWith(RESTRICTED_PREFIX)) {
@@ -93,7 +132,7 @@ export function lintEntitlements(text: string): LintDiagnostic[] {
   if (cascade.length > 1) {
     const names = cascade.map((e) => e.key.replace('com.apple.security.cs.', '')).join(', ');
     for (const entry of cascade.slice(1)) {
-      out.push(diagnostic('entitlements/jit-cascade', `${names}: each is a superset of the one before; set only one`, entry.keyRange));
+      out.push(diagnostic('entitlements/jit-cascade', `${names}: each is a superset of the one before; set only one`, entry.keyRange, [removeEntry(text, entry)]));
     }
   }
   return out.sort((a, b) => a.range.start - b.range.start);

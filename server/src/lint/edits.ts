@@ -1,0 +1,14 @@
+/** Applies non-overlapping text edits (offset ranges) to a text: how tests and `lint --fix` see a quick fix's result. */
+import type { TextEdit } from './entitlements/analyze';
+
+export function applyEdits(text: string, edits: TextEdit[]): string {
+  const sorted = [...edits].sort((a, b) => b.range.start - a.range.start);
+  let out = text;
+  let limit = Infinity;
+  for (const edit of sorted) {
+    if (edit.range.end > limit) throw new Error('overlapping edits');
+    out = out.slice(0, edit.range.start) + edit.newText + out.slice(edit.range.end);
+    limit = edit.range.start;
+  }
+  return out;
+}
