@@ -7,6 +7,7 @@
  */
 import { Rule, RULES, RuleId, Severity } from '../../checks/catalog';
 import { DictEntry, parsePlistText, PlistNode, Range } from '../plist/parse';
+import { entitlement, EntitlementInfo, EntitlementType, INFO_PLIST_KEY, isSandboxOnly, suggestKey } from './catalog';
 
 export interface TextEdit {
   range: Range;
@@ -87,6 +88,57 @@ function formatProblems(text: string): LintDiagnostic[] {
   return out;
 }
 
+const NODE_TYPE: Record<PlistNode['kind'], EntitlementType | 'other'> = {
+  boolean: 'boolean',
+  string: 'string',
+  array: 'array',
+  dict: 'dictionary',
+  integer: 'other',
+  real: 'other',
+  date: 'other',
+  data: 'other',
+};
+const TYPE_NAMES: Record<EntitlementType, string> = { boolean: 'a Boolean (<true/>)', string: 'a <string>', array: 'an <array>', dictionary: 'a <dict>' };
+
+/** Diagnostics that need to know the key: its type, its family, its advice for Go. */
+function keyDiagnostics(text: string, entry: DictEntry, info: EntitlementInfo | undefined, sandboxed: boolean, out: LintDiagnostic[]): void {
+  const value = entry.value;
+  if (!info) {
+    if (INFO_PLIST_KEY.test(entry.key)) {
+      out.push(diagnostic('entitlements/wrong-file', `${entry.key} is an Info.plist key; in an entitlements file it is ignored`, entry.keyRange, [removeEntry(text, entry)]));
+      return;
+    }
+    const suggestion = suggestKey(entry.key);
+    if (suggestion) {
+      out.push(diagnostic('entitlements/unknown-key', `${entry.key} is not an entitlement; did you mean ${suggestion}?`, entry.keyRange, [{ title: `Change to ${suggestion}`, edits: [{ range: entry.keyRange, newText: suggestion }] }]));
+    } else if (entry.key.startsWith('com.apple.security.') && !entry.key.startsWith('com.apple.security.temporary-exception.')) {
+      out.push(diagnostic('entitlements/unknown-key', `${entry.key} is not a documented entitlement`, entry.keyRange));
+    }
+    return;
+  }
+  if (value && NODE_TYPE[value.kind] !== info.type) {
+    const fixes: Fix[] = [];
+    if (info.type === 'boolean' && (value.kind === 'string' || value.kind === 'integer')) {
+      const truthy = ['true', 'yes', '1'].includes(value.text.trim().toLowerCase());
+      fixes.push({ title: `Change to <${truthy}/>`, edits: [{ range: value.range, newText: `<${truthy}/>` }] });
+    }
+    out.push(diagnostic('entitlements/wrong-type', `${entry.key} takes ${TYPE_NAMES[info.type]}`, value.range, fixes.length > 0 ? fixes : undefined));
+  }
+  if (!isTrue(value) && info.type === 'boolean') return;
+  if (info.category === 'runtime-exception' && JIT_CASCADE.includes(info.key)) {
+    out.push(diagnostic('entitlements/unneeded-for-go', `${info.title}: ${info.go ?? ''}`.trim(), entry.keyRange));
+  }
+  if (info.key === 'com.apple.security.cs.disable-library-validation') {
+    out.push(diagnostic('entitlements/library-validation', info.go ?? info.description, entry.keyRange));
+  }
+  if (info.key === 'com.apple.security.app-sandbox') {
+    out.push(diagnostic('entitlements/app-sandbox-cli', 'App Sandbox is required only for the Mac App Store; a Developer ID command-line tool does not need it', entry.keyRange));
+  }
+  if (isSandboxOnly(info) && !sandboxed) {
+    out.push(diagnostic('entitlements/sandbox-key-without-sandbox', `${entry.key} only has an effect inside the App Sandbox, which this file does not enable`, entry.keyRange));
+  }
+}
+
 function entries(root: PlistNode | null): DictEntry[] {
   return root?.kind === 'dict' ? root.entries : [];
 }
@@ -113,6 +165,7 @@ export function lintEntitlements(text: string): LintDiagnostic[] {
 
   const seen = new Map<string, DictEntry>();
   const cascade: DictEntry[] = [];
+  const sandboxed = entries(parsed.root).some((e) => e.key === 'com.apple.security.app-sandbox' && isTrue(e.value));
   for (const entry of entries(parsed.root)) {
     const first = seen.get(entry.key);
     if (first) out.push(diagnostic('entitlements/duplicate-key', `${entry.key} appears more than once`, entry.keyRange, [removeEntry(text, entry, `Remove this duplicate of ${entry.key}`)]));
@@ -125,6 +178,7 @@ export function lintEntitlements(text: string): LintDiagnostic[] {
       out.push(diagnostic('entitlements/get-task-allow', 'get-task-allow lets any debugger attach; notarization rejects it. Keep it in a debug-only entitlements file', entry.keyRange, [removeEntry(text, entry)]));
     }
     if (!first && JIT_CASCADE.includes(entry.key) && isTrue(value)) cascade.push(entry);
+    if (!first) keyDiagnostics(text, entry, entitlement(entry.key), sandboxed, out);
     if (entry.key.startsWith(RESTRICTED_PREFIX)) {
       out.push(diagnostic('entitlements/restricted-needs-profile', `${entry.key} is restricted: it needs a provisioning profile, which a bare executable cannot embed`, entry.keyRange));
     }
