@@ -11,6 +11,11 @@ import { fileURLToPath } from 'node:url';
 import {
   CodeAction,
   CodeActionKind,
+  CompletionItem,
+  CompletionItemKind,
+  Hover,
+  InsertTextFormat,
+  MarkupKind,
   createConnection,
   Diagnostic,
   DiagnosticSeverity,
@@ -22,6 +27,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ruleDocUrl } from './checks/catalog';
 import { inspectPath } from './inspect';
+import { completionsAt, hoverAt } from './lint/entitlements/assist';
 import { FileDiagnostic, isEntitlementsFile, lintDocument } from './lint/lintFiles';
 import { InspectRequest } from './protocol';
 
@@ -38,6 +44,8 @@ connection.onInitialize((params): InitializeResult => {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      hoverProvider: true,
+      completionProvider: { triggerCharacters: ['<', '.'] },
     },
     serverInfo: { name: 'go-macos-sign', version: typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'development' },
   };
@@ -100,6 +108,27 @@ connection.onCodeAction(({ textDocument, range, context }): CodeAction[] => {
         edit: { changes: { [document.uri]: fix.edits } },
       })),
     );
+});
+
+connection.onHover(({ textDocument, position }): Hover | null => {
+  const document = documents.get(textDocument.uri);
+  if (!document || !isLinted(document)) return null;
+  const hover = hoverAt(document.getText(), document.offsetAt(position));
+  if (!hover) return null;
+  return { contents: { kind: MarkupKind.Markdown, value: hover.markdown }, range: { start: document.positionAt(hover.range.start), end: document.positionAt(hover.range.end) } };
+});
+
+connection.onCompletion(({ textDocument, position }): CompletionItem[] => {
+  const document = documents.get(textDocument.uri);
+  if (!document || !isLinted(document)) return [];
+  return completionsAt(document.getText(), document.offsetAt(position)).map((c) => ({
+    label: c.label,
+    kind: c.snippet ? CompletionItemKind.Snippet : CompletionItemKind.Property,
+    detail: c.detail,
+    documentation: { kind: MarkupKind.Markdown, value: c.documentation },
+    insertTextFormat: c.snippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
+    textEdit: { range: { start: document.positionAt(c.range.start), end: document.positionAt(c.range.end) }, newText: c.insert },
+  }));
 });
 
 documents.onDidClose(({ document }) => {

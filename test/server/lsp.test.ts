@@ -88,6 +88,23 @@ describe('entitlements diagnostics over JSON-RPC', () => {
   });
 });
 
+describe('hover and completion over JSON-RPC', () => {
+  it('hovers a key with its catalog entry, and completes keys not yet present', async () => {
+    const uri = pathToFileURL(path.join(dir, 'app.entitlements')).href;
+    const text = '<plist>\n<dict>\n\t<key>com.apple.security.cs.allow-jit</key>\n\t<true/>\n\t<key>com.apple.security.cs.</key>\n</dict>\n</plist>\n';
+    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'entitlements', version: 1, text } });
+    const hover = await connection.sendRequest<{ contents: { kind: string; value: string }; range: unknown }>('textDocument/hover', { textDocument: { uri }, position: { line: 2, character: 12 } });
+    assert.equal(hover.contents.kind, 'markdown');
+    assert.match(hover.contents.value, /Allow execution of JIT-compiled code/);
+    assert.deepEqual(hover.range, { start: { line: 2, character: 6 }, end: { line: 2, character: 37 } });
+    const items = await connection.sendRequest<{ label: string; textEdit: { range: unknown; newText: string } }[]>('textDocument/completion', { textDocument: { uri }, position: { line: 4, character: 28 } });
+    const labels = items.map((i) => i.label);
+    assert.ok(labels.includes('com.apple.security.cs.allow-dyld-environment-variables'));
+    assert.ok(!labels.includes('com.apple.security.cs.allow-jit'));
+    assert.deepEqual(items[0].textEdit.range, { start: { line: 4, character: 6 }, end: { line: 4, character: 28 } });
+  });
+});
+
 describe('goMacosSign/inspect over JSON-RPC', () => {
   it('returns the model of a Go darwin/arm64 binary, computed in the server', async () => {
     const result = await inspect({ path: binary });
