@@ -8,7 +8,7 @@
  */
 import { InputError } from './errors';
 import { inspectPath } from './inspect';
-import { lintPaths } from './lint/lintFiles';
+import { cleanOverrides, lintPaths } from './lint/lintFiles';
 import { toSarif } from './lint/sarif';
 import { COLOR, formatReport, PLAIN } from './cli/format';
 import type { InspectReport } from './protocol';
@@ -23,6 +23,7 @@ commands:
 options:
   --json            machine-readable output (inspect)
   --format F        lint output: text (default), json, or sarif (SARIF 2.1.0 for GitHub code scanning)
+  --rule ID=LEVEL   lint: set a rule's severity (error, warning, info, hint) or turn it off
   --arch LIST       architectures every file must contain, e.g. arm64,x86_64 (default: any of them)
   --no-color        plain text
   -h, --help        this help
@@ -43,6 +44,7 @@ interface Args {
   paths: string[];
   json: boolean;
   format: 'text' | 'json' | 'sarif';
+  rules: Record<string, string>;
   color: boolean;
   architectures: string[];
 }
@@ -52,12 +54,17 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
   if (argv.includes('--version')) return 'version';
   const [command, ...rest] = argv;
   if (command !== 'inspect' && command !== 'verify' && command !== 'lint') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-  const args: Args = { command, paths: [], json: false, format: 'text', color: !!process.stdout.isTTY && !process.env.NO_COLOR, architectures: [] };
+  const args: Args = { command, paths: [], json: false, format: 'text', rules: {}, color: !!process.stdout.isTTY && !process.env.NO_COLOR, architectures: [] };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     if (arg === '--json') args.json = true;
     else if (arg === '--no-color') args.color = false;
-    else if (arg === '--format' || arg.startsWith('--format=')) {
+    else if (arg === '--rule' || arg.startsWith('--rule=')) {
+      const value = arg === '--rule' ? rest[++i] : arg.slice('--rule='.length);
+      const [id, level] = (value ?? '').split('=');
+      if (!id || !['error', 'warning', 'info', 'hint', 'off'].includes(level)) throw new UsageError('--rule takes ID=error|warning|info|hint|off');
+      args.rules[id] = level;
+    } else if (arg === '--format' || arg.startsWith('--format=')) {
       const value = arg === '--format' ? rest[++i] : arg.slice('--format='.length);
       if (value !== 'text' && value !== 'json' && value !== 'sarif') throw new UsageError('--format takes text, json or sarif');
       args.format = value;
@@ -121,7 +128,7 @@ async function verify(args: Args, out: (s: string) => void, err: (s: string) => 
 }
 
 function lint(args: Args, out: (s: string) => void): number {
-  const diagnostics = lintPaths(args.paths);
+  const diagnostics = lintPaths(args.paths, cleanOverrides(args.rules));
   if (args.format === 'json') out(JSON.stringify(diagnostics.map(({ fixes: _fixes, ...d }) => d), null, 2));
   else if (args.format === 'sarif') out(JSON.stringify(toSarif(diagnostics, version()), null, 2));
   else {

@@ -28,7 +28,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ruleDocUrl } from './checks/catalog';
 import { inspectPath } from './inspect';
 import { completionsAt, hoverAt } from './lint/entitlements/assist';
-import { FileDiagnostic, isEntitlementsFile, lintDocument } from './lint/lintFiles';
+import { cleanOverrides, FileDiagnostic, isEntitlementsFile, lintDocument, SeverityOverrides } from './lint/lintFiles';
 import { InspectRequest } from './protocol';
 
 declare const PACKAGE_VERSION: string | undefined;
@@ -36,10 +36,12 @@ declare const PACKAGE_VERSION: string | undefined;
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 let workspaceRoot: string | null = null;
+let canReadConfiguration = false;
 
 connection.onInitialize((params): InitializeResult => {
   const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
   workspaceRoot = folder?.startsWith('file:') ? fileURLToPath(folder) : null;
+  canReadConfiguration = !!params.capabilities.workspace?.configuration;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -86,18 +88,28 @@ function toDiagnostic(d: FileDiagnostic): Diagnostic {
   return { range: d.range, severity: SEVERITY[d.severity], code: d.code, codeDescription: { href: ruleDocUrl(d.code) }, source: 'go-macos-sign', message: d.message };
 }
 
-documents.onDidChangeContent(({ document }) => {
+/** The user's `goMacosSign.rules` for a document (resource-scoped, so folders may differ). */
+async function overridesFor(uri: string): Promise<SeverityOverrides> {
+  if (!canReadConfiguration) return {};
+  return cleanOverrides(await connection.workspace.getConfiguration({ scopeUri: uri, section: 'goMacosSign.rules' }));
+}
+
+async function validate(document: TextDocument): Promise<void> {
   if (!isLinted(document)) return;
-  const diagnostics = lintDocument(document.uri, document.getText()).map(toDiagnostic);
+  const diagnostics = lintDocument(document.uri, document.getText(), await overridesFor(document.uri)).map(toDiagnostic);
   void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
-});
+}
+
+documents.onDidChangeContent(({ document }) => void validate(document));
+connection.onDidChangeConfiguration(() => documents.all().forEach((d) => void validate(d)));
 /** Quick fixes for our diagnostics in the requested range, recomputed from the current text (never stale). */
-connection.onCodeAction(({ textDocument, range, context }): CodeAction[] => {
+connection.onCodeAction(async ({ textDocument, range, context }): Promise<CodeAction[]> => {
   const document = documents.get(textDocument.uri);
   if (!document || !isLinted(document)) return [];
+  const overrides = await overridesFor(document.uri);
   const wanted = new Set(context.diagnostics.filter((d) => d.source === 'go-macos-sign').map((d) => `${d.code}@${JSON.stringify(d.range)}`));
   const before = (a: { line: number; character: number }, b: { line: number; character: number }) => a.line < b.line || (a.line === b.line && a.character <= b.character);
-  return lintDocument(document.uri, document.getText())
+  return lintDocument(document.uri, document.getText(), overrides)
     .filter((d) => d.fixes && (wanted.has(`${d.code}@${JSON.stringify(d.range)}`) || (before(d.range.start, range.end) && before(range.start, d.range.end))))
     .flatMap((d) =>
       d.fixes!.map((fix, i) => ({

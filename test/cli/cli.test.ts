@@ -92,6 +92,16 @@ describe('go-macos-sign lint', () => {
     assert.match(text.stdout, /release\.entitlements:3:6: error entitlements\/get-task-allow/);
   });
 
+  it('--rule changes a rule\'s severity or turns it off', () => {
+    const project = path.join(dir, 'project');
+    const lowered = cli('lint', '--format', 'json', '--rule', 'entitlements/get-task-allow=warning', project);
+    assert.equal(lowered.code, 0, 'no error left');
+    assert.equal(JSON.parse(lowered.stdout)[0].severity, 'warning');
+    const off = cli('lint', '--format', 'json', '--rule=entitlements/get-task-allow=off', project);
+    assert.deepEqual(JSON.parse(off.stdout), []);
+    assert.equal(cli('lint', '--rule', 'entitlements/get-task-allow=loud', project).code, 2);
+  });
+
   it('prints SARIF 2.1.0 for code scanning', () => {
     const project = path.join(dir, 'project');
     const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'lint', '--format', 'sarif', '.'], { cwd: project, encoding: 'utf8' });

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { lintEntitlements } from '../../server/src/lint/entitlements/analyze';
 import { applyEdits } from '../../server/src/lint/edits';
-import { lintDocument } from '../../server/src/lint/lintFiles';
+import { cleanOverrides, lintDocument } from '../../server/src/lint/lintFiles';
 import { parseFatArchs } from '../../server/src/macho/container';
 import { parseMachO } from '../../server/src/macho/loadCommands';
 import { readSignature } from '../../server/src/macho/signature';
@@ -202,5 +202,15 @@ describe('rules that know the keys', () => {
 
   it('keys outside Apple\'s security namespace that are not near a known key are left alone', () => {
     assert.deepEqual(marked(plist('<key>com.example.custom</key><true/>\n')), []);
+  });
+});
+
+describe('severity overrides', () => {
+  it('apply per rule id, and ignore malformed settings', () => {
+    const text = plist('<key>com.apple.security.get-task-allow</key><true/>\n<key>a</key><false/>\n');
+    const overrides = cleanOverrides({ 'entitlements/get-task-allow': 'hint', 'entitlements/false-value': 'off', 'entitlements/jit-cascade': 'loud', x: 3 });
+    assert.deepEqual(overrides, { 'entitlements/get-task-allow': 'hint', 'entitlements/false-value': 'off' });
+    assert.deepEqual(lintDocument('f', text, overrides).map((d) => [d.code, d.severity]), [['entitlements/get-task-allow', 'hint']]);
+    assert.deepEqual(cleanOverrides('nonsense'), {});
   });
 });

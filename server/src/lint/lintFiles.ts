@@ -35,14 +35,29 @@ export function isEntitlementsFile(file: string): boolean {
   return file.endsWith('.entitlements');
 }
 
+/** User overrides of rule severities (setting `goMacosSign.rules`, CLI `--rule id=level`); `off` drops the rule. */
+export type SeverityOverrides = Record<string, LintDiagnostic['severity'] | 'off'>;
+
+const LEVELS = new Set(['error', 'warning', 'info', 'hint', 'off']);
+
+/** Keeps only well-formed overrides, so a typo in settings cannot break linting. */
+export function cleanOverrides(raw: unknown): SeverityOverrides {
+  const out: SeverityOverrides = {};
+  if (typeof raw !== 'object' || raw === null) return out;
+  for (const [id, level] of Object.entries(raw)) if (typeof level === 'string' && LEVELS.has(level)) out[id] = level as SeverityOverrides[string];
+  return out;
+}
+
 /** Diagnostics for one document's text, positions zero-based in UTF-16 units (LSP's convention). */
-export function lintDocument(file: string, text: string): FileDiagnostic[] {
+export function lintDocument(file: string, text: string, overrides: SeverityOverrides = {}): FileDiagnostic[] {
   const at = lineIndex(text);
   const range = (r: { start: number; end: number }) => ({ start: at(r.start), end: at(r.end) });
-  return lintEntitlements(text).map((d) => {
-    const out: FileDiagnostic = { file, range: range(d.range), severity: d.severity, code: d.code, message: d.message };
+  return lintEntitlements(text).flatMap((d) => {
+    const severity = overrides[d.code] ?? d.severity;
+    if (severity === 'off') return [];
+    const out: FileDiagnostic = { file, range: range(d.range), severity, code: d.code, message: d.message };
     if (d.fixes) out.fixes = d.fixes.map((f) => ({ title: f.title, edits: f.edits.map((e) => ({ range: range(e.range), newText: e.newText })) }));
-    return out;
+    return [out];
   });
 }
 
@@ -66,12 +81,12 @@ function collect(target: string, out: string[]): void {
 }
 
 /** Files named on the command line are linted whatever their name; directories are searched for *.entitlements. */
-export function lintPaths(targets: string[]): FileDiagnostic[] {
+export function lintPaths(targets: string[], overrides: SeverityOverrides = {}): FileDiagnostic[] {
   const files: string[] = [];
   for (const target of targets) collect(target, files);
   return files.flatMap((file) => {
     const size = fs.statSync(file).size;
     if (size > MAX_BYTES) throw new InputError(`${file}: ${size} bytes is too large for an entitlements file`);
-    return lintDocument(file, fs.readFileSync(file, 'utf8'));
+    return lintDocument(file, fs.readFileSync(file, 'utf8'), overrides);
   });
 }
