@@ -28,7 +28,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ruleDocUrl } from './checks/catalog';
 import { inspectPath } from './inspect';
 import { completionsAt, hoverAt } from './lint/entitlements/assist';
-import { cleanOverrides, FileDiagnostic, isEntitlementsFile, lintDocument, SeverityOverrides } from './lint/lintFiles';
+import { cleanOverrides, FileDiagnostic, isEntitlementsFile, isInfoPlist, lintDocument, SeverityOverrides } from './lint/lintFiles';
 import { InspectRequest } from './protocol';
 
 declare const PACKAGE_VERSION: string | undefined;
@@ -80,8 +80,12 @@ const SEVERITY: Record<FileDiagnostic['severity'], DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
-function isLinted(document: TextDocument): boolean {
+function isEntitlements(document: TextDocument): boolean {
   return document.languageId === 'entitlements' || isEntitlementsFile(document.uri);
+}
+
+function isLinted(document: TextDocument): boolean {
+  return isEntitlements(document) || isInfoPlist(document.uri);
 }
 
 function toDiagnostic(d: FileDiagnostic): Diagnostic {
@@ -124,7 +128,7 @@ connection.onCodeAction(async ({ textDocument, range, context }): Promise<CodeAc
 
 connection.onHover(({ textDocument, position }): Hover | null => {
   const document = documents.get(textDocument.uri);
-  if (!document || !isLinted(document)) return null;
+  if (!document || !isEntitlements(document)) return null;
   const hover = hoverAt(document.getText(), document.offsetAt(position));
   if (!hover) return null;
   return { contents: { kind: MarkupKind.Markdown, value: hover.markdown }, range: { start: document.positionAt(hover.range.start), end: document.positionAt(hover.range.end) } };
@@ -132,7 +136,7 @@ connection.onHover(({ textDocument, position }): Hover | null => {
 
 connection.onCompletion(({ textDocument, position }): CompletionItem[] => {
   const document = documents.get(textDocument.uri);
-  if (!document || !isLinted(document)) return [];
+  if (!document || !isEntitlements(document)) return [];
   return completionsAt(document.getText(), document.offsetAt(position)).map((c) => ({
     label: c.label,
     kind: c.snippet ? CompletionItemKind.Snippet : CompletionItemKind.Property,

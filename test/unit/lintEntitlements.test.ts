@@ -214,3 +214,17 @@ describe('severity overrides', () => {
     assert.deepEqual(cleanOverrides('nonsense'), {});
   });
 });
+
+describe('Info.plist', () => {
+  it('a real Info.plist (terminal-notifier.app) is clean', () => {
+    const info = path.join(npmPackage('node-notifier@10.0.1'), 'vendor', 'mac.noindex', 'terminal-notifier.app', 'Contents', 'Info.plist');
+    assert.deepEqual(lintDocument(info, fs.readFileSync(info, 'utf8')), []);
+  });
+
+  it('explains the myth: entitlements in Info.plist have no effect', () => {
+    const text = plist('<key>CFBundleIdentifier</key><string>com.example.tool</string>\n<key>com.apple.security.app-sandbox</key><true/>\n');
+    const ds = lintDocument('/x/Contents/Info.plist', text);
+    assert.deepEqual(ds.map((d) => d.code), ['entitlements/wrong-file']);
+    assert.match(ds[0].message, /has no effect.*codesign --entitlements/);
+  });
+});

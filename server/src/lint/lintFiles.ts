@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
 import { lintEntitlements, LintDiagnostic } from './entitlements/analyze';
+import { lintInfoPlist } from './infoPlist/analyze';
 import { lineIndex } from './plist/parse';
 
 export interface Position {
@@ -35,6 +36,10 @@ export function isEntitlementsFile(file: string): boolean {
   return file.endsWith('.entitlements');
 }
 
+export function isInfoPlist(file: string): boolean {
+  return /(^|[\\/])Info\.plist$/.test(file);
+}
+
 /** User overrides of rule severities (setting `goMacosSign.rules`, CLI `--rule id=level`); `off` drops the rule. */
 export type SeverityOverrides = Record<string, LintDiagnostic['severity'] | 'off'>;
 
@@ -52,7 +57,8 @@ export function cleanOverrides(raw: unknown): SeverityOverrides {
 export function lintDocument(file: string, text: string, overrides: SeverityOverrides = {}): FileDiagnostic[] {
   const at = lineIndex(text);
   const range = (r: { start: number; end: number }) => ({ start: at(r.start), end: at(r.end) });
-  return lintEntitlements(text).flatMap((d) => {
+  const found = isInfoPlist(file) ? lintInfoPlist(text) : lintEntitlements(text);
+  return found.flatMap((d) => {
     const severity = overrides[d.code] ?? d.severity;
     if (severity === 'off') return [];
     const out: FileDiagnostic = { file, range: range(d.range), severity, code: d.code, message: d.message };
@@ -76,11 +82,14 @@ function collect(target: string, out: string[]): void {
     if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
     const full = path.join(target, entry.name);
     if (entry.isDirectory()) collect(full, out);
-    else if (entry.isFile() && isEntitlementsFile(entry.name)) out.push(full);
+    else if (entry.isFile() && (isEntitlementsFile(entry.name) || isInfoPlist(entry.name))) out.push(full);
   }
 }
 
-/** Files named on the command line are linted whatever their name; directories are searched for *.entitlements. */
+/**
+ * Files named on the command line are linted whatever their name (as entitlements, unless named Info.plist);
+ * directories are searched for *.entitlements and Info.plist files.
+ */
 export function lintPaths(targets: string[], overrides: SeverityOverrides = {}): FileDiagnostic[] {
   const files: string[] = [];
   for (const target of targets) collect(target, files);
