@@ -31,3 +31,15 @@ describe('rule catalog', () => {
     }
   });
 });
+
+describe('entitlement catalog', () => {
+  it('has unique keys, each with a type, a category and an Apple documentation page', async () => {
+    const { ENTITLEMENTS } = await import('../../server/src/lint/entitlements/catalog');
+    assert.equal(new Set(ENTITLEMENTS.map((e) => e.key)).size, ENTITLEMENTS.length);
+    for (const e of ENTITLEMENTS) {
+      assert.match(e.url, /^https:\/\/developer\.apple\.com\/documentation\/bundleresources\/entitlements\//, e.key);
+      assert.ok(e.description.length > 10 && e.title.length > 2, e.key);
+      assert.ok(e.distribution.length > 0, e.key);
+    }
+  });
+});

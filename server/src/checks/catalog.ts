@@ -201,7 +201,10 @@ export const RULES = {
     severity: 'warning',
     why: 'Entitlements such as network.client or files.user-selected.read-write loosen the App Sandbox; without com.apple.security.app-sandbox they have no effect and only mislead readers.',
     fix: 'Remove them, or enable com.apple.security.app-sandbox if the app is meant to be sandboxed.',
-    sources: [{ label: 'Apple: App Sandbox', url: 'https://developer.apple.com/documentation/security/app-sandbox' }],
+    sources: [
+      { label: 'Apple: App Sandbox', url: 'https://developer.apple.com/documentation/security/app-sandbox' },
+      { label: 'Apple (archive): Enabling App Sandbox — "If App Sandbox is not enabled, the other keys in this section are meaningless"', url: 'https://developer.apple.com/library/archive/documentation/Miscellaneous/Reference/EntitlementKeyReference/Chapters/EnablingAppSandbox.html' },
+    ],
   },
   'entitlements/wrong-file': {
     id: 'entitlements/wrong-file',

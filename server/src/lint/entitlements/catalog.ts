@@ -72,9 +72,10 @@ export const ENTITLEMENTS: EntitlementInfo[] = [
   entry('com.apple.security.files.downloads.read-write', 'boolean', 'sandbox', 'Downloads folder (read/write)', 'Read and write access to the Downloads folder.'),
   entry('com.apple.security.files.bookmarks.app-scope', 'boolean', 'sandbox', 'App-scoped bookmarks', 'Security-scoped bookmarks that keep access to files across launches.'),
   entry('com.apple.security.files.bookmarks.document-scope', 'boolean', 'sandbox', 'Document-scoped bookmarks', 'Security-scoped bookmarks stored within documents.'),
-  entry('com.apple.security.assets.pictures.read-only', 'boolean', 'sandbox', 'Pictures folder (read)', 'Read access to the Pictures folder.'),
-  entry('com.apple.security.assets.music.read-only', 'boolean', 'sandbox', 'Music folder (read)', 'Read access to the Music folder.'),
-  entry('com.apple.security.assets.movies.read-only', 'boolean', 'sandbox', 'Movies folder (read)', 'Read access to the Movies folder.'),
+  ...(['pictures', 'music', 'movies'] as const).flatMap((folder) => [
+    entry(`com.apple.security.assets.${folder}.read-only`, 'boolean', 'sandbox', `${folder[0].toUpperCase()}${folder.slice(1)} folder (read)`, `Read access to the ${folder[0].toUpperCase()}${folder.slice(1)} folder.`),
+    entry(`com.apple.security.assets.${folder}.read-write`, 'boolean', 'sandbox', `${folder[0].toUpperCase()}${folder.slice(1)} folder (read/write)`, `Read and write access to the ${folder[0].toUpperCase()}${folder.slice(1)} folder.`),
+  ]),
   entry('com.apple.security.device.usb', 'boolean', 'sandbox', 'USB', 'Sandboxed process may talk to USB devices.'),
   entry('com.apple.security.device.bluetooth', 'boolean', 'sandbox', 'Bluetooth', 'Sandboxed process may use Bluetooth.'),
   entry('com.apple.security.device.microphone', 'boolean', 'sandbox', 'Microphone (sandbox)', 'Sandboxed process may use the microphone.'),
