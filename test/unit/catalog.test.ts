@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { Rule, RULES } from '../../server/src/checks/catalog';
 import { runReadinessChecks } from '../../server/src/checks/readiness';
+import { ENTITLEMENTS } from '../../server/src/lint/entitlements/catalog';
 import { rulePage, rulePagePath } from '../../scripts/docs';
 import { REPO } from '../support/tools';
 
@@ -33,8 +34,7 @@ describe('rule catalog', () => {
 });
 
 describe('entitlement catalog', () => {
-  it('has unique keys, each with a type, a category and an Apple documentation page', async () => {
-    const { ENTITLEMENTS } = await import('../../server/src/lint/entitlements/catalog');
+  it('has unique keys, each with a type, a category and an Apple documentation page', () => {
     assert.equal(new Set(ENTITLEMENTS.map((e) => e.key)).size, ENTITLEMENTS.length);
     for (const e of ENTITLEMENTS) {
       assert.match(e.url, /^https:\/\/developer\.apple\.com\/documentation\/bundleresources\/entitlements\//, e.key);

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { lintEntitlements } from '../../server/src/lint/entitlements/analyze';
 import { applyEdits } from '../../server/src/lint/edits';
-import { cleanOverrides, lintDocument } from '../../server/src/lint/lintFiles';
+import { cleanOverrides, lintDocument, lintPaths } from '../../server/src/lint/lintFiles';
+import { execFileSync } from 'node:child_process';
 import { parseFatArchs } from '../../server/src/macho/container';
 import { parseMachO } from '../../server/src/macho/loadCommands';
 import { readSignature } from '../../server/src/macho/signature';
@@ -226,5 +227,16 @@ describe('Info.plist', () => {
     const ds = lintDocument('/x/Contents/Info.plist', text);
     assert.deepEqual(ds.map((d) => d.code), ['entitlements/wrong-file']);
     assert.match(ds[0].message, /has no effect.*codesign --entitlements/);
+  });
+});
+
+describe('binary entitlements', () => {
+  it('are reported as binary, and their decoded keys are still checked', () => {
+    const file = path.join(tempDir(), 'binary.entitlements');
+    execFileSync('python3', ['-c', 'import plistlib,sys; plistlib.dump({"com.apple.security.get-task-allow": True, "com.apple.security.cs.allow-jti": True}, open(sys.argv[1],"wb"), fmt=plistlib.FMT_BINARY)', file]);
+    const ds = lintPaths([file]);
+    assert.deepEqual(ds.map((d) => d.code).sort(), ['entitlements/get-task-allow', 'entitlements/unknown-key', 'plist/binary']);
+    assert.match(ds.find((d) => d.code === 'entitlements/unknown-key')!.message, /did you mean com\.apple\.security\.cs\.allow-jit\? \(in the binary plist\)/);
+    assert.ok(ds.every((d) => !d.fixes));
   });
 });

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import { lintEntitlements, LintDiagnostic } from './entitlements/analyze';
+import { lintBinaryEntitlements, lintEntitlements, LintDiagnostic } from './entitlements/analyze';
 import { lintInfoPlist } from './infoPlist/analyze';
 import { lineIndex } from './plist/parse';
 
@@ -55,9 +55,12 @@ export function cleanOverrides(raw: unknown): SeverityOverrides {
 
 /** Diagnostics for one document's text, positions zero-based in UTF-16 units (LSP's convention). */
 export function lintDocument(file: string, text: string, overrides: SeverityOverrides = {}): FileDiagnostic[] {
+  return located(file, text, isInfoPlist(file) ? lintInfoPlist(text) : lintEntitlements(text), overrides);
+}
+
+function located(file: string, text: string, found: LintDiagnostic[], overrides: SeverityOverrides): FileDiagnostic[] {
   const at = lineIndex(text);
   const range = (r: { start: number; end: number }) => ({ start: at(r.start), end: at(r.end) });
-  const found = isInfoPlist(file) ? lintInfoPlist(text) : lintEntitlements(text);
   return found.flatMap((d) => {
     const severity = overrides[d.code] ?? d.severity;
     if (severity === 'off') return [];
@@ -96,6 +99,9 @@ export function lintPaths(targets: string[], overrides: SeverityOverrides = {}):
   return files.flatMap((file) => {
     const size = fs.statSync(file).size;
     if (size > MAX_BYTES) throw new InputError(`${file}: ${size} bytes is too large for an entitlements file`);
-    return lintDocument(file, fs.readFileSync(file, 'utf8'), overrides);
+    const bytes = fs.readFileSync(file);
+    const binary = bytes.subarray(0, 8).toString('latin1') === 'bplist00';
+    if (binary && !isInfoPlist(file)) return located(file, '', lintBinaryEntitlements(bytes), overrides);
+    return lintDocument(file, bytes.toString('utf8'), overrides);
   });
 }

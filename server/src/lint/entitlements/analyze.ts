@@ -6,6 +6,8 @@
  * keys, value types, sandbox and library-validation advice) are still to come.
  */
 import { Rule, RULES, RuleId, Severity } from '../../checks/catalog';
+import { InputError } from '../../errors';
+import { parseBinaryPlist, PlistValue } from '../../bundle/plist';
 import { DictEntry, parsePlistText, PlistNode, Range } from '../plist/parse';
 import { entitlement, EntitlementInfo, EntitlementType, INFO_PLIST_KEY, isSandboxOnly, suggestKey } from './catalog';
 
@@ -143,30 +145,13 @@ function entries(root: PlistNode | null): DictEntry[] {
   return root?.kind === 'dict' ? root.entries : [];
 }
 
-export function lintEntitlements(text: string): LintDiagnostic[] {
-  if (text.startsWith('bplist00')) {
-    return [diagnostic('plist/binary', 'this is a binary property list; entitlements must be XML (plutil -convert xml1)', { start: 0, end: 8 })];
-  }
-  const parsed = parsePlistText(text);
-  const out = formatProblems(text);
-  if (parsed.entityDeclaration) {
-    out.push(diagnostic('entitlements/format', 'the file declares XML entities; they are never expanded, and entitlements must not use them', parsed.entityDeclaration));
-    return out;
-  }
-  for (const p of parsed.problems) out.push(diagnostic('plist/syntax', p.message, p.range));
-  const removeAll: Fix = { title: 'Remove all comments', edits: parsed.comments.map((c) => ({ range: wholeLines(text, c), newText: '' })) };
-  for (const c of parsed.comments) {
-    const fixes = [{ title: 'Remove this comment', edits: [{ range: wholeLines(text, c), newText: '' }] }];
-    out.push(diagnostic('entitlements/format', 'XML comment; Apple requires entitlements without comments', c, parsed.comments.length > 1 ? [...fixes, removeAll] : fixes));
-  }
-  if (parsed.root && parsed.root.kind !== 'dict') {
-    out.push(diagnostic('entitlements/format', `the root is ${parsed.root.kind === 'array' ? 'an array' : `a ${parsed.root.kind}`}; entitlements are a dictionary`, parsed.root.range));
-  }
-
+/** The rules about keys and values, over a dictionary's entries (from XML with ranges, or from a binary plist). */
+function checkEntries(text: string, list: DictEntry[]): LintDiagnostic[] {
+  const out: LintDiagnostic[] = [];
   const seen = new Map<string, DictEntry>();
   const cascade: DictEntry[] = [];
-  const sandboxed = entries(parsed.root).some((e) => e.key === 'com.apple.security.app-sandbox' && isTrue(e.value));
-  for (const entry of entries(parsed.root)) {
+  const sandboxed = list.some((e) => e.key === 'com.apple.security.app-sandbox' && isTrue(e.value));
+  for (const entry of list) {
     const first = seen.get(entry.key);
     if (first) out.push(diagnostic('entitlements/duplicate-key', `${entry.key} appears more than once`, entry.keyRange, [removeEntry(text, entry, `Remove this duplicate of ${entry.key}`)]));
     else seen.set(entry.key, entry);
@@ -189,5 +174,63 @@ export function lintEntitlements(text: string): LintDiagnostic[] {
       out.push(diagnostic('entitlements/jit-cascade', `${names}: each is a superset of the one before; set only one`, entry.keyRange, [removeEntry(text, entry)]));
     }
   }
+  return out;
+}
+
+export function lintEntitlements(text: string): LintDiagnostic[] {
+  if (text.startsWith('bplist00')) {
+    return [diagnostic('plist/binary', 'this is a binary property list; entitlements must be XML (plutil -convert xml1)', { start: 0, end: 8 })];
+  }
+  const parsed = parsePlistText(text);
+  const out = formatProblems(text);
+  if (parsed.entityDeclaration) {
+    out.push(diagnostic('entitlements/format', 'the file declares XML entities; they are never expanded, and entitlements must not use them', parsed.entityDeclaration));
+    return out;
+  }
+  for (const p of parsed.problems) out.push(diagnostic('plist/syntax', p.message, p.range));
+  const removeAll: Fix = { title: 'Remove all comments', edits: parsed.comments.map((c) => ({ range: wholeLines(text, c), newText: '' })) };
+  for (const c of parsed.comments) {
+    const fixes = [{ title: 'Remove this comment', edits: [{ range: wholeLines(text, c), newText: '' }] }];
+    out.push(diagnostic('entitlements/format', 'XML comment; Apple requires entitlements without comments', c, parsed.comments.length > 1 ? [...fixes, removeAll] : fixes));
+  }
+  if (parsed.root && parsed.root.kind !== 'dict') {
+    out.push(diagnostic('entitlements/format', `the root is ${parsed.root.kind === 'array' ? 'an array' : `a ${parsed.root.kind}`}; entitlements are a dictionary`, parsed.root.range));
+  }
+
+  out.push(...checkEntries(text, entries(parsed.root)));
   return out.sort((a, b) => a.range.start - b.range.start);
+}
+
+/** A plist value decoded from a binary plist, as a node without a position. */
+function toNode(value: PlistValue, range: Range): PlistNode {
+  if (typeof value === 'boolean') return { kind: 'boolean', range, value };
+  if (typeof value === 'string') return { kind: 'string', range, text: value };
+  if (typeof value === 'number' || typeof value === 'bigint') return { kind: Number.isInteger(Number(value)) ? 'integer' : 'real', range, text: String(value) };
+  if (Array.isArray(value)) return { kind: 'array', range, items: value.map((v) => toNode(v, range)) };
+  if (value instanceof Date) return { kind: 'date', range, text: value.toISOString() };
+  if (value instanceof Uint8Array) return { kind: 'data', range, text: '' };
+  return { kind: 'dict', range, entries: Object.entries(value).map(([key, v]) => ({ key, keyRange: range, keyElement: range, value: toNode(v, range) })) };
+}
+
+/**
+ * A binary entitlements plist: reported as such, and its decoded keys still checked. Positions inside a binary file
+ * mean nothing to a reader, so every finding points at the file's magic, and no quick fix is offered.
+ */
+export function lintBinaryEntitlements(bytes: Uint8Array): LintDiagnostic[] {
+  const magic = { start: 0, end: 8 };
+  const out = [diagnostic('plist/binary', 'this is a binary property list; entitlements must be XML (plutil -convert xml1)', magic)];
+  let value: PlistValue;
+  try {
+    value = parseBinaryPlist(bytes);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return [...out, diagnostic('plist/syntax', error.message, magic)];
+  }
+  const root = toNode(value, magic);
+  if (root.kind !== 'dict') return [...out, diagnostic('entitlements/format', 'the root is not a dictionary', magic)];
+  for (const d of checkEntries('', root.entries)) {
+    delete d.fixes;
+    out.push({ ...d, message: `${d.message} (in the binary plist)` });
+  }
+  return out;
 }
