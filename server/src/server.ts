@@ -113,7 +113,7 @@ connection.onCodeAction(async ({ textDocument, range, context }): Promise<CodeAc
   const overrides = await overridesFor(document.uri);
   const wanted = new Set(context.diagnostics.filter((d) => d.source === 'go-macos-sign').map((d) => `${d.code}@${JSON.stringify(d.range)}`));
   const before = (a: { line: number; character: number }, b: { line: number; character: number }) => a.line < b.line || (a.line === b.line && a.character <= b.character);
-  return lintDocument(document.uri, document.getText(), overrides)
+  return lintDocument(document.uri, document.getText(), overrides, true)
     .filter((d) => d.fixes && (wanted.has(`${d.code}@${JSON.stringify(d.range)}`) || (before(d.range.start, range.end) && before(range.start, d.range.end))))
     .flatMap((d) =>
       d.fixes!.map((fix, i) => ({

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { lintEntitlements } from '../../server/src/lint/entitlements/analyze';
 import { applyEdits } from '../../server/src/lint/edits';
 import { cleanOverrides, lintDocument, lintPaths } from '../../server/src/lint/lintFiles';
+import { parsePlistText } from '../../server/src/lint/plist/parse';
 import { execFileSync } from 'node:child_process';
 import { parseFatArchs } from '../../server/src/macho/container';
 import { parseMachO } from '../../server/src/macho/loadCommands';
@@ -238,5 +239,23 @@ describe('binary entitlements', () => {
     assert.deepEqual(ds.map((d) => d.code).sort(), ['entitlements/get-task-allow', 'entitlements/unknown-key', 'plist/binary']);
     assert.match(ds.find((d) => d.code === 'entitlements/unknown-key')!.message, /did you mean com\.apple\.security\.cs\.allow-jit\? \(in the binary plist\)/);
     assert.ok(ds.every((d) => !d.fixes));
+  });
+});
+
+describe('positional parser details', () => {
+  it('decodes character references and CDATA in keys and values, keeping the source range', () => {
+    const text = '<plist><dict><key>com.apple.security.cs.allow&#45;jit</key><string><![CDATA[a<b]]>&amp;c</string></dict></plist>';
+    const root = parsePlistText(text).root!;
+    assert.equal(root.kind, 'dict');
+    if (root.kind !== 'dict') return;
+    assert.equal(root.entries[0].key, 'com.apple.security.cs.allow-jit');
+    assert.equal(text.slice(root.entries[0].keyRange.start, root.entries[0].keyRange.end), 'com.apple.security.cs.allow&#45;jit');
+    const value = root.entries[0].value!;
+    assert.equal(value.kind === 'string' && value.text, 'a<b&c');
+  });
+
+  it('reports stray text between elements, but not comments or whitespace', () => {
+    assert.deepEqual(marked(plist('<key>com.example.a</key> oops <true/>\n')).map(([c]) => c), ['plist/syntax']);
+    assert.deepEqual(marked(plist('<!-- note -->\n<key>com.example.a</key>\n<true/>\n')).map(([c]) => c), ['entitlements/format']);
   });
 });

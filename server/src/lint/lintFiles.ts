@@ -53,19 +53,22 @@ export function cleanOverrides(raw: unknown): SeverityOverrides {
   return out;
 }
 
-/** Diagnostics for one document's text, positions zero-based in UTF-16 units (LSP's convention). */
-export function lintDocument(file: string, text: string, overrides: SeverityOverrides = {}): FileDiagnostic[] {
-  return located(file, text, isInfoPlist(file) ? lintInfoPlist(text) : lintEntitlements(text), overrides);
+/**
+ * Diagnostics for one document's text, positions zero-based in UTF-16 units (LSP's convention). Quick fixes are
+ * converted only when asked for (code actions), since publishing diagnostics on every keystroke does not need them.
+ */
+export function lintDocument(file: string, text: string, overrides: SeverityOverrides = {}, withFixes = false): FileDiagnostic[] {
+  return located(file, text, isInfoPlist(file) ? lintInfoPlist(text) : lintEntitlements(text), overrides, withFixes);
 }
 
-function located(file: string, text: string, found: LintDiagnostic[], overrides: SeverityOverrides): FileDiagnostic[] {
+function located(file: string, text: string, found: LintDiagnostic[], overrides: SeverityOverrides, withFixes = false): FileDiagnostic[] {
   const at = lineIndex(text);
   const range = (r: { start: number; end: number }) => ({ start: at(r.start), end: at(r.end) });
   return found.flatMap((d) => {
     const severity = overrides[d.code] ?? d.severity;
     if (severity === 'off') return [];
     const out: FileDiagnostic = { file, range: range(d.range), severity, code: d.code, message: d.message };
-    if (d.fixes) out.fixes = d.fixes.map((f) => ({ title: f.title, edits: f.edits.map((e) => ({ range: range(e.range), newText: e.newText })) }));
+    if (withFixes && d.fixes) out.fixes = d.fixes.map((f) => ({ title: f.title, edits: f.edits.map((e) => ({ range: range(e.range), newText: e.newText })) }));
     return [out];
   });
 }

@@ -110,30 +110,98 @@ export function isSandboxOnly(info: EntitlementInfo): boolean {
   return info.category === 'sandbox' && info.key !== 'com.apple.security.app-sandbox';
 }
 
-/** Levenshtein distance, capped: enough to suggest the key a typo meant. */
-export function editDistance(a: string, b: string, cap = 4): number {
+/**
+ * Levenshtein distance if it is at most `cap`, else `cap + 1`. Only the diagonal band |i - j| <= cap can hold such a
+ * path (Ukkonen), so each row costs 2·cap + 1 cells instead of the whole string: linting thousands of unknown keys
+ * against the catalog stays cheap.
+ */
+export function editDistance(a: string, b: string, cap = 3): number {
   if (Math.abs(a.length - b.length) > cap) return cap + 1;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const far = cap + 1;
+  let previous = new Array<number>(b.length + 1).fill(far);
+  for (let j = 0; j <= Math.min(b.length, cap); j++) previous[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      rowMin = Math.min(rowMin, current[j]);
+    const current = new Array<number>(b.length + 1).fill(far);
+    if (i <= cap) current[0] = i;
+    let rowMin = current[0];
+    const from = Math.max(1, i - cap);
+    const to = Math.min(b.length, i + cap);
+    for (let j = from; j <= to; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost, far);
+      if (current[j] < rowMin) rowMin = current[j];
     }
-    if (rowMin > cap) return cap + 1;
+    if (rowMin > cap) return far;
     previous = current;
   }
   return previous[b.length];
 }
 
-/** The catalog key closest to `key`, if it is close enough to be a typo. */
-export function suggestKey(key: string): string | undefined {
-  let best: { key: string; distance: number } | undefined;
-  for (const e of ENTITLEMENTS) {
-    const distance = editDistance(key, e.key);
-    if (distance <= 3 && (!best || distance < best.distance)) best = { key: e.key, distance };
+const MAX_TYPO = 3;
+const Q = 3;
+
+/** The q-gram at `i` as a number (UTF-16 units packed), so counting needs no string allocation. */
+function gramAt(text: string, i: number): number {
+  return (text.charCodeAt(i) * 65536 + text.charCodeAt(i + 1)) * 65536 + text.charCodeAt(i + 2);
+}
+
+function qgrams(text: string): Map<number, number> {
+  const grams = new Map<number, number>();
+  for (let i = 0; i + Q <= text.length; i++) {
+    const g = gramAt(text, i);
+    grams.set(g, (grams.get(g) ?? 0) + 1);
   }
+  return grams;
+}
+
+/** q-gram → [catalog index, occurrences] for every catalog key: the filter in front of edit distance. */
+let gramIndex: Map<number, [number, number][]> | null = null;
+
+function index(): Map<number, [number, number][]> {
+  if (gramIndex) return gramIndex;
+  const built = new Map<number, [number, number][]>();
+  ENTITLEMENTS.forEach((e, i) => {
+    for (const [g, n] of qgrams(e.key)) built.set(g, [...(built.get(g) ?? []), [i, n]]);
+  });
+  return (gramIndex = built);
+}
+
+/**
+ * The catalog key closest to `key`, if it is close enough to be a typo. Two strings within edit distance k share at
+ * least max(|a|,|b|) − q + 1 − k·q q-grams (Ukkonen's q-gram lemma), so only keys that pass that count are compared
+ * by edit distance; a key like "com.example.x" shares almost nothing with Apple's and costs a few map look-ups.
+ */
+export function suggestKey(key: string): string | undefined {
+  // Re-linting as the user types asks about the same keys again and again: remember the answers (bounded).
+  const cached = suggestions.get(key);
+  if (cached !== undefined) return cached ?? undefined;
+  if (suggestions.size >= 10_000) suggestions.clear();
+  const found = closestKey(key);
+  suggestions.set(key, found ?? null);
+  return found;
+}
+
+/** null: "no suggestion", remembered as such. */
+const suggestions = new Map<string, string | null>();
+
+function closestKey(key: string): string | undefined {
+  const grams = index();
+  const shared = new Int32Array(ENTITLEMENTS.length);
+  const seen = new Map<number, number>(); // occurrences so far of each indexed gram, for multiset counting
+  for (let p = 0; p + Q <= key.length; p++) {
+    const g = gramAt(key, p);
+    const list = grams.get(g);
+    if (!list) continue;
+    const n = (seen.get(g) ?? 0) + 1;
+    seen.set(g, n);
+    for (const [i, m] of list) if (n <= m) shared[i]++;
+  }
+  let best: { key: string; distance: number } | undefined;
+  ENTITLEMENTS.forEach((e, i) => {
+    if (shared[i] < Math.max(key.length, e.key.length) - Q + 1 - MAX_TYPO * Q) return;
+    const distance = editDistance(key, e.key, MAX_TYPO);
+    if (distance <= MAX_TYPO && (!best || distance < best.distance)) best = { key: e.key, distance };
+  });
   return best?.key;
 }
 
