@@ -5,6 +5,7 @@
  * Rules, their explanations and sources are in `catalog.ts`.
  */
 import type { CheckOptions, CheckResult, CheckStatus, ResourceSeal, SignerKind, SliceReport, TimestampInfo } from '../protocol';
+import { GET_TASK_ALLOW, meansTrue, RESTRICTED_PREFIX } from '../lint/entitlements/catalog';
 import { RuleId } from './catalog';
 
 export interface ReadinessInput {
@@ -111,11 +112,11 @@ function describeTimestamp(ts: TimestampInfo | null | undefined): string {
 /** Notarization rejects get-task-allow "set to any variation of true". */
 function isTruthy(value: unknown): boolean {
   if (value === true || value === 1) return true;
-  return typeof value === 'string' && ['true', 'yes', '1'].includes(value.trim().toLowerCase());
+  return typeof value === 'string' && meansTrue(value);
 }
 
 export function checkGetTaskAllow(input: ReadinessInput): CheckResult {
-  const key = 'com.apple.security.get-task-allow';
+  const key = GET_TASK_ALLOW;
   return perSlice(
     'entitlements/get-task-allow',
     input.slices,
@@ -129,7 +130,7 @@ export function checkGetTaskAllow(input: ReadinessInput): CheckResult {
 
 export function checkRestrictedEntitlements(input: ReadinessInput): CheckResult {
   const restricted = (s: SliceReport) =>
-    Object.keys({ ...(s.signature?.entitlements ?? {}), ...(s.signature?.entitlementsDer ?? {}) }).filter((k) => k.startsWith('com.apple.developer.'));
+    Object.keys({ ...(s.signature?.entitlements ?? {}), ...(s.signature?.entitlementsDer ?? {}) }).filter((k) => k.startsWith(RESTRICTED_PREFIX));
   const found = input.slices.filter((s) => restricted(s).length > 0);
   if (found.length === 0) return result('entitlements/restricted-needs-profile', 'pass', 'no restricted (com.apple.developer.*) entitlements');
   const keys = [...new Set(found.flatMap(restricted))].join(', ');

@@ -9,7 +9,18 @@ import { Rule, RULES, RuleId, Severity } from '../../checks/catalog';
 import { InputError } from '../../errors';
 import { parseBinaryPlist, PlistValue } from '../../bundle/plist';
 import { DictEntry, parsePlistText, PlistNode, Range } from '../plist/parse';
-import { entitlement, EntitlementInfo, EntitlementType, INFO_PLIST_KEY, isSandboxOnly, suggestKey } from './catalog';
+import {
+  entitlement,
+  EntitlementInfo,
+  EntitlementType,
+  GET_TASK_ALLOW,
+  INFO_PLIST_KEY,
+  isSandboxOnly,
+  JIT_CASCADE,
+  meansTrue,
+  RESTRICTED_PREFIX,
+  suggestKey,
+} from './catalog';
 
 export interface TextEdit {
   range: Range;
@@ -30,14 +41,6 @@ export interface LintDiagnostic {
   fixes?: Fix[];
 }
 
-/** The hardened-runtime exceptions that form a superset cascade (Apple DTS, forum thread 776290). */
-const JIT_CASCADE = [
-  'com.apple.security.cs.allow-jit',
-  'com.apple.security.cs.allow-unsigned-executable-memory',
-  'com.apple.security.cs.disable-executable-page-protection',
-];
-const GET_TASK_ALLOW = 'com.apple.security.get-task-allow';
-const RESTRICTED_PREFIX = 'com.apple.developer.';
 
 function diagnostic(code: RuleId, message: string, range: Range, fixes?: Fix[]): LintDiagnostic {
   const d: LintDiagnostic = { code, severity: (RULES[code] as Rule).severity ?? 'warning', message, range };
@@ -66,7 +69,7 @@ function removeEntry(text: string, entry: DictEntry, title = `Remove ${entry.key
 function isTrue(node: PlistNode | null): boolean {
   if (!node) return false;
   if (node.kind === 'boolean') return node.value;
-  if (node.kind === 'string' || node.kind === 'integer') return ['true', 'yes', '1'].includes(node.text.trim().toLowerCase());
+  if (node.kind === 'string' || node.kind === 'integer') return meansTrue(node.text);
   return false;
 }
 
@@ -121,7 +124,7 @@ function keyDiagnostics(text: string, entry: DictEntry, info: EntitlementInfo | 
   if (value && NODE_TYPE[value.kind] !== info.type) {
     const fixes: Fix[] = [];
     if (info.type === 'boolean' && (value.kind === 'string' || value.kind === 'integer')) {
-      const truthy = ['true', 'yes', '1'].includes(value.text.trim().toLowerCase());
+      const truthy = meansTrue(value.text);
       fixes.push({ title: `Change to <${truthy}/>`, edits: [{ range: value.range, newText: `<${truthy}/>` }] });
     }
     out.push(diagnostic('entitlements/wrong-type', `${entry.key} takes ${TYPE_NAMES[info.type]}`, value.range, fixes.length > 0 ? fixes : undefined));
