@@ -1,9 +1,9 @@
 /**
  * Lints an entitlements property list: pure function from text to diagnostics with exact ranges.
  *
- * The rules, their default severities and sources are in the catalog (checks/catalog.ts). This file decides where
- * each rule fires; it never reads the file system. Key-specific rules that need the entitlement catalog (unknown
- * keys, value types, sandbox and library-validation advice) are still to come.
+ * The rules, their default severities and sources are in the rule catalog (checks/catalog.ts); what is known about each
+ * key is in the entitlement catalog (./catalog.ts). This file decides where each rule fires and which quick fixes it
+ * offers; it never reads the file system.
  */
 import { Rule, RULES, RuleId, Severity } from '../../checks/catalog';
 import { InputError } from '../../errors';
@@ -40,7 +40,6 @@ export interface LintDiagnostic {
   /** Quick fixes; applying one and linting again no longer reports this diagnostic. */
   fixes?: Fix[];
 }
-
 
 function diagnostic(code: RuleId, message: string, range: Range, fixes?: Fix[]): LintDiagnostic {
   const d: LintDiagnostic = { code, severity: (RULES[code] as Rule).severity ?? 'warning', message, range };
