@@ -91,6 +91,9 @@ export const ENTITLEMENTS: EntitlementInfo[] = [
   entry('com.apple.security.device.microphone', 'boolean', 'sandbox', 'Microphone (sandbox)', 'Sandboxed process may use the microphone.'),
   entry('com.apple.security.print', 'boolean', 'sandbox', 'Printing', 'Sandboxed process may print.'),
   // Capabilities shared by both distributions
+  entry('com.apple.security.smartcard', 'boolean', 'capability', 'Smart cards', 'Access to smart-card slots and smart cards through CryptoTokenKit (and, for sandboxed apps, the legacy PCSC API).', {
+    go: 'Needed by Go programs that talk to PIV tokens or smart cards through cgo bindings to PCSC or CryptoTokenKit.',
+  }),
   entry('com.apple.security.application-groups', 'array', 'capability', 'App Groups', 'Shared containers and IPC between apps of one team; values start with the team ID.'),
   entry('keychain-access-groups', 'array', 'capability', 'Keychain access groups', 'Keychain groups the process may share; values start with the team ID (App ID prefix).'),
   // Restricted: authorized only by a provisioning profile
