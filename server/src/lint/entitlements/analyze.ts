@@ -41,7 +41,8 @@ export interface LintDiagnostic {
   fixes?: Fix[];
 }
 
-function diagnostic(code: RuleId, message: string, range: Range, fixes?: Fix[]): LintDiagnostic {
+/** A diagnostic with its rule's default severity from the catalog. */
+export function diagnostic(code: RuleId, message: string, range: Range, fixes?: Fix[]): LintDiagnostic {
   const d: LintDiagnostic = { code, severity: (RULES[code] as Rule).severity ?? 'warning', message, range };
   if (fixes) d.fixes = fixes;
   return d;
