@@ -15,6 +15,8 @@ const common = {
   minify: production,
   logLevel: 'warning',
   define: { PACKAGE_VERSION: JSON.stringify(version) },
+  // jsonc-parser's "main" is a UMD build whose dynamic requires esbuild cannot follow; its ES module build bundles cleanly.
+  mainFields: ['module', 'main'],
 };
 
 await Promise.all([

@@ -29,6 +29,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         { scheme: 'file', language: 'go.mod' },
         { scheme: 'file', language: 'entitlements' },
         { scheme: 'file', pattern: '**/Info.plist' },
+        { scheme: 'file', language: 'makefile' },
+        { scheme: 'file', language: 'shellscript' },
+        { scheme: 'file', pattern: '**/*.mk' },
+        { scheme: 'file', pattern: '**/{justfile,Justfile,.justfile}' },
+        { scheme: 'file', pattern: '**/.goreleaser.{yml,yaml}' },
+        { scheme: 'file', pattern: '**/.github/workflows/*.{yml,yaml}' },
+        { scheme: 'file', pattern: '**/Taskfile*.{yml,yaml}' },
+        { scheme: 'file', pattern: '**/.vscode/{tasks,settings}.json' },
+        // Any plist a build file passes to codesign --entitlements; the server decides which ones those are.
+        { scheme: 'file', pattern: '**/*.plist' },
       ],
       outputChannel: log,
     };

@@ -7,7 +7,7 @@
  * extension host.
  */
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CodeAction,
   CodeActionKind,
@@ -28,7 +28,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ruleDocUrl } from './checks/catalog';
 import { inspectPath } from './inspect';
 import { completionsAt, hoverAt } from './lint/entitlements/assist';
-import { cleanOverrides, FileDiagnostic, isEntitlementsFile, isInfoPlist, lintDocument, SeverityOverrides } from './lint/lintFiles';
+import { cleanOverrides, FileDiagnostic, FileKind, fileKind, isEntitlementsFile, lintDocument, SeverityOverrides } from './lint/lintFiles';
 import { InspectRequest } from './protocol';
 
 declare const PACKAGE_VERSION: string | undefined;
@@ -81,11 +81,52 @@ const SEVERITY: Record<FileDiagnostic['severity'], DiagnosticSeverity> = {
 };
 
 function isEntitlements(document: TextDocument): boolean {
-  return document.languageId === 'entitlements' || isEntitlementsFile(document.uri);
+  return document.languageId === 'entitlements' || isEntitlementsFile(document.uri) || namedEntitlements.has(document.uri);
+}
+
+
+/** Editor language ids that say what a file is when its name does not (a script without extension). */
+const LANGUAGE_KINDS: Record<string, FileKind> = { entitlements: 'entitlements', shellscript: 'shell', makefile: 'makefile' };
+
+/**
+ * Plists that build files pass to `codesign --entitlements` (whatever their name), each with the build files that
+ * name it: such a plist is linted as an entitlements file while any of them does.
+ */
+const namedEntitlements = new Map<string, Set<string>>();
+
+/** What the linter makes of a document, or undefined when it is not ours. */
+function kindOf(document: TextDocument): FileKind | undefined {
+  if (namedEntitlements.has(document.uri)) return 'entitlements';
+  return fileKind(document.uri, document.getText()) ?? LANGUAGE_KINDS[document.languageId];
+}
+
+/** Records which entitlements files a build document names, and re-lints the open ones whose status changed. */
+function noteEntitlements(buildUri: string, files: Set<string>): void {
+  const named = new Set([...files].map((f) => pathToFileURL(f).toString()));
+  const changed: string[] = [];
+  for (const [uri, by] of namedEntitlements) {
+    if (by.has(buildUri) && !named.has(uri)) {
+      by.delete(buildUri);
+      if (by.size === 0) namedEntitlements.delete(uri);
+      changed.push(uri);
+    }
+  }
+  for (const uri of named) {
+    const by = namedEntitlements.get(uri) ?? new Set<string>();
+    if (!by.has(buildUri)) changed.push(uri);
+    by.add(buildUri);
+    namedEntitlements.set(uri, by);
+  }
+  for (const uri of changed) {
+    const document = documents.get(uri);
+    if (!document) continue;
+    if (isLinted(document)) void validate(document);
+    else void connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
 }
 
 function isLinted(document: TextDocument): boolean {
-  return isEntitlements(document) || isInfoPlist(document.uri);
+  return kindOf(document) !== undefined;
 }
 
 function toDiagnostic(d: FileDiagnostic): Diagnostic {
@@ -99,9 +140,13 @@ async function overridesFor(uri: string): Promise<SeverityOverrides> {
 }
 
 async function validate(document: TextDocument): Promise<void> {
-  if (!isLinted(document)) return;
-  const diagnostics = lintDocument(document.uri, document.getText(), await overridesFor(document.uri)).map(toDiagnostic);
+  const kind = kindOf(document);
+  if (!kind) return;
+  const seen = new Set<string>();
+  const overrides = await overridesFor(document.uri);
+  const diagnostics = lintDocument(document.uri, document.getText(), { overrides, kind, entitlementsSeen: (f) => seen.add(f) }).map(toDiagnostic);
   void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
+  if (kind !== 'entitlements' && kind !== 'info-plist') noteEntitlements(document.uri, seen);
 }
 
 documents.onDidChangeContent(({ document }) => void validate(document));
@@ -113,7 +158,7 @@ connection.onCodeAction(async ({ textDocument, range, context }): Promise<CodeAc
   const overrides = await overridesFor(document.uri);
   const wanted = new Set(context.diagnostics.filter((d) => d.source === 'go-macos-sign').map((d) => `${d.code}@${JSON.stringify(d.range)}`));
   const before = (a: { line: number; character: number }, b: { line: number; character: number }) => a.line < b.line || (a.line === b.line && a.character <= b.character);
-  return lintDocument(document.uri, document.getText(), overrides, true)
+  return lintDocument(document.uri, document.getText(), { overrides, withFixes: true, kind: kindOf(document) })
     .filter((d) => d.fixes && (wanted.has(`${d.code}@${JSON.stringify(d.range)}`) || (before(d.range.start, range.end) && before(range.start, d.range.end))))
     .flatMap((d) =>
       d.fixes!.map((fix, i) => ({

@@ -212,7 +212,7 @@ describe('severity overrides', () => {
     const text = plist('<key>com.apple.security.get-task-allow</key><true/>\n<key>a</key><false/>\n');
     const overrides = cleanOverrides({ 'entitlements/get-task-allow': 'hint', 'entitlements/false-value': 'off', 'entitlements/jit-cascade': 'loud', x: 3 });
     assert.deepEqual(overrides, { 'entitlements/get-task-allow': 'hint', 'entitlements/false-value': 'off' });
-    assert.deepEqual(lintDocument('f', text, overrides).map((d) => [d.code, d.severity]), [['entitlements/get-task-allow', 'hint']]);
+    assert.deepEqual(lintDocument('f', text, { overrides }).map((d) => [d.code, d.severity]), [['entitlements/get-task-allow', 'hint']]);
     assert.deepEqual(cleanOverrides('nonsense'), {});
   });
 });

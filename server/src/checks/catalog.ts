@@ -5,6 +5,8 @@
  * Sources are Apple's documentation, Apple engineers' forum answers, or the Go toolchain's source.
  */
 
+import { BUILD_RULES } from './buildRules';
+
 export interface RuleSource {
   label: string;
   url: string;
@@ -214,6 +216,7 @@ export const RULES = {
     fix: 'Move the key to Contents/Info.plist (or, for a bare tool, the embedded __TEXT,__info_plist section).',
     sources: [{ label: 'Apple: Information Property List', url: 'https://developer.apple.com/documentation/bundleresources/information-property-list' }],
   },
+  ...BUILD_RULES,
 } satisfies Record<string, Rule>;
 
 export type RuleId = keyof typeof RULES;

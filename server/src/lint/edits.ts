@@ -1,5 +1,5 @@
 /** Applies non-overlapping text edits (offset ranges) to a text: how tests and `lint --fix` see a quick fix's result. */
-import type { TextEdit } from './entitlements/analyze';
+import type { TextEdit } from './diagnostic';
 
 export function applyEdits(text: string, edits: TextEdit[]): string {
   const sorted = [...edits].sort((a, b) => b.range.start - a.range.start);

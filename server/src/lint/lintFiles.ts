@@ -4,8 +4,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors';
-import { lintBinaryEntitlements, lintEntitlements, LintDiagnostic } from './entitlements/analyze';
+import { BuildFileKind, buildFileKind, lintBuildFile } from './build/buildFiles';
+import type { EntitlementsProbe } from './build/signing';
+import { lookupVariable } from './build/goVars';
+import type { LintDiagnostic } from './diagnostic';
+import { lintBinaryEntitlements, lintEntitlements } from './entitlements/analyze';
 import { lintInfoPlist } from './infoPlist/analyze';
 import { lineIndex } from './plist/parse';
 
@@ -40,6 +45,15 @@ export function isInfoPlist(file: string): boolean {
   return /(^|[\\/])Info\.plist$/.test(file);
 }
 
+export type FileKind = 'entitlements' | 'info-plist' | BuildFileKind;
+
+/** What a file is to the linter; `text` lets a shell script without extension be recognised by its shebang. */
+export function fileKind(file: string, text?: string): FileKind | undefined {
+  if (isEntitlementsFile(file)) return 'entitlements';
+  if (isInfoPlist(file)) return 'info-plist';
+  return buildFileKind(file, text?.slice(0, 200).split('\n', 1)[0]);
+}
+
 /** User overrides of rule severities (setting `goMacosSign.rules`, CLI `--rule id=level`); `off` drops the rule. */
 export type SeverityOverrides = Record<string, LintDiagnostic['severity'] | 'off'>;
 
@@ -56,9 +70,58 @@ export function cleanOverrides(raw: unknown): SeverityOverrides {
 /**
  * Diagnostics for one document's text, positions zero-based in UTF-16 units (LSP's convention). Quick fixes are
  * converted only when asked for (code actions), since publishing diagnostics on every keystroke does not need them.
+ * A file of no known kind is read as an entitlements file (what `go-macos-sign lint FILE` promises).
  */
-export function lintDocument(file: string, text: string, overrides: SeverityOverrides = {}, withFixes = false): FileDiagnostic[] {
-  return located(file, text, isInfoPlist(file) ? lintInfoPlist(text) : lintEntitlements(text), overrides, withFixes);
+export interface LintOptions {
+  overrides?: SeverityOverrides;
+  /** Convert quick fixes too (code actions). */
+  withFixes?: boolean;
+  /** What the file is, when the caller knows better than its name (an editor language id). */
+  kind?: FileKind;
+  /** Receives the absolute paths of entitlements files that build commands in this file pass to codesign. */
+  entitlementsSeen?: (file: string) => void;
+}
+
+export function lintDocument(file: string, text: string, options: LintOptions = {}): FileDiagnostic[] {
+  const overrides = options.overrides ?? {};
+  const kind = options.kind ?? fileKind(file, text) ?? 'entitlements';
+  return located(file, text, analyze(kind, file, text, overrides, options.entitlementsSeen), overrides, options.withFixes);
+}
+
+function analyze(kind: FileKind, file: string, text: string, overrides: SeverityOverrides, seen?: (file: string) => void): LintDiagnostic[] {
+  if (kind === 'entitlements') return lintEntitlements(text);
+  if (kind === 'info-plist') return lintInfoPlist(text);
+  const local = localPath(file);
+  if (!local) return lintBuildFile(kind, text, {});
+  const from = path.dirname(local);
+  // Paths in a workflow are relative to the repository root, where the job starts.
+  const base = kind === 'workflow' ? path.resolve(from, '..', '..') : from;
+  return lintBuildFile(kind, text, {
+    entitlements: (relative) => {
+      const target = path.resolve(base, relative);
+      seen?.(target);
+      return probeEntitlements(target, overrides);
+    },
+    lookupVariable: (importPath, name, packages) => lookupVariable(base, importPath, name, packages),
+  });
+}
+
+/** A file-system path for a path or file: URI; undefined for other schemes (nothing to look up around them). */
+function localPath(file: string): string | undefined {
+  if (file.startsWith('file:')) return fileURLToPath(file);
+  return /^[a-z][a-z0-9+.-]*:/i.test(file) && !/^[a-z]:[\\/]/i.test(file) ? undefined : file;
+}
+
+/** An entitlements file named in a codesign command: does it exist, and how many errors does our linter find in it? */
+export function probeEntitlements(file: string, overrides: SeverityOverrides = {}): EntitlementsProbe {
+  try {
+    if (fs.statSync(file).size > MAX_BYTES) return { file, exists: true, errors: 1 };
+    const bytes = fs.readFileSync(file);
+    const found = bytes.subarray(0, 8).toString('latin1') === 'bplist00' ? lintBinaryEntitlements(bytes) : lintEntitlements(bytes.toString('utf8'));
+    return { file, exists: true, errors: found.filter((d) => (overrides[d.code] ?? d.severity) === 'error').length };
+  } catch {
+    return { file, exists: false, errors: 0 };
+  }
 }
 
 function located(file: string, text: string, found: LintDiagnostic[], overrides: SeverityOverrides, withFixes = false): FileDiagnostic[] {
@@ -85,26 +148,32 @@ function collect(target: string, out: string[]): void {
     return;
   }
   for (const entry of fs.readdirSync(target, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+    if (SKIPPED_DIRS.has(entry.name) || (entry.name.startsWith('.') && !VISITED_DOT.has(entry.name))) continue;
     const full = path.join(target, entry.name);
     if (entry.isDirectory()) collect(full, out);
-    else if (entry.isFile() && (isEntitlementsFile(entry.name) || isInfoPlist(entry.name))) out.push(full);
+    else if (entry.isFile() && fileKind(full)) out.push(full);
   }
 }
 
+/** Dependencies and version control: not the user's build configuration. */
+const SKIPPED_DIRS = new Set(['node_modules', 'vendor', '.git']);
+/** Dot folders and files that hold build configuration. */
+const VISITED_DOT = new Set(['.github', '.vscode', '.goreleaser.yml', '.goreleaser.yaml', '.justfile']);
+
 /**
- * Files named on the command line are linted whatever their name (as entitlements, unless named Info.plist);
- * directories are searched for *.entitlements and Info.plist files.
+ * Files named on the command line are linted whatever their name (as entitlements, unless their name says what they
+ * are); directories are searched for entitlements, Info.plist and build files (Makefiles, scripts, GoReleaser,
+ * workflows, VS Code tasks and settings).
  */
 export function lintPaths(targets: string[], overrides: SeverityOverrides = {}): FileDiagnostic[] {
   const files: string[] = [];
   for (const target of targets) collect(target, files);
   return files.flatMap((file) => {
     const size = fs.statSync(file).size;
-    if (size > MAX_BYTES) throw new InputError(`${file}: ${size} bytes is too large for an entitlements file`);
+    if (size > MAX_BYTES) throw new InputError(`${file}: ${size} bytes is too large to lint`);
     const bytes = fs.readFileSync(file);
     const binary = bytes.subarray(0, 8).toString('latin1') === 'bplist00';
-    if (binary && !isInfoPlist(file)) return located(file, '', lintBinaryEntitlements(bytes), overrides);
-    return lintDocument(file, bytes.toString('utf8'), overrides);
+    if (binary && !isInfoPlist(file) && !buildFileKind(file)) return located(file, '', lintBinaryEntitlements(bytes), overrides);
+    return lintDocument(file, bytes.toString('utf8'), { overrides });
   });
 }

@@ -5,7 +5,7 @@
  * key is in the entitlement catalog (./catalog.ts). This file decides where each rule fires and which quick fixes it
  * offers; it never reads the file system.
  */
-import { Rule, RULES, RuleId, Severity } from '../../checks/catalog';
+import { diagnostic, Fix, LintDiagnostic, TextEdit } from '../diagnostic';
 import { InputError } from '../../errors';
 import { parseBinaryPlist, PlistValue } from '../../bundle/plist';
 import { DictEntry, parsePlistText, PlistNode, Range } from '../plist/parse';
@@ -21,32 +21,6 @@ import {
   RESTRICTED_PREFIX,
   suggestKey,
 } from './catalog';
-
-export interface TextEdit {
-  range: Range;
-  newText: string;
-}
-
-export interface Fix {
-  title: string;
-  edits: TextEdit[];
-}
-
-export interface LintDiagnostic {
-  code: RuleId;
-  severity: Severity;
-  message: string;
-  range: Range;
-  /** Quick fixes; applying one and linting again no longer reports this diagnostic. */
-  fixes?: Fix[];
-}
-
-/** A diagnostic with its rule's default severity from the catalog. */
-export function diagnostic(code: RuleId, message: string, range: Range, fixes?: Fix[]): LintDiagnostic {
-  const d: LintDiagnostic = { code, severity: (RULES[code] as Rule).severity ?? 'warning', message, range };
-  if (fixes) d.fixes = fixes;
-  return d;
-}
 
 /** Widens a range to whole lines when only whitespace surrounds it, so a removal leaves no blank line behind. */
 function wholeLines(text: string, range: Range): Range {

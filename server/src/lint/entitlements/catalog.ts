@@ -104,7 +104,9 @@ export const ENTITLEMENTS: EntitlementInfo[] = [
   entry('com.apple.developer.icloud-container-identifiers', 'array', 'restricted', 'iCloud containers', 'iCloud container identifiers the app may use.'),
   entry('com.apple.developer.icloud-services', 'array', 'restricted', 'iCloud services', 'iCloud services the app uses (CloudKit, CloudDocuments).'),
   entry('com.apple.developer.ubiquity-kvstore-identifier', 'string', 'restricted', 'iCloud key-value store', 'The iCloud key-value store identifier.'),
-  entry('com.apple.developer.networking.networkextension', 'array', 'restricted', 'Network Extensions', 'Network extension types the app provides (VPN, content filter, DNS proxy...).'),
+  entry('com.apple.developer.networking.networkextension', 'array', 'restricted', 'Network Extensions', 'Network extension types the app provides (VPN, content filter, DNS proxy...).', {
+    go: 'Outside the Mac App Store, a network extension ships as a system extension, and the values carry the -systemextension suffix (packet-tunnel-provider-systemextension, for example).',
+  }),
   entry('com.apple.developer.system-extension.install', 'boolean', 'restricted', 'System Extension', 'Lets the app install system extensions.'),
   entry('com.apple.developer.endpoint-security.client', 'boolean', 'restricted', 'Endpoint Security', 'Lets a system extension or daemon receive Endpoint Security events; Apple grants it on request.', {
     go: 'A Go daemon using Endpoint Security must be wrapped in an app-like bundle with an embedded provisioning profile; a bare executable cannot carry one.',

@@ -5,7 +5,7 @@
  * com.apple.security.app-sandbox. Entitlements are only ever read from the code signature, so such keys in Info.plist
  * do nothing; this linter says so where it meets them. Binary Info.plists are valid in bundles and are not linted.
  */
-import { diagnostic, LintDiagnostic } from '../entitlements/analyze';
+import { diagnostic, LintDiagnostic } from '../diagnostic';
 import { entitlement, RESTRICTED_PREFIX } from '../entitlements/catalog';
 import { parsePlistText } from '../plist/parse';
 

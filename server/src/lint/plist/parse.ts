@@ -7,12 +7,9 @@
  * are returned, not thrown: a linter must describe a broken file, not refuse it.
  */
 import { SaxesParser } from 'saxes';
+import type { Range } from '../diagnostic';
 
-export interface Range {
-  /** Offsets into the text, in UTF-16 code units; `end` is exclusive. */
-  start: number;
-  end: number;
-}
+export type { Range };
 
 export type PlistNode =
   | { kind: 'dict'; range: Range; entries: DictEntry[] }

@@ -1,0 +1,166 @@
+/**
+ * Which files are build configuration, and how each kind becomes commands and Go builds for the build rules:
+ * Makefiles (`Makefile`, `*.mk`), justfiles, shell scripts (`*.sh`, `*.bash`, a shell shebang), GoReleaser
+ * (`.goreleaser.yml`/`.yaml`), GitHub workflows, Taskfiles, and VS Code's `tasks.json` / `settings.json`.
+ */
+import { findNodeAtLocation, Node as JsonNode, parseTree } from 'jsonc-parser';
+import type { LintDiagnostic } from '../diagnostic';
+import { BuildContext, lintInvocations } from './analyze';
+import { fromCommands, Invocation, invocations } from './commands';
+import { fromCommand, GoBuild, lintGoBuild } from './goBuild';
+import { makefileParts } from './makefile';
+import { parseShell, Script, SimpleCommand, wholeText, Word } from './shell';
+import { lintGoreleaser } from './goreleaser';
+import { envMap, get, items, entries, parseYaml, scalarScript } from './yamlSource';
+
+export type BuildFileKind = 'makefile' | 'justfile' | 'shell' | 'goreleaser' | 'workflow' | 'taskfile' | 'vscode-tasks' | 'vscode-settings';
+
+/** The kind of build file a path names; `firstLine` lets a script without extension be recognised by its shebang. */
+export function buildFileKind(file: string, firstLine?: string): BuildFileKind | undefined {
+  const normalized = file.replace(/\\/g, '/');
+  const base = normalized.slice(normalized.lastIndexOf('/') + 1);
+  if (/^(GNUmakefile|makefile|Makefile)$/.test(base) || base.endsWith('.mk')) return 'makefile';
+  if (/^(justfile|Justfile|\.justfile)$/.test(base)) return 'justfile';
+  if (/^\.goreleaser\.ya?ml$/.test(base)) return 'goreleaser';
+  if (/\/\.github\/workflows\/[^/]+\.ya?ml$/.test(normalized) || /^\.github\/workflows\/[^/]+\.ya?ml$/.test(normalized)) return 'workflow';
+  if (/^Taskfile(\.dist)?\.ya?ml$/i.test(base)) return 'taskfile';
+  if (/(^|\/)\.vscode\/tasks\.json$/.test(normalized)) return 'vscode-tasks';
+  if (/(^|\/)\.vscode\/settings\.json$/.test(normalized)) return 'vscode-settings';
+  if (/\.(sh|bash|zsh)$/.test(base)) return 'shell';
+  if (firstLine !== undefined && /^#!\s*\S*\b(sh|bash|zsh|dash|ksh)\b/.test(firstLine)) return 'shell';
+  return undefined;
+}
+
+/** What the rules need from one build file: its commands in order, and Go builds written as settings rather than commands. */
+interface Extracted {
+  invocations: Invocation[];
+  builds: GoBuild[];
+  /** Diagnostics that only make sense for this kind (GoReleaser's notarize section). */
+  extra: LintDiagnostic[];
+  release?: boolean;
+}
+
+export function lintBuildFile(kind: BuildFileKind, text: string, ctx: Omit<BuildContext, 'text'>): LintDiagnostic[] {
+  const found = extract(kind, text, ctx);
+  const context: BuildContext = { ...ctx, text, release: ctx.release || found.release };
+  return [...lintInvocations(found.invocations, context), ...found.builds.flatMap((b) => lintGoBuild(b, text, ctx.lookupVariable)), ...found.extra].sort((a, b) => a.range.start - b.range.start);
+}
+
+function extract(kind: BuildFileKind, text: string, ctx: Omit<BuildContext, 'text'>): Extracted {
+  switch (kind) {
+    case 'shell':
+      return { invocations: invocations(wholeText(text)), builds: [], extra: [] };
+    case 'makefile':
+    case 'justfile': {
+      const parts = kind === 'makefile' ? makefileParts(text) : makefileParts(text, (line) => /^[ \t]+\S/.test(line));
+      const builds = parts.ldflags.map((word) => ldflagsOnly(word));
+      return { invocations: invocations(parts.script, parts.env), builds, extra: [] };
+    }
+    case 'workflow':
+      return workflow(text);
+    case 'taskfile':
+      return taskfile(text);
+    case 'goreleaser':
+      return lintGoreleaser(text, ctx);
+    case 'vscode-tasks':
+      return vscodeTasks(text);
+    case 'vscode-settings':
+      return vscodeSettings(text);
+  }
+}
+
+/** A Go build known only by its linker flags (a Makefile's LDFLAGS variable). */
+function ldflagsOnly(word: Word): GoBuild {
+  return { range: word.range, goos: [], goarch: [], ldflags: [word], externalFlags: [], packages: [] };
+}
+
+function workflow(text: string): Extracted {
+  const doc = parseYaml(text);
+  if (!doc) return { invocations: [], builds: [], extra: [] };
+  const top = envMap(get(doc.contents, 'env'), text);
+  const out: Invocation[] = [];
+  for (const { value: job } of entries(get(doc.contents, 'jobs'))) {
+    const jobEnv = envMap(get(job, 'env'), text, new Map(top));
+    for (const step of items(get(job, 'steps'))) {
+      const script = scalarScript(get(step, 'run'), text);
+      if (!script) continue;
+      out.push(...invocations(script, envMap(get(step, 'env'), text, new Map(jobEnv))));
+    }
+  }
+  return { invocations: out, builds: [], extra: [] };
+}
+
+function taskfile(text: string): Extracted {
+  const doc = parseYaml(text);
+  if (!doc) return { invocations: [], builds: [], extra: [] };
+  const top = envMap(get(doc.contents, 'env'), text);
+  const out: Invocation[] = [];
+  for (const { value: task } of entries(get(doc.contents, 'tasks'))) {
+    const env = envMap(get(task, 'env'), text, new Map(top));
+    for (const cmd of items(get(task, 'cmds'))) {
+      const script = scalarScript(cmd, text) ?? scalarScript(get(cmd, 'cmd'), text);
+      if (script) out.push(...invocations(script, env));
+    }
+  }
+  return { invocations: out, builds: [], extra: [] };
+}
+
+/** A JSON string node as a word: JSON escapes make the value differ from the source, so align the two. */
+function jsonWord(node: JsonNode | undefined, text: string): Word | undefined {
+  if (!node || node.type !== 'string') return undefined;
+  const value = String(node.value);
+  const raw = text.slice(node.offset + 1, node.offset + node.length - 1);
+  const at: number[] = [];
+  let p = 0;
+  for (let i = 0; i < value.length; i++) {
+    while (p < raw.length && raw[p] !== value[i] && raw[p] === '\\') p += raw[p + 1] === 'u' ? 6 : 2;
+    at.push(node.offset + 1 + Math.min(p, raw.length - 1));
+    p++;
+  }
+  return { text: value, at, range: { start: node.offset, end: node.offset + node.length }, quoted: true };
+}
+
+function jsonScript(node: JsonNode | undefined, text: string): Script | undefined {
+  const word = jsonWord(node, text);
+  if (!word) return undefined;
+  return { text: word.text, at: (i) => (i < word.at.length ? word.at[i] : word.range.end - 1) };
+}
+
+function jsonEnv(node: JsonNode | undefined, text: string): Map<string, Word> {
+  const env = new Map<string, Word>();
+  for (const property of node?.type === 'object' ? node.children ?? [] : []) {
+    const [key, value] = property.children ?? [];
+    const word = jsonWord(value, text);
+    if (key && word) env.set(String(key.value), word);
+  }
+  return env;
+}
+
+function vscodeTasks(text: string): Extracted {
+  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+  const tasks = root ? findNodeAtLocation(root, ['tasks']) : undefined;
+  const out: Invocation[] = [];
+  for (const task of tasks?.children ?? []) {
+    const command = findNodeAtLocation(task, ['command']);
+    const script = jsonScript(command, text);
+    if (!script) continue;
+    const env = jsonEnv(findNodeAtLocation(task, ['options', 'env']), text);
+    const commands: SimpleCommand[] = parseShell(script);
+    const args = (findNodeAtLocation(task, ['args'])?.children ?? []).flatMap((arg) => jsonWord(arg.type === 'object' ? findNodeAtLocation(arg, ['value']) : arg, text) ?? []);
+    if (commands.length === 0) continue;
+    const last = commands[commands.length - 1];
+    last.words = [...last.words, ...args];
+    out.push(...fromCommands(commands, env));
+  }
+  return { invocations: out, builds: [], extra: [] };
+}
+
+function vscodeSettings(text: string): Extracted {
+  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+  if (!root) return { invocations: [], builds: [], extra: [] };
+  const flags = findNodeAtLocation(root, ['go.buildFlags']);
+  if (flags?.type !== 'array') return { invocations: [], builds: [], extra: [] };
+  const words = (flags.children ?? []).flatMap((n) => jsonWord(n, text) ?? []);
+  const env = jsonEnv(findNodeAtLocation(root, ['go.toolsEnvVars']), text);
+  return { invocations: [], builds: [fromCommand(words, env, { start: flags.offset, end: flags.offset + flags.length })], extra: [] };
+}

@@ -1,0 +1,102 @@
+/**
+ * GoReleaser configuration: each `builds` entry becomes a Go build (goos/goarch lists, env, flags, ldflags), build
+ * and `before` hooks become commands, and the two macOS notarization sections (`notarize.macos`, run by quill on any
+ * OS, and `notarize.macos_native`, codesign + notarytool on a Mac) are checked for what Apple requires.
+ */
+import { isScalar, Node } from 'yaml';
+import { diagnostic, LintDiagnostic } from '../diagnostic';
+import type { BuildContext } from './analyze';
+import { Invocation, invocations } from './commands';
+import { fromCommand, GoBuild } from './goBuild';
+import { identityKind } from './signing';
+import type { Word } from './shell';
+import { entries, envList, get, items, parseYaml, scalarScript, scalarWord, stringOrList } from './yamlSource';
+
+interface Extracted {
+  invocations: Invocation[];
+  builds: GoBuild[];
+  extra: LintDiagnostic[];
+  release?: boolean;
+}
+
+function hookScripts(node: unknown, text: string, env: Map<string, Word>): Invocation[] {
+  const list = items(node).length > 0 ? items(node) : node ? [node as Node] : [];
+  return list.flatMap((hook) => {
+    const script = scalarScript(hook, text) ?? scalarScript(get(hook, 'cmd'), text);
+    return script ? invocations(script, env) : [];
+  });
+}
+
+function enabled(node: unknown): boolean {
+  const value = get(node, 'enabled');
+  return !(isScalar(value) && (value.value === false || value.value === 'false'));
+}
+
+export function lintGoreleaser(text: string, ctx: Omit<BuildContext, 'text'>): Extracted {
+  const doc = parseYaml(text);
+  const out: Extracted = { invocations: [], builds: [], extra: [] };
+  if (!doc) return out;
+  const root = doc.contents;
+  out.invocations.push(...hookScripts(get(get(root, 'before'), 'hooks'), text, new Map()));
+
+  for (const build of items(get(root, 'builds'))) {
+    const env = envList(get(build, 'env'), text);
+    const flags = stringOrList(get(build, 'flags'), text);
+    const [start, end] = build.range ?? [0, 0];
+    const goBuild = fromCommand(flags, env, { start, end: Math.min(end, text.indexOf('\n', start) < 0 ? end : text.indexOf('\n', start)) });
+    goBuild.goos = stringOrList(get(build, 'goos'), text);
+    goBuild.goarch = stringOrList(get(build, 'goarch'), text);
+    goBuild.ldflags.push(...stringOrList(get(build, 'ldflags'), text));
+    out.builds.push(goBuild);
+    const hooks = get(build, 'hooks');
+    out.invocations.push(...hookScripts(get(hooks, 'pre'), text, env), ...hookScripts(get(hooks, 'post'), text, env));
+    for (const { key, keyNode } of entries(build)) {
+      if (key === 'cgo_enabled') {
+        const [s, e] = keyNode.range ?? [0, 0];
+        out.extra.push(diagnostic('goreleaser/cgo-enabled-key', 'GoReleaser has no cgo_enabled setting: it is ignored. Set cgo through the environment: env: [CGO_ENABLED=0].', { start: s, end: e }));
+      }
+    }
+  }
+
+  const notarize = get(root, 'notarize');
+  for (const entry of items(get(notarize, 'macos'))) {
+    if (!enabled(entry)) continue;
+    out.release = true;
+    out.extra.push(...entitlementsSetting(get(get(entry, 'sign'), 'entitlements'), text, ctx), ...waitSetting(get(entry, 'notarize'), text));
+  }
+  for (const entry of items(get(notarize, 'macos_native'))) {
+    if (!enabled(entry)) continue;
+    out.release = true;
+    const sign = get(entry, 'sign');
+    const identity = scalarWord(get(sign, 'identity'), text);
+    const kind = identityKind(identity);
+    if (identity && kind !== 'developer-id' && kind !== 'unknown') {
+      out.extra.push(diagnostic('codesign/not-developer-id', `sign.identity "${identity.text}" is not a Developer ID Application identity; notarization rejects it.`, identity.range));
+    }
+    const optionsNode = get(sign, 'options');
+    const options = stringOrList(optionsNode, text);
+    if (!options.some((o) => o.text === 'runtime')) {
+      const [s, e] = (optionsNode ?? sign ?? entry).range ?? [0, 0];
+      out.extra.push(diagnostic('codesign/missing-runtime', 'sign.options lacks runtime: notarization rejects executables without the hardened runtime. Add `options: [runtime]`.', { start: s, end: optionsNode ? e : Math.min(e, text.indexOf('\n', s) < 0 ? e : text.indexOf('\n', s)) }));
+    }
+    out.extra.push(...entitlementsSetting(get(sign, 'entitlements'), text, ctx), ...waitSetting(get(entry, 'notarize'), text));
+  }
+  return out;
+}
+
+function entitlementsSetting(node: unknown, text: string, ctx: Omit<BuildContext, 'text'>): LintDiagnostic[] {
+  const word = scalarWord(node, text);
+  if (!word || !ctx.entitlements || /\{\{/.test(word.text)) return [];
+  const probe = ctx.entitlements(word.text);
+  if (!probe) return [];
+  if (!probe.exists) return [diagnostic('codesign/entitlements-file', `${word.text}: no such file (looked for ${probe.file}).`, word.range)];
+  if (probe.errors > 0) return [diagnostic('codesign/entitlements-file', `${word.text} has ${probe.errors} error${probe.errors === 1 ? '' : 's'}: open it to see ${probe.errors === 1 ? 'it' : 'them'}.`, word.range)];
+  return [];
+}
+
+function waitSetting(notarize: unknown, text: string): LintDiagnostic[] {
+  const wait = get(notarize, 'wait');
+  if (!isScalar(wait) || (wait.value !== false && wait.value !== 'false')) return [];
+  const word = scalarWord(wait, text)!;
+  return [diagnostic('notarytool/no-wait', 'notarize.wait is false: the release goes on without Apple\'s verdict, and an Invalid result goes unnoticed.', word.range)];
+}

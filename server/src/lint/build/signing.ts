@@ -1,0 +1,284 @@
+/**
+ * Rules for Apple's signing and notarization commands as they appear in build files: codesign, notarytool, stapler,
+ * spctl and altool, and the order of steps (nothing may modify a file after it is signed).
+ */
+import { diagnostic, Fix, LintDiagnostic, Range } from '../diagnostic';
+import { Invocation, isLiteral } from './commands';
+import { CODESIGN, find, has, NOTARYTOOL, Option, parseOptions } from './options';
+import type { Word } from './shell';
+
+export type IdentityKind = 'ad-hoc' | 'development' | 'distribution' | 'installer' | 'developer-id' | 'unknown';
+
+/** What kind of certificate a `--sign` value names (codesign matches it as a substring of the certificate name). */
+export function identityKind(word: Word | undefined): IdentityKind {
+  if (!word || !isLiteral(word)) return 'unknown';
+  const t = word.text.trim();
+  if (t === '-') return 'ad-hoc';
+  if (/^(Apple Development|Mac Developer|iPhone Developer)\b/i.test(t)) return 'development';
+  if (/^(Apple Distribution|3rd Party Mac Developer|Mac App Distribution|iPhone Distribution)\b/i.test(t)) return 'distribution';
+  if (/^Developer ID Installer\b/i.test(t)) return 'installer';
+  if (/^Developer ID\b/i.test(t)) return 'developer-id';
+  return 'unknown';
+}
+
+const IDENTITY_WORDS: Record<IdentityKind, string> = {
+  'ad-hoc': 'an ad-hoc signature (--sign -)',
+  development: 'a development identity',
+  distribution: 'a Mac App Store distribution identity',
+  installer: 'a Developer ID Installer identity (it signs .pkg files with productsign, not code)',
+  'developer-id': 'Developer ID',
+  unknown: 'an identity',
+};
+
+export interface EntitlementsProbe {
+  /** The file as resolved, for the message. */
+  file: string;
+  exists: boolean;
+  /** Errors the entitlements linter reports in it. */
+  errors: number;
+}
+
+export interface SigningContext {
+  text: string;
+  /** Whether this file submits to notarization: signatures in it are meant for release. */
+  release: boolean;
+  /** Looks up an entitlements file named in `--entitlements` (relative paths from the build file's folder). */
+  entitlements?: (path: string) => EntitlementsProbe | undefined;
+}
+
+export interface Signing {
+  invocation: Invocation;
+  targets: string[];
+}
+
+function isSigning(parsed: ReturnType<typeof parseOptions>): boolean {
+  return has(parsed, 'sign') && !has(parsed, 'verify') && !has(parsed, 'display') && !has(parsed, 'remove-signature');
+}
+
+const STAPLEABLE = /\.(app|dmg|pkg|mpkg)\/?$/i;
+const NOTARIZABLE = /\.(zip|dmg|pkg)$/i;
+const RUNTIME_EXEMPT = /\.(dmg|pkg)$/i;
+
+function insertAfter(word: Word): Range {
+  return { start: word.range.end, end: word.range.end };
+}
+
+function removeWord(word: Word, text: string): Range {
+  let start = word.range.start;
+  while (start > 0 && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
+  return { start, end: word.range.end };
+}
+
+export function lintCodesign(inv: Invocation, ctx: SigningContext): LintDiagnostic[] {
+  const parsed = parseOptions(inv.args, CODESIGN);
+  const out: LintDiagnostic[] = [];
+  const deep = find(parsed, 'deep');
+  if (!isSigning(parsed)) return out;
+  const sign = find(parsed, 'sign')!;
+  const kind = identityKind(sign.valueWord ?? (sign.value !== undefined ? ({ ...sign.word, text: sign.value } as Word) : undefined));
+  const targets = parsed.operands;
+  const at = insertAfter(inv.name);
+
+  if (ctx.release && kind !== 'developer-id' && kind !== 'unknown') {
+    out.push(diagnostic('codesign/not-developer-id', `This release flow signs with ${IDENTITY_WORDS[kind]}; notarization accepts only "Developer ID Application" signatures.`, (sign.valueWord ?? sign.word).range));
+  }
+  const distributing = ctx.release || kind === 'developer-id' || kind === 'unknown';
+  const exempt = targets.length > 0 && targets.every((t) => RUNTIME_EXEMPT.test(t.text));
+  if (distributing && !exempt) {
+    const options = parsed.options.filter((o) => o.name === 'options');
+    const runtime = options.some((o) => (o.value ?? '').split(',').includes('runtime'));
+    if (!runtime) {
+      out.push(diagnostic('codesign/missing-runtime', 'No --options runtime: notarization rejects executables without the hardened runtime.', inv.name.range, [runtimeFix(options, at)]));
+    }
+    const timestamp = parsed.options.filter((o) => o.name === 'timestamp');
+    const none = timestamp.find((o) => o.value === 'none');
+    if (none) {
+      out.push(diagnostic('codesign/timestamp-none', '--timestamp=none leaves out the secure timestamp notarization requires (it has nothing to do with TCC or CI clocks).', none.word.range, [{ title: 'Use --timestamp', edits: [{ range: none.word.range, newText: '--timestamp' }] }]));
+    } else if (timestamp.length === 0) {
+      out.push(diagnostic('codesign/missing-timestamp', 'No --timestamp: without a secure timestamp notarization fails ("The signature does not include a secure timestamp.").', inv.name.range, [{ title: 'Add --timestamp', edits: [{ range: at, newText: ' --timestamp' }] }]));
+    }
+  }
+  if (deep) {
+    out.push(diagnostic('codesign/deep', '--deep is deprecated for signing: it applies these options, entitlements included, to all nested code; a bare Go binary has none. Sign nested code separately, inside out.', deep.word.range, deep.word.text === '--deep' ? [{ title: 'Remove --deep', edits: [{ range: removeWord(deep.word, ctx.text), newText: '' }] }] : undefined));
+  }
+  if (!has(parsed, 'force') && !exempt) {
+    out.push(diagnostic('codesign/missing-force', 'No --force: Go already signs darwin/arm64 output ad hoc, and codesign refuses to replace an existing signature without --force.', inv.name.range, [{ title: 'Add --force', edits: [{ range: at, newText: ' --force' }] }]));
+  }
+  const entitlements = find(parsed, 'entitlements');
+  if (entitlements && ctx.entitlements) out.push(...lintEntitlementsOption(entitlements, ctx));
+  return out;
+}
+
+function runtimeFix(options: Option[], at: Range): Fix {
+  const existing = options.find((o) => o.valueWord && !o.valueWord.quoted && isLiteral(o.valueWord));
+  if (existing?.valueWord) {
+    return { title: 'Add runtime to --options', edits: [{ range: { start: existing.valueWord.range.end, end: existing.valueWord.range.end }, newText: ',runtime' }] };
+  }
+  return { title: 'Add --options runtime', edits: [{ range: at, newText: ' --options runtime' }] };
+}
+
+function lintEntitlementsOption(option: Option, ctx: SigningContext): LintDiagnostic[] {
+  const word = option.valueWord ?? option.word;
+  const value = option.value ?? '';
+  if (!value || !isLiteral({ ...word, text: value })) return [];
+  const probe = ctx.entitlements!(value);
+  if (!probe) return [];
+  if (!probe.exists) return [diagnostic('codesign/entitlements-file', `${value}: no such file (looked for ${probe.file}); codesign will fail.`, word.range)];
+  if (probe.errors > 0) return [diagnostic('codesign/entitlements-file', `${value} has ${probe.errors} error${probe.errors === 1 ? '' : 's'}: open it to see ${probe.errors === 1 ? 'it' : 'them'}.`, word.range)];
+  return [];
+}
+
+/** The paths a signing codesign command signs, for the modify-after-sign rule. */
+export function signedTargets(inv: Invocation): string[] {
+  const parsed = parseOptions(inv.args, CODESIGN);
+  return isSigning(parsed) ? parsed.operands.map((w) => normalizePath(w.text)) : [];
+}
+
+export function normalizePath(p: string): string {
+  return p.replace(/^\.\//, '').replace(/\/+$/, '');
+}
+
+const AUTH_METHODS: Record<string, string[]> = {
+  'keychain profile': ['keychain-profile'],
+  'API key': ['key', 'key-id', 'issuer'],
+  'Apple ID': ['apple-id', 'password', 'team-id'],
+};
+/** Spellings from other tools that notarytool does not know. */
+const FOREIGN: Record<string, string> = {
+  'api-key': 'rcodesign', 'api-issuer': 'rcodesign', 'api-key-path': 'rcodesign', 'api-key-file': 'rcodesign',
+  username: 'altool', u: 'altool', 'asc-provider': 'altool', 'primary-bundle-id': 'altool', 'notarize-app': 'altool',
+};
+const NEEDS_AUTH = new Set(['submit', 'wait', 'info', 'log', 'history']);
+
+export function lintNotarytool(inv: Invocation, waitedLater: boolean): LintDiagnostic[] {
+  const parsed = parseOptions(inv.args, NOTARYTOOL);
+  const sub = parsed.operands[0];
+  if (!sub) return [];
+  const out: LintDiagnostic[] = [];
+  if (sub.text === 'submit') {
+    const file = parsed.operands[1];
+    if (file && isLiteral(file) && !NOTARIZABLE.test(file.text)) out.push(containerDiagnostic(inv, file));
+    const waits = has(parsed, 'wait') || waitedLater;
+    if (!waits) {
+      out.push(diagnostic('notarytool/no-wait', 'The submission is never waited for: add --wait (and read `notarytool log` on failure), or a later step staples or ships before Apple answers.', sub.range, [{ title: 'Add --wait', edits: [{ range: { start: sub.range.end, end: sub.range.end }, newText: ' --wait' }] }]));
+    }
+  }
+  if (NEEDS_AUTH.has(sub.text)) out.push(...lintAuth(parsed, sub));
+  return out;
+}
+
+function containerDiagnostic(inv: Invocation, file: Word): LintDiagnostic {
+  const name = file.text;
+  if (/\.(tar\.gz|tgz|tar|tar\.xz|gz)$/i.test(name)) {
+    return diagnostic('notarytool/unsupported-container', `${name}: notarytool accepts only .zip, .dmg and .pkg; make a zip with ditto instead of a tarball.`, file.range);
+  }
+  const what = /\.app\/?$/i.test(name) ? 'an .app folder must be zipped (or put in a .dmg or .pkg) first' : 'a bare binary is refused';
+  const fixes: Fix[] = [];
+  if (!file.quoted && /^[\w./@+-]+$/.test(name)) {
+    const zip = `${name.replace(/\/+$/, '')}.zip`;
+    fixes.push({
+      title: `Zip with ditto and submit ${zip}`,
+      edits: [
+        { range: { start: inv.range.start, end: inv.range.start }, newText: `ditto -c -k --keepParent ${name} ${zip} && ` },
+        { range: file.range, newText: zip },
+      ],
+    });
+  }
+  return diagnostic('notarytool/unsupported-container', `${name}: notarytool submit accepts only .zip, .dmg and .pkg; ${what}. Zip it with \`ditto -c -k --keepParent ${name} ${name}.zip\`.`, file.range, fixes);
+}
+
+function lintAuth(parsed: ReturnType<typeof parseOptions>, sub: Word): LintDiagnostic[] {
+  const out: LintDiagnostic[] = [];
+  for (const o of parsed.options) {
+    const tool = FOREIGN[o.name];
+    if (tool) out.push(diagnostic('notarytool/auth', `${o.word.text} is ${tool}'s option; notarytool does not know it. Use --key/--key-id/--issuer, --apple-id/--team-id/--password or --keychain-profile.`, o.word.range));
+  }
+  const used = Object.entries(AUTH_METHODS).filter(([, names]) => names.some((n) => has(parsed, n)));
+  if (used.length === 0) {
+    out.push(diagnostic('notarytool/auth', `notarytool ${sub.text} has no credentials: it reads none from the environment. Add --keychain-profile NAME, or --key/--key-id/--issuer, or --apple-id/--team-id/--password.`, sub.range));
+  } else if (used.length > 1) {
+    out.push(diagnostic('notarytool/auth', `Credentials for several methods are mixed (${used.map(([m]) => m).join(', ')}); notarytool takes exactly one.`, sub.range));
+  } else {
+    const [method] = used[0];
+    const missing = method === 'API key' ? ['key', 'key-id'].filter((n) => !has(parsed, n)) : method === 'Apple ID' ? ['apple-id', 'team-id', 'password'].filter((n) => !has(parsed, n)) : [];
+    if (missing.length > 0) out.push(diagnostic('notarytool/auth', `The ${method} method also needs ${missing.map((n) => `--${n}`).join(' and ')}.`, sub.range));
+  }
+  const password = find(parsed, 'password');
+  if (password?.value && isLiteral({ ...(password.valueWord ?? password.word), text: password.value }) && !password.value.startsWith('@')) {
+    out.push(diagnostic('notarytool/auth', 'The app-specific password is written in the command line, where logs and process lists show it: read it from a secret environment variable, or use a keychain profile.', (password.valueWord ?? password.word).range));
+  }
+  return out;
+}
+
+export function lintStapler(inv: Invocation): LintDiagnostic[] {
+  const [sub, ...rest] = inv.args.filter((w) => !w.text.startsWith('-'));
+  if (!sub || sub.text !== 'staple') return [];
+  return rest
+    .filter((t) => isLiteral(t) && !STAPLEABLE.test(t.text))
+    .map((t) =>
+      diagnostic(
+        'stapler/unsupported-target',
+        /\.zip$/i.test(t.text)
+          ? `${t.text}: a ticket cannot be stapled to a zip; staple the .app inside it, then zip again (or ship the zip unstapled: Gatekeeper checks online).`
+          : `${t.text}: stapler only works on .app bundles, .dmg and .pkg (a bare binary fails with Error 73). A notarized command-line tool is checked online by Gatekeeper; for offline installs, ship it in a notarized, stapled .pkg or .dmg.`,
+        t.range,
+      ),
+    );
+}
+
+export function lintSpctl(inv: Invocation): LintDiagnostic[] {
+  const assess = inv.args.some((w) => w.text === '--assess' || w.text === '-a' || /^-a[a-z]*$/.test(w.text) || w.text === '--assess');
+  if (!assess) return [];
+  const typeIndex = inv.args.findIndex((w) => w.text === '--type' || w.text === '-t');
+  const type = typeIndex >= 0 ? inv.args[typeIndex + 1]?.text : undefined;
+  if (type && type !== 'execute' && type !== 'exec') return [];
+  const operands = inv.args.filter((w, i) => !w.text.startsWith('-') && i !== typeIndex + 1 && !/^(execute|exec|install|open)$/.test(w.text));
+  return operands
+    .filter((t) => isLiteral(t) && !STAPLEABLE.test(t.text))
+    .map((t) => diagnostic('spctl/bare-cli', `spctl --assess rejects every command-line tool ("does not seem to be an app"), notarized or not. Check ${t.text} with \`codesign --verify --strict --verbose=2 ${t.text}\` and its notarization with the notary log's ticketContents.`, t.range));
+}
+
+export function lintAltool(inv: Invocation): LintDiagnostic[] {
+  const notarizing = inv.args.find((w) => ['--notarize-app', '--notarization-info', '--notarization-history', '--upload-app'].includes(w.text));
+  if (!notarizing) return [];
+  return [diagnostic('notarytool/altool', `altool ${notarizing.text}: the notary service has refused altool uploads since November 1, 2023; use \`xcrun notarytool submit FILE --wait\`.`, inv.name.range)];
+}
+
+/** Tools that rewrite a Mach-O file in place (or, for lipo, build a new one from signed inputs). */
+const MODIFIERS = new Set(['strip', 'upx', 'install_name_tool', 'lipo', 'vtool', 'bitcode_strip']);
+
+/** The files an invocation modifies or produces, if it is one of the modifying tools. */
+export function modifiedPaths(inv: Invocation): Word[] {
+  if (!MODIFIERS.has(inv.tool)) return [];
+  const words = inv.args;
+  if (inv.tool === 'lipo') {
+    if (words.some((w) => ['-info', '-archs', '-detailed_info', '-verify_arch'].includes(w.text))) return [];
+    return words.filter((w, i) => !w.text.startsWith('-') && !['-arch', '-thin', '-extract', '-remove', '-replace'].includes(words[i - 1]?.text ?? ''));
+  }
+  if (inv.tool === 'install_name_tool') return words.length > 0 ? [words[words.length - 1]] : [];
+  return words.filter((w, i) => !w.text.startsWith('-') && !['-o', '-s', '-R'].includes(words[i - 1]?.text ?? ''));
+}
+
+/** Whether a subcommand follows up on a submission (waits for it or reads its result). */
+export function followsUp(inv: Invocation): boolean {
+  return inv.tool === 'notarytool' && ['wait', 'info', 'log'].includes(parseOptions(inv.args, NOTARYTOOL).operands[0]?.text ?? '');
+}
+
+/** Whether the file submits anything for notarization, which makes its signatures release signatures. */
+export function submits(inv: Invocation): boolean {
+  if (inv.tool === 'notarytool') return parseOptions(inv.args, NOTARYTOOL).operands[0]?.text === 'submit';
+  return inv.tool === 'altool' && inv.args.some((w) => w.text === '--notarize-app' || w.text === '--upload-app');
+}
+
+export function modifyAfterSign(inv: Invocation, signedBefore: (path: string) => boolean, signedAfter: (path: string) => boolean): LintDiagnostic[] {
+  const signed = (w: Word) => signedBefore(normalizePath(w.text));
+  let touched = modifiedPaths(inv).filter(signed);
+  if (inv.tool === 'lipo') {
+    // Combining signed slices is harmless if the result is signed afterwards, as Apple's order (lipo, then sign) wants.
+    const output = inv.args[inv.args.findIndex((w) => w.text === '-output' || w.text === '-o') + 1];
+    if (output && signedAfter(normalizePath(output.text))) touched = [];
+  } else touched = touched.filter((w) => !signedAfter(normalizePath(w.text)));
+  return touched.map((w) =>
+    diagnostic('build/modify-after-sign', `${inv.tool} changes ${w.text} after it was signed, which breaks the signature ("The signature of the binary is invalid."); run ${inv.tool} first, then sign.`, w.range),
+  );
+}
