@@ -5,8 +5,9 @@
  */
 import type { LintDiagnostic } from '../diagnostic';
 import type { Invocation } from './commands';
+import type { SigningContext } from './signing';
 import { fromCommand, GoBuild, lintGoBuild, VariableLookup } from './goBuild';
-import { followsUp, lintAltool, lintCodesign, lintNotarytool, lintSpctl, lintStapler, modifyAfterSign, SigningContext, signedTargets, submits } from './signing';
+import { followsUp, lintAltool, storesCredentials, lintCodesign, lintNotarytool, lintSpctl, lintStapler, modifyAfterSign, signedTargets, submits } from './signing';
 
 export interface BuildContext {
   text: string;
@@ -14,6 +15,10 @@ export interface BuildContext {
   lookupVariable?: VariableLookup;
   /** A release flow even if no notarization command is visible (a GoReleaser notarize section, for example). */
   release?: boolean;
+  /** For files whose parts are separate flows (Makefile rules): whether the command at this offset is in a release flow. */
+  releaseAt?: (offset: number) => boolean;
+  /** Commands run on a fresh CI machine (a GitHub workflow): nothing is in its keychain unless the file puts it there. */
+  ci?: boolean;
 }
 
 /** Go builds described by the invocations (`go build`, `go install`). */
@@ -25,10 +30,11 @@ export function goBuilds(invocations: Invocation[]): GoBuild[] {
 
 export function lintInvocations(invocations: Invocation[], ctx: BuildContext): LintDiagnostic[] {
   const release = ctx.release || invocations.some(submits);
-  const signing: SigningContext = { text: ctx.text, release, entitlements: ctx.entitlements };
+  const signing = (at: number): SigningContext => ({ text: ctx.text, release: ctx.releaseAt ? ctx.releaseAt(at) : release, entitlements: ctx.entitlements });
   const firstSigned = new Map<string, number>();
   const lastSigned = new Map<string, number>();
   let lastFollowUp = -1;
+  let firstStore = Infinity;
   invocations.forEach((inv, i) => {
     if (inv.tool === 'codesign') {
       for (const path of signedTargets(inv)) {
@@ -37,6 +43,7 @@ export function lintInvocations(invocations: Invocation[], ctx: BuildContext): L
       }
     }
     if (followsUp(inv)) lastFollowUp = i;
+    if (storesCredentials(inv)) firstStore = Math.min(firstStore, i);
   });
 
   const out: LintDiagnostic[] = [];
@@ -44,10 +51,10 @@ export function lintInvocations(invocations: Invocation[], ctx: BuildContext): L
   invocations.forEach((inv, i) => {
     switch (inv.tool) {
       case 'codesign':
-        out.push(...lintCodesign(inv, signing));
+        out.push(...lintCodesign(inv, signing(inv.range.start)));
         break;
       case 'notarytool':
-        out.push(...lintNotarytool(inv, lastFollowUp > i));
+        out.push(...lintNotarytool(inv, lastFollowUp > i, !!ctx.ci && firstStore > i));
         break;
       case 'stapler':
         out.push(...lintStapler(inv));

@@ -8,7 +8,8 @@ import type { LintDiagnostic } from '../diagnostic';
 import { BuildContext, lintInvocations } from './analyze';
 import { fromCommands, Invocation, invocations } from './commands';
 import { fromCommand, GoBuild, lintGoBuild } from './goBuild';
-import { makefileParts } from './makefile';
+import { makefileParts, releaseRecipes } from './makefile';
+import { submits } from './signing';
 import { parseShell, Script, SimpleCommand, wholeText, Word } from './shell';
 import { lintGoreleaser } from './goreleaser';
 import { envMap, get, items, entries, parseYaml, scalarScript } from './yamlSource';
@@ -38,11 +39,13 @@ interface Extracted {
   /** Diagnostics that only make sense for this kind (GoReleaser's notarize section). */
   extra: LintDiagnostic[];
   release?: boolean;
+  releaseAt?: BuildContext['releaseAt'];
 }
 
 export function lintBuildFile(kind: BuildFileKind, text: string, ctx: Omit<BuildContext, 'text'>): LintDiagnostic[] {
   const found = extract(kind, text, ctx);
-  const context: BuildContext = { ...ctx, text, release: ctx.release || found.release };
+  // GoReleaser exists to publish releases, so every signature it makes is a release signature.
+  const context: BuildContext = { ...ctx, text, release: ctx.release || found.release || kind === 'goreleaser', releaseAt: found.releaseAt, ci: kind === 'workflow' };
   return [...lintInvocations(found.invocations, context), ...found.builds.flatMap((b) => lintGoBuild(b, text, ctx.lookupVariable)), ...found.extra].sort((a, b) => a.range.start - b.range.start);
 }
 
@@ -54,7 +57,11 @@ function extract(kind: BuildFileKind, text: string, ctx: Omit<BuildContext, 'tex
     case 'justfile': {
       const parts = kind === 'makefile' ? makefileParts(text) : makefileParts(text, (line) => /^[ \t]+\S/.test(line));
       const builds = parts.ldflags.map((word) => ldflagsOnly(word));
-      return { invocations: invocations(parts.script, parts.env), builds, extra: [] };
+      const found = invocations(parts.script, parts.env);
+      const submitting = found.filter(submits).map((inv) => inv.range.start);
+      // Each rule is its own flow: signatures count as release signatures only in rules that lead to a submission.
+      const releaseAt = releaseRecipes(parts.rules, (start, end) => submitting.some((at) => at >= start && at <= end));
+      return { invocations: found, builds, extra: [], releaseAt };
     }
     case 'workflow':
       return workflow(text);

@@ -47,6 +47,8 @@ export function lintGoreleaser(text: string, ctx: Omit<BuildContext, 'text'>): E
     goBuild.goos = stringOrList(get(build, 'goos'), text);
     goBuild.goarch = stringOrList(get(build, 'goarch'), text);
     goBuild.ldflags.push(...stringOrList(get(build, 'ldflags'), text));
+    // Removing a whole list item is not a word edit: a -buildmode that is a flags entry of its own gets no quick fix.
+    if (goBuild.buildmodeOption) goBuild.buildmodeOption = { ...goBuild.buildmodeOption, quoted: true };
     out.builds.push(goBuild);
     const hooks = get(build, 'hooks');
     out.invocations.push(...hookScripts(get(hooks, 'pre'), text, env), ...hookScripts(get(hooks, 'post'), text, env));

@@ -6,14 +6,55 @@
  */
 import { assembled, Script, Word } from './shell';
 
+/**
+ * The rules whose recipes (offsets) lie in a release flow: rules that run `isRelease` commands, and every rule they
+ * depend on, directly or not (`notarize: sign`, `sign: build`).
+ */
+export function releaseRecipes(rules: MakeRule[], isRelease: (start: number, end: number) => boolean): (offset: number) => boolean {
+  const byTarget = new Map<string, MakeRule[]>();
+  for (const rule of rules) for (const t of rule.targets) byTarget.set(t, [...(byTarget.get(t) ?? []), rule]);
+  const chosen = new Set<MakeRule>();
+  // Iterative, so a long chain of prerequisites cannot overflow the stack.
+  const stack = rules.filter((rule) => isRelease(rule.recipe.start, rule.recipe.end));
+  while (stack.length > 0) {
+    const rule = stack.pop()!;
+    if (chosen.has(rule)) continue;
+    chosen.add(rule);
+    for (const p of rule.prerequisites) stack.push(...(byTarget.get(p) ?? []));
+  }
+  // Recipes never overlap: a binary search over their sorted starts answers each question.
+  const spans = [...chosen].map((r) => r.recipe).sort((x, y) => x.start - y.start);
+  return (offset) => {
+    let lo = 0;
+    let hi = spans.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (offset < spans[mid].start) hi = mid - 1;
+      else if (offset > spans[mid].end) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  };
+}
+
+export interface MakeRule {
+  targets: string[];
+  prerequisites: string[];
+  /** File offsets spanned by the rule's recipe. */
+  recipe: { start: number; end: number };
+}
+
 export interface MakefileParts {
   script: Script;
+  rules: MakeRule[];
   env: Map<string, Word>;
   /** Values of variables such as LDFLAGS or GO_LDFLAGS. */
   ldflags: Word[];
 }
 
 const ASSIGN = /^(export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(?:\?|::?|\+|!)?=[ \t]*/;
+/** `targets: prerequisites` (not `NAME := value`); a recipe may follow a `;`. */
+const RULE = /^([^\s:=#][^:=#]*?)\s*::?(?!=)([^;#]*)/;
 
 /** A word for `text[start, end)`, character for character. */
 export function sliceWord(text: string, start: number, end: number): Word {
@@ -27,6 +68,7 @@ export function makefileParts(text: string, recipe: (line: string) => boolean = 
   const pieces: { text: string; offset: number }[] = [];
   const env = new Map<string, Word>();
   const ldflags: Word[] = [];
+  const rules: MakeRule[] = [];
   let offset = 0;
   let continuing = false;
   while (offset <= text.length) {
@@ -50,6 +92,7 @@ export function makefileParts(text: string, recipe: (line: string) => boolean = 
         }
       }
       pieces.push({ text: text.slice(from, lineEnd) + '\n', offset: from });
+      if (rules.length > 0) rules[rules.length - 1].recipe.end = lineEnd;
       continuing = line.endsWith('\\');
     } else {
       const m = ASSIGN.exec(line);
@@ -60,10 +103,16 @@ export function makefileParts(text: string, recipe: (line: string) => boolean = 
         const value = sliceWord(text, offset + m[0].length, valueEnd);
         if (m[1]?.startsWith('export')) env.set(m[2], value);
         if (/LDFLAGS$/i.test(m[2]) && !/EXT/i.test(m[2])) ldflags.push(value);
+      } else {
+        const r = RULE.exec(line);
+        if (r && !line.startsWith('#')) {
+          const names = (s: string) => s.split(/\s+/).filter((n) => n && n !== '|');
+          rules.push({ targets: names(r[1]), prerequisites: names(r[2]), recipe: { start: offset, end: offset + line.length } });
+        }
       }
       continuing = false;
     }
     offset = end + 1;
   }
-  return { script: pieces.length > 0 ? assembled(pieces) : assembled([{ text: '', offset: 0 }]), env, ldflags };
+  return { script: pieces.length > 0 ? assembled(pieces) : assembled([{ text: '', offset: 0 }]), rules, env, ldflags };
 }

@@ -150,7 +150,7 @@ const FOREIGN: Record<string, string> = {
 };
 const NEEDS_AUTH = new Set(['submit', 'wait', 'info', 'log', 'history']);
 
-export function lintNotarytool(inv: Invocation, waitedLater: boolean): LintDiagnostic[] {
+export function lintNotarytool(inv: Invocation, waitedLater: boolean, freshMachine = false): LintDiagnostic[] {
   const parsed = parseOptions(inv.args, NOTARYTOOL);
   const sub = parsed.operands[0];
   if (!sub) return [];
@@ -164,6 +164,12 @@ export function lintNotarytool(inv: Invocation, waitedLater: boolean): LintDiagn
     }
   }
   if (NEEDS_AUTH.has(sub.text)) out.push(...lintAuth(parsed, sub));
+  const profile = find(parsed, 'keychain-profile');
+  if (freshMachine && profile && NEEDS_AUTH.has(sub.text)) {
+    const d = diagnostic('notarytool/auth', `A CI runner starts with an empty keychain: the profile ${profile.value ?? ''} does not exist unless this job runs \`notarytool store-credentials\` first, and keychain profiles cannot be exported. In CI, use an App Store Connect API key (--key, --key-id, --issuer) from the job's secrets.`, (profile.valueWord ?? profile.word).range);
+    d.severity = 'warning';
+    out.push(d);
+  }
   return out;
 }
 
@@ -257,6 +263,11 @@ export function modifiedPaths(inv: Invocation): Word[] {
   }
   if (inv.tool === 'install_name_tool') return words.length > 0 ? [words[words.length - 1]] : [];
   return words.filter((w, i) => !w.text.startsWith('-') && !['-o', '-s', '-R'].includes(words[i - 1]?.text ?? ''));
+}
+
+/** Whether the command stores a keychain profile for later notarytool calls. */
+export function storesCredentials(inv: Invocation): boolean {
+  return inv.tool === 'notarytool' && parseOptions(inv.args, NOTARYTOOL).operands[0]?.text === 'store-credentials';
 }
 
 /** Whether a subcommand follows up on a submission (waits for it or reads its result). */
