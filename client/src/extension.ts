@@ -41,9 +41,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         { scheme: 'file', pattern: '**/*.plist' },
       ],
       outputChannel: log,
+      // The server runs the workspace's `go list` only in a trusted workspace.
+      initializationOptions: { trusted: vscode.workspace.isTrusted },
     };
     client = new LanguageClient('goMacosSign', 'Go macOS Sign', serverOptions, clientOptions);
     await client.start();
+    context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void client?.sendNotification('goMacosSign/trusted')));
     context.subscriptions.push(vscode.commands.registerCommand('goMacosSign.inspect', (uri?: vscode.Uri) => inspect(uri, log)));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

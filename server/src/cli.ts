@@ -18,13 +18,17 @@ const USAGE = `usage: go-macos-sign <command> [options] <path>...
 commands:
   inspect   print each Mach-O file's or .app bundle's architectures, signature and notarization readiness
   verify    check that every architecture carries an intact code signature (exit 0 valid, 1 missing or broken)
-  lint      check entitlements files (*.entitlements in directories, or files named) (exit 1 on any error)
+  lint      check entitlements, Info.plist, go.mod and build files (Makefiles, shell scripts, .goreleaser.yaml,
+            GitHub workflows, .vscode/tasks.json and settings.json) in directories, or the files named
+            (exit 1 on any error)
 
 options:
   --json            machine-readable output (inspect)
   --format F        lint output: text (default), json, or sarif (SARIF 2.1.0 for GitHub code scanning)
   --rule ID=LEVEL   lint: set a rule's severity (error, warning, info, hint) or turn it off
-  --arch LIST       architectures every file must contain, e.g. arm64,x86_64 (default: any of them)
+  --arch LIST       architectures every file must contain, e.g. arm64,x86_64 (default: any of them);
+                    for lint, the darwin targets whose cgo dependencies go.mod is checked for (default: both)
+  --no-go-list      lint: do not run \`go list\` for go.mod (read module sources and known cgo modules instead)
   --no-color        plain text
   -h, --help        this help
   --version         print the version
@@ -47,6 +51,7 @@ interface Args {
   rules: Record<string, string>;
   color: boolean;
   architectures: string[];
+  goList: boolean;
 }
 
 function parseArgs(argv: string[]): Args | 'help' | 'version' {
@@ -54,11 +59,12 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
   if (argv.includes('--version')) return 'version';
   const [command, ...rest] = argv;
   if (command !== 'inspect' && command !== 'verify' && command !== 'lint') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-  const args: Args = { command, paths: [], json: false, format: 'text', rules: {}, color: !!process.stdout.isTTY && !process.env.NO_COLOR, architectures: [] };
+  const args: Args = { command, paths: [], json: false, format: 'text', rules: {}, color: !!process.stdout.isTTY && !process.env.NO_COLOR, architectures: [], goList: true };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     if (arg === '--json') args.json = true;
     else if (arg === '--no-color') args.color = false;
+    else if (arg === '--no-go-list') args.goList = false;
     else if (arg === '--rule' || arg.startsWith('--rule=')) {
       const value = arg === '--rule' ? rest[++i] : arg.slice('--rule='.length);
       const [id, level] = (value ?? '').split('=');
@@ -127,8 +133,8 @@ async function verify(args: Args, out: (s: string) => void, err: (s: string) => 
   return broken ? 1 : 0;
 }
 
-function lint(args: Args, out: (s: string) => void): number {
-  const diagnostics = lintPaths(args.paths, cleanOverrides(args.rules));
+async function lint(args: Args, out: (s: string) => void): Promise<number> {
+  const diagnostics = await lintPaths(args.paths, { overrides: cleanOverrides(args.rules), architectures: args.architectures, goList: args.goList });
   if (args.format === 'json') out(JSON.stringify(diagnostics.map(({ fixes: _fixes, ...d }) => d), null, 2));
   else if (args.format === 'sarif') out(JSON.stringify(toSarif(diagnostics, version()), null, 2));
   else {
@@ -149,7 +155,7 @@ export async function main(argv: string[], out = (s: string) => void process.std
       out(version());
       return 0;
     }
-    if (args.command === 'lint') return lint(args, out);
+    if (args.command === 'lint') return await lint(args, out);
     return args.command === 'inspect' ? await inspect(args, out, err) : await verify(args, out, err);
   } catch (error) {
     if (error instanceof InputError) {

@@ -30,6 +30,9 @@ import { inspectPath } from './inspect';
 import { completionsAt, hoverAt } from './lint/entitlements/assist';
 import { cleanOverrides, FileDiagnostic, FileKind, fileKind, isEntitlementsFile, lintDocument, SeverityOverrides } from './lint/lintFiles';
 import { InspectRequest } from './protocol';
+import { buildHoverAt } from './lint/build/assist';
+import { isBuildFileKind } from './lint/build/buildFiles';
+import { GoListCache } from './goListCache';
 
 declare const PACKAGE_VERSION: string | undefined;
 
@@ -37,11 +40,14 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 let workspaceRoot: string | null = null;
 let canReadConfiguration = false;
+/** Whether the workspace is trusted (the client says so); only then may we run the workspace's go command. */
+let trusted = false;
 
 connection.onInitialize((params): InitializeResult => {
   const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
   workspaceRoot = folder?.startsWith('file:') ? fileURLToPath(folder) : null;
   canReadConfiguration = !!params.capabilities.workspace?.configuration;
+  trusted = (params.initializationOptions as { trusted?: unknown } | undefined)?.trusted === true;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -130,8 +136,18 @@ function isLinted(document: TextDocument): boolean {
 }
 
 function toDiagnostic(d: FileDiagnostic): Diagnostic {
-  return { range: d.range, severity: SEVERITY[d.severity], code: d.code, codeDescription: { href: ruleDocUrl(d.code) }, source: 'go-macos-sign', message: d.message };
+  const diagnostic: Diagnostic = { range: d.range, severity: SEVERITY[d.severity], code: d.code, codeDescription: { href: ruleDocUrl(d.code) }, source: 'go-macos-sign', message: d.message };
+  if (d.related) diagnostic.relatedInformation = d.related.map((r) => ({ location: { uri: r.file.includes(':') && !/^[a-z]:[\\/]/i.test(r.file) ? r.file : pathToFileURL(r.file).toString(), range: r.range }, message: r.message }));
+  return diagnostic;
 }
+
+/** Trust granted after start: the client tells us, and go.mod files get their `go list` analysis. */
+connection.onNotification('goMacosSign/trusted', () => {
+  trusted = true;
+  documents.all().forEach((d) => void validate(d));
+});
+
+const cgo = new GoListCache((message) => connection.console.log(message));
 
 /** The user's `goMacosSign.rules` for a document (resource-scoped, so folders may differ). */
 async function overridesFor(uri: string): Promise<SeverityOverrides> {
@@ -139,12 +155,21 @@ async function overridesFor(uri: string): Promise<SeverityOverrides> {
   return cleanOverrides(await connection.workspace.getConfiguration({ scopeUri: uri, section: 'goMacosSign.rules' }));
 }
 
+async function architecturesFor(uri: string): Promise<string[]> {
+  if (!canReadConfiguration) return [];
+  const value: unknown = await connection.workspace.getConfiguration({ scopeUri: uri, section: 'goMacosSign.architectures' });
+  return Array.isArray(value) ? value.filter((a): a is string => typeof a === 'string') : [];
+}
+
 async function validate(document: TextDocument): Promise<void> {
   const kind = kindOf(document);
   if (!kind) return;
   const seen = new Set<string>();
   const overrides = await overridesFor(document.uri);
-  const diagnostics = lintDocument(document.uri, document.getText(), { overrides, kind, entitlementsSeen: (f) => seen.add(f) }).map(toDiagnostic);
+  const architectures = kind === 'gomod' ? await architecturesFor(document.uri) : [];
+  const cgoFindings = kind === 'gomod' ? cgo.cached(document.uri, architectures) : undefined;
+  const diagnostics = lintDocument(document.uri, document.getText(), { overrides, kind, architectures, cgoFindings, entitlementsSeen: (f) => seen.add(f) }).map((d) => toDiagnostic(d));
+  if (kind === 'gomod' && !cgoFindings && trusted) void cgo.refresh(document.uri, architectures).then((found) => found && void validate(document));
   void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
   if (kind !== 'entitlements' && kind !== 'info-plist') noteEntitlements(document.uri, seen);
 }
@@ -173,8 +198,10 @@ connection.onCodeAction(async ({ textDocument, range, context }): Promise<CodeAc
 
 connection.onHover(({ textDocument, position }): Hover | null => {
   const document = documents.get(textDocument.uri);
-  if (!document || !isEntitlements(document)) return null;
-  const hover = hoverAt(document.getText(), document.offsetAt(position));
+  if (!document) return null;
+  const kind = kindOf(document);
+  const offset = document.offsetAt(position);
+  const hover = isEntitlements(document) ? hoverAt(document.getText(), offset) : kind && isBuildFileKind(kind) ? buildHoverAt(kind, document.getText(), offset) : undefined;
   if (!hover) return null;
   return { contents: { kind: MarkupKind.Markdown, value: hover.markdown }, range: { start: document.positionAt(hover.range.start), end: document.positionAt(hover.range.end) } };
 });
@@ -193,6 +220,7 @@ connection.onCompletion(({ textDocument, position }): CompletionItem[] => {
 });
 
 documents.onDidClose(({ document }) => {
+  cgo.cancel(document.uri);
   if (isLinted(document)) void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
 });
 

@@ -88,6 +88,95 @@ describe('entitlements diagnostics over JSON-RPC', () => {
   });
 });
 
+interface Published {
+  version?: number;
+  diagnostics: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; code: string; severity: number; message: string; relatedInformation?: unknown[] }[];
+}
+
+/** Waiters for published diagnostics; one notification handler serves them all (JSON-RPC allows one per method). */
+const waiters: { uri: string; accept: (p: Published) => boolean; resolve: (p: Published) => void }[] = [];
+
+function listenForDiagnostics(): void {
+  connection.onNotification('textDocument/publishDiagnostics', (params: Published & { uri: string }) => {
+    for (const w of [...waiters]) {
+      if (w.uri === params.uri && w.accept(params)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(params);
+      }
+    }
+  });
+}
+
+function diagnosticsFor(uri: string, accept: (p: Published) => boolean): Promise<Published> {
+  return new Promise((resolve) => waiters.push({ uri, accept, resolve }));
+}
+
+/** Opens a document and resolves with the diagnostics the server publishes for that version. */
+function openDocument(file: string, languageId: string, text: string, version = 1): Promise<Published> {
+  const uri = pathToFileURL(file).href;
+  const result = diagnosticsFor(uri, (p) => p.version === version);
+  void connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version, text } });
+  return result;
+}
+
+describe('build files and go.mod over JSON-RPC', () => {
+  before(listenForDiagnostics);
+  const codes = (p: Published) => p.diagnostics.map((d) => d.code);
+
+  it('lints every kind of build file', async () => {
+    const makefile = 'release:\n\tgo build -ldflags "-s -w -H=macOS" -o tool .\n\tcodesign --force --deep --sign "Developer ID Application: X (T)" tool\n\txcrun notarytool submit tool -p prof --wait\n';
+    assert.deepEqual(codes(await openDocument(path.join(dir, 'Makefile'), 'makefile', makefile)), ['ldflags/invalid-headtype', 'codesign/missing-runtime', 'codesign/missing-timestamp', 'codesign/deep', 'notarytool/unsupported-container']);
+    // A script without extension is recognised by the editor's language id.
+    assert.deepEqual(codes(await openDocument(path.join(dir, 'release'), 'shellscript', 'xcrun stapler staple tool\n')), ['stapler/unsupported-target']);
+    assert.deepEqual(codes(await openDocument(path.join(dir, '.goreleaser.yaml'), 'yaml', 'builds:\n  - goos: [darwin]\n    goarch: [arm64]\n    ldflags: ["-s -w -H=macOS"]\n')), ['ldflags/invalid-headtype']);
+    fs.mkdirSync(path.join(dir, '.github', 'workflows'), { recursive: true });
+    assert.deepEqual(codes(await openDocument(path.join(dir, '.github', 'workflows', 'ci.yml'), 'yaml', 'jobs:\n  b:\n    steps:\n      - run: spctl --assess --verbose tool\n')), ['spctl/bare-cli']);
+    fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
+    const tasks = '{\n  // tasks\n  "version": "2.0.0",\n  "tasks": [{ "label": "n", "type": "shell", "command": "xcrun notarytool submit tool.zip --wait" }]\n}\n';
+    assert.deepEqual(codes(await openDocument(path.join(dir, '.vscode', 'tasks.json'), 'jsonc', tasks)), ['notarytool/auth']);
+  });
+
+  it('hovers -H=macOS inside an ldflags string with our explanation', async () => {
+    const file = path.join(dir, 'hover.mk');
+    const text = 'build:\n\tGOOS=darwin go build -ldflags "-s -w -H=macOS" -o tool .\n';
+    await openDocument(file, 'makefile', text);
+    const character = text.split('\n')[1].indexOf('-H=macOS') + 2;
+    const hover = await connection.sendRequest<{ contents: { value: string }; range: { start: { character: number }; end: { character: number } } }>('textDocument/hover', { textDocument: { uri: pathToFileURL(file).href }, position: { line: 1, character } });
+    assert.match(hover.contents.value, /Go linker.*invalid headtype/s);
+    assert.equal(text.split('\n')[1].slice(hover.range.start.character, hover.range.end.character), '-H=macOS');
+  });
+
+  it('offers the quick fix that zips before notarytool submit', async () => {
+    const file = path.join(dir, 'notarize.sh');
+    const text = 'xcrun notarytool submit dist/tool --keychain-profile prof --wait\n';
+    const published = await openDocument(file, 'shellscript', text);
+    const actions = await connection.sendRequest<{ title: string; edit: { changes: Record<string, { newText: string }[]> } }[]>('textDocument/codeAction', { textDocument: { uri: pathToFileURL(file).href }, range: published.diagnostics[0].range, context: { diagnostics: published.diagnostics } });
+    assert.deepEqual(actions.map((a) => a.title), ['Zip with ditto and submit dist/tool.zip']);
+    assert.deepEqual(actions[0].edit.changes[pathToFileURL(file).href].map((e) => e.newText), ['ditto -c -k --keepParent dist/tool dist/tool.zip && ', 'dist/tool.zip']);
+  });
+
+  it('serves a plist named by codesign --entitlements as an entitlements file', async () => {
+    const plist = path.join(dir, 'signing.plist');
+    const plistText = '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n\t<key>com.apple.security.get-task-allow</key>\n\t<true/>\n</dict>\n</plist>\n';
+    fs.writeFileSync(plist, plistText);
+    const plistUri = pathToFileURL(plist).href;
+    const served = diagnosticsFor(plistUri, (p) => p.diagnostics.length > 0);
+    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri: plistUri, languageId: 'xml', version: 1, text: plistText } });
+    const build = await openDocument(path.join(dir, 'sign.sh'), 'shellscript', 'codesign --force --options runtime --timestamp --entitlements signing.plist --sign "Developer ID Application: X (T)" tool\n');
+    assert.deepEqual(codes(build), ['codesign/entitlements-file']);
+    assert.deepEqual(codes(await served), ['entitlements/get-task-allow']);
+  });
+
+  it('reports a cgo requirement in go.mod from the known modules when go list may not run (untrusted)', async () => {
+    const gomod = path.join(dir, 'mod', 'go.mod');
+    fs.mkdirSync(path.dirname(gomod), { recursive: true });
+    const text = 'module example.com/x\n\ngo 1.15\n\nrequire github.com/mattn/go-sqlite3 v1.14.16\n';
+    const published = await openDocument(gomod, 'go.mod', text);
+    assert.deepEqual(published.diagnostics.map((d) => [d.code, d.range.start.line]), [['gomod/go-version', 2], ['gomod/cgo-dependency', 4]]);
+    assert.match(published.diagnostics[1].message, /well-known cgo module.*modernc\.org\/sqlite/s);
+  });
+});
+
 describe('hover and completion over JSON-RPC', () => {
   it('hovers a key with its catalog entry, and completes keys not yet present', async () => {
     const uri = pathToFileURL(path.join(dir, 'app.entitlements')).href;

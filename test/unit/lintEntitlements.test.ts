@@ -232,10 +232,10 @@ describe('Info.plist', () => {
 });
 
 describe('binary entitlements', () => {
-  it('are reported as binary, and their decoded keys are still checked', () => {
+  it('are reported as binary, and their decoded keys are still checked', async () => {
     const file = path.join(tempDir(), 'binary.entitlements');
     execFileSync('python3', ['-c', 'import plistlib,sys; plistlib.dump({"com.apple.security.get-task-allow": True, "com.apple.security.cs.allow-jti": True}, open(sys.argv[1],"wb"), fmt=plistlib.FMT_BINARY)', file]);
-    const ds = lintPaths([file]);
+    const ds = await lintPaths([file]);
     assert.deepEqual(ds.map((d) => d.code).sort(), ['entitlements/get-task-allow', 'entitlements/unknown-key', 'plist/binary']);
     assert.match(ds.find((d) => d.code === 'entitlements/unknown-key')!.message, /did you mean com\.apple\.security\.cs\.allow-jit\? \(in the binary plist\)/);
     assert.ok(ds.every((d) => !d.fixes));

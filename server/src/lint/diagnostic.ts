@@ -22,7 +22,8 @@ export interface Fix {
 
 /** A place elsewhere that explains a diagnostic (LSP related information), such as the go.mod line behind a finding. */
 export interface Related {
-  file: string;
+  /** Another file, or undefined for the linted file itself. */
+  file?: string;
   range: Range;
   message: string;
 }
@@ -34,6 +35,8 @@ export interface LintDiagnostic {
   range: Range;
   /** Quick fixes; applying one and linting again no longer reports this diagnostic. */
   fixes?: Fix[];
+  /** Other places that explain this one (in this file unless `file` says otherwise). */
+  related?: Related[];
 }
 
 /** A diagnostic with its rule's default severity from the catalog. */

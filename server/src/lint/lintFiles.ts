@@ -10,6 +10,8 @@ import { BuildFileKind, buildFileKind, lintBuildFile } from './build/buildFiles'
 import type { EntitlementsProbe } from './build/signing';
 import { lookupVariable } from './build/goVars';
 import type { LintDiagnostic } from './diagnostic';
+import { CgoFinding, lintGoMod } from './gomod/analyze';
+import { detectCgo, localCgo } from './gomod/cgoLayers';
 import { lintBinaryEntitlements, lintEntitlements } from './entitlements/analyze';
 import { lintInfoPlist } from './infoPlist/analyze';
 import { lineIndex } from './plist/parse';
@@ -30,6 +32,8 @@ export interface FileDiagnostic {
   severity: LintDiagnostic['severity'];
   code: LintDiagnostic['code'];
   message: string;
+  /** Places that explain the diagnostic (LSP related information). */
+  related?: { file: string; range: PositionRange; message: string }[];
   /** Quick fixes, as LSP text edits. */
   fixes?: { title: string; edits: { range: PositionRange; newText: string }[] }[];
 }
@@ -45,12 +49,13 @@ export function isInfoPlist(file: string): boolean {
   return /(^|[\\/])Info\.plist$/.test(file);
 }
 
-export type FileKind = 'entitlements' | 'info-plist' | BuildFileKind;
+export type FileKind = 'entitlements' | 'info-plist' | 'gomod' | BuildFileKind;
 
 /** What a file is to the linter; `text` lets a shell script without extension be recognised by its shebang. */
 export function fileKind(file: string, text?: string): FileKind | undefined {
   if (isEntitlementsFile(file)) return 'entitlements';
   if (isInfoPlist(file)) return 'info-plist';
+  if (/(^|[\\/])go\.mod$/.test(file)) return 'gomod';
   return buildFileKind(file, text?.slice(0, 200).split('\n', 1)[0]);
 }
 
@@ -80,18 +85,33 @@ export interface LintOptions {
   kind?: FileKind;
   /** Receives the absolute paths of entitlements files that build commands in this file pass to codesign. */
   entitlementsSeen?: (file: string) => void;
+  /** go.mod: cgo findings from `go list` (otherwise the module sources and the well-known modules are used). */
+  cgoFindings?: CgoFinding[];
+  /** Target architectures (arm64, amd64); both by default. */
+  architectures?: string[];
 }
 
 export function lintDocument(file: string, text: string, options: LintOptions = {}): FileDiagnostic[] {
   const overrides = options.overrides ?? {};
   const kind = options.kind ?? fileKind(file, text) ?? 'entitlements';
-  return located(file, text, analyze(kind, file, text, overrides, options.entitlementsSeen), overrides, options.withFixes);
+  return located(file, text, analyze(kind, file, text, overrides, options), overrides, options.withFixes);
 }
 
-function analyze(kind: FileKind, file: string, text: string, overrides: SeverityOverrides, seen?: (file: string) => void): LintDiagnostic[] {
+/** GOARCH names for the configured architectures (Mach-O says x86_64 where Go says amd64). */
+export function goarchs(architectures: string[] = []): string[] {
+  const wanted = architectures.map((a) => (a === 'x86_64' ? 'amd64' : a)).filter((a) => a === 'arm64' || a === 'amd64');
+  return wanted.length > 0 ? [...new Set(wanted)] : ['arm64', 'amd64'];
+}
+
+function analyze(kind: FileKind, file: string, text: string, overrides: SeverityOverrides, options: LintOptions): LintDiagnostic[] {
+  const seen = options.entitlementsSeen;
   if (kind === 'entitlements') return lintEntitlements(text);
   if (kind === 'info-plist') return lintInfoPlist(text);
   const local = localPath(file);
+  if (kind === 'gomod') {
+    const findings = options.cgoFindings ?? (local ? localCgo(local, text, goarchs(options.architectures)) : undefined);
+    return lintGoMod(text, { findings, architectures: goarchs(options.architectures) });
+  }
   if (!local) return lintBuildFile(kind, text, {});
   const from = path.dirname(local);
   // Paths in a workflow are relative to the repository root, where the job starts.
@@ -131,6 +151,7 @@ function located(file: string, text: string, found: LintDiagnostic[], overrides:
     const severity = overrides[d.code] ?? d.severity;
     if (severity === 'off') return [];
     const out: FileDiagnostic = { file, range: range(d.range), severity, code: d.code, message: d.message };
+    if (d.related) out.related = d.related.map((r) => ({ file: r.file ?? file, range: range(r.range), message: r.message }));
     if (withFixes && d.fixes) out.fixes = d.fixes.map((f) => ({ title: f.title, edits: f.edits.map((e) => ({ range: range(e.range), newText: e.newText })) }));
     return [out];
   });
@@ -160,20 +181,42 @@ const SKIPPED_DIRS = new Set(['node_modules', 'vendor', '.git']);
 /** Dot folders and files that hold build configuration. */
 const VISITED_DOT = new Set(['.github', '.vscode', '.goreleaser.yml', '.goreleaser.yaml', '.justfile']);
 
+export interface PathOptions {
+  overrides?: SeverityOverrides;
+  architectures?: string[];
+  /** Run `go list` (offline, read-only) for go.mod files; the local layers are used when it cannot run. */
+  goList?: boolean;
+  /** Environment for `go list` (GOMODCACHE...). */
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * Files named on the command line are linted whatever their name (as entitlements, unless their name says what they
- * are); directories are searched for entitlements, Info.plist and build files (Makefiles, scripts, GoReleaser,
- * workflows, VS Code tasks and settings).
+ * are); directories are searched for entitlements, Info.plist, go.mod and build files (Makefiles, scripts,
+ * GoReleaser, workflows, VS Code tasks and settings).
  */
-export function lintPaths(targets: string[], overrides: SeverityOverrides = {}): FileDiagnostic[] {
+export async function lintPaths(targets: string[], options: PathOptions = {}): Promise<FileDiagnostic[]> {
+  const overrides = options.overrides ?? {};
   const files: string[] = [];
   for (const target of targets) collect(target, files);
-  return files.flatMap((file) => {
+  const out: FileDiagnostic[] = [];
+  for (const file of files) {
     const size = fs.statSync(file).size;
     if (size > MAX_BYTES) throw new InputError(`${file}: ${size} bytes is too large to lint`);
     const bytes = fs.readFileSync(file);
     const binary = bytes.subarray(0, 8).toString('latin1') === 'bplist00';
-    if (binary && !isInfoPlist(file) && !buildFileKind(file)) return located(file, '', lintBinaryEntitlements(bytes), overrides);
-    return lintDocument(file, bytes.toString('utf8'), { overrides });
-  });
+    const kind = fileKind(file);
+    if (binary && (kind === undefined || kind === 'entitlements')) {
+      out.push(...located(file, '', lintBinaryEntitlements(bytes), overrides));
+      continue;
+    }
+    const text = bytes.toString('utf8');
+    let cgoFindings: CgoFinding[] | undefined;
+    if (kind === 'gomod') {
+      const arches = goarchs(options.architectures);
+      cgoFindings = (await detectCgo(path.resolve(file), text, { goarchs: arches, useGoList: options.goList ?? true, env: options.env })).findings;
+    }
+    out.push(...lintDocument(file, text, { overrides, cgoFindings, architectures: options.architectures }));
+  }
+  return out;
 }

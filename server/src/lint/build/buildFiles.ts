@@ -16,6 +16,12 @@ import { envMap, get, items, entries, parseYaml, scalarScript } from './yamlSour
 
 export type BuildFileKind = 'makefile' | 'justfile' | 'shell' | 'goreleaser' | 'workflow' | 'taskfile' | 'vscode-tasks' | 'vscode-settings';
 
+const KINDS = new Set<string>(['makefile', 'justfile', 'shell', 'goreleaser', 'workflow', 'taskfile', 'vscode-tasks', 'vscode-settings']);
+
+export function isBuildFileKind(kind: string): kind is BuildFileKind {
+  return KINDS.has(kind);
+}
+
 /** The kind of build file a path names; `firstLine` lets a script without extension be recognised by its shebang. */
 export function buildFileKind(file: string, firstLine?: string): BuildFileKind | undefined {
   const normalized = file.replace(/\\/g, '/');
@@ -47,6 +53,12 @@ export function lintBuildFile(kind: BuildFileKind, text: string, ctx: Omit<Build
   // GoReleaser exists to publish releases, so every signature it makes is a release signature.
   const context: BuildContext = { ...ctx, text, release: ctx.release || found.release || kind === 'goreleaser', releaseAt: found.releaseAt, ci: kind === 'workflow' };
   return [...lintInvocations(found.invocations, context), ...found.builds.flatMap((b) => lintGoBuild(b, text, ctx.lookupVariable)), ...found.extra].sort((a, b) => a.range.start - b.range.start);
+}
+
+/** The commands and Go builds of a build file, for hovers. */
+export function buildFileParts(kind: BuildFileKind, text: string): { invocations: Invocation[]; builds: GoBuild[] } {
+  const found = extract(kind, text, {});
+  return { invocations: found.invocations, builds: found.builds };
 }
 
 function extract(kind: BuildFileKind, text: string, ctx: Omit<BuildContext, 'text'>): Extracted {

@@ -1,0 +1,140 @@
+/**
+ * The authoritative cgo layer: `go list -deps -json ./...` for GOOS=darwin and each target GOARCH, with cgo on, so
+ * the go command itself says which packages of the build have CgoFiles. It runs read-only and offline: GOFLAGS is set
+ * explicitly to -mod=readonly (or -mod=vendor), GOPROXY=off and GOTOOLCHAIN=local, so go.mod and go.sum are never
+ * rewritten and nothing is downloaded. Arguments are an array; no shell ever sees them.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CgoFinding } from './analyze';
+
+export interface GoListOptions {
+  /** The module root (the folder of go.mod). */
+  dir: string;
+  goarchs: string[];
+  /** The go command; `go` on PATH by default. */
+  go?: string;
+  /** Extra environment (tests set GOMODCACHE); our offline settings always win. */
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export class GoListError extends Error {}
+
+interface Package {
+  ImportPath: string;
+  Standard?: boolean;
+  Module?: { Path: string; Main?: boolean };
+  CgoFiles?: string[];
+  Imports?: string[];
+  ImportMap?: Record<string, string>;
+}
+
+/** The environment that keeps `go list` from changing files or reaching the network. */
+export function offlineEnv(dir: string, goarch: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const vendored = fs.existsSync(path.join(dir, 'vendor', 'modules.txt'));
+  return {
+    ...process.env,
+    ...extra,
+    GOOS: 'darwin',
+    GOARCH: goarch,
+    CGO_ENABLED: '1',
+    GOFLAGS: vendored ? '-mod=vendor' : '-mod=readonly',
+    GOPROXY: 'off',
+    GOTOOLCHAIN: 'local',
+  };
+}
+
+function run(options: GoListOptions, goarch: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(options.go ?? 'go', ['list', '-e', '-deps', '-json', './...'], {
+      cwd: options.dir,
+      env: offlineEnv(options.dir, goarch, options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: options.signal,
+    });
+    // Our own timer rather than spawn's `timeout`, which is only cleared on 'exit' and so outlives a failed spawn.
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new GoListError(e.code === 'ENOENT' ? `${options.go ?? 'go'} not found` : e.name === 'AbortError' ? 'cancelled' : e.message));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
+      else reject(new GoListError(signal ? `go list stopped (${signal})` : Buffer.concat(err).toString('utf8').trim().split('\n')[0] || `go list exited with ${code}`));
+    });
+  });
+}
+
+/** `go list -json` prints one JSON object after another; splits them without a streaming parser. */
+export function splitObjects(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') {
+      if (depth++ === 0) start = i;
+    } else if (c === '}' && --depth === 0) out.push(text.slice(start, i + 1));
+  }
+  return out;
+}
+
+/** Cgo modules of one `go list -deps` result, each with the chain of modules that pulls it into the main module. */
+export function cgoFindings(packages: Package[]): CgoFinding[] {
+  const byPath = new Map(packages.map((p) => [p.ImportPath, p]));
+  const parent = new Map<string, string>();
+  const queue = packages.filter((p) => p.Module?.Main).map((p) => p.ImportPath);
+  const visited = new Set(queue);
+  while (queue.length > 0) {
+    const current = byPath.get(queue.shift()!);
+    for (const raw of current?.Imports ?? []) {
+      const next = current?.ImportMap?.[raw] ?? raw;
+      if (visited.has(next)) continue;
+      visited.add(next);
+      parent.set(next, current!.ImportPath);
+      queue.push(next);
+    }
+  }
+  const found = new Map<string, CgoFinding>();
+  for (const p of packages) {
+    if (p.Standard || !p.Module || p.Module.Main || !p.CgoFiles?.length || !visited.has(p.ImportPath)) continue;
+    const chain: string[] = [];
+    for (let at: string | undefined = p.ImportPath; at; at = parent.get(at)) {
+      const module = byPath.get(at)?.Module;
+      if (!module || module.Main) continue;
+      if (chain[0] !== module.Path) chain.unshift(module.Path);
+    }
+    const finding = found.get(p.Module.Path) ?? { module: p.Module.Path, packages: [], layer: 'go list' as const, ...(chain.length > 1 ? { chain } : {}) };
+    finding.packages.push(p.ImportPath);
+    found.set(p.Module.Path, finding);
+  }
+  return [...found.values()];
+}
+
+/** Findings for every target architecture, merged. */
+export async function goListCgo(options: GoListOptions): Promise<CgoFinding[]> {
+  const merged = new Map<string, CgoFinding>();
+  for (const goarch of options.goarchs) {
+    const text = await run(options, goarch);
+    const packages = splitObjects(text).map((o) => JSON.parse(o) as Package);
+    for (const finding of cgoFindings(packages)) {
+      const existing = merged.get(finding.module);
+      if (existing) existing.packages = [...new Set([...existing.packages, ...finding.packages])];
+      else merged.set(finding.module, finding);
+    }
+  }
+  return [...merged.values()];
+}
