@@ -28,6 +28,7 @@ await Promise.all([
     ? [
         esbuild.build({ ...common, entryPoints: ['bench/verify.ts'], outfile: 'dist/bench-verify.js' }),
         esbuild.build({ ...common, entryPoints: ['bench/lint.ts'], outfile: 'dist/bench-lint.js' }),
+        esbuild.build({ ...common, entryPoints: ['bench/buildLint.ts'], outfile: 'dist/bench-build-lint.js' }),
       ]
     : []),
 ]);

@@ -40,6 +40,12 @@ export class GoListCache {
     return (k && this.results.get(k.key)) ?? undefined;
   }
 
+  /** Stores findings for a go.mod's current inputs (what a finished go list run does). */
+  remember(uri: string, architectures: string[], findings: CgoFinding[]): void {
+    const k = this.key(uri, architectures);
+    if (k) this.results.set(k.key, findings);
+  }
+
   /** Runs go list for a go.mod; resolves true when new findings are cached, false if cancelled or failed. */
   async refresh(uri: string, architectures: string[]): Promise<boolean> {
     const k = this.key(uri, architectures);

@@ -129,11 +129,11 @@ function jsonWord(node: JsonNode | undefined, text: string): Word | undefined {
   if (!node || node.type !== 'string') return undefined;
   const value = String(node.value);
   const raw = text.slice(node.offset + 1, node.offset + node.length - 1);
-  const at: number[] = [];
+  const at = new Int32Array(value.length);
   let p = 0;
   for (let i = 0; i < value.length; i++) {
     while (p < raw.length && raw[p] !== value[i] && raw[p] === '\\') p += raw[p + 1] === 'u' ? 6 : 2;
-    at.push(node.offset + 1 + Math.min(p, raw.length - 1));
+    at[i] = node.offset + 1 + Math.min(p, raw.length - 1);
     p++;
   }
   return { text: value, at, range: { start: node.offset, end: node.offset + node.length }, quoted: true };

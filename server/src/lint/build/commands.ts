@@ -45,16 +45,24 @@ export function invocations(script: Script, inherited: Map<string, Word> = new M
 }
 
 export function fromCommands(commands: SimpleCommand[], inherited: Map<string, Word>): Invocation[] {
-  const exported = new Map(inherited);
+  // Copy on write: commands share the exported map until one of them changes it (exports are rare, commands many).
+  let exported = inherited;
+  const exportVar = (name: string, value: Word) => {
+    exported = new Map(exported);
+    exported.set(name, value);
+  };
   const out: Invocation[] = [];
   for (const command of commands) {
-    const env = new Map(exported);
-    for (const a of command.env) env.set(a.name, a.value);
+    let env = exported;
+    if (command.env.length > 0) {
+      env = new Map(exported);
+      for (const a of command.env) env.set(a.name, a.value);
+    }
     let words = command.words;
     while (words.length > 0 && KEYWORDS.has(words[0].text) && !words[0].quoted) words = words.slice(1);
     if (words.length === 0) {
       // Bare assignments set shell variables; for our purposes (GOOS, CGO_ENABLED...) they act like exports.
-      for (const a of command.env) exported.set(a.name, a.value);
+      for (const a of command.env) exportVar(a.name, a.value);
       continue;
     }
     if (words[0].text === 'export' && !words[0].quoted) {
@@ -62,7 +70,7 @@ export function fromCommands(commands: SimpleCommand[], inherited: Map<string, W
         const eq = word.text.indexOf('=');
         if (eq > 0) {
           const a = assignment(word, eq);
-          exported.set(a.name, a.value);
+          exportVar(a.name, a.value);
         }
       }
       continue;
@@ -76,6 +84,7 @@ export function fromCommands(commands: SimpleCommand[], inherited: Map<string, W
         const t = words[k].text;
         if (wrapper === 'env' && /^[A-Za-z_][A-Za-z0-9_]*=/.test(t)) {
           const a = assignment(words[k], t.indexOf('='));
+          if (env === exported) env = new Map(exported);
           env.set(a.name, a.value);
           k++;
         } else if (t.startsWith('-') && t !== '-') k += takesValue.has(t) ? 2 : 1;

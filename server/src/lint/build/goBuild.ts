@@ -54,7 +54,7 @@ export function fromCommand(args: Word[], env: Map<string, Word>, range: Range):
 /** The part of `-flag=value` after `=`, as a word of its own. */
 export function afterEquals(word: Word): Word {
   const eq = word.text.indexOf('=');
-  return { text: word.text.slice(eq + 1), at: word.at.slice(eq + 1), range: { start: word.at[eq] + 1, end: word.range.end }, quoted: word.quoted };
+  return { text: word.text.slice(eq + 1), at: word.at.subarray(eq + 1), range: { start: word.at[eq] + 1, end: word.range.end }, quoted: word.quoted };
 }
 
 const EXTERNAL_BUILDMODES = new Set(['c-shared', 'c-archive', 'plugin']);

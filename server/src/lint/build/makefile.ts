@@ -58,8 +58,8 @@ const RULE = /^([^\s:=#][^:=#]*?)\s*::?(?!=)([^;#]*)/;
 
 /** A word for `text[start, end)`, character for character. */
 export function sliceWord(text: string, start: number, end: number): Word {
-  const at: number[] = [];
-  for (let i = start; i < end; i++) at.push(i);
+  const at = new Int32Array(end - start);
+  for (let i = start; i < end; i++) at[i - start] = i;
   return { text: text.slice(start, end), at, range: { start, end }, quoted: false };
 }
 

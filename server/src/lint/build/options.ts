@@ -29,7 +29,18 @@ export interface OptionSpec {
   goStyle?: boolean;
 }
 
+/** Several rules read the same command line: each (arguments, tool) pair is parsed once. */
+const memo = new WeakMap<Word[], Map<OptionSpec, Parsed>>();
+
 export function parseOptions(args: Word[], spec: OptionSpec): Parsed {
+  let bySpec = memo.get(args);
+  if (!bySpec) memo.set(args, (bySpec = new Map()));
+  let parsed = bySpec.get(spec);
+  if (!parsed) bySpec.set(spec, (parsed = parse(args, spec)));
+  return parsed;
+}
+
+function parse(args: Word[], spec: OptionSpec): Parsed {
   const options: Option[] = [];
   const operands: Word[] = [];
   for (let k = 0; k < args.length; k++) {

@@ -18,12 +18,28 @@ export interface Script {
 export interface Word {
   /** The word after quote removal and escape processing: what the program receives as its argument. */
   text: string;
-  /** `at[i]` is the file offset of `text[i]`. */
-  at: number[];
+  /** `at[i]` is the file offset of `text[i]` (for tokenizer words, a view into one buffer per parse). */
+  readonly at: Int32Array;
   /** The word as written in the file, quotes included. */
   range: Range;
   /** Whether any part was quoted or escaped (a literal word can be replaced by a simple edit). */
   quoted: boolean;
+}
+
+/** A word from the tokenizer: its offsets stay in the parse's shared buffer until someone asks for them. */
+class ShellWord implements Word {
+  private view?: Int32Array;
+  constructor(
+    readonly text: string,
+    private readonly buffer: Int32Array,
+    private readonly from: number,
+    readonly range: Range,
+    readonly quoted: boolean,
+  ) {}
+  get at(): Int32Array {
+    // Creating a typed-array view costs more than the rest of a word; most words never need one.
+    return (this.view ??= this.buffer.subarray(this.from, this.from + this.text.length));
+  }
 }
 
 export interface Assignment {
@@ -67,6 +83,13 @@ export function subRange(word: Word, from: number, to: number): Range {
 
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 const OPERATOR_START = new Set([';', '&', '|', '(', ')', '<', '>']);
+/** Characters that end a run of ordinary word characters, as a table indexed by char code (the hot loop's test). */
+const SPECIAL = new Uint8Array(128);
+for (const c of [...OPERATOR_START, '\\', "'", '"', '$', '`', ' ', '\t', '\r', '\n']) SPECIAL[c.charCodeAt(0)] = 1;
+/** Characters that end a run inside double quotes. */
+const DQ_SPECIAL = new Uint8Array(128);
+for (const c of ['\\', '"', '$', '`']) DQ_SPECIAL[c.charCodeAt(0)] = 1;
+const isSpecial = (table: Uint8Array, code: number) => code < 128 && table[code] === 1;
 
 /** Commands of a script, in order. Unbalanced quotes or substitutions end at the end of the script. */
 export function parseShell(script: Script): SimpleCommand[] {
@@ -75,7 +98,10 @@ export function parseShell(script: Script): SimpleCommand[] {
   const commands: SimpleCommand[] = [];
   let words: Word[] = [];
   let wordText = '';
-  let wordAt: number[] = [];
+  // Every word character's file offset goes into one buffer; a word's `at` is the view of its stretch.
+  const offsets = new Int32Array(text.length + 1);
+  let used = 0;
+  let wordFrom = 0;
   let wordStart = -1;
   let wordEnd = -1;
   let quoted = false;
@@ -89,12 +115,12 @@ export function parseShell(script: Script): SimpleCommand[] {
   const push = (ch: string, i: number) => {
     if (wordStart < 0) wordStart = i;
     wordText += ch;
-    wordAt.push(map(i));
+    offsets[used++] = map(i);
     wordEnd = i + 1;
   };
   const endWord = () => {
     if (wordStart < 0) return;
-    const word: Word = { text: wordText, at: wordAt, range: { start: map(wordStart), end: map(wordEnd - 1) + 1 }, quoted };
+    const word: Word = new ShellWord(wordText, offsets, wordFrom, { start: map(wordStart), end: map(wordEnd - 1) + 1 }, quoted);
     if (pendingHeredoc) {
       heredocs.push({ delimiter: wordText, stripTabs: pendingHeredoc.stripTabs });
       pendingHeredoc = null;
@@ -104,7 +130,7 @@ export function parseShell(script: Script): SimpleCommand[] {
       eqs.push(ASSIGNMENT.exec(rawPrefix)?.[0].length ?? 0);
     }
     wordText = '';
-    wordAt = [];
+    wordFrom = used;
     wordStart = -1;
     quoted = false;
     rawPrefix = '';
@@ -135,8 +161,10 @@ export function parseShell(script: Script): SimpleCommand[] {
     if (c === "'") {
       quoted = true;
       if (wordStart < 0) wordStart = i;
-      let j = i + 1;
-      while (j < text.length && text[j] !== "'") push(text[j], j++);
+      let j = text.indexOf("'", i + 1);
+      if (j < 0) j = text.length;
+      wordText += text.slice(i + 1, j);
+      for (let k = i + 1; k < j; k++) offsets[used++] = map(k);
       wordEnd = Math.min(j + 1, text.length);
       i = j + 1;
       continue;
@@ -151,7 +179,14 @@ export function parseShell(script: Script): SimpleCommand[] {
           j += 2;
         } else if ((text[j] === '$' && text[j + 1] === '(') || text[j] === '`') {
           j = copySubstitution(text, j, push);
-        } else push(text[j], j++);
+        } else {
+          let k = j + 1;
+          while (k < text.length && !isSpecial(DQ_SPECIAL, text.charCodeAt(k))) k++;
+          wordText += text.slice(j, k);
+          for (let m = j; m < k; m++) offsets[used++] = map(m);
+          wordEnd = k;
+          j = k;
+        }
       }
       wordEnd = Math.min(j + 1, text.length);
       i = j + 1;
@@ -180,7 +215,7 @@ export function parseShell(script: Script): SimpleCommand[] {
         // A redirection: drop a file-descriptor number before it, and the target word after it.
         if (wordStart >= 0 && /^\d+$/.test(wordText) && !quoted) {
           wordText = '';
-          wordAt = [];
+          used = wordFrom;
           wordStart = -1;
         }
         endWord();
@@ -211,9 +246,18 @@ export function parseShell(script: Script): SimpleCommand[] {
       i += op.length;
       continue;
     }
-    if (wordStart < 0 || rawPrefix.length === wordText.length) rawPrefix += c;
-    push(c, i);
-    i++;
+    // A run of ordinary characters is copied in one step.
+    let j = i + 1;
+    while (j < text.length && !isSpecial(SPECIAL, text.charCodeAt(j))) j++;
+    const run = text.slice(i, j);
+    if (wordStart < 0) {
+      wordStart = i;
+      rawPrefix = run;
+    } else if (rawPrefix.length === wordText.length) rawPrefix += run;
+    wordText += run;
+    for (let k = i; k < j; k++) offsets[used++] = map(k);
+    wordEnd = j;
+    i = j;
   }
   endCommand('');
   return commands;
@@ -283,7 +327,7 @@ function toCommand(all: Word[], eqs: number[], next: string): SimpleCommand {
 export function assignment(word: Word, eq: number): Assignment {
   const value: Word = {
     text: word.text.slice(eq + 1),
-    at: word.at.slice(eq + 1),
+    at: word.at.subarray(eq + 1),
     range: { start: word.at[eq] + 1, end: word.range.end },
     quoted: word.quoted,
   };

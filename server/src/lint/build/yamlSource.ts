@@ -50,7 +50,7 @@ export function scalarWord(node: unknown, text: string): Word | undefined {
   if (!isScalar(node) || node.value === null || typeof node.value === 'object') return undefined;
   const value = String(node.value);
   const range = scalarRange(node);
-  const at = Array.from(alignScalar(value, text, range).subarray(0, value.length));
+  const at = alignScalar(value, text, range).subarray(0, value.length);
   return { text: value, at, range, quoted: node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' || node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED' };
 }
 
@@ -92,7 +92,7 @@ export function envList(node: unknown, text: string, into: Map<string, Word> = n
     const word = scalarWord(item, text);
     const eq = word?.text.indexOf('=') ?? -1;
     if (!word || eq <= 0) continue;
-    into.set(word.text.slice(0, eq), { text: word.text.slice(eq + 1), at: word.at.slice(eq + 1), range: { start: word.at[eq] + 1, end: word.range.end }, quoted: word.quoted });
+    into.set(word.text.slice(0, eq), { text: word.text.slice(eq + 1), at: word.at.subarray(eq + 1), range: { start: word.at[eq] + 1, end: word.range.end }, quoted: word.quoted });
   }
   return into;
 }
