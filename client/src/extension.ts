@@ -26,6 +26,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [
+        // The language id the Go extension uses; we contribute it too, so go.mod is served without that extension.
         { scheme: 'file', language: 'go.mod' },
         { scheme: 'file', language: 'entitlements' },
         { scheme: 'file', pattern: '**/Info.plist' },

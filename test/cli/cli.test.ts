@@ -125,6 +125,27 @@ describe('go-macos-sign lint', () => {
     assert.equal(cli('lint', '--format', 'xml', electron).code, 2);
     assert.equal(cli('lint', path.join(dir, 'missing.entitlements')).code, 2);
   });
+
+  it('finds build files and go.mod in a directory (dot folders included), with JSON and SARIF output', () => {
+    const seed = path.join(REPO, 'test', 'fixtures', 'build', 'seed');
+    const r = cli('lint', '--format', 'json', seed);
+    assert.equal(r.code, 1);
+    const found = JSON.parse(r.stdout) as { file: string; code: string }[];
+    assert.deepEqual([...new Set(found.map((d) => path.relative(seed, d.file)))].sort(), ['.github/workflows/release.yml', '.goreleaser.yaml', 'Makefile', 'release.sh']);
+    const fixed = cli('lint', path.join(REPO, 'test', 'fixtures', 'build', 'fixed'));
+    assert.deepEqual([fixed.code, fixed.stdout.trim()], [0, 'no problems found']);
+
+    // go.mod: without go list, the known-modules layer; the entitlements file named by codesign is linked as related.
+    const project = path.join(dir, 'go-project');
+    fs.mkdirSync(project, { recursive: true });
+    fs.writeFileSync(path.join(project, 'go.mod'), 'module example.com/p\n\ngo 1.22\n\nrequire github.com/mattn/go-sqlite3 v1.14.16\n');
+    fs.writeFileSync(path.join(project, 'app.entitlements'), '<plist><dict><key>com.apple.security.get-task-allow</key><true/></dict></plist>\n');
+    fs.writeFileSync(path.join(project, 'sign.sh'), 'codesign -f -o runtime --timestamp --entitlements app.entitlements -s "Developer ID Application: X (T)" tool\n');
+    const sarif = JSON.parse(spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'lint', '--no-go-list', '--format', 'sarif', '.'], { cwd: project, encoding: 'utf8', env: { ...process.env, GOMODCACHE: path.join(dir, 'empty') } }).stdout);
+    const results = sarif.runs[0].results as { ruleId: string; relatedLocations?: { physicalLocation: { artifactLocation: { uri: string } } }[] }[];
+    assert.deepEqual(results.map((x) => x.ruleId).sort(), ['codesign/entitlements-file', 'entitlements/get-task-allow', 'gomod/cgo-dependency']);
+    assert.equal(results.find((x) => x.ruleId === 'codesign/entitlements-file')?.relatedLocations?.[0].physicalLocation.artifactLocation.uri, 'app.entitlements');
+  });
 });
 
 describe('go-macos-sign verify', () => {

@@ -134,6 +134,11 @@ describe('build files and go.mod over JSON-RPC', () => {
     fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
     const tasks = '{\n  // tasks\n  "version": "2.0.0",\n  "tasks": [{ "label": "n", "type": "shell", "command": "xcrun notarytool submit tool.zip --wait" }]\n}\n';
     assert.deepEqual(codes(await openDocument(path.join(dir, '.vscode', 'tasks.json'), 'jsonc', tasks)), ['notarytool/auth']);
+    const settings = '{\n  "go.buildFlags": ["-ldflags=-sectcreate __TEXT __info_plist Info.plist"]\n}\n';
+    assert.deepEqual(codes(await openDocument(path.join(dir, '.vscode', 'settings.json'), 'jsonc', settings)), ['ldflags/sectcreate']);
+    const taskfile = 'version: "3"\ntasks:\n  n:\n    cmds:\n      - xcrun altool --notarize-app -f tool.zip\n';
+    assert.deepEqual(codes(await openDocument(path.join(dir, 'Taskfile.yml'), 'yaml', taskfile)), ['notarytool/altool']);
+    assert.deepEqual(codes(await openDocument(path.join(dir, 'justfile'), 'plaintext', 'release:\n    GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 go build -race .\n')), ['build/external-link-without-cgo']);
   });
 
   it('hovers -H=macOS inside an ldflags string with our explanation', async () => {

@@ -76,7 +76,7 @@ describe('-ldflags', () => {
     const text = `go build -ldflags="-s -w -X 'main.version=1.0 beta' -H=macOS -extldflags \\"-Wl,-x\\""`;
     const [inv] = invocations(wholeText(text));
     const value = inv.args[1];
-    const word: Word = { text: value.text.slice('-ldflags='.length), at: value.at.slice('-ldflags='.length), range: value.range, quoted: true };
+    const word: Word = { text: value.text.slice('-ldflags='.length), at: value.at.subarray('-ldflags='.length), range: value.range, quoted: true };
     const flags = parseLdflags(word);
     assert.deepEqual(flags.map((f) => [f.name, f.value]), [['s', undefined], ['w', undefined], ['X', 'main.version=1.0 beta'], ['H', 'macOS'], ['extldflags', '-Wl,-x']]);
     assert.equal(text.slice(flags[3].range.start, flags[3].range.end), '-H=macOS');

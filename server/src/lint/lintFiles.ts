@@ -151,7 +151,8 @@ function located(file: string, text: string, found: LintDiagnostic[], overrides:
     const severity = overrides[d.code] ?? d.severity;
     if (severity === 'off') return [];
     const out: FileDiagnostic = { file, range: range(d.range), severity, code: d.code, message: d.message };
-    if (d.related) out.related = d.related.map((r) => ({ file: r.file ?? file, range: range(r.range), message: r.message }));
+    // Related places in other files can only name the start of that file (its text is not at hand here).
+    if (d.related) out.related = d.related.map((r) => ({ file: r.file ?? file, range: r.file ? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } : range(r.range), message: r.message }));
     if (withFixes && d.fixes) out.fixes = d.fixes.map((f) => ({ title: f.title, edits: f.edits.map((e) => ({ range: range(e.range), newText: e.newText })) }));
     return [out];
   });

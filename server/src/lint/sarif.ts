@@ -10,6 +10,13 @@ import type { FileDiagnostic } from './lintFiles';
 
 const LEVEL: Record<FileDiagnostic['severity'], 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
 
+function physical(file: string, range: FileDiagnostic['range'], baseDir: string): object {
+  return {
+    artifactLocation: { uri: path.relative(baseDir, file).split(path.sep).map(encodeURIComponent).join('/') },
+    region: { startLine: range.start.line + 1, startColumn: range.start.character + 1, endLine: range.end.line + 1, endColumn: range.end.character + 1 },
+  };
+}
+
 export function toSarif(diagnostics: FileDiagnostic[], version: string, baseDir = process.cwd()): object {
   const ruleIds = [...new Set(diagnostics.map((d) => d.code))].sort();
   const rules = ruleIds.map((id) => {
@@ -35,19 +42,8 @@ export function toSarif(diagnostics: FileDiagnostic[], version: string, baseDir 
           ruleIndex: ruleIds.indexOf(d.code),
           level: LEVEL[d.severity],
           message: { text: d.message },
-          locations: [
-            {
-              physicalLocation: {
-                artifactLocation: { uri: path.relative(baseDir, d.file).split(path.sep).map(encodeURIComponent).join('/') },
-                region: {
-                  startLine: d.range.start.line + 1,
-                  startColumn: d.range.start.character + 1,
-                  endLine: d.range.end.line + 1,
-                  endColumn: d.range.end.character + 1,
-                },
-              },
-            },
-          ],
+          locations: [{ physicalLocation: physical(d.file, d.range, baseDir) }],
+          ...(d.related ? { relatedLocations: d.related.map((r, id) => ({ id, physicalLocation: physical(r.file, r.range, baseDir), message: { text: r.message } })) } : {}),
         })),
       },
     ],

@@ -8,7 +8,7 @@ import { diagnostic, LintDiagnostic } from '../diagnostic';
 import type { BuildContext } from './analyze';
 import { Invocation, invocations } from './commands';
 import { fromCommand, GoBuild } from './goBuild';
-import { identityKind } from './signing';
+import { entitlementsErrors, identityKind } from './signing';
 import type { Word } from './shell';
 import { entries, envList, get, items, parseYaml, scalarScript, scalarWord, stringOrList } from './yamlSource';
 
@@ -92,7 +92,7 @@ function entitlementsSetting(node: unknown, text: string, ctx: Omit<BuildContext
   const probe = ctx.entitlements(word.text);
   if (!probe) return [];
   if (!probe.exists) return [diagnostic('codesign/entitlements-file', `${word.text}: no such file (looked for ${probe.file}).`, word.range)];
-  if (probe.errors > 0) return [diagnostic('codesign/entitlements-file', `${word.text} has ${probe.errors} error${probe.errors === 1 ? '' : 's'}: open it to see ${probe.errors === 1 ? 'it' : 'them'}.`, word.range)];
+  if (probe.errors > 0) return [entitlementsErrors(word.text, probe, word.range)];
   return [];
 }
 

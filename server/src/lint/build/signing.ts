@@ -87,15 +87,18 @@ export function lintCodesign(inv: Invocation, ctx: SigningContext): LintDiagnost
   if (distributing && !exempt) {
     const options = parsed.options.filter((o) => o.name === 'options');
     const runtime = options.some((o) => (o.value ?? '').split(',').includes('runtime'));
-    if (!runtime) {
-      out.push(diagnostic('codesign/missing-runtime', 'No --options runtime: notarization rejects executables without the hardened runtime.', inv.name.range, [runtimeFix(options, at)]));
-    }
     const timestamp = parsed.options.filter((o) => o.name === 'timestamp');
     const none = timestamp.find((o) => o.value === 'none');
+    const addTimestamp: Fix = { title: 'Add --timestamp', edits: [{ range: at, newText: ' --timestamp' }] };
+    // Both missing, as in most copied snippets: one fix adds both.
+    const both: Fix[] = !runtime && timestamp.length === 0 && options.length === 0 ? [{ title: 'Add --options runtime --timestamp', edits: [{ range: at, newText: ' --options runtime --timestamp' }] }] : [];
+    if (!runtime) {
+      out.push(diagnostic('codesign/missing-runtime', 'No --options runtime: notarization rejects executables without the hardened runtime.', inv.name.range, [runtimeFix(options, at), ...both]));
+    }
     if (none) {
       out.push(diagnostic('codesign/timestamp-none', '--timestamp=none leaves out the secure timestamp notarization requires (it has nothing to do with TCC or CI clocks).', none.word.range, [{ title: 'Use --timestamp', edits: [{ range: none.word.range, newText: '--timestamp' }] }]));
     } else if (timestamp.length === 0) {
-      out.push(diagnostic('codesign/missing-timestamp', 'No --timestamp: without a secure timestamp notarization fails ("The signature does not include a secure timestamp.").', inv.name.range, [{ title: 'Add --timestamp', edits: [{ range: at, newText: ' --timestamp' }] }]));
+      out.push(diagnostic('codesign/missing-timestamp', 'No --timestamp: without a secure timestamp notarization fails ("The signature does not include a secure timestamp.").', inv.name.range, [addTimestamp, ...both]));
     }
   }
   if (deep) {
@@ -124,8 +127,15 @@ function lintEntitlementsOption(option: Option, ctx: SigningContext): LintDiagno
   const probe = ctx.entitlements!(value);
   if (!probe) return [];
   if (!probe.exists) return [diagnostic('codesign/entitlements-file', `${value}: no such file (looked for ${probe.file}); codesign will fail.`, word.range)];
-  if (probe.errors > 0) return [diagnostic('codesign/entitlements-file', `${value} has ${probe.errors} error${probe.errors === 1 ? '' : 's'}: open it to see ${probe.errors === 1 ? 'it' : 'them'}.`, word.range)];
+  if (probe.errors > 0) return [entitlementsErrors(value, probe, word.range)];
   return [];
+}
+
+/** The diagnostic for an entitlements file with errors, pointing at that file as related information. */
+export function entitlementsErrors(name: string, probe: EntitlementsProbe, range: Range): LintDiagnostic {
+  const d = diagnostic('codesign/entitlements-file', `${name} has ${probe.errors} error${probe.errors === 1 ? '' : 's'}: open it to see ${probe.errors === 1 ? 'it' : 'them'}.`, range);
+  d.related = [{ file: probe.file, range: { start: 0, end: 0 }, message: `${probe.errors} error${probe.errors === 1 ? '' : 's'} reported in this file` }];
+  return d;
 }
 
 /** The paths a signing codesign command signs, for the modify-after-sign rule. */
