@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { lintGoMod } from '../../server/src/lint/gomod/analyze';
 import { detectCgo, localCgo } from '../../server/src/lint/gomod/cgoLayers';
+import { constraintAllows, importsC, nameAllows } from '../../server/src/lint/gomod/localScan';
 import { parseGoMod } from '../../server/src/lint/gomod/parse';
 import { lintDocument } from '../../server/src/lint/lintFiles';
 import { buildProxy, DEBIAN_MODULES } from '../support/goproxy';
@@ -155,5 +156,24 @@ describe('gomod/go-version', () => {
     assert.deepEqual(lintGoMod('module m\n\ngo 1.15\n', { architectures: ['amd64'] }), []);
     assert.deepEqual(lintGoMod('module m\n\ngo 1.12\n').map((d) => [d.code, d.severity]), [['gomod/go-version', 'error']]);
     assert.deepEqual(lintGoMod('module m\n\ngo 1.22.1\n'), []);
+  });
+});
+
+describe('build constraints for the module-sources layer', () => {
+  it('reads file-name suffixes and //go:build lines as the go command does for darwin', () => {
+    assert.equal(nameAllows('sqlite3_darwin.go', 'arm64'), true);
+    assert.equal(nameAllows('sqlite3_linux.go', 'arm64'), false);
+    assert.equal(nameAllows('asm_darwin_amd64.go', 'arm64'), false);
+    assert.equal(nameAllows('asm_darwin_arm64.go', 'arm64'), true);
+    assert.equal(nameAllows('x_arm64.go', 'amd64'), false);
+    assert.equal(nameAllows('my_helper.go', 'amd64'), true);
+    assert.equal(constraintAllows('darwin && cgo', 'arm64'), true);
+    assert.equal(constraintAllows('!darwin', 'arm64'), false);
+    assert.equal(constraintAllows('linux || (darwin && !ios)', 'amd64'), true);
+    assert.equal(constraintAllows('ignore', 'amd64'), false);
+    assert.equal(importsC('//go:build linux\n\npackage x\n\nimport "C"\n', 'arm64'), false);
+    assert.equal(importsC('// comment\n//go:build darwin\n\npackage x\n\n// #include <stdio.h>\nimport "C"\n', 'arm64'), true);
+    assert.equal(importsC('package x\n\nimport (\n\t"fmt"\n\t"C"\n)\n', 'arm64'), true);
+    assert.equal(importsC('package x\n\nimport "fmt"\n// import "C" in a comment\n', 'arm64'), false);
   });
 });

@@ -219,6 +219,13 @@ describe('build rules in small cases', () => {
     assert.equal(settings.split('\n')[found[0].range.start.line].slice(found[0].range.start.character, found[0].range.end.character), '-H=macOS');
   });
 
+  it('maps JSON strings with escapes back to the file', () => {
+    const tasks = '{"tasks": [{"command": "codesign --sign \\"Developer ID Application: X\\" --deep --timestamp -f -o runtime tool"}]}';
+    const [d] = lintDocument('/x/.vscode/tasks.json', tasks);
+    assert.equal(d.code, 'codesign/deep');
+    assert.equal(tasks.slice(d.range.start.character, d.range.end.character), '--deep');
+  });
+
   it('reads Taskfiles and justfiles', () => {
     assert.deepEqual(lintText('/x/Taskfile.yml', 'version: "3"\ntasks:\n  sign:\n    cmds:\n      - \'codesign --force --sign "Developer ID Application: X" --timestamp bin/x\'\n'), ['codesign/missing-runtime']);
     assert.deepEqual(lintText('/x/justfile', 'sign:\n    codesign --force --sign "Developer ID Application: X" --options runtime bin/x\n'), ['codesign/missing-timestamp']);

@@ -130,11 +130,16 @@ function jsonWord(node: JsonNode | undefined, text: string): Word | undefined {
   const value = String(node.value);
   const raw = text.slice(node.offset + 1, node.offset + node.length - 1);
   const at = new Int32Array(value.length);
-  let p = 0;
-  for (let i = 0; i < value.length; i++) {
-    while (p < raw.length && raw[p] !== value[i] && raw[p] === '\\') p += raw[p + 1] === 'u' ? 6 : 2;
-    at[i] = node.offset + 1 + Math.min(p, raw.length - 1);
-    p++;
+  const base = node.offset + 1;
+  // Each value character comes from one source character, or from an escape: `\"` (two characters) or `\uXXXX` (six).
+  for (let i = 0, p = 0; i < value.length; i++) {
+    if (raw[p] === '\\' && raw[p + 1] === 'u') {
+      at[i] = base + p;
+      p += 6;
+    } else if (raw[p] === '\\') {
+      at[i] = base + p + 1;
+      p += 2;
+    } else at[i] = base + p++;
   }
   return { text: value, at, range: { start: node.offset, end: node.offset + node.length }, quoted: true };
 }
