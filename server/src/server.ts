@@ -30,8 +30,8 @@ import { inspectPath } from './inspect';
 import { completionsAt, hoverAt } from './lint/entitlements/assist';
 import { cleanOverrides, FileDiagnostic, FileKind, fileKind, isEntitlementsFile, lintDocument, SeverityOverrides } from './lint/lintFiles';
 import { InspectRequest } from './protocol';
-import { buildHoverAt } from './lint/build/assist';
-import { isBuildFileKind } from './lint/build/buildFiles';
+import { buildHoverAt } from './lint/buildconfig/assist';
+import { isBuildFileKind } from './lint/buildconfig/buildFiles';
 import { GoListCache } from './goListCache';
 
 declare const PACKAGE_VERSION: string | undefined;

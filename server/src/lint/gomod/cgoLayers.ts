@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { CgoFinding } from './analyze';
 import { knownCgoModule } from './cgoModules';
-import { goListCgo, GoListOptions } from './goList';
+import { goListCgo, GoListOptions } from '../../apple/goList';
 import { scanRequirements } from './localScan';
 import { parseGoMod } from './parse';
 

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CgoFinding } from './analyze';
+import type { CgoFinding } from '../lint/gomod/analyze';
 
 export interface GoListOptions {
   /** The module root (the folder of go.mod). */
