@@ -1,5 +1,6 @@
 /**
- * The command-line adapter: `go-macos-sign inspect|verify <path>...`.
+ * The command-line adapter: `go-macos-sign inspect|verify|lint <path>...` and the release pipeline
+ * (build, universal, sign, package, notarize, staple, release: cli/pipeline.ts).
  *
  * It only parses arguments, calls the engine and prints. Exit codes are part of the interface:
  *   inspect: 0 printed, 1 some readiness check failed, 2 usage or input error.
@@ -11,6 +12,7 @@ import { inspectPath } from './inspect';
 import { cleanOverrides, lintPaths } from './lint/lintFiles';
 import { toSarif } from './lint/sarif';
 import { COLOR, formatReport, PLAIN } from './cli/format';
+import { parsePipelineArgs, PIPELINE_COMMANDS, PipelineCommand, PipelineUsageError, runPipeline } from './cli/pipeline';
 import type { InspectReport } from './protocol';
 
 const USAGE = `usage: go-macos-sign <command> [options] <path>...
@@ -21,6 +23,18 @@ commands:
   lint      check entitlements, Info.plist, go.mod and build files (Makefiles, shell scripts, .goreleaser.yaml,
             GitHub workflows, .vscode/tasks.json and settings.json) in directories, or the files named
             (exit 1 on any error)
+
+release pipeline (each prints every command it runs; --json for machine output; exit 1 on a failed step):
+  build      go build for each --arch (GOOS=darwin) into --out: --package PKG --name NAME --ldflags F --cgo 0|1
+  universal  lipo -create --output FILE THIN...
+  sign       xattr -cr, then codesign --force --options runtime --timestamp (nested code first in an .app):
+             --identity "Developer ID Application: NAME (TEAMID)" [--identifier ID] [--entitlements FILE]
+  package    --format zip|dmg|pkg (pkg: --installer-identity "Developer ID Installer: ...")
+  notarize   zip if needed, notarytool submit, wait, log; resumes a saved submission of the same archive:
+             --keychain-profile NAME | --key FILE --key-id ID [--issuer UUID] [--timeout 30m]
+  staple     stapler staple (.app, .dmg, .pkg; explains why a bare binary is not stapled)
+  release    build, universal, sign, notarize, staple, verify
+  --tool NAME=PATH names a tool instead of finding it on PATH; notarytool and stapler run through xcrun.
 
 options:
   --json            machine-readable output (inspect)
@@ -144,8 +158,23 @@ async function lint(args: Args, out: (s: string) => void): Promise<number> {
   return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
 }
 
-export async function main(argv: string[], out = (s: string) => void process.stdout.write(`${s}\n`), err = (s: string) => void process.stderr.write(`${s}\n`)): Promise<number> {
+const defaultOut = (s: string) => void process.stdout.write(`${s}\n`);
+const defaultErr = (s: string) => void process.stderr.write(`${s}\n`);
+
+export async function main(argv: string[], out = defaultOut, err = defaultErr): Promise<number> {
   try {
+    if ((PIPELINE_COMMANDS as readonly string[]).includes(argv[0]) && !argv.includes('-h') && !argv.includes('--help')) {
+      const stdout = (t: string) => void process.stdout.write(t);
+      const stderr = (t: string) => void process.stderr.write(t);
+      // Ctrl-C or a cancelled VS Code task stops the running tool; a submitted notarization stays saved for a resume.
+      const cancel = new AbortController();
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => cancel.abort());
+      return await runPipeline(parsePipelineArgs(argv[0] as PipelineCommand, argv.slice(1)), {
+        out: out === defaultOut ? stdout : (t) => out(t.replace(/\n$/, '')),
+        err: err === defaultErr ? stderr : (t) => err(t.replace(/\n$/, '')),
+        signal: cancel.signal,
+      });
+    }
     const args = parseArgs(argv);
     if (args === 'help') {
       out(USAGE);
@@ -162,7 +191,7 @@ export async function main(argv: string[], out = (s: string) => void process.std
       err(`go-macos-sign: ${error.message}`);
       return 2;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof PipelineUsageError) {
       err(`go-macos-sign: ${error.message} (see go-macos-sign --help)`);
       return 2;
     }

@@ -1,0 +1,229 @@
+/**
+ * The CLI's release-pipeline commands: build, universal, sign, package, notarize, staple and release. Arguments in,
+ * a step (pipeline/steps.ts) run, a result printed as text or JSON. Exit codes: 0 success, 1 a failed step or a
+ * notarization that is not Accepted, 2 a usage or input error (thrown as UsageError / InputError to the caller).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { NotaryAuth } from '../apple/notarytool';
+import { Runner, ToolError } from '../apple/runner';
+import { InputError } from '../errors';
+import { inspectPath } from '../inspect';
+import { SubmissionStore } from '../notary/submissions';
+import { appleVerify, artifactKind, build, GoArch, notarize, NotarizeResult, packageArtifact, sign, staple, universal } from '../pipeline/steps';
+
+export const PIPELINE_COMMANDS = ['build', 'universal', 'sign', 'package', 'notarize', 'staple', 'release'] as const;
+export type PipelineCommand = (typeof PIPELINE_COMMANDS)[number];
+
+export class PipelineUsageError extends Error {}
+
+/** Options with a value, by flag; booleans are listed apart. */
+const WITH_VALUE = new Set([
+  '--package', '--out', '--name', '--arch', '--ldflags', '--cgo', '--identity', '--identifier', '--entitlements', '--keychain-profile', '--keychain',
+  '--key', '--key-id', '--issuer', '--timeout', '--format', '--installer-identity', '--version', '--install-location', '--tool', '--output', '-o',
+]);
+const BOOLEAN = new Set(['--json', '--no-trimpath']);
+
+export interface PipelineArgs {
+  command: PipelineCommand;
+  values: Map<string, string[]>;
+  flags: Set<string>;
+  paths: string[];
+}
+
+export function parsePipelineArgs(command: PipelineCommand, argv: string[]): PipelineArgs {
+  const args: PipelineArgs = { command, values: new Map(), flags: new Set(), paths: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    if (WITH_VALUE.has(name)) {
+      const value = name !== arg ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined) throw new PipelineUsageError(`${name} needs a value`);
+      args.values.set(name, [...(args.values.get(name) ?? []), value]);
+    } else if (BOOLEAN.has(arg)) args.flags.add(arg);
+    else if (arg === '--') {
+      args.paths.push(...argv.slice(i + 1));
+      break;
+    } else if (arg.startsWith('-') && arg !== '-') throw new PipelineUsageError(`unknown option ${arg}`);
+    else args.paths.push(arg);
+  }
+  return args;
+}
+
+const one = (a: PipelineArgs, name: string) => a.values.get(name)?.at(-1);
+
+function archs(a: PipelineArgs): GoArch[] {
+  const list = (one(a, '--arch') ?? 'arm64,amd64').split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s === 'x86_64' ? 'amd64' : s));
+  for (const arch of list) if (arch !== 'arm64' && arch !== 'amd64') throw new PipelineUsageError(`--arch: macOS targets are arm64 and amd64, not ${arch}`);
+  return list as GoArch[];
+}
+
+function tools(a: PipelineArgs): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of a.values.get('--tool') ?? []) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new PipelineUsageError('--tool takes NAME=PATH, e.g. --tool codesign=/usr/bin/codesign');
+    out[spec.slice(0, eq)] = spec.slice(eq + 1);
+  }
+  return out;
+}
+
+function identity(a: PipelineArgs, env: NodeJS.ProcessEnv): string {
+  const id = one(a, '--identity') ?? env.GO_MACOS_SIGN_IDENTITY;
+  if (!id) throw new PipelineUsageError('signing needs --identity "Developer ID Application: NAME (TEAMID)" (or GO_MACOS_SIGN_IDENTITY)');
+  return id;
+}
+
+/**
+ * notarytool credentials from flags and the environment. An API key's contents may come from GO_MACOS_SIGN_NOTARY_KEY
+ * (a CI secret): they are written to a private temporary file whose path is passed, never the key itself. An Apple ID
+ * and app-specific password are used through a keychain profile made once with `xcrun notarytool store-credentials`,
+ * so the password never appears in a command line.
+ */
+function notaryAuth(a: PipelineArgs, env: NodeJS.ProcessEnv, cleanup: (() => void)[]): NotaryAuth {
+  const profile = one(a, '--keychain-profile') ?? env.GO_MACOS_SIGN_KEYCHAIN_PROFILE;
+  const keyId = one(a, '--key-id') ?? env.GO_MACOS_SIGN_NOTARY_KEY_ID;
+  const issuer = one(a, '--issuer') ?? env.GO_MACOS_SIGN_NOTARY_ISSUER;
+  let keyFile = one(a, '--key');
+  if (profile && (keyFile || keyId)) throw new PipelineUsageError('choose one notarization method: --keychain-profile, or --key with --key-id');
+  if (profile) return { kind: 'keychain-profile', profile, keychain: one(a, '--keychain') };
+  if (!keyFile && env.GO_MACOS_SIGN_NOTARY_KEY) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gms-key-'));
+    keyFile = path.join(dir, `AuthKey_${keyId ?? 'key'}.p8`);
+    fs.writeFileSync(keyFile, env.GO_MACOS_SIGN_NOTARY_KEY, { mode: 0o600 });
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  if (keyFile && keyId) return { kind: 'api-key', keyFile, keyId, issuer };
+  if (keyFile || keyId) throw new PipelineUsageError('an App Store Connect API key needs both --key FILE (or GO_MACOS_SIGN_NOTARY_KEY) and --key-id');
+  throw new PipelineUsageError(
+    'notarization needs credentials: --keychain-profile NAME (made once with `xcrun notarytool store-credentials NAME`, which also stores an Apple ID and app-specific password), or --key AuthKey_ID.p8 --key-id ID [--issuer UUID]',
+  );
+}
+
+function buildOptions(a: PipelineArgs, cwd: string) {
+  const pkg = one(a, '--package') ?? a.paths[0] ?? '.';
+  const name = one(a, '--name') ?? (path.basename(path.resolve(cwd, pkg)) || 'program');
+  const cgo = one(a, '--cgo');
+  if (cgo !== undefined && cgo !== '0' && cgo !== '1') throw new PipelineUsageError('--cgo takes 0 or 1');
+  return { package: pkg, out: path.resolve(cwd, one(a, '--out') ?? 'dist'), name, archs: archs(a), ldflags: one(a, '--ldflags'), cgo: cgo as '0' | '1' | undefined, trimpath: !a.flags.has('--no-trimpath') };
+}
+
+function target(a: PipelineArgs, cwd: string): string {
+  if (a.paths.length !== 1) throw new PipelineUsageError(`${a.command} takes one artifact path`);
+  return path.resolve(cwd, a.paths[0]);
+}
+
+export interface PipelineIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  signal?: AbortSignal;
+}
+
+function printNotarization(r: NotarizeResult, say: (s: string) => void): void {
+  say(`notarization ${r.submissionId}: ${r.status}${r.resumed ? ' (resumed)' : ''}`);
+  for (const issue of r.issues) {
+    say(`  ${issue.severity}: ${issue.path ?? ''}${issue.architecture ? ` (${issue.architecture})` : ''}: ${issue.message}`);
+    if (issue.goCause) say(`    likely cause in a Go build: ${issue.goCause}`);
+    if (issue.docUrl) say(`    ${issue.docUrl}`);
+  }
+  if (r.status === 'Accepted') say(r.covered ? `  the ticket covers every cdhash of the artifact (${r.localCdhashes.join(', ')})` : `  the ticket does not list every cdhash of the artifact: local ${r.localCdhashes.join(', ') || 'none'}, ticket ${r.ticketCdhashes.join(', ') || 'none'}`);
+  if (r.log) say(`  log: ${r.log}`);
+}
+
+/** Runs one pipeline command; returns the exit code. */
+export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<number> {
+  const env = io.env ?? process.env;
+  const cwd = io.cwd ?? process.cwd();
+  const json = a.flags.has('--json');
+  // With --json, stdout carries only the JSON document; commands and tool output go to stderr.
+  const say = json ? (s: string) => io.err(`${s}\n`) : (s: string) => io.out(`${s}\n`);
+  const runner = new Runner({ out: json ? io.err : io.out, err: io.err, tools: tools(a), signal: io.signal, cwd });
+  const cleanup: (() => void)[] = [];
+  const result: Record<string, unknown> = { command: a.command };
+  let code = 0;
+  try {
+    switch (a.command) {
+      case 'build': {
+        result.outputs = await build(runner, buildOptions(a, cwd));
+        break;
+      }
+      case 'universal': {
+        const output = one(a, '--output') ?? one(a, '-o');
+        if (!output || a.paths.length === 0) throw new PipelineUsageError('universal takes --output FILE and the thin files');
+        result.output = await universal(runner, a.paths.map((p) => path.resolve(cwd, p)), path.resolve(cwd, output));
+        break;
+      }
+      case 'sign': {
+        await sign(runner, target(a, cwd), { identity: identity(a, env), identifier: one(a, '--identifier'), entitlements: one(a, '--entitlements') });
+        break;
+      }
+      case 'package': {
+        const format = (one(a, '--format') ?? 'zip') as 'zip' | 'dmg' | 'pkg';
+        if (!['zip', 'dmg', 'pkg'].includes(format)) throw new PipelineUsageError('--format takes zip, dmg or pkg');
+        result.output = await packageArtifact(runner, target(a, cwd), { format, identity: format === 'pkg' ? one(a, '--installer-identity') : one(a, '--identity') ?? env.GO_MACOS_SIGN_IDENTITY, identifier: one(a, '--identifier'), version: one(a, '--version'), installLocation: one(a, '--install-location') });
+        break;
+      }
+      case 'notarize': {
+        const r = await notarize(runner, target(a, cwd), notaryAuth(a, env, cleanup), { timeout: one(a, '--timeout') ?? '30m', store: new SubmissionStore() });
+        Object.assign(result, r);
+        printNotarization(r, say);
+        if (r.status !== 'Accepted') code = 1;
+        break;
+      }
+      case 'staple': {
+        const r = await staple(runner, target(a, cwd));
+        Object.assign(result, r);
+        say(r.message);
+        break;
+      }
+      case 'release': {
+        code = await release(a, runner, env, cwd, cleanup, result, say);
+        break;
+      }
+    }
+  } catch (error) {
+    if (error instanceof ToolError) {
+      say(`go-macos-sign ${a.command}: ${error.message}`);
+      result.error = error.message;
+      code = 1;
+    } else throw error;
+  } finally {
+    for (const c of cleanup) c();
+  }
+  result.commands = runner.history;
+  result.ok = code === 0;
+  if (json) io.out(`${JSON.stringify(result, null, 2)}\n`);
+  return code;
+}
+
+/** build → universal → sign → notarize → staple (when possible) → verify; stops at the first failure. */
+async function release(a: PipelineArgs, runner: Runner, env: NodeJS.ProcessEnv, cwd: string, cleanup: (() => void)[], result: Record<string, unknown>, say: (s: string) => void): Promise<number> {
+  const o = buildOptions(a, cwd);
+  const auth = notaryAuth(a, env, cleanup);
+  const id = identity(a, env);
+  const thin = await build(runner, o);
+  const artifact = await universal(runner, thin, path.join(o.out, o.name));
+  result.artifact = artifact;
+  await sign(runner, artifact, { identity: id, identifier: one(a, '--identifier'), entitlements: one(a, '--entitlements') });
+  const notarization = await notarize(runner, artifact, auth, { timeout: one(a, '--timeout') ?? '30m', store: new SubmissionStore(env.GO_MACOS_SIGN_STATE_DIR) });
+  result.notarization = notarization;
+  printNotarization(notarization, say);
+  if (notarization.status !== 'Accepted') return 1;
+  if (artifactKind(artifact) !== 'binary') result.staple = await staple(runner, artifact);
+  else say(`${path.basename(artifact)}: not stapled (a bare binary cannot carry a ticket; Gatekeeper checks online). Ship ${path.basename(String(notarization.log ?? artifact)).replace(/\.notary-log\.json$/, '')}.`);
+  // The engine's readiness report works everywhere; Apple's own checks only where Apple's tools are.
+  const { reports } = await inspectPath(artifact);
+  const failed = reports.flatMap((r) => r.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`));
+  result.readiness = reports.map((r) => ({ path: r.path, checks: r.checks.map((c) => ({ id: c.id, status: c.status })) }));
+  for (const f of failed) say(`readiness: ${f}`);
+  const onMac = (env.GO_MACOS_SIGN_PLATFORM ?? process.platform) === 'darwin';
+  if (onMac && !(await appleVerify(runner, artifact))) return 1;
+  if (!notarization.covered) return 1;
+  return failed.length > 0 ? 1 : 0;
+}
+
+export { InputError };

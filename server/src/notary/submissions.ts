@@ -1,0 +1,62 @@
+/**
+ * Submissions in flight, saved so that an interrupted wait (a killed CI step, a reloaded VS Code window) resumes the
+ * same submission instead of uploading again. Keyed by the SHA-256 of the archive that was submitted: the same bytes
+ * have the same verdict. The decision of what to do next is a pure function; the store is a small JSON file.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface Submission {
+  id: string;
+  /** SHA-256 of the submitted archive, hex. */
+  archiveSha256: string;
+  /** The artifact the archive holds (what the user asked to notarize). */
+  artifact: string;
+  submittedAt: string;
+  status: 'In Progress' | 'Accepted' | 'Invalid' | 'Rejected' | string;
+}
+
+export type NextStep = { action: 'submit' } | { action: 'wait'; id: string } | { action: 'done'; submission: Submission };
+
+/** What to do for an archive, given what was saved: wait again for an unfinished submission, reuse a verdict, or submit. */
+export function nextStep(saved: Submission[], archiveSha256: string): NextStep {
+  const match = saved.filter((s) => s.archiveSha256 === archiveSha256).sort((a, b) => b.submittedAt.localeCompare(a.submittedAt))[0];
+  if (!match) return { action: 'submit' };
+  if (match.status === 'In Progress') return { action: 'wait', id: match.id };
+  // An Accepted verdict stands for these bytes; an Invalid or Rejected one is reused too, so the log can be read again.
+  return { action: 'done', submission: match };
+}
+
+export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.GO_MACOS_SIGN_STATE_DIR) return env.GO_MACOS_SIGN_STATE_DIR;
+  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Caches', 'go-macos-sign');
+  return path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'go-macos-sign');
+}
+
+export class SubmissionStore {
+  private readonly file: string;
+
+  constructor(dir = stateDir()) {
+    this.file = path.join(dir, 'submissions.json');
+  }
+
+  load(): Submission[] {
+    try {
+      const data = JSON.parse(fs.readFileSync(this.file, 'utf8')) as unknown;
+      return Array.isArray(data) ? data.filter((s): s is Submission => typeof s?.id === 'string' && typeof s?.archiveSha256 === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** Adds or updates a submission; written to a temporary file and renamed, so a crash never leaves half a file. */
+  save(submission: Submission): void {
+    const all = this.load().filter((s) => s.id !== submission.id);
+    all.push(submission);
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const temp = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, JSON.stringify(all.slice(-200), null, 2), { mode: 0o600 });
+    fs.renameSync(temp, this.file);
+  }
+}

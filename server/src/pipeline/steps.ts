@@ -1,0 +1,264 @@
+/**
+ * The release pipeline, one function per step: build, universal, sign, package, notarize, staple, verify. Each step
+ * is the single implementation of what it does: the CLI commands call these, VS Code tasks run the CLI, CI runs the
+ * CLI. Every tool runs through the Runner (argument arrays, echoed like make).
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { logArgs, NotaryAuth, parseSubmit, parseWait, submitArgs, waitArgs } from '../apple/notarytool';
+import { Runner, ToolError } from '../apple/runner';
+import { InputError } from '../errors';
+import { inspectPath } from '../inspect';
+import { NotaryIssue, parseNotaryLog } from '../notary/log';
+import { nextStep, SubmissionStore } from '../notary/submissions';
+import type { InspectReport } from '../protocol';
+
+export type GoArch = 'arm64' | 'amd64';
+
+export interface BuildOptions {
+  /** The Go package to build (`./cmd/tool`). */
+  package: string;
+  /** Output folder. */
+  out: string;
+  /** The program's name (file name of the universal binary). */
+  name: string;
+  archs: GoArch[];
+  ldflags?: string;
+  /** CGO_ENABLED, when set explicitly. */
+  cgo?: '0' | '1';
+  trimpath?: boolean;
+}
+
+export interface SignOptions {
+  identity: string;
+  identifier?: string;
+  entitlements?: string;
+}
+
+export type ArtifactKind = 'binary' | 'app' | 'zip' | 'dmg' | 'pkg';
+
+export function artifactKind(file: string): ArtifactKind {
+  const name = file.replace(/\/+$/, '').toLowerCase();
+  if (name.endsWith('.app')) return 'app';
+  if (name.endsWith('.zip')) return 'zip';
+  if (name.endsWith('.dmg')) return 'dmg';
+  if (name.endsWith('.pkg')) return 'pkg';
+  return 'binary';
+}
+
+const exists = (p: string) => fs.existsSync(p);
+
+/** `go build` for each target architecture; returns the outputs. */
+export async function build(runner: Runner, o: BuildOptions): Promise<string[]> {
+  fs.mkdirSync(o.out, { recursive: true });
+  const outputs: string[] = [];
+  for (const arch of o.archs) {
+    const output = path.join(o.out, `${o.name}-darwin-${arch}`);
+    const env: Record<string, string> = { GOOS: 'darwin', GOARCH: arch };
+    if (o.cgo) env.CGO_ENABLED = o.cgo;
+    const args = ['build', ...(o.trimpath === false ? [] : ['-trimpath']), ...(o.ldflags ? ['-ldflags', o.ldflags] : []), '-o', output, o.package];
+    await runner.run({ tool: 'go', args, env });
+    outputs.push(output);
+  }
+  return outputs;
+}
+
+/** `lipo -create` when there is more than one architecture; a single one is used as it is. */
+export async function universal(runner: Runner, inputs: string[], output: string): Promise<string> {
+  if (inputs.length === 1) return inputs[0];
+  await runner.run({ tool: 'lipo', args: ['-create', '-output', output, ...inputs] });
+  return output;
+}
+
+function isMachO(file: string): boolean {
+  try {
+    const fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(4);
+    fs.readSync(fd, head, 0, 4, 0);
+    fs.closeSync(fd);
+    const magic = head.readUInt32BE(0);
+    return [0xfeedfacf, 0xcffaedfe, 0xfeedface, 0xcefaedfe, 0xcafebabe, 0xcafebabf].includes(magic);
+  } catch {
+    return false;
+  }
+}
+
+/** Code nested in an .app other than its main executable, deepest first: what must be signed before the bundle. */
+export function nestedCode(app: string): string[] {
+  const found: { file: string; depth: number }[] = [];
+  const walk = (dir: string, depth: number) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isSymbolicLink()) continue;
+      if (e.isDirectory()) walk(full, depth + 1);
+      else if (e.isFile() && isMachO(full)) found.push({ file: full, depth });
+    }
+  };
+  walk(path.join(app, 'Contents'), 0);
+  const main = mainExecutable(app);
+  return found.filter((f) => f.file !== main).sort((a, b) => b.depth - a.depth).map((f) => f.file);
+}
+
+function mainExecutable(app: string): string | undefined {
+  try {
+    const plist = fs.readFileSync(path.join(app, 'Contents', 'Info.plist'), 'utf8');
+    const m = /<key>CFBundleExecutable<\/key>\s*<string>([^<]+)<\/string>/.exec(plist);
+    return m ? path.join(app, 'Contents', 'MacOS', m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function codesignArgs(o: SignOptions, target: string, withEntitlements: boolean): string[] {
+  return [
+    '--force', '--options', 'runtime', '--timestamp',
+    ...(o.identifier && withEntitlements ? ['--identifier', o.identifier] : []),
+    ...(o.entitlements && withEntitlements ? ['--entitlements', o.entitlements] : []),
+    '--sign', o.identity, target,
+  ];
+}
+
+/** Clears extended attributes, then signs: nested code first (without entitlements), the artifact last. */
+export async function sign(runner: Runner, target: string, o: SignOptions): Promise<void> {
+  if (!exists(target)) throw new InputError(`${target}: no such file`);
+  await runner.run({ tool: 'xattr', args: ['-cr', target] });
+  if (artifactKind(target) === 'app') for (const nested of nestedCode(target)) await runner.run({ tool: 'codesign', args: codesignArgs(o, nested, false) });
+  await runner.run({ tool: 'codesign', args: codesignArgs(o, target, true) });
+}
+
+export interface PackageOptions {
+  format: 'zip' | 'dmg' | 'pkg';
+  /** For dmg: the Developer ID Application identity that signs the image. For pkg: a Developer ID Installer identity. */
+  identity?: string;
+  /** pkg: package identifier and version, and where the tool is installed. */
+  identifier?: string;
+  version?: string;
+  installLocation?: string;
+}
+
+export async function packageArtifact(runner: Runner, target: string, o: PackageOptions): Promise<string> {
+  const base = target.replace(/\/+$/, '').replace(/\.app$/i, '');
+  if (o.format === 'zip') {
+    const zip = `${base}.zip`;
+    await runner.run({ tool: 'ditto', args: ['-c', '-k', '--keepParent', target, zip] });
+    return zip;
+  }
+  if (o.format === 'dmg') {
+    const dmg = `${base}.dmg`;
+    await runner.run({ tool: 'hdiutil', args: ['create', '-volname', path.basename(base), '-srcfolder', target, '-ov', '-format', 'UDZO', dmg] });
+    if (o.identity) await runner.run({ tool: 'codesign', args: ['--force', '--timestamp', '--sign', o.identity, dmg] });
+    return dmg;
+  }
+  if (!o.identity || !/^Developer ID Installer/i.test(o.identity)) throw new InputError('a .pkg must be signed with a "Developer ID Installer: NAME (TEAMID)" identity (--installer-identity)');
+  const pkg = `${base}.pkg`;
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gms-pkg-'));
+  try {
+    fs.copyFileSync(target, path.join(root, path.basename(target)));
+    await runner.run({
+      tool: 'pkgbuild',
+      args: ['--root', root, '--identifier', o.identifier ?? `com.example.${path.basename(base)}`, '--version', o.version ?? '0.0.0', '--install-location', o.installLocation ?? '/usr/local/bin', '--sign', o.identity, '--timestamp', pkg],
+    });
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  return pkg;
+}
+
+export interface NotarizeResult {
+  status: string;
+  submissionId: string;
+  issues: NotaryIssue[];
+  ticketCdhashes: string[];
+  localCdhashes: string[];
+  /** Whether every local cdhash appears in the ticket (false when not Accepted). */
+  covered: boolean;
+  /** Where the developer log was saved. */
+  log: string | null;
+  /** Whether this run resumed a saved submission instead of uploading. */
+  resumed: boolean;
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/** The cdhashes of every slice of every Mach-O in an artifact, as the ticket should list them. */
+export async function localCdhashes(target: string): Promise<string[]> {
+  const { reports } = await inspectPath(target);
+  return [...new Set(reports.flatMap((r: InspectReport) => r.architectures.flatMap((a) => (a.signature ? [a.signature.cdhash] : []))))];
+}
+
+/**
+ * Submits an artifact (zipping a bare binary or an .app first), waits, fetches the log and compares the ticket's
+ * cdhashes with the artifact's own. A saved unfinished submission of the same archive is resumed, not uploaded again.
+ */
+export async function notarize(runner: Runner, target: string, auth: NotaryAuth, o: { timeout: string; store: SubmissionStore }): Promise<NotarizeResult> {
+  if (!exists(target)) throw new InputError(`${target}: no such file`);
+  const kind = artifactKind(target);
+  const archive = kind === 'binary' || kind === 'app' ? `${target.replace(/\/+$/, '')}.zip` : target;
+  if (archive !== target) await runner.run({ tool: 'ditto', args: ['-c', '-k', '--keepParent', target, archive] });
+  const digest = sha256(archive);
+  const step = nextStep(o.store.load(), digest);
+  let id: string;
+  let status: string;
+  const resumed = step.action !== 'submit';
+  if (step.action === 'submit') {
+    const submitted = parseSubmit((await runner.run({ tool: 'xcrun', args: submitArgs(archive, auth) })).stdout);
+    id = submitted.id;
+    o.store.save({ id, archiveSha256: digest, artifact: path.resolve(target), submittedAt: new Date().toISOString(), status: 'In Progress' });
+  } else id = step.action === 'wait' ? step.id : step.submission.id;
+
+  if (step.action === 'done') status = step.submission.status;
+  else {
+    const waited = await runner.run({ tool: 'xcrun', args: waitArgs(id, auth, o.timeout) }, { allowFailure: true });
+    status = parseWait(waited.stdout).status;
+    if (status !== 'In Progress') o.store.save({ id, archiveSha256: digest, artifact: path.resolve(target), submittedAt: new Date().toISOString(), status });
+  }
+
+  const logFile = `${archive}.notary-log.json`;
+  let issues: NotaryIssue[] = [];
+  let ticketCdhashes: string[] = [];
+  let log: string | null = null;
+  if (status !== 'In Progress') {
+    await runner.run({ tool: 'xcrun', args: logArgs(id, auth, logFile) });
+    const parsed = parseNotaryLog(fs.readFileSync(logFile, 'utf8'));
+    issues = parsed.issues;
+    ticketCdhashes = parsed.ticketCdhashes;
+    log = logFile;
+  }
+  const local = await localCdhashes(target);
+  const ticket = new Set(ticketCdhashes);
+  return { status, submissionId: id, issues, ticketCdhashes, localCdhashes: local, covered: status === 'Accepted' && local.length > 0 && local.every((c) => ticket.has(c)), log, resumed };
+}
+
+/** What staple did: stapled, or why it could not (a bare binary is checked online by Gatekeeper). */
+export async function staple(runner: Runner, target: string): Promise<{ stapled: boolean; message: string }> {
+  const kind = artifactKind(target);
+  if (kind === 'binary' || kind === 'zip') {
+    return {
+      stapled: false,
+      message:
+        kind === 'zip'
+          ? `${target}: a ticket cannot be stapled to a zip; staple the .app inside it and zip again, or ship the zip as is (Gatekeeper checks online).`
+          : `${target}: a bare binary cannot carry a stapled ticket; Gatekeeper checks its notarization online at first launch. For offline installs, package it (go-macos-sign package --format pkg or dmg), notarize and staple that.`,
+    };
+  }
+  await runner.run({ tool: 'xcrun', args: ['stapler', 'staple', target] });
+  return { stapled: true, message: `${target}: ticket stapled` };
+}
+
+/** Apple's own checks, where Apple's tools exist: codesign --verify --strict and spctl with the right type. */
+export async function appleVerify(runner: Runner, target: string): Promise<boolean> {
+  const kind = artifactKind(target);
+  let ok = true;
+  if (kind !== 'pkg') ok = (await runner.run({ tool: 'codesign', args: ['--verify', '--strict', '--verbose=2', ...(kind === 'app' ? ['--deep'] : []), target] }, { allowFailure: true })).code === 0 && ok;
+  if (kind === 'app') ok = (await runner.run({ tool: 'spctl', args: ['--assess', '-vv', '--type', 'execute', target] }, { allowFailure: true })).code === 0 && ok;
+  if (kind === 'pkg') ok = (await runner.run({ tool: 'spctl', args: ['--assess', '-vv', '--type', 'install', target] }, { allowFailure: true })).code === 0 && ok;
+  if (kind === 'dmg') ok = (await runner.run({ tool: 'spctl', args: ['--assess', '-vv', '--type', 'open', '--context', 'context:primary-signature', target] }, { allowFailure: true })).code === 0 && ok;
+  // A bare command-line tool: spctl always answers "does not seem to be an app", so it is not asked.
+  return ok;
+}
+
+export { ToolError };
