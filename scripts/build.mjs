@@ -29,6 +29,7 @@ await Promise.all([
         esbuild.build({ ...common, entryPoints: ['bench/verify.ts'], outfile: 'dist/bench-verify.js' }),
         esbuild.build({ ...common, entryPoints: ['bench/lint.ts'], outfile: 'dist/bench-lint.js' }),
         esbuild.build({ ...common, entryPoints: ['bench/buildLint.ts'], outfile: 'dist/bench-build-lint.js' }),
+        esbuild.build({ ...common, entryPoints: ['bench/activation.ts'], outfile: 'dist/bench-activation.js' }),
       ]
     : []),
 ]);

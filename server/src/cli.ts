@@ -34,6 +34,7 @@ release pipeline (each prints every command it runs; --json for machine output; 
              --keychain-profile NAME | --key FILE --key-id ID [--issuer UUID] [--timeout 30m]
   staple     stapler staple (.app, .dmg, .pkg; explains why a bare binary is not stapled)
   release    build, universal, sign, notarize, staple, verify
+  submissions  the saved notarization submissions (an interrupted wait resumes on the next notarize)
   --tool NAME=PATH names a tool instead of finding it on PATH; notarytool and stapler run through xcrun.
 
 options:

@@ -10,10 +10,10 @@ import type { NotaryAuth } from '../apple/notarytool';
 import { Runner, ToolError } from '../apple/runner';
 import { InputError } from '../errors';
 import { inspectPath } from '../inspect';
-import { SubmissionStore } from '../notary/submissions';
+import { stateDir, SubmissionStore } from '../notary/submissions';
 import { appleVerify, artifactKind, build, GoArch, notarize, NotarizeResult, packageArtifact, sign, staple, universal } from '../pipeline/steps';
 
-export const PIPELINE_COMMANDS = ['build', 'universal', 'sign', 'package', 'notarize', 'staple', 'release'] as const;
+export const PIPELINE_COMMANDS = ['build', 'universal', 'sign', 'package', 'notarize', 'staple', 'release', 'submissions'] as const;
 export type PipelineCommand = (typeof PIPELINE_COMMANDS)[number];
 
 export class PipelineUsageError extends Error {}
@@ -168,7 +168,7 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
         break;
       }
       case 'notarize': {
-        const r = await notarize(runner, target(a, cwd), notaryAuth(a, env, cleanup), { timeout: one(a, '--timeout') ?? '30m', store: new SubmissionStore() });
+        const r = await notarize(runner, target(a, cwd), notaryAuth(a, env, cleanup), { timeout: one(a, '--timeout') ?? '30m', store: new SubmissionStore(stateDir(env)) });
         Object.assign(result, r);
         printNotarization(r, say);
         if (r.status !== 'Accepted') code = 1;
@@ -182,6 +182,13 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
       }
       case 'release': {
         code = await release(a, runner, env, cwd, cleanup, result, say);
+        break;
+      }
+      case 'submissions': {
+        // Saved submissions, so an editor can resume waiting for those still in progress after a reload.
+        const saved = new SubmissionStore(stateDir(env)).load();
+        result.submissions = saved;
+        for (const s of saved) say(`${s.id} ${s.status} ${s.artifact} (${s.submittedAt})`);
         break;
       }
     }
@@ -209,7 +216,7 @@ async function release(a: PipelineArgs, runner: Runner, env: NodeJS.ProcessEnv, 
   const artifact = await universal(runner, thin, path.join(o.out, o.name));
   result.artifact = artifact;
   await sign(runner, artifact, { identity: id, identifier: one(a, '--identifier'), entitlements: one(a, '--entitlements') });
-  const notarization = await notarize(runner, artifact, auth, { timeout: one(a, '--timeout') ?? '30m', store: new SubmissionStore(env.GO_MACOS_SIGN_STATE_DIR) });
+  const notarization = await notarize(runner, artifact, auth, { timeout: one(a, '--timeout') ?? '30m', store: new SubmissionStore(stateDir(env)) });
   result.notarization = notarization;
   printNotarization(notarization, say);
   if (notarization.status !== 'Accepted') return 1;

@@ -1,0 +1,137 @@
+/**
+ * "Go macOS: Notarize…": pick an artifact, run the CLI's notarize (which zips a bare binary, submits, saves the
+ * submission, waits and reads the log) with a cancellable progress notification and a status-bar item. An Invalid
+ * verdict puts the log's issues in the Problems panel on the artifact, each with Apple's link and the likely Go cause;
+ * an Accepted one is remembered with the ticket's cdhashes and stapled where a ticket can be stapled.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { NotarizationRecord } from './artifactState';
+import type { ArtifactsView } from './artifactsView';
+import { runCli } from './cliProcess';
+import { cliArgs, SettingsError } from './pipelineArgs';
+import { pipelineSettings, secretEnv } from './settings';
+
+/** What `go-macos-sign notarize --json` prints (server/src/pipeline/steps.ts NotarizeResult). */
+interface NotarizeJson {
+  status: string;
+  submissionId: string;
+  issues: { severity: string; path: string | null; architecture: string | null; message: string; docUrl: string | null; goCause?: string }[];
+  ticketCdhashes: string[];
+  localCdhashes: string[];
+  covered: boolean;
+  log: string | null;
+  error?: string;
+}
+
+export class Notarizer {
+  readonly diagnostics = vscode.languages.createDiagnosticCollection('go-macos-sign-notary');
+  private readonly status = vscode.window.createStatusBarItem('goMacosSign.notarization', vscode.StatusBarAlignment.Left, 50);
+
+  constructor(private readonly cli: string, private readonly secrets: vscode.SecretStorage, private readonly view: ArtifactsView, private readonly log: vscode.LogOutputChannel) {
+    this.status.name = 'macOS Notarization';
+  }
+
+  dispose(): void {
+    this.diagnostics.dispose();
+    this.status.dispose();
+  }
+
+  async pick(): Promise<vscode.Uri | undefined> {
+    const items = this.view.all.map((a) => ({ label: path.basename(a.uri.fsPath), description: vscode.workspace.asRelativePath(a.uri), uri: a.uri }));
+    if (items.length === 0) return (await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, openLabel: 'Notarize' }))?.[0];
+    return (await vscode.window.showQuickPick(items, { title: 'Notarize which artifact?' }))?.uri;
+  }
+
+  async notarize(target?: vscode.Uri): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('Notarization runs tools; trust this workspace first.');
+      return;
+    }
+    const uri = target ?? (await this.pick());
+    if (!uri) return;
+    const folder = vscode.workspace.getWorkspaceFolder(uri) ?? vscode.workspace.workspaceFolders?.[0];
+    const settings = pipelineSettings(folder);
+    let args: string[];
+    try {
+      args = cliArgs('notarize', settings, uri.fsPath, true);
+    } catch (error) {
+      if (error instanceof SettingsError) {
+        const choice = await vscode.window.showErrorMessage(error.message, 'Set Up Credentials');
+        if (choice) void vscode.commands.executeCommand('goMacosSign.setUpCredentials');
+        return;
+      }
+      throw error;
+    }
+    const name = path.basename(uri.fsPath);
+    this.status.text = `$(sync~spin) Notarizing ${name}…`;
+    this.status.show();
+    try {
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Notarizing ${name}`, cancellable: true }, async (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        progress.report({ message: 'uploading and waiting for Apple (the submission is saved: a reload resumes it)' });
+        return runCli(this.cli, args, { cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath), env: await secretEnv(this.secrets, settings), signal: abort.signal, onOutput: (t) => this.log.info(t.trimEnd()) });
+      });
+      if (result.code === 130) return;
+      let parsed: NotarizeJson;
+      try {
+        parsed = JSON.parse(result.stdout) as NotarizeJson;
+      } catch {
+        void vscode.window.showErrorMessage(`Notarization of ${name} failed: ${result.stderr.trim().split('\n').pop() ?? 'no output'}`);
+        return;
+      }
+      await this.show(uri, parsed, folder);
+    } finally {
+      this.status.hide();
+    }
+  }
+
+  private async show(uri: vscode.Uri, r: NotarizeJson, folder: vscode.WorkspaceFolder | undefined): Promise<void> {
+    this.diagnostics.delete(uri);
+    if (r.error) {
+      void vscode.window.showErrorMessage(`Notarization of ${path.basename(uri.fsPath)} failed: ${r.error}`);
+      return;
+    }
+    const record: NotarizationRecord = { status: r.status, submissionId: r.submissionId, cdhashes: r.ticketCdhashes, log: r.log };
+    await this.view.remember(uri.fsPath, record);
+    if (r.status === 'Accepted') {
+      const stapleable = /\.(app|dmg|pkg)$/i.test(uri.fsPath);
+      if (stapleable) await runCli(this.cli, cliArgs('staple', pipelineSettings(folder), uri.fsPath), { cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath) });
+      const coverage = r.covered ? 'the ticket covers every cdhash' : 'but the ticket does not list every cdhash of the file: was it changed after submission?';
+      void vscode.window.showInformationMessage(`${path.basename(uri.fsPath)} is notarized (${coverage})${stapleable ? ' and stapled' : '; Gatekeeper checks a bare binary online'}.`);
+    } else {
+      this.diagnostics.set(
+        uri,
+        r.issues.map((issue) => {
+          const where = [issue.path, issue.architecture].filter(Boolean).join(', ');
+          const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), `${issue.message}${where ? ` (${where})` : ''}${issue.goCause ? ` Likely cause in a Go build: ${issue.goCause}` : ''}`, issue.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error);
+          d.source = 'Apple notary service';
+          if (issue.docUrl) d.code = { value: 'notarization', target: vscode.Uri.parse(issue.docUrl) };
+          return d;
+        }),
+      );
+      const choice = await vscode.window.showErrorMessage(`Notarization of ${path.basename(uri.fsPath)}: ${r.status} (${r.issues.length} issue${r.issues.length === 1 ? '' : 's'} in the Problems panel).`, 'Open Log');
+      if (choice && r.log) void vscode.window.showTextDocument(vscode.Uri.file(r.log));
+    }
+    this.view.refreshSoon();
+  }
+
+  /** After a reload: submissions saved as In Progress are waited for again (the CLI resumes, it does not upload). */
+  async resume(): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder) return;
+    const listed = await runCli(this.cli, ['submissions', '--json'], { cwd: folder.uri.fsPath });
+    let saved: { artifact: string; status: string }[] = [];
+    try {
+      saved = (JSON.parse(listed.stdout) as { submissions: { artifact: string; status: string }[] }).submissions;
+    } catch {
+      return;
+    }
+    for (const s of saved) {
+      const uri = vscode.Uri.file(s.artifact);
+      if (s.status === 'In Progress' && vscode.workspace.getWorkspaceFolder(uri)) void this.notarize(uri);
+    }
+  }
+}
