@@ -79,8 +79,8 @@ export function cliArgs(step: Step, s: PipelineSettings, artifact = defaultArtif
     case 'staple':
       return ['staple', ...out, ...toolArgs(s), '--', artifact];
     case 'verify':
-      // The engine's readiness report (exit 1 when a check fails); Apple's own checks run inside release on a Mac.
-      return ['inspect', ...(json ? ['--json'] : []), '--', artifact];
+      // Intact signatures and the readiness checks everywhere; on a Mac also codesign --verify --strict and spctl.
+      return ['verify', '--readiness', ...toolArgs(s), '--', artifact];
     case 'release':
       return ['release', ...out, ...buildArgs(s), ...signArgs(s), ...authArgs(s), '--timeout', s.timeout || '30m', ...toolArgs(s)];
     case 'lint':

@@ -13,13 +13,17 @@ import { cleanOverrides, lintPaths } from './lint/lintFiles';
 import { toSarif } from './lint/sarif';
 import { COLOR, formatReport, PLAIN } from './cli/format';
 import { parsePipelineArgs, PIPELINE_COMMANDS, PipelineCommand, PipelineUsageError, runPipeline } from './cli/pipeline';
+import { Runner } from './apple/runner';
+import { appleVerify } from './pipeline/steps';
 import type { InspectReport } from './protocol';
 
 const USAGE = `usage: go-macos-sign <command> [options] <path>...
 
 commands:
   inspect   print each Mach-O file's or .app bundle's architectures, signature and notarization readiness
-  verify    check that every architecture carries an intact code signature (exit 0 valid, 1 missing or broken)
+  verify    check that every architecture carries an intact code signature (exit 0 valid, 1 missing or broken);
+            --readiness also fails on the notarization readiness checks; on macOS it also runs
+            codesign --verify --strict and spctl with the right type
   lint      check entitlements, Info.plist, go.mod and build files (Makefiles, shell scripts, .goreleaser.yaml,
             GitHub workflows, .vscode/tasks.json and settings.json) in directories, or the files named
             (exit 1 on any error)
@@ -67,6 +71,10 @@ interface Args {
   color: boolean;
   architectures: string[];
   goList: boolean;
+  /** verify: also fail on readiness checks (what notarization needs), not only on broken signatures. */
+  readiness: boolean;
+  /** --tool NAME=PATH: tools not found on PATH. */
+  tools: Record<string, string>;
 }
 
 function parseArgs(argv: string[]): Args | 'help' | 'version' {
@@ -74,12 +82,19 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
   if (argv.includes('--version')) return 'version';
   const [command, ...rest] = argv;
   if (command !== 'inspect' && command !== 'verify' && command !== 'lint') throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-  const args: Args = { command, paths: [], json: false, format: 'text', rules: {}, color: !!process.stdout.isTTY && !process.env.NO_COLOR, architectures: [], goList: true };
+  const args: Args = { command, paths: [], json: false, format: 'text', rules: {}, color: !!process.stdout.isTTY && !process.env.NO_COLOR, architectures: [], goList: true, readiness: false, tools: {} };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     if (arg === '--json') args.json = true;
     else if (arg === '--no-color') args.color = false;
     else if (arg === '--no-go-list') args.goList = false;
+    else if (arg === '--readiness') args.readiness = true;
+    else if (arg === '--tool' || arg.startsWith('--tool=')) {
+      const value = arg === '--tool' ? rest[++i] : arg.slice('--tool='.length);
+      const eq = (value ?? '').indexOf('=');
+      if (eq <= 0) throw new UsageError('--tool takes NAME=PATH');
+      args.tools[value.slice(0, eq)] = value.slice(eq + 1);
+    }
     else if (arg === '--rule' || arg.startsWith('--rule=')) {
       const value = arg === '--rule' ? rest[++i] : arg.slice('--rule='.length);
       const [id, level] = (value ?? '').split('=');
@@ -142,6 +157,19 @@ async function verify(args: Args, out: (s: string) => void, err: (s: string) => 
       if (!slice.signature) out(`${label}: not signed`);
       else out(`${label}: INVALID: ${v.failures.map((f) => f.message).join('; ')}`);
     }
+  }
+  if (args.readiness) {
+    for (const report of reports) {
+      for (const c of report.checks.filter((x) => x.status === 'fail')) {
+        out(`${report.path}: readiness ${c.id}: ${c.message}`);
+        broken = true;
+      }
+    }
+  }
+  // Apple's own checks, where Apple's tools exist (GO_MACOS_SIGN_PLATFORM lets tests drive them with fakes).
+  if ((process.env.GO_MACOS_SIGN_PLATFORM ?? process.platform) === 'darwin') {
+    const runner = new Runner({ out: (t) => out(t.replace(/\n$/, '')), err: (t) => err(t.replace(/\n$/, '')), tools: args.tools });
+    for (const report of reports) if (!(await appleVerify(runner, report.path))) broken = true;
   }
   for (const e of errors) err(`go-macos-sign: ${e}`);
   if (errors.length > 0) return 2;

@@ -169,6 +169,21 @@ describe('go-macos-sign release with fake Apple tools', () => {
   });
 });
 
+describe('go-macos-sign verify on a Mac (fake Apple tools)', () => {
+  it('adds codesign --verify --strict, spctl with the right type, and with --readiness the notarization checks', () => {
+    const fake = fakeApple({ GO_MACOS_SIGN_PLATFORM: 'darwin' });
+    const out = tempDir();
+    assert.equal(cli(['build', ...toolFlags(), '--arch', 'arm64', '--out', out, '--name', 'tool', '.'], fake.env).code, 0);
+    const binary = path.join(out, 'tool-darwin-arm64');
+    const plain = cli(['verify', binary], fake.env);
+    assert.equal(plain.code, 0);
+    assert.deepEqual(fake.calls().filter((c) => c[0] !== 'xcrun'), [['codesign', '--verify', '--strict', '--verbose=2', binary]]);
+    const strict = cli(['verify', '--readiness', binary], fake.env);
+    assert.equal(strict.code, 1);
+    assert.match(strict.stdout, /readiness signature\/developer-id/);
+  });
+});
+
 describe('pipeline pieces', () => {
   it('echoes commands quoted for a shell, with their environment', () => {
     assert.equal(displayCommand({ tool: 'go', args: ['build', '-ldflags', '-s -w', '-o', "it's"], env: { GOOS: 'darwin' } }), `GOOS=darwin go build -ldflags '-s -w' -o 'it'\\''s'`);

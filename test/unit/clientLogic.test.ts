@@ -37,7 +37,7 @@ describe('CLI arguments from settings', () => {
     assert.deepEqual(cliArgs('build', SETTINGS), ['build', '--package', '.', '--out', 'dist', '--name', 'hello', '--arch', 'arm64,amd64', '--ldflags', '-s -w']);
     assert.deepEqual(cliArgs('sign', SETTINGS, 'dist/hello'), ['sign', '--identity', SETTINGS.identity, '--identifier', 'com.example.hello', '--', 'dist/hello']);
     assert.deepEqual(cliArgs('notarize', { ...SETTINGS, method: 'apiKey', keyId: 'K1', issuer: 'I1', toolPaths: { xcrun: '/usr/bin/xcrun' } }, 'dist/hello', true), ['notarize', '--json', '--key-id', 'K1', '--issuer', 'I1', '--timeout', '30m', '--tool', 'xcrun=/usr/bin/xcrun', '--', 'dist/hello']);
-    assert.deepEqual(cliArgs('verify', SETTINGS, '-odd name'), ['inspect', '--', '-odd name']);
+    assert.deepEqual(cliArgs('verify', SETTINGS, '-odd name'), ['verify', '--readiness', '--', '-odd name']);
     assert.throws(() => cliArgs('sign', { ...SETTINGS, identity: '' }), SettingsError);
     assert.throws(() => cliArgs('notarize', { ...SETTINGS, keychainProfile: '' }), SettingsError);
   });
