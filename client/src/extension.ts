@@ -70,8 +70,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const view = new ArtifactsView(client, ready, context.workspaceState);
     const notarizer = new Notarizer(cli, context.secrets, view, log);
     const tasks = new PipelineTasks(cli, context.secrets);
+    const tree = vscode.window.createTreeView('goMacosSign.artifacts', { treeDataProvider: view });
+    // Inspecting only reads files, so the list stays in Restricted Mode; the view says what does not run and why.
+    const RESTRICTED = 'Restricted Mode: artifacts are inspected (that only reads them), but no tool runs (go, codesign, notarytool) until you trust this workspace.';
+    tree.message = vscode.workspace.isTrusted ? undefined : RESTRICTED;
     context.subscriptions.push(
-      vscode.window.registerTreeDataProvider('goMacosSign.artifacts', view),
+      tree,
+      vscode.workspace.onDidGrantWorkspaceTrust(() => (tree.message = undefined)),
       vscode.window.registerFileDecorationProvider(view),
       vscode.tasks.registerTaskProvider(TASK_TYPE, tasks),
       notarizer,

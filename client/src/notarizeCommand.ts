@@ -64,6 +64,7 @@ export class Notarizer {
       throw error;
     }
     const name = path.basename(uri.fsPath);
+    this.log.info(`notarize: go-macos-sign ${args.join(' ')}`);
     this.status.text = `$(sync~spin) Notarizing ${name}…`;
     this.status.show();
     try {
@@ -73,6 +74,7 @@ export class Notarizer {
         progress.report({ message: 'uploading and waiting for Apple (the submission is saved: a reload resumes it)' });
         return runCli(this.cli, args, { cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath), env: await secretEnv(this.secrets, settings), signal: abort.signal, onOutput: (t) => this.log.info(t.trimEnd()) });
       });
+      this.log.info(`notarize ${uri.fsPath}: exit ${result.code}`);
       if (result.code === 130) return;
       let parsed: NotarizeJson;
       try {

@@ -6,7 +6,8 @@ real ones (status, statusSummary, issues with severity/code/path/message/docUrl/
 the cdhash of every signed slice, computed here independently from the submitted archive).
 
 Every call is appended to $FAKE_APPLE_LOG as one JSON array (argv[0] name + arguments). Behaviour knobs:
-FAKE_NOTARY_DIR (where submissions live), FAKE_NOTARY_STATUS (Accepted | Invalid), FAKE_NOTARY_WAIT_SECONDS.
+FAKE_NOTARY_DIR (where submissions live), FAKE_NOTARY_STATUS (Accepted | Invalid) or FAKE_NOTARY_STATUS_FILE,
+FAKE_NOTARY_WAIT_SECONDS.
 The fakes never sign anything: codesign leaves the file as it is.
 """
 import hashlib, io, json, os, struct, sys, time, uuid, zipfile
@@ -63,6 +64,14 @@ def cdhashes(data):
     return out
 
 
+def notary_status():
+    """The verdict to give: from the file $FAKE_NOTARY_STATUS_FILE if set (a long-running editor's tests change it), else $FAKE_NOTARY_STATUS."""
+    path = os.environ.get('FAKE_NOTARY_STATUS_FILE')
+    if path and os.path.exists(path):
+        return open(path).read().strip() or 'Accepted'
+    return os.environ.get('FAKE_NOTARY_STATUS', 'Accepted')
+
+
 def auth_ok(args):
     methods = [m for m in (['--keychain-profile', '-p'], ['--key', '-k'], ['--apple-id']) if any(a in args for a in m)]
     if len(methods) != 1:
@@ -92,7 +101,7 @@ def notarytool(args):
                     hashes += [(name, arch, h) for arch, h in cdhashes(data)]
         sid = str(uuid.uuid4())
         with open(os.path.join(store, sid + '.json'), 'w') as f:
-            json.dump({'archive': os.path.basename(path), 'status': os.environ.get('FAKE_NOTARY_STATUS', 'Accepted'), 'hashes': hashes}, f)
+            json.dump({'archive': os.path.basename(path), 'status': notary_status(), 'hashes': hashes}, f)
         if '--wait' in rest:
             fail('fake notarytool: go-macos-sign submits without --wait and waits separately', 64)
         print(json.dumps({'id': sid, 'message': 'Successfully uploaded file', 'path': path}))

@@ -1,0 +1,288 @@
+/**
+ * The extension in a real VS Code: code-server 4.139.1 (VS Code 1.139.1) runs our packaged .vsix in its Node extension
+ * host, and Debian's chromium, driven by playwright-core, uses it as a person would. Each scene saves a screenshot
+ * under test-results/e2e/. Apple's tools are the fakes of test/support/fake-apple, on code-server's PATH.
+ *
+ *   npm run test:e2e       (prepares the cached environment on first use: see environment.mjs)
+ */
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fakeApple } from '../support/fakeApple';
+import { buildGo, npmPackage, REPO, tempDir } from '../support/tools';
+
+import { Browser, chromium, Page } from 'playwright-core';
+import { prepare } from './environment';
+
+const SHOTS = path.join(REPO, 'test-results', 'e2e');
+const env = prepare();
+const started: ChildProcess[] = [];
+let browser: Browser;
+let page: Page;
+let workspace: string;
+let statusFile: string;
+const userDataDirs: string[] = [];
+
+/** Our output channel's log from code-server's user-data folder, for failure messages. */
+function extensionLog(): string {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name.includes('Go macOS Sign')) found.push(fs.readFileSync(full, 'utf8'));
+    }
+  };
+  for (const d of userDataDirs) walk(path.join(d, 'logs'));
+  return found.join('\n').slice(-4000);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts code-server on loopback in its own process group (so stopping it takes every child with it). */
+async function startCodeServer(folder: string, options: { trust: boolean; extraEnv: NodeJS.ProcessEnv; userSettings?: object }): Promise<string> {
+  const userData = tempDir('gms-e2e-user-');
+  userDataDirs.push(userData);
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', ...options.userSettings }, null, 2));
+  const extensions = tempDir('gms-e2e-ext-');
+  const install = spawnSync(env.node, [env.codeServer, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', path.join(REPO, 'dist', 'go-macos-sign.vsix')], { encoding: 'utf8' });
+  assert.match(install.stdout, /successfully installed/, install.stderr);
+  const port = await freePort();
+  const args = [env.codeServer, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', ...(options.trust ? ['--disable-workspace-trust'] : []), '--user-data-dir', userData, '--extensions-dir', extensions, folder];
+  const child = spawn(env.node, args, { env: { ...process.env, ...options.extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  started.push(child);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('code-server did not start in 60 s')), 60_000);
+    child.stdout!.on('data', (b: Buffer) => {
+      if (/HTTP server listening/.test(b.toString())) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`code-server exited (${code})`)));
+  });
+  return `http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`;
+}
+
+async function open(url: string): Promise<Page> {
+  const p = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await p.goto(url);
+  await p.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+  // Let the extension host start and our extension activate.
+  await p.waitForTimeout(5_000);
+  return p;
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+async function runCommand(title: string): Promise<void> {
+  await page.keyboard.press('Control+Shift+P');
+  await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input');
+  await page.keyboard.type(title);
+  await page.waitForTimeout(700);
+  await page.keyboard.press('Enter');
+}
+
+async function openFile(name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input');
+  await page.keyboard.type(name);
+  await page.waitForTimeout(800);
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(1_500);
+}
+
+/** The Problems panel's rows, as text, once they satisfy `ok` (polling: diagnostics arrive asynchronously). */
+async function problems(ok: (rows: string[]) => boolean, timeout = 30_000): Promise<string[]> {
+  const until = Date.now() + timeout;
+  let rows: string[] = [];
+  while (Date.now() < until) {
+    rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+    if (ok(rows)) return rows;
+    await page.waitForTimeout(500);
+  }
+  return rows;
+}
+
+/** Shows the macOS Signing view (clicking its icon again would hide the side bar). */
+async function showSigningView(): Promise<void> {
+  const title = page.locator('.part.sidebar .composite.title', { hasText: /macOS Signing/i });
+  if (!(await title.isVisible().catch(() => false))) await page.locator('.activitybar .action-item a[aria-label^="macOS Signing"]').click();
+  await title.waitFor({ timeout: 10_000 });
+}
+
+async function goTo(line: number, column: number): Promise<void> {
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type(`${line}:${column}`);
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(300);
+}
+
+before(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  // The packaged extension, exactly what a user installs.
+  const pack = spawnSync('npm', ['run', 'package'], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(pack.status, 0, pack.stderr);
+
+  workspace = path.join(tempDir('gms-e2e-ws-'), 'project');
+  fs.cpSync(path.join(REPO, 'test', 'e2e', 'workspace'), workspace, { recursive: true });
+  const dist = path.join(workspace, 'dist');
+  buildGo('arm64', dist, { name: 'hello-arm64' });
+  buildGo('amd64', dist, { name: 'hello-amd64' });
+  fs.copyFileSync(path.join(npmPackage('@sentry/cli-darwin@3.8.0'), 'bin', 'sentry-cli'), path.join(dist, 'sentry-cli'));
+
+  statusFile = path.join(tempDir(), 'notary-status');
+  fs.writeFileSync(statusFile, 'Invalid');
+  const fake = fakeApple();
+  browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  // The extension host gets its PATH from a login shell, so the fakes are named the way users name tools that are not
+  // on PATH: the machine-scoped goMacosSign.toolPaths setting.
+  const toolPaths = Object.fromEntries(['xcrun', 'codesign', 'ditto', 'xattr', 'spctl', 'security'].map((t) => [t, path.join(fake.bin, t)]));
+  page = await open(
+    await startCodeServer(workspace, {
+      trust: true,
+      extraEnv: { FAKE_APPLE_LOG: fake.log, FAKE_NOTARY_DIR: fake.env.FAKE_NOTARY_DIR, GO_MACOS_SIGN_STATE_DIR: fake.env.GO_MACOS_SIGN_STATE_DIR, FAKE_NOTARY_STATUS_FILE: statusFile },
+      userSettings: { 'goMacosSign.toolPaths': toolPaths },
+    }),
+  );
+});
+
+after(async () => {
+  await browser?.close();
+  for (const child of started) {
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
+describe('go-macos-sign in VS Code 1.139 (code-server)', () => {
+  it('entitlements: get-task-allow in the Problems panel, fixed from the light bulb', async () => {
+    await openFile('debug.entitlements');
+    await page.keyboard.press('Control+Shift+M');
+    const rows = await problems((r) => r.some((t) => t.includes('entitlements/get-task-allow')));
+    assert.ok(rows.some((t) => t.includes('entitlements/get-task-allow') && t.includes('Ln 5')), rows.join('\n'));
+    await shot('1-entitlements-problem');
+    await goTo(5, 12);
+    await page.keyboard.press('Control+.');
+    await page.waitForSelector('.action-widget', { timeout: 10_000 });
+    await shot('1-entitlements-quick-fix');
+    // The preferred fix is focused: Enter applies it, as a user would.
+    await page.keyboard.press('Enter');
+    const after = await problems((r) => !r.some((t) => t.includes('get-task-allow')));
+    assert.ok(!after.some((t) => t.includes('get-task-allow')), after.join('\n'));
+    await shot('1-entitlements-fixed');
+    await page.keyboard.press('Control+S');
+  });
+
+  it('go.mod: the cgo requirement is flagged on its line, with the rule link', async () => {
+    await openFile('go.mod');
+    const rows = await problems((r) => r.some((t) => t.includes('gomod/cgo-dependency')));
+    assert.ok(rows.some((t) => t.includes('gomod/cgo-dependency') && t.includes('Ln 5')), rows.join('\n'));
+    await shot('2-gomod-cgo');
+  });
+
+  it('Makefile: the seed article\'s codesign line is diagnosed, and -H=macOS has a hover', async () => {
+    await openFile('Makefile');
+    const rows = await problems((r) => r.some((t) => t.includes('codesign/timestamp-none')));
+    for (const code of ['ldflags/invalid-headtype', 'codesign/deep', 'codesign/timestamp-none', 'codesign/not-developer-id', 'codesign/missing-runtime']) {
+      assert.ok(rows.some((t) => t.includes(code)), `${code} missing:\n${rows.join('\n')}`);
+    }
+    await shot('3-makefile-problems');
+    await goTo(2, 24);
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    const hover = page.locator('.monaco-hover-content').first();
+    await hover.waitFor({ timeout: 10_000 });
+    assert.match(await hover.innerText(), /invalid headtype/);
+    await shot('3-makefile-hover');
+    await page.keyboard.press('Escape');
+  });
+
+  it('macOS Signing view: the artifacts with their states, and the checks of one', async () => {
+    await showSigningView();
+    const view = page.locator('.pane-body', { has: page.locator('.monaco-list') }).filter({ hasText: 'hello-arm64' });
+    await view.waitFor({ timeout: 30_000 });
+    const rows = await view.locator('.monaco-list-row').allInnerTexts();
+    const text = rows.join('\n');
+    assert.match(text, /hello-amd64[\s\S]*x86_64[\s\S]*unsigned/);
+    assert.match(text, /hello-arm64[\s\S]*arm64[\s\S]*ad-hoc/);
+    assert.match(text, /sentry-cli[\s\S]*ready to notarize/);
+    await view.locator('.monaco-list-row', { hasText: 'sentry-cli' }).click();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForTimeout(1_000);
+    const expanded = (await view.locator('.monaco-list-row').allInnerTexts()).join('\n');
+    assert.match(expanded, /signature\/developer-id/);
+    assert.match(expanded, /cdhash/);
+    await shot('4-signing-view');
+  });
+
+  it('Notarize…: an Invalid verdict fills the Problems panel; an Accepted one changes the state', async () => {
+    await runCommand('Go macOS: Notarize…');
+    await page.waitForTimeout(800);
+    await shot('5-notarize-pick');
+    await page.keyboard.type('hello-arm64');
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+Shift+M');
+    const rows = await problems((r) => r.some((t) => t.includes('The signature does not include a secure timestamp.')), 60_000);
+    await shot('5-notarize-invalid');
+    assert.ok(rows.some((t) => t.includes('The signature does not include a secure timestamp.')), `${rows.join('\n')}\n--- extension log ---\n${extensionLog()}`);
+
+    // The developer fixes the build: new bytes (the same bytes would get the same verdict, and the CLI reuses it).
+    buildGo('arm64', path.join(workspace, 'dist'), { name: 'hello-arm64', ldflags: '-s -w' });
+    fs.writeFileSync(statusFile, 'Accepted');
+    await runCommand('Go macOS: Notarize…');
+    await page.waitForTimeout(800);
+    await page.keyboard.type('hello-arm64');
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Enter');
+    await showSigningView();
+    const until = Date.now() + 60_000;
+    let text = '';
+    while (Date.now() < until && !/hello-arm64[^\n]*\n?[^\n]*notarized/.test(text)) {
+      await page.waitForTimeout(1_000);
+      text = (await page.locator('.part.sidebar .monaco-list-row').allInnerTexts()).join('\n');
+    }
+    assert.match(text, /hello-arm64[\s\S]*notarized/);
+    await shot('5-notarize-accepted');
+  });
+
+  it('Restricted Mode: nothing runs, and the view says why', async () => {
+    const restricted = await open(await startCodeServer(workspace, { trust: false, extraEnv: {} }));
+    const previous = page;
+    page = restricted;
+    try {
+      // VS Code asks whether to trust the folder; stay in Restricted Mode.
+      const dialog = page.locator('.monaco-dialog-box');
+      if (await dialog.isVisible().catch(() => false)) await dialog.locator('.monaco-button', { hasText: /Don.t Trust|No/ }).first().click();
+      await showSigningView();
+      const message = page.locator('.pane-body', { hasText: 'Restricted Mode: artifacts are inspected' });
+      await message.waitFor({ timeout: 30_000 });
+      assert.match(await message.innerText(), /no tool runs \(go, codesign, notarytool\) until you trust this workspace/);
+      // A step that would run tools refuses, and says why.
+      await runCommand('Go macOS: Build for macOS');
+      const toast = page.locator('.notifications-toasts', { hasText: 'trust this workspace first' });
+      await toast.waitFor({ timeout: 15_000 });
+      await shot('6-restricted-mode');
+    } finally {
+      page = previous;
+      await restricted.close();
+    }
+  });
+});
