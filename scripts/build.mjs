@@ -1,5 +1,6 @@
 // Bundles the three processes (extension client, language server, CLI) plus the page-hash worker with esbuild.
-// `--production` minifies and drops source maps, for `vsce package`; `--bench` also bundles the benchmark.
+// `--production` minifies and drops source maps, for `vsce package`; `--bench` also bundles the benchmarks;
+// `--test-extension` bundles the API-level suite and its test-only host extension.
 import * as esbuild from 'esbuild';
 import { readFileSync, chmodSync } from 'node:fs';
 
@@ -30,6 +31,13 @@ await Promise.all([
         esbuild.build({ ...common, entryPoints: ['bench/lint.ts'], outfile: 'dist/bench-lint.js' }),
         esbuild.build({ ...common, entryPoints: ['bench/buildLint.ts'], outfile: 'dist/bench-build-lint.js' }),
         esbuild.build({ ...common, entryPoints: ['bench/activation.ts'], outfile: 'dist/bench-activation.js' }),
+      ]
+    : []),
+  // The API-level suite, for @vscode/test-electron and for the test-only extension that runs it in code-server.
+  ...(process.argv.includes('--test-extension')
+    ? [
+        esbuild.build({ ...common, entryPoints: ['test/vscode/suite/index.ts'], outfile: 'dist/test-suite.js', external: ['vscode'] }),
+        esbuild.build({ ...common, entryPoints: ['test/vscode/host-extension/extension.ts'], outfile: 'test/vscode/host-extension/dist/extension.js', external: ['vscode'] }),
       ]
     : []),
 ]);

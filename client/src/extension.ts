@@ -25,7 +25,13 @@ const INSPECT_METHOD: typeof InspectRequest.method = 'goMacosSign/inspect';
 let client: LanguageClient | undefined;
 let ready: Promise<void> = Promise.resolve();
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** What activate() returns: a small API for other extensions and for the integration suite (test/vscode/suite). */
+export interface GoMacosSignApi {
+  /** The artifacts the macOS Signing view lists, with their states. */
+  artifacts(): { path: string; state: string }[];
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<GoMacosSignApi | undefined> {
   const log = vscode.window.createOutputChannel('Go macOS Sign', { log: true });
   context.subscriptions.push(log);
   try {
@@ -91,10 +97,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       view.refreshSoon();
       void notarizer.resume();
     }, 0);
+    return { artifacts: () => view.all.map((a) => ({ path: a.uri.fsPath, state: a.state })) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log.error(`activation failed: ${message}`);
     void vscode.window.showErrorMessage(`Go macOS Sign failed to start: ${message}`);
+    return undefined;
   }
 }
 

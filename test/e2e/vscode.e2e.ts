@@ -24,6 +24,7 @@ let browser: Browser;
 let page: Page;
 let workspace: string;
 let statusFile: string;
+let apiResults: string;
 const userDataDirs: string[] = [];
 
 /** Our output channel's log from code-server's user-data folder, for failure messages. */
@@ -50,7 +51,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts code-server on loopback in its own process group (so stopping it takes every child with it). */
-async function startCodeServer(folder: string, options: { trust: boolean; extraEnv: NodeJS.ProcessEnv; userSettings?: object }): Promise<string> {
+async function startCodeServer(folder: string, options: { trust: boolean; extraEnv: NodeJS.ProcessEnv; userSettings?: object; alsoInstall?: string[] }): Promise<string> {
   const userData = tempDir('gms-e2e-user-');
   userDataDirs.push(userData);
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
@@ -58,6 +59,10 @@ async function startCodeServer(folder: string, options: { trust: boolean; extraE
   const extensions = tempDir('gms-e2e-ext-');
   const install = spawnSync(env.node, [env.codeServer, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', path.join(REPO, 'dist', 'go-macos-sign.vsix')], { encoding: 'utf8' });
   assert.match(install.stdout, /successfully installed/, install.stderr);
+  for (const vsix of options.alsoInstall ?? []) {
+    const more = spawnSync(env.node, [env.codeServer, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], { encoding: 'utf8' });
+    assert.match(more.stdout, /successfully installed/, more.stderr);
+  }
   const port = await freePort();
   const args = [env.codeServer, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', ...(options.trust ? ['--disable-workspace-trust'] : []), '--user-data-dir', userData, '--extensions-dir', extensions, folder];
   const child = spawn(env.node, args, { env: { ...process.env, ...options.extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -137,6 +142,14 @@ before(async () => {
   const pack = spawnSync('npm', ['run', 'package'], { cwd: REPO, encoding: 'utf8' });
   assert.equal(pack.status, 0, pack.stderr);
 
+  // The API-level suite (test/vscode/suite) in a test-only extension that runs it when the extension host starts.
+  const testBuild = spawnSync(process.execPath, ['scripts/build.mjs', '--test-extension'], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(testBuild.status, 0, testBuild.stderr);
+  const apiVsix = path.join(tempDir(), 'api-tests.vsix');
+  const apiPack = spawnSync(process.execPath, [path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', apiVsix], { cwd: path.join(REPO, 'test', 'vscode', 'host-extension'), encoding: 'utf8' });
+  assert.equal(apiPack.status, 0, apiPack.stderr);
+  apiResults = path.join(tempDir(), 'api-results.json');
+
   workspace = path.join(tempDir('gms-e2e-ws-'), 'project');
   fs.cpSync(path.join(REPO, 'test', 'e2e', 'workspace'), workspace, { recursive: true });
   const dist = path.join(workspace, 'dist');
@@ -154,8 +167,9 @@ before(async () => {
   page = await open(
     await startCodeServer(workspace, {
       trust: true,
-      extraEnv: { FAKE_APPLE_LOG: fake.log, FAKE_NOTARY_DIR: fake.env.FAKE_NOTARY_DIR, GO_MACOS_SIGN_STATE_DIR: fake.env.GO_MACOS_SIGN_STATE_DIR, FAKE_NOTARY_STATUS_FILE: statusFile },
+      extraEnv: { FAKE_APPLE_LOG: fake.log, FAKE_NOTARY_DIR: fake.env.FAKE_NOTARY_DIR, GO_MACOS_SIGN_STATE_DIR: fake.env.GO_MACOS_SIGN_STATE_DIR, FAKE_NOTARY_STATUS_FILE: statusFile, GO_MACOS_SIGN_API_RESULTS: apiResults },
       userSettings: { 'goMacosSign.toolPaths': toolPaths },
+      alsoInstall: [apiVsix],
     }),
   );
 });
@@ -172,6 +186,16 @@ after(async () => {
 });
 
 describe('go-macos-sign in VS Code 1.139 (code-server)', () => {
+  it('API level, inside the extension host: activation, commands, tasks, the view\'s items, diagnostics', async () => {
+    const until = Date.now() + 90_000;
+    while (!fs.existsSync(apiResults) && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
+    assert.ok(fs.existsSync(apiResults), `the test-only extension wrote no results\n${extensionLog()}`);
+    const results = JSON.parse(fs.readFileSync(apiResults, 'utf8')) as { name: string; ok: boolean; message?: string }[];
+    for (const r of results) console.log(`    ${r.ok ? 'ok' : 'FAILED'}: ${r.name}${r.message ? ` (${r.message})` : ''}`);
+    assert.deepEqual(results.filter((r) => !r.ok), []);
+    assert.equal(results.length, 5);
+  });
+
   it('entitlements: get-task-allow in the Problems panel, fixed from the light bulb', async () => {
     await openFile('debug.entitlements');
     await page.keyboard.press('Control+Shift+M');
