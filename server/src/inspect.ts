@@ -48,7 +48,7 @@ export async function inspectApp(root: string, options: EngineOptions = {}): Pro
 }
 
 /** Reads the first bytes of a file to tell whether it is a Mach-O; false for anything unreadable. */
-async function looksLikeMachO(file: string): Promise<boolean> {
+export async function looksLikeMachO(file: string): Promise<boolean> {
   let handle: fs.promises.FileHandle | undefined;
   try {
     handle = await fs.promises.open(file, 'r');

@@ -53,7 +53,8 @@ function stringKey(plist: PlistValue, key: string): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-export function readAppBundle(root: string): AppBundle {
+/** Reads Info.plist and finds the main executable: the part of reading a bundle that signing needs too. */
+function readInfo(root: string) {
   const contents = path.join(root, 'Contents');
   const infoPath = path.join(contents, 'Info.plist');
   const infoPlist = readBounded(infoPath, 'Info.plist');
@@ -71,6 +72,16 @@ export function readAppBundle(root: string): AppBundle {
   }
   const executablePath = path.join(contents, 'MacOS', executable);
   if (!fileExists(executablePath)) throw new InputError(`${root}: the main executable Contents/MacOS/${executable} is missing`);
+  return { contents, infoPlist, parsed, executable, executablePath };
+}
+
+/** The path of an .app's main executable (what codesign signs with the bundle, last). */
+export function appExecutable(root: string): string {
+  return readInfo(root).executablePath;
+}
+
+export function readAppBundle(root: string): AppBundle {
+  const { contents, infoPlist, parsed, executable, executablePath } = readInfo(root);
 
   const codeResourcesPath = path.join(contents, '_CodeSignature', 'CodeResources');
   const codeResources = fileExists(codeResourcesPath) ? readBounded(codeResourcesPath, 'CodeResources') : null;

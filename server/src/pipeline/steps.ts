@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { logArgs, NotaryAuth, parseSubmit, parseWait, submitArgs, waitArgs } from '../apple/notarytool';
 import { Runner, ToolError } from '../apple/runner';
 import { InputError } from '../errors';
-import { inspectPath } from '../inspect';
+import { appExecutable } from '../bundle/app';
+import { inspectPath, looksLikeMachO } from '../inspect';
 import { NotaryIssue, parseNotaryLog } from '../notary/log';
 import { nextStep, SubmissionStore } from '../notary/submissions';
 import type { InspectReport } from '../protocol';
@@ -72,43 +73,21 @@ export async function universal(runner: Runner, inputs: string[], output: string
   return output;
 }
 
-function isMachO(file: string): boolean {
-  try {
-    const fd = fs.openSync(file, 'r');
-    const head = Buffer.alloc(4);
-    fs.readSync(fd, head, 0, 4, 0);
-    fs.closeSync(fd);
-    const magic = head.readUInt32BE(0);
-    return [0xfeedfacf, 0xcffaedfe, 0xfeedface, 0xcefaedfe, 0xcafebabe, 0xcafebabf].includes(magic);
-  } catch {
-    return false;
-  }
-}
-
 /** Code nested in an .app other than its main executable, deepest first: what must be signed before the bundle. */
-export function nestedCode(app: string): string[] {
+export async function nestedCode(app: string): Promise<string[]> {
   const found: { file: string; depth: number }[] = [];
-  const walk = (dir: string, depth: number) => {
+  const walk = async (dir: string, depth: number): Promise<void> => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, e.name);
       if (e.isSymbolicLink()) continue;
-      if (e.isDirectory()) walk(full, depth + 1);
-      else if (e.isFile() && isMachO(full)) found.push({ file: full, depth });
+      if (e.isDirectory()) await walk(full, depth + 1);
+      else if (e.isFile() && (await looksLikeMachO(full))) found.push({ file: full, depth });
     }
   };
-  walk(path.join(app, 'Contents'), 0);
-  const main = mainExecutable(app);
+  await walk(path.join(app, 'Contents'), 0);
+  // The bundle reader knows which file is the main executable (XML or binary Info.plist, checked name).
+  const main = appExecutable(app);
   return found.filter((f) => f.file !== main).sort((a, b) => b.depth - a.depth).map((f) => f.file);
-}
-
-function mainExecutable(app: string): string | undefined {
-  try {
-    const plist = fs.readFileSync(path.join(app, 'Contents', 'Info.plist'), 'utf8');
-    const m = /<key>CFBundleExecutable<\/key>\s*<string>([^<]+)<\/string>/.exec(plist);
-    return m ? path.join(app, 'Contents', 'MacOS', m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function codesignArgs(o: SignOptions, target: string, withEntitlements: boolean): string[] {
@@ -124,7 +103,7 @@ function codesignArgs(o: SignOptions, target: string, withEntitlements: boolean)
 export async function sign(runner: Runner, target: string, o: SignOptions): Promise<void> {
   if (!exists(target)) throw new InputError(`${target}: no such file`);
   await runner.run({ tool: 'xattr', args: ['-cr', target] });
-  if (artifactKind(target) === 'app') for (const nested of nestedCode(target)) await runner.run({ tool: 'codesign', args: codesignArgs(o, nested, false) });
+  if (artifactKind(target) === 'app') for (const nested of await nestedCode(target)) await runner.run({ tool: 'codesign', args: codesignArgs(o, nested, false) });
   await runner.run({ tool: 'codesign', args: codesignArgs(o, target, true) });
 }
 

@@ -99,5 +99,9 @@ export function fromCommands(commands: SimpleCommand[], inherited: Map<string, W
 
 /** A literal value: no variable or command substitution in it, so the text is what the program will see. */
 export function isLiteral(word: Word): boolean {
-  return !/[$`]/.test(word.text);
+  return isLiteralText(word.text);
+}
+
+export function isLiteralText(text: string): boolean {
+  return !/[$`]/.test(text);
 }

@@ -3,10 +3,11 @@
  * from a `go build` command line or from a GoReleaser `builds` entry; both are reduced to the same `GoBuild`.
  */
 import { diagnostic, Fix, LintDiagnostic, Range } from '../diagnostic';
-import { isLiteral } from './commands';
+import { isLiteral, isLiteralText } from './commands';
 import { LinkerFlag, parseLdflags, VALID_HEADTYPES } from './ldflags';
 import { GO_BUILD, parseOptions } from './options';
-import type { Word } from './shell';
+import { assignment, Word } from './shell';
+import { withBlankBefore } from '../edits';
 
 export interface GoBuild {
   /** Where to report problems that belong to the whole build (the command, or the GoReleaser entry). */
@@ -53,22 +54,19 @@ export function fromCommand(args: Word[], env: Map<string, Word>, range: Range):
 
 /** The part of `-flag=value` after `=`, as a word of its own. */
 export function afterEquals(word: Word): Word {
-  const eq = word.text.indexOf('=');
-  return { text: word.text.slice(eq + 1), at: word.at.subarray(eq + 1), range: { start: word.at[eq] + 1, end: word.range.end }, quoted: word.quoted };
+  return assignment(word, word.text.indexOf('=')).value;
 }
 
 const EXTERNAL_BUILDMODES = new Set(['c-shared', 'c-archive', 'plugin']);
 
 /** Removes a flag from inside a word, with the blank before it, when the word is written plainly enough to edit. */
-function removeFlagFix(title: string, word: Word, flag: LinkerFlag, text: string): Fix[] | undefined {
-  let start = flag.range.start;
-  while (start > word.range.start && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
+function removeFlagFix(title: string, word: Word, flag: LinkerFlag, text: string): Fix[] {
+  const { start } = withBlankBefore(flag.range, text, word.range.start);
   if (start === word.range.start || /['"]/.test(text[start - 1]) || text[start - 1] === '=') {
     // First flag: take the blank after it instead.
-    start = flag.range.start;
     let end = flag.range.end;
     while (end < word.range.end && (text[end] === ' ' || text[end] === '\t')) end++;
-    return [{ title, edits: [{ range: { start, end }, newText: '' } ] }];
+    return [{ title, edits: [{ range: { start: flag.range.start, end }, newText: '' }] }];
   }
   return [{ title, edits: [{ range: { start, end: flag.range.end }, newText: '' }] }];
 }
@@ -96,7 +94,7 @@ export function lintGoBuild(build: GoBuild, text: string, lookup?: VariableLooku
       const value = flag.value ?? '';
       if (!VALID_HEADTYPES.has(value)) {
         out.push(
-          diagnostic('ldflags/invalid-headtype', `-H=${value} is not a header type the Go linker knows ("invalid headtype"); GOOS=darwin already selects the Mach-O header, so leave -H out.`, flag.range, word.quoted || isPlain(word) ? removeFlagFix(`Remove -H=${value}`, word, flag, text) : undefined),
+          diagnostic('ldflags/invalid-headtype', `-H=${value} is not a header type the Go linker knows ("invalid headtype"); GOOS=darwin already selects the Mach-O header, so leave -H out.`, flag.range, removeFlagFix(`Remove -H=${value}`, word, flag, text)),
         );
       }
     } else if (flag.name === 'sectcreate') {
@@ -128,16 +126,6 @@ export function lintGoBuild(build: GoBuild, text: string, lookup?: VariableLooku
   return out;
 }
 
-/** A range widened over the blanks before it, so removing it leaves single spacing. */
-export function withBlankBefore(range: Range, text: string): Range {
-  let start = range.start;
-  while (start > 0 && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
-  return { start, end: range.end };
-}
-
-function isPlain(word: Word): boolean {
-  return !word.quoted;
-}
 
 function lintX(flag: LinkerFlag, build: GoBuild, lookup?: VariableLookup): LintDiagnostic[] {
   const value = flag.value ?? '';
@@ -161,6 +149,3 @@ function lintX(flag: LinkerFlag, build: GoBuild, lookup?: VariableLookup): LintD
   return [];
 }
 
-function isLiteralText(text: string): boolean {
-  return !/[$`]/.test(text);
-}

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseGoMod } from '../gomod/parse';
 
 export type VariableKind = 'string' | 'not-string' | 'missing' | undefined;
 
@@ -16,9 +17,8 @@ export function findModule(dir: string): { root: string; path: string } | undefi
   for (let current = path.resolve(dir), i = 0; i < 64; i++) {
     const gomod = path.join(current, 'go.mod');
     try {
-      const text = fs.readFileSync(gomod, 'utf8');
-      const m = /^\s*module\s+"?([^\s"]+)"?/m.exec(text);
-      return m ? { root: current, path: m[1] } : undefined;
+      const module = parseGoMod(fs.readFileSync(gomod, 'utf8')).module;
+      return module ? { root: current, path: module.path } : undefined;
     } catch {
       /* keep looking upward */
     }

@@ -3,6 +3,7 @@
  * spctl and altool, and the order of steps (nothing may modify a file after it is signed).
  */
 import { diagnostic, Fix, LintDiagnostic, Range } from '../diagnostic';
+import { withBlankBefore } from '../edits';
 import { Invocation, isLiteral } from './commands';
 import { CODESIGN, find, has, NOTARYTOOL, Option, parseOptions } from './options';
 import type { Word } from './shell';
@@ -63,12 +64,6 @@ function insertAfter(word: Word): Range {
   return { start: word.range.end, end: word.range.end };
 }
 
-function removeWord(word: Word, text: string): Range {
-  let start = word.range.start;
-  while (start > 0 && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
-  return { start, end: word.range.end };
-}
-
 export function lintCodesign(inv: Invocation, ctx: SigningContext): LintDiagnostic[] {
   const parsed = parseOptions(inv.args, CODESIGN);
   const out: LintDiagnostic[] = [];
@@ -102,7 +97,7 @@ export function lintCodesign(inv: Invocation, ctx: SigningContext): LintDiagnost
     }
   }
   if (deep) {
-    out.push(diagnostic('codesign/deep', '--deep is deprecated for signing: it applies these options, entitlements included, to all nested code; a bare Go binary has none. Sign nested code separately, inside out.', deep.word.range, deep.word.text === '--deep' ? [{ title: 'Remove --deep', edits: [{ range: removeWord(deep.word, ctx.text), newText: '' }] }] : undefined));
+    out.push(diagnostic('codesign/deep', '--deep is deprecated for signing: it applies these options, entitlements included, to all nested code; a bare Go binary has none. Sign nested code separately, inside out.', deep.word.range, deep.word.text === '--deep' ? [{ title: 'Remove --deep', edits: [{ range: withBlankBefore(deep.word.range, ctx.text), newText: '' }] }] : undefined));
   }
   if (!has(parsed, 'force') && !exempt) {
     out.push(diagnostic('codesign/missing-force', 'No --force: Go already signs darwin/arm64 output ad hoc, and codesign refuses to replace an existing signature without --force.', inv.name.range, [{ title: 'Add --force', edits: [{ range: at, newText: ' --force' }] }]));

@@ -8,7 +8,7 @@
  */
 import { Document, isMap, isScalar, isSeq, Node, parseDocument, Scalar, YAMLMap } from 'yaml';
 import type { Range } from '../diagnostic';
-import type { Script, Word } from './shell';
+import { assignment, Script, Word } from './shell';
 
 export function parseYaml(text: string): Document.Parsed | undefined {
   try {
@@ -92,7 +92,8 @@ export function envList(node: unknown, text: string, into: Map<string, Word> = n
     const word = scalarWord(item, text);
     const eq = word?.text.indexOf('=') ?? -1;
     if (!word || eq <= 0) continue;
-    into.set(word.text.slice(0, eq), { text: word.text.slice(eq + 1), at: word.at.subarray(eq + 1), range: { start: word.at[eq] + 1, end: word.range.end }, quoted: word.quoted });
+    const { name, value } = assignment(word, eq);
+    into.set(name, value);
   }
   return into;
 }
