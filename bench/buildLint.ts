@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { GoListCache } from '../server/src/goListCache';
 import { CgoFinding } from '../server/src/lint/gomod/analyze';
 import { lintDocument } from '../server/src/lint/lintFiles';
+import { medianMs } from './timing';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 
@@ -43,16 +44,7 @@ function goMod(requirements: number): { mod: string; sum: string } {
   return { mod: `module example.com/big\n\ngo 1.22\n\nrequire (\n${requires.join('\n')}\n)\n`, sum };
 }
 
-function median(fn: () => void): number {
-  for (let i = 0; i < 10; i++) fn();
-  const runs: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const started = process.hrtime.bigint();
-    fn();
-    runs.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
-}
+const median = (fn: () => void) => medianMs(fn, ROUNDS, 10);
 
 let sink = 0;
 const words = (text: string) => () => {

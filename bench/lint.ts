@@ -8,6 +8,7 @@
  */
 import { SaxesParser } from 'saxes';
 import { lintDocument } from '../server/src/lint/lintFiles';
+import { medianMs } from './timing';
 
 const KEYS = 2000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
@@ -20,16 +21,7 @@ function entitlements(): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n<plist version="1.0">\n<dict>\n${body}</dict>\n</plist>\n`;
 }
 
-function timePerRun(fn: () => void): number {
-  for (let i = 0; i < 20; i++) fn(); // warm-up: let V8 optimise both paths
-  const runs: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const started = process.hrtime.bigint();
-    fn();
-    runs.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
-}
+const timePerRun = (fn: () => void) => medianMs(fn, ROUNDS, 20);
 
 const text = entitlements();
 const tokenize = () => {

@@ -93,20 +93,19 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
 
-async function runCommand(title: string): Promise<void> {
-  await page.keyboard.press('Control+Shift+P');
+/** Opens a quick input (command palette, Quick Open) with `keys`, types `text` and accepts the first match. */
+async function quickInput(keys: string, text: string): Promise<void> {
+  await page.keyboard.press(keys);
   await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input');
-  await page.keyboard.type(title);
-  await page.waitForTimeout(700);
+  await page.keyboard.type(text);
+  await page.waitForTimeout(800);
   await page.keyboard.press('Enter');
 }
 
+const runCommand = (title: string) => quickInput('Control+Shift+P', title);
+
 async function openFile(name: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  await page.waitForSelector('.quick-input-widget:not([style*="display: none"]) input');
-  await page.keyboard.type(name);
-  await page.waitForTimeout(800);
-  await page.keyboard.press('Enter');
+  await quickInput('Control+P', name);
   await page.waitForTimeout(1_500);
 }
 

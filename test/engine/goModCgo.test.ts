@@ -16,10 +16,9 @@ import { constraintAllows, importsC, nameAllows } from '../../server/src/lint/go
 import { parseGoMod } from '../../server/src/lint/gomod/parse';
 import { lintDocument } from '../../server/src/lint/lintFiles';
 import { buildProxy, DEBIAN_MODULES } from '../support/goproxy';
-import { goTool, REPO, tempDir } from '../support/tools';
-import { spawn } from 'node:child_process';
+import { startServer } from '../support/lspServer';
+import { goTool, tempDir } from '../support/tools';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 
 const dir = tempDir();
 const app = path.join(dir, 'app');
@@ -126,27 +125,19 @@ describe('cgo detection, three layers', () => {
 describe('the language server in a trusted workspace', () => {
   it('runs go list in the background and republishes with its findings', async () => {
     const env = { ...process.env, ...trapEnv, PATH: `${path.dirname(goTool())}${path.delimiter}${process.env.PATH}` };
-    const server = spawn(process.execPath, [path.join(REPO, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env });
-    const connection = createMessageConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
+    const { connection, stop } = await startServer({ rootUri: pathToFileURL(app).href, initializationOptions: { trusted: true }, env });
     const uri = pathToFileURL(path.join(app, 'go.mod')).href;
     const fromGoList = new Promise<{ diagnostics: { code: string; message: string; range: { start: { line: number } }; relatedInformation?: { location: { uri: string; range: { start: { line: number } } } }[] }[] }>((resolve) => {
       connection.onNotification('textDocument/publishDiagnostics', (params) => {
         if (params.uri === uri && params.diagnostics.some((d: { message: string }) => /found by go list/.test(d.message))) resolve(params);
       });
     });
-    connection.listen();
-    await connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(app).href, capabilities: {}, initializationOptions: { trusted: true } });
-    await connection.sendNotification('initialized', {});
     await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'go.mod', version: 1, text: GO_MOD } });
     const { diagnostics } = await fromGoList;
     assert.deepEqual(diagnostics.map((d) => [d.code, d.range.start.line + 1]), [['gomod/cgo-dependency', 6]]);
     assert.deepEqual(diagnostics[0].relatedInformation?.map((r) => [r.location.uri, r.location.range.start.line + 1]), [[uri, 11]]);
     assert.equal(connections, 0);
-    await connection.sendRequest('shutdown');
-    const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
-    await connection.sendNotification('exit');
-    assert.equal(await exited, 0);
-    connection.dispose();
+    assert.equal(await stop(), 0);
   });
 });
 

@@ -3,43 +3,31 @@
  * stdio (vscode-jsonrpc's framing), the custom inspect request on a Go binary built for the test.
  */
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
 import type { InspectRequest } from '../../server/src/protocol';
-import { buildGo, REPO, tempDir } from '../support/tools';
+import { startServer } from '../support/lspServer';
+import { buildGo, tempDir } from '../support/tools';
 
 const dir = tempDir();
-let server: ChildProcess;
 let connection: MessageConnection;
+let stop: () => Promise<number | null>;
 let binary: string;
 
 const inspect = (params: unknown) => connection.sendRequest<InspectRequest.Result>('goMacosSign/inspect', params);
 
 before(async () => {
   binary = buildGo('arm64', dir);
-  server = spawn(process.execPath, [path.join(REPO, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  connection = createMessageConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
-  connection.listen();
-  const init = await connection.sendRequest<{ serverInfo?: { name: string } }>('initialize', {
-    processId: process.pid,
-    rootUri: pathToFileURL(dir).href,
-    workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'test' }],
-    capabilities: {},
-  });
-  assert.equal(init.serverInfo?.name, 'go-macos-sign');
-  await connection.sendNotification('initialized', {});
+  const started = await startServer({ rootUri: pathToFileURL(dir).href, workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'test' }] });
+  ({ connection, stop } = started);
+  assert.equal(started.initialized.serverInfo?.name, 'go-macos-sign');
 });
 
 after(async () => {
-  await connection.sendRequest('shutdown');
-  const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
-  await connection.sendNotification('exit');
-  assert.equal(await exited, 0);
-  connection.dispose();
+  assert.equal(await stop(), 0);
 });
 
 describe('entitlements diagnostics over JSON-RPC', () => {

@@ -1,0 +1,41 @@
+/**
+ * The bundled language server (dist/server.js) in a child process, spoken to over stdio with vscode-jsonrpc, as
+ * VS Code does: started, initialized, and shut down with the exit code it ends with.
+ */
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { REPO } from './tools';
+
+export interface LspServer {
+  connection: MessageConnection;
+  initialized: { serverInfo?: { name: string } };
+  /** shutdown + exit; resolves with the server's exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function startServer(options: { rootUri: string; workspaceFolders?: { uri: string; name: string }[]; initializationOptions?: unknown; env?: NodeJS.ProcessEnv }): Promise<LspServer> {
+  const server = spawn(process.execPath, [path.join(REPO, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: options.env ?? process.env });
+  const connection = createMessageConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
+  connection.listen();
+  const initialized = await connection.sendRequest<LspServer['initialized']>('initialize', {
+    processId: process.pid,
+    rootUri: options.rootUri,
+    workspaceFolders: options.workspaceFolders,
+    capabilities: {},
+    initializationOptions: options.initializationOptions,
+  });
+  await connection.sendNotification('initialized', {});
+  return {
+    connection,
+    initialized,
+    async stop() {
+      await connection.sendRequest('shutdown');
+      const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+      await connection.sendNotification('exit');
+      const code = await exited;
+      connection.dispose();
+      return code;
+    },
+  };
+}
