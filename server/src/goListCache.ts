@@ -4,9 +4,9 @@
  * so reopening or editing elsewhere costs nothing. Results are only used while the files on disk are unchanged.
  */
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FileAccessError, readFileBounded, readTextBounded } from './fileAccess';
 import type { CgoFinding } from './lint/gomod/analyze';
 import { detectCgo } from './lint/gomod/cgoLayers';
 import { goarchs } from './lint/lintFiles';
@@ -25,9 +25,10 @@ export class GoListCache {
     const hash = createHash('sha256');
     for (const input of ['go.mod', 'go.sum', path.join('vendor', 'modules.txt')]) {
       try {
-        hash.update(fs.readFileSync(path.join(path.dirname(file), input)));
-      } catch {
-        hash.update('-');
+        hash.update(readFileBounded(path.join(path.dirname(file), input), 'text'));
+      } catch (error) {
+        if (!(error instanceof FileAccessError)) throw error;
+        hash.update(`-${error.problem}`);
       }
       hash.update('\0');
     }
@@ -55,7 +56,7 @@ export class GoListCache {
     this.running.set(uri, controller);
     const started = Date.now();
     try {
-      const text = fs.readFileSync(k.file, 'utf8');
+      const text = readTextBounded(k.file, 'text');
       const result = await detectCgo(k.file, text, { goarchs: goarchs(architectures), useGoList: true, signal: controller.signal, go: this.go });
       if (controller.signal.aborted) return false;
       if (result.fallbackReason) {

@@ -5,11 +5,11 @@
  * `Contents/Info.plist`; a bundle is reported as one artifact. Symbolic links inside directories are not followed
  * (no loops, no escaping the tree). Used by the CLI and by the language server's inspect request alike.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isAppBundle, readAppBundle } from './bundle/app';
 import { runReadinessChecks } from './checks/readiness';
 import { InputError } from './errors';
+import { FileAccessError, listDirectoryAsync, readHead, statKindAsync } from './fileAccess';
 import { sniffMachO } from './macho/container';
 import { inspectMachO, InspectOptions } from './macho/inspect';
 import { FileSource } from './macho/source';
@@ -47,18 +47,13 @@ export async function inspectApp(root: string, options: EngineOptions = {}): Pro
   }
 }
 
-/** Reads the first bytes of a file to tell whether it is a Mach-O; false for anything unreadable. */
+/** Reads the first bytes of a file to tell whether it is a Mach-O; false for anything unreadable or not a file. */
 export async function looksLikeMachO(file: string): Promise<boolean> {
-  let handle: fs.promises.FileHandle | undefined;
   try {
-    handle = await fs.promises.open(file, 'r');
-    const head = Buffer.alloc(8);
-    const { bytesRead } = await handle.read(head, 0, 8, 0);
-    return sniffMachO(head.subarray(0, bytesRead)) !== null;
-  } catch {
-    return false;
-  } finally {
-    await handle?.close();
+    return sniffMachO(await readHead(file, 8)) !== null;
+  } catch (error) {
+    if (error instanceof FileAccessError) return false;
+    throw error;
   }
 }
 
@@ -68,20 +63,21 @@ export async function findArtifacts(root: string): Promise<{ path: string; kind:
   const pending = [root];
   while (pending.length > 0) {
     const dir = pending.pop()!;
-    let entries: fs.Dirent[];
+    let entries: Awaited<ReturnType<typeof listDirectoryAsync>>;
     try {
-      entries = await fs.promises.readdir(dir, { withFileTypes: true });
-    } catch {
-      continue; // unreadable directories are skipped, as `find` would report and go on
+      entries = await listDirectoryAsync(dir);
+    } catch (error) {
+      if (error instanceof FileAccessError) continue; // unreadable directories are skipped, as `find` would report and go on
+      throw error;
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const subdirs: string[] = [];
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
+      // Symbolic links, FIFOs, devices and sockets are neither followed nor opened.
+      if (entry.kind === 'directory') {
         if (entry.name.endsWith('.app') && isAppBundle(full)) found.push({ path: full, kind: 'app' });
         else subdirs.push(full);
-      } else if (entry.isFile() && (await looksLikeMachO(full))) {
+      } else if (entry.kind === 'file' && (await looksLikeMachO(full))) {
         found.push({ path: full, kind: 'file' });
       }
     }
@@ -98,19 +94,20 @@ function errorMessage(error: unknown): string {
 /** Inspects everything at `target`; input problems become `errors`, never exceptions. */
 export async function inspectPath(target: string, options: EngineOptions = {}): Promise<InspectRequest.Result> {
   const result: InspectRequest.Result = { reports: [], errors: [] };
-  let stat: fs.Stats;
+  let isDirectory: boolean;
   try {
-    stat = await fs.promises.stat(target);
+    isDirectory = (await statKindAsync(target)) === 'directory';
   } catch (error) {
-    result.errors.push({ path: target, message: `${target}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
+    if (!(error instanceof FileAccessError)) throw error;
+    result.errors.push({ path: target, message: error.message });
     return result;
   }
-  const targets: { path: string; kind: 'file' | 'app' }[] = !stat.isDirectory()
+  const targets: { path: string; kind: 'file' | 'app' }[] = !isDirectory
     ? [{ path: target, kind: 'file' }]
     : isAppBundle(target)
       ? [{ path: target, kind: 'app' }]
       : await findArtifacts(target);
-  if (stat.isDirectory() && targets.length === 0) {
+  if (isDirectory && targets.length === 0) {
     result.errors.push({ path: target, message: `${target}: no Mach-O files or .app bundles found` });
   }
   for (const item of targets) {

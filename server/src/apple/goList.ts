@@ -5,8 +5,8 @@
  * rewritten and nothing is downloaded. Arguments are an array; no shell ever sees them.
  */
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathKind } from '../fileAccess';
 import type { CgoFinding } from '../lint/gomod/analyze';
 
 export interface GoListOptions {
@@ -34,7 +34,7 @@ interface Package {
 
 /** The environment that keeps `go list` from changing files or reaching the network. */
 export function offlineEnv(dir: string, goarch: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const vendored = fs.existsSync(path.join(dir, 'vendor', 'modules.txt'));
+  const vendored = pathKind(path.join(dir, 'vendor', 'modules.txt')) !== 'missing';
   return {
     ...process.env,
     ...extra,

@@ -5,15 +5,12 @@
  * The bundle is only read. `CFBundleExecutable` comes from the user's (or an attacker's) plist, so it must name a file
  * directly inside `Contents/MacOS`; anything with a path separator or `..` is refused.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
+import { FileAccessError, isRegularFile, readFileBounded } from '../fileAccess';
 import type { BundleReport, ResourceSeal } from '../protocol';
 import { verifyResourceSeal } from './codeResources';
 import { isPlistDict, parsePlist, PlistValue } from './plist';
-
-/** Plists larger than this are not Info.plists; refusing them keeps memory bounded. */
-const MAX_PLIST_BYTES = 16 * 1024 * 1024;
 
 export interface AppBundle {
   root: string;
@@ -26,26 +23,17 @@ export interface AppBundle {
 }
 
 export function isAppBundle(dir: string): boolean {
-  return fileExists(path.join(dir, 'Contents', 'Info.plist'));
+  return isRegularFile(path.join(dir, 'Contents', 'Info.plist'));
 }
 
-function fileExists(file: string): boolean {
-  try {
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
+/** A plist of the bundle, within LIMITS.text; the error names what it is. */
 function readBounded(file: string, what: string): Buffer {
-  let size: number;
   try {
-    size = fs.statSync(file).size;
+    return readFileBounded(file, 'text');
   } catch (error) {
-    throw new InputError(`${file}: cannot read ${what}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    if (error instanceof FileAccessError) throw new InputError(`${file}: ${what}: ${error.reason}`);
+    throw error;
   }
-  if (size > MAX_PLIST_BYTES) throw new InputError(`${file}: ${what} is ${size} bytes, too large`);
-  return fs.readFileSync(file);
 }
 
 function stringKey(plist: PlistValue, key: string): string | null {
@@ -71,7 +59,7 @@ function readInfo(root: string) {
     throw new InputError(`${infoPath}: CFBundleExecutable ${JSON.stringify(executable)} is not a plain file name`);
   }
   const executablePath = path.join(contents, 'MacOS', executable);
-  if (!fileExists(executablePath)) throw new InputError(`${root}: the main executable Contents/MacOS/${executable} is missing`);
+  if (!isRegularFile(executablePath)) throw new InputError(`${root}: the main executable Contents/MacOS/${executable} is missing`);
   return { contents, infoPlist, parsed, executable, executablePath };
 }
 
@@ -84,20 +72,20 @@ export function readAppBundle(root: string): AppBundle {
   const { contents, infoPlist, parsed, executable, executablePath } = readInfo(root);
 
   const codeResourcesPath = path.join(contents, '_CodeSignature', 'CodeResources');
-  const codeResources = fileExists(codeResourcesPath) ? readBounded(codeResourcesPath, 'CodeResources') : null;
+  const codeResources = isRegularFile(codeResourcesPath) ? readBounded(codeResourcesPath, 'CodeResources') : null;
   return {
     root,
     executablePath,
     infoPlist,
     codeResources,
-    hasProvisioningProfile: fileExists(path.join(contents, 'embedded.provisionprofile')),
+    hasProvisioningProfile: isRegularFile(path.join(contents, 'embedded.provisionprofile')),
     report: {
       identifier: stringKey(parsed.value, 'CFBundleIdentifier'),
       executable: path.join('Contents', 'MacOS', executable),
       infoPlistFormat: parsed.format,
       codeResources: codeResources !== null,
       resourceSeal: codeResources ? checkSeal(root, codeResources, `MacOS/${executable}`) : null,
-      stapledTicket: fileExists(path.join(contents, 'CodeResources')),
+      stapledTicket: isRegularFile(path.join(contents, 'CodeResources')),
     },
   };
 }

@@ -8,10 +8,9 @@
  * presence of the item only). Files in the bundle that the rules seal but the list lacks are reported as added.
  * Paths are relative to `Contents/`. Read-only; symbolic links are never followed.
  */
-import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
+import { FileAccessError, hashFile, linkKind, listDirectory, readLink } from '../fileAccess';
 import type { ResourceSeal } from '../protocol';
 import { isPlistDict, parsePlist, PlistValue } from './plist';
 
@@ -54,20 +53,32 @@ function ruleFor(rules: Rule[], relative: string): Rule | null {
   return best;
 }
 
-function digest(file: string, algorithm: 'sha1' | 'sha256'): Buffer {
-  return createHash(algorithm).update(fs.readFileSync(file)).digest();
+/**
+ * The digest of a sealed file, or null when it is no longer a regular file we may read (swapped for a FIFO after it
+ * was looked at): such a file does not match its seal.
+ */
+function digest(file: string, algorithm: 'sha1' | 'sha256'): Buffer | null {
+  try {
+    return hashFile(file, algorithm, 'binary');
+  } catch (error) {
+    if (error instanceof FileAccessError && error.problem !== 'too-large') return null;
+    throw error;
+  }
 }
 
-/** Files under Contents/, without descending into directories `skip` names (nested code, the seal itself). */
+/**
+ * Entries under Contents/ that are not directories (files, symbolic links, anything else: all are sealed or added),
+ * without descending into directories `skip` names (nested code, the seal itself). Nothing is opened or followed.
+ */
 function walk(contents: string, skip: (relative: string) => boolean): string[] {
   const files: string[] = [];
   const pending = [''];
   while (pending.length > 0 && files.length < MAX_FILES) {
     const dir = pending.pop()!;
-    for (const entry of fs.readdirSync(path.join(contents, dir), { withFileTypes: true })) {
+    for (const entry of listDirectory(path.join(contents, dir))) {
       const relative = dir ? `${dir}/${entry.name}` : entry.name;
       if (skip(relative)) continue;
-      if (entry.isDirectory()) pending.push(relative);
+      if (entry.kind === 'directory') pending.push(relative);
       else files.push(relative);
     }
   }
@@ -96,21 +107,20 @@ export function verifyResourceSeal(bundleRoot: string, codeResources: Buffer, ma
     }
     const file = path.join(contents, relative);
     const options = isPlistDict(entry) ? entry : {};
-    let stat: fs.Stats | null = null;
-    try {
-      stat = fs.lstatSync(file);
-    } catch {
+    const kind = linkKind(file);
+    if (kind === 'missing') {
       if (options.optional !== true) problems.push({ path: relative, kind: 'missing' });
       continue;
     }
     checked++;
     if (typeof options.symlink === 'string') {
-      if (!stat.isSymbolicLink() || fs.readlinkSync(file) !== options.symlink) problems.push({ path: relative, kind: 'symlink-changed' });
+      if (kind !== 'symlink' || readLink(file) !== options.symlink) problems.push({ path: relative, kind: 'symlink-changed' });
       continue;
     }
     if (options.cdhash instanceof Uint8Array) continue; // nested code: sealed by its own signature
     const expected = entry instanceof Uint8Array ? { algorithm: 'sha1' as const, hash: entry } : options.hash2 instanceof Uint8Array ? { algorithm: 'sha256' as const, hash: options.hash2 } : options.hash instanceof Uint8Array ? { algorithm: 'sha1' as const, hash: options.hash } : null;
-    if (!expected || !stat.isFile() || !digest(file, expected.algorithm).equals(Buffer.from(expected.hash))) {
+    // Only a regular file itself (not a symbolic link to one, not a FIFO or device) can match a file's seal.
+    if (!expected || kind !== 'file' || !digest(file, expected.algorithm)?.equals(Buffer.from(expected.hash))) {
       problems.push({ path: relative, kind: 'modified' });
     }
   }

@@ -2,10 +2,9 @@
  * Which files the linter reads, and the diagnostics for each, with LSP-style positions: shared by `go-macos-sign lint`
  * and the language server so both report exactly the same thing.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../errors';
+import { FileAccessError, listDirectory, readFileBounded, statKind } from '../fileAccess';
 import { BuildFileKind, buildFileKind, lintBuildFile } from './buildconfig/buildFiles';
 import type { EntitlementsProbe } from './buildconfig/signing';
 import { lookupVariable } from './buildconfig/goVars';
@@ -37,9 +36,6 @@ export interface FileDiagnostic {
   /** Quick fixes, as LSP text edits. */
   fixes?: { title: string; edits: { range: PositionRange; newText: string }[] }[];
 }
-
-/** Larger files are not entitlements; refusing them keeps a hostile file from costing time. */
-const MAX_BYTES = 16 * 1024 * 1024;
 
 export function isEntitlementsFile(file: string): boolean {
   return file.endsWith('.entitlements');
@@ -134,14 +130,15 @@ function localPath(file: string): string | undefined {
 
 /** An entitlements file named in a codesign command: does it exist, and how many errors does our linter find in it? */
 export function probeEntitlements(file: string, overrides: SeverityOverrides = {}): EntitlementsProbe {
+  let bytes: Buffer;
   try {
-    if (fs.statSync(file).size > MAX_BYTES) return { file, exists: true, errors: 1 };
-    const bytes = fs.readFileSync(file);
-    const found = bytes.subarray(0, 8).toString('latin1') === 'bplist00' ? lintBinaryEntitlements(bytes) : lintEntitlements(bytes.toString('utf8'));
-    return { file, exists: true, errors: found.filter((d) => (overrides[d.code] ?? d.severity) === 'error').length };
-  } catch {
-    return { file, exists: false, errors: 0 };
+    bytes = readFileBounded(file, 'text');
+  } catch (error) {
+    if (!(error instanceof FileAccessError)) throw error;
+    return error.problem === 'missing' ? { file, exists: false, errors: 0 } : { file, exists: true, errors: 0, unusable: error.reason };
   }
+  const found = bytes.subarray(0, 8).toString('latin1') === 'bplist00' ? lintBinaryEntitlements(bytes) : lintEntitlements(bytes.toString('utf8'));
+  return { file, exists: true, errors: found.filter((d) => (overrides[d.code] ?? d.severity) === 'error').length };
 }
 
 function located(file: string, text: string, found: LintDiagnostic[], overrides: SeverityOverrides, withFixes = false): FileDiagnostic[] {
@@ -158,22 +155,21 @@ function located(file: string, text: string, found: LintDiagnostic[], overrides:
   });
 }
 
+/**
+ * The files to lint under `target`. Symbolic links inside a directory are not followed (no loops, no escaping the
+ * tree) and FIFOs, devices and sockets are skipped unopened; a path named explicitly is read whatever it is, and the
+ * reader refuses it when it is not a regular file.
+ */
 function collect(target: string, out: string[]): void {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(target);
-  } catch (error) {
-    throw new InputError(`${target}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  if (!stat.isDirectory()) {
+  if (statKind(target) !== 'directory') {
     out.push(target);
     return;
   }
-  for (const entry of fs.readdirSync(target, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  for (const entry of listDirectory(target)) {
     if (SKIPPED_DIRS.has(entry.name) || (entry.name.startsWith('.') && !VISITED_DOT.has(entry.name))) continue;
     const full = path.join(target, entry.name);
-    if (entry.isDirectory()) collect(full, out);
-    else if (entry.isFile() && fileKind(full)) out.push(full);
+    if (entry.kind === 'directory') collect(full, out);
+    else if (entry.kind === 'file' && fileKind(full)) out.push(full);
   }
 }
 
@@ -202,9 +198,7 @@ export async function lintPaths(targets: string[], options: PathOptions = {}): P
   for (const target of targets) collect(target, files);
   const out: FileDiagnostic[] = [];
   for (const file of files) {
-    const size = fs.statSync(file).size;
-    if (size > MAX_BYTES) throw new InputError(`${file}: ${size} bytes is too large to lint`);
-    const bytes = fs.readFileSync(file);
+    const bytes = readFileBounded(file, 'text');
     const binary = bytes.subarray(0, 8).toString('latin1') === 'bplist00';
     const kind = fileKind(file);
     if (binary && (kind === undefined || kind === 'entitlements')) {

@@ -6,8 +6,8 @@
  * Page hashing streams through `chunk`, which reuses one scratch buffer for files and returns views for buffers,
  * so verifying a 100 MB binary never copies it whole.
  */
-import * as fs from 'node:fs';
 import { InputError } from '../errors';
+import { RegularFile } from '../fileAccess';
 
 export interface ByteSource {
   /** Name used in error messages (a path, or a path plus slice). */
@@ -58,10 +58,10 @@ export class BufferSource implements ByteSource {
   }
 }
 
-/** A file opened read-only; never written. Close it with `close()` when done. */
+/** A regular file opened read-only (see fileAccess.ts); never written. Close it with `close()` when done. */
 export class FileSource implements ByteSource {
   private constructor(
-    private readonly handle: fs.promises.FileHandle,
+    private readonly handle: RegularFile,
     private readonly base: number,
     readonly size: number,
     readonly name: string,
@@ -72,19 +72,10 @@ export class FileSource implements ByteSource {
     return { path: this.path, base: this.base };
   }
 
+  /** Throws FileAccessError (an InputError) for anything but a regular file within LIMITS.binary. */
   static async open(path: string): Promise<FileSource> {
-    let handle: fs.promises.FileHandle;
-    try {
-      handle = await fs.promises.open(path, 'r');
-    } catch (error) {
-      throw new InputError(`${path}: cannot open: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
-    const stat = await handle.stat();
-    if (!stat.isFile()) {
-      await handle.close();
-      throw new InputError(`${path}: not a regular file`);
-    }
-    return new FileSource(handle, 0, stat.size, path, path);
+    const handle = await RegularFile.open(path, 'binary');
+    return new FileSource(handle, 0, handle.size, path, path);
   }
 
   read(offset: number, length: number): Buffer {
@@ -92,7 +83,7 @@ export class FileSource implements ByteSource {
     const out = Buffer.alloc(length);
     let done = 0;
     while (done < length) {
-      const n = fs.readSync(this.handle.fd, out, done, length - done, this.base + offset + done);
+      const n = this.handle.readSync(out, done, length - done, this.base + offset + done);
       if (n === 0) throw new InputError(`${this.name}: file shrank while reading`);
       done += n;
     }
@@ -104,7 +95,7 @@ export class FileSource implements ByteSource {
     const target = scratch.length >= length ? scratch.subarray(0, length) : Buffer.alloc(length);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await this.handle.read(target, done, length - done, this.base + offset + done);
+      const bytesRead = await this.handle.read(target, done, length - done, this.base + offset + done);
       if (bytesRead === 0) throw new InputError(`${this.name}: file shrank while reading`);
       done += bytesRead;
     }

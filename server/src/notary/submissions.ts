@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { FileAccessError, readTextBounded } from '../fileAccess';
 
 export interface Submission {
   id: string;
@@ -42,12 +43,14 @@ export class SubmissionStore {
   }
 
   load(): Submission[] {
+    let data: unknown;
     try {
-      const data = JSON.parse(fs.readFileSync(this.file, 'utf8')) as unknown;
-      return Array.isArray(data) ? data.filter((s): s is Submission => typeof s?.id === 'string' && typeof s?.archiveSha256 === 'string') : [];
-    } catch {
-      return [];
+      data = JSON.parse(readTextBounded(this.file, 'text'));
+    } catch (error) {
+      if (error instanceof FileAccessError || error instanceof SyntaxError) return [];
+      throw error;
     }
+    return Array.isArray(data) ? data.filter((s): s is Submission => typeof s?.id === 'string' && typeof s?.archiveSha256 === 'string') : [];
   }
 
   /** Adds or updates a submission; written to a temporary file and renamed, so a crash never leaves half a file. */

@@ -3,7 +3,6 @@
  * is the single implementation of what it does: the CLI commands call these, VS Code tasks run the CLI, CI runs the
  * CLI. Every tool runs through the Runner (argument arrays, echoed like make).
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,6 +10,7 @@ import { logArgs, NotaryAuth, parseSubmit, parseWait, submitArgs, waitArgs } fro
 import { Runner, ToolError } from '../apple/runner';
 import { InputError } from '../errors';
 import { appExecutable } from '../bundle/app';
+import { copyFileBounded, hashFile, listDirectory, pathKind, readTextBounded } from '../fileAccess';
 import { inspectPath, looksLikeMachO } from '../inspect';
 import { NotaryIssue, parseNotaryLog } from '../notary/log';
 import { nextStep, SubmissionStore } from '../notary/submissions';
@@ -49,7 +49,7 @@ export function artifactKind(file: string): ArtifactKind {
   return 'binary';
 }
 
-const exists = (p: string) => fs.existsSync(p);
+const exists = (p: string) => pathKind(p) !== 'missing';
 
 /** `go build` for each target architecture; returns the outputs. */
 export async function build(runner: Runner, o: BuildOptions): Promise<string[]> {
@@ -77,11 +77,11 @@ export async function universal(runner: Runner, inputs: string[], output: string
 export async function nestedCode(app: string): Promise<string[]> {
   const found: { file: string; depth: number }[] = [];
   const walk = async (dir: string, depth: number): Promise<void> => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    for (const e of listDirectory(dir)) {
       const full = path.join(dir, e.name);
-      if (e.isSymbolicLink()) continue;
-      if (e.isDirectory()) await walk(full, depth + 1);
-      else if (e.isFile() && (await looksLikeMachO(full))) found.push({ file: full, depth });
+      // Symbolic links are not followed (codesign signs what they point to inside the bundle), nor FIFOs or devices opened.
+      if (e.kind === 'directory') await walk(full, depth + 1);
+      else if (e.kind === 'file' && (await looksLikeMachO(full))) found.push({ file: full, depth });
     }
   };
   await walk(path.join(app, 'Contents'), 0);
@@ -134,7 +134,7 @@ export async function packageArtifact(runner: Runner, target: string, o: Package
   const pkg = `${base}.pkg`;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gms-pkg-'));
   try {
-    fs.copyFileSync(target, path.join(root, path.basename(target)));
+    copyFileBounded(target, path.join(root, path.basename(target)), 'binary');
     await runner.run({
       tool: 'pkgbuild',
       args: ['--root', root, '--identifier', o.identifier ?? `com.example.${path.basename(base)}`, '--version', o.version ?? '0.0.0', '--install-location', o.installLocation ?? '/usr/local/bin', '--sign', o.identity, '--timestamp', pkg],
@@ -160,7 +160,7 @@ export interface NotarizeResult {
 }
 
 function sha256(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  return hashFile(file, 'sha256', 'binary').toString('hex');
 }
 
 /** The cdhashes of every slice of every Mach-O in an artifact, as the ticket should list them. */
@@ -202,7 +202,7 @@ export async function notarize(runner: Runner, target: string, auth: NotaryAuth,
   let log: string | null = null;
   if (status !== 'In Progress') {
     await runner.run({ tool: 'xcrun', args: logArgs(id, auth, logFile) });
-    const parsed = parseNotaryLog(fs.readFileSync(logFile, 'utf8'));
+    const parsed = parseNotaryLog(readTextBounded(logFile, 'text'));
     issues = parsed.issues;
     ticketCdhashes = parsed.ticketCdhashes;
     log = logFile;

@@ -4,22 +4,21 @@
  * string variable, uninitialized or initialized with a constant string. When the answer is not clear from the text
  * (an initializer that names another identifier), it says nothing rather than guess.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { FileAccessError, listDirectory, readTextBounded } from '../../fileAccess';
 import { parseGoMod } from '../gomod/parse';
 
 export type VariableKind = 'string' | 'not-string' | 'missing' | undefined;
-
-const MAX_FILE = 2 * 1024 * 1024;
 
 /** The module root and path of the go.mod governing `dir`, if any. */
 export function findModule(dir: string): { root: string; path: string } | undefined {
   for (let current = path.resolve(dir), i = 0; i < 64; i++) {
     const gomod = path.join(current, 'go.mod');
     try {
-      const module = parseGoMod(fs.readFileSync(gomod, 'utf8')).module;
+      const module = parseGoMod(readTextBounded(gomod, 'text')).module;
       return module ? { root: current, path: module.path } : undefined;
-    } catch {
+    } catch (error) {
+      if (!(error instanceof FileAccessError)) throw error;
       /* keep looking upward */
     }
     const parent = path.dirname(current);
@@ -33,8 +32,10 @@ export function findModule(dir: string): { root: string; path: string } | undefi
 function packageFiles(importPath: string, packages: string[], from: string): string[] | undefined {
   const read = (dir: string) => {
     try {
-      return fs.readdirSync(dir).filter((f) => f.endsWith('.go') && !f.endsWith('_test.go')).map((f) => path.join(dir, f));
-    } catch {
+      // Every entry named *.go, whatever it is: one that cannot be read makes the answer unknown, as it would fail go build.
+      return listDirectory(dir).filter((e) => e.name.endsWith('.go') && !e.name.endsWith('_test.go')).map((e) => path.join(dir, e.name));
+    } catch (error) {
+      if (!(error instanceof FileAccessError)) throw error;
       return undefined;
     }
   };
@@ -104,9 +105,9 @@ export function lookupVariable(from: string, importPath: string, name: string, p
   for (const file of files) {
     let source: string;
     try {
-      if (fs.statSync(file).size > MAX_FILE) return undefined;
-      source = fs.readFileSync(file, 'utf8');
-    } catch {
+      source = readTextBounded(file, 'goSource');
+    } catch (error) {
+      if (!(error instanceof FileAccessError)) throw error;
       return undefined;
     }
     const kind = declaredKind(source, name);

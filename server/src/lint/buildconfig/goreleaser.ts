@@ -92,6 +92,7 @@ function entitlementsSetting(node: unknown, text: string, ctx: Omit<BuildContext
   const probe = ctx.entitlements(word.text);
   if (!probe) return [];
   if (!probe.exists) return [diagnostic('codesign/entitlements-file', `${word.text}: no such file (looked for ${probe.file}).`, word.range)];
+  if (probe.unusable) return [diagnostic('codesign/entitlements-file', `${word.text}: ${probe.unusable}.`, word.range)];
   if (probe.errors > 0) return [entitlementsErrors(word.text, probe, word.range)];
   return [];
 }

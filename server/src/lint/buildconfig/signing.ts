@@ -37,6 +37,8 @@ export interface EntitlementsProbe {
   exists: boolean;
   /** Errors the entitlements linter reports in it. */
   errors: number;
+  /** Why it exists but cannot be read as a file ("not a regular file (a character device)"), if so. */
+  unusable?: string;
 }
 
 export interface SigningContext {
@@ -122,6 +124,7 @@ function lintEntitlementsOption(option: Option, ctx: SigningContext): LintDiagno
   const probe = ctx.entitlements!(value);
   if (!probe) return [];
   if (!probe.exists) return [diagnostic('codesign/entitlements-file', `${value}: no such file (looked for ${probe.file}); codesign will fail.`, word.range)];
+  if (probe.unusable) return [diagnostic('codesign/entitlements-file', `${value}: ${probe.unusable}; codesign will fail.`, word.range)];
   if (probe.errors > 0) return [entitlementsErrors(value, probe, word.range)];
   return [];
 }

@@ -4,14 +4,13 @@
  * darwin, judged by their file-name suffixes and `//go:build` lines as the go command would. Bounded: a module with
  * too many files is left to the next layer.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DirectoryEntry, FileAccessError, isDirectory, isRegularFile, listDirectory, readTextBounded } from '../../fileAccess';
 import type { CgoFinding } from './analyze';
 import { parseGoMod, Requirement } from './parse';
 
 const MAX_FILES_PER_MODULE = 5_000;
-const MAX_FILE_BYTES = 1024 * 1024;
 
 const KNOWN_OS = new Set(['aix', 'android', 'darwin', 'dragonfly', 'freebsd', 'hurd', 'illumos', 'ios', 'js', 'linux', 'nacl', 'netbsd', 'openbsd', 'plan9', 'solaris', 'wasip1', 'windows', 'zos']);
 const KNOWN_ARCH = new Set(['386', 'amd64', 'amd64p32', 'arm', 'armbe', 'arm64', 'arm64be', 'loong64', 'mips', 'mipsle', 'mips64', 'mips64le', 'mips64p32', 'mips64p32le', 'ppc', 'ppc64', 'ppc64le', 'riscv', 'riscv64', 's390', 's390x', 'sparc', 'sparc64', 'wasm']);
@@ -86,9 +85,9 @@ export function moduleCache(env: NodeJS.ProcessEnv = process.env): string {
 /** Where a requirement's source is on disk: vendor/ first, then the module cache. */
 export function moduleDir(root: string, r: Requirement, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const vendored = path.join(root, 'vendor', r.path);
-  if (fs.existsSync(path.join(root, 'vendor', 'modules.txt')) && fs.existsSync(vendored)) return vendored;
+  if (isRegularFile(path.join(root, 'vendor', 'modules.txt')) && isDirectory(vendored)) return vendored;
   const cached = path.join(moduleCache(env), `${escapePath(r.path)}@${escapePath(r.version)}`);
-  return fs.existsSync(cached) ? cached : undefined;
+  return isDirectory(cached) ? cached : undefined;
 }
 
 /** Packages (relative folders) of a module folder that import "C" for darwin, or undefined if it is too big to read. */
@@ -96,10 +95,11 @@ function scanModule(dir: string, goarchs: string[]): string[] | undefined {
   const found = new Set<string>();
   let files = 0;
   const walk = (current: string, rel: string, top: boolean): boolean => {
-    let entries: fs.Dirent[];
+    let entries: DirectoryEntry[];
     try {
-      entries = fs.readdirSync(current, { withFileTypes: true });
-    } catch {
+      entries = listDirectory(current);
+    } catch (error) {
+      if (!(error instanceof FileAccessError)) throw error;
       return true;
     }
     // A nested module is another module.
@@ -107,21 +107,22 @@ function scanModule(dir: string, goarchs: string[]): string[] | undefined {
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name.startsWith('_') || e.name === 'testdata' || e.name === 'vendor') continue;
       const full = path.join(current, e.name);
-      if (e.isDirectory()) {
+      // Module zips hold no symbolic links, so one here is not the module's: not followed; FIFOs and devices not read.
+      if (e.kind === 'directory') {
         if (!walk(full, rel ? `${rel}/${e.name}` : e.name, false)) return false;
-      } else if (e.isFile() && e.name.endsWith('.go') && !e.name.endsWith('_test.go')) {
+      } else if (e.kind === 'file' && e.name.endsWith('.go') && !e.name.endsWith('_test.go')) {
         if (++files > MAX_FILES_PER_MODULE) return false;
         if (found.has(rel)) continue;
         for (const goarch of goarchs) {
           if (!nameAllows(e.name, goarch)) continue;
           try {
-            if (fs.statSync(full).size > MAX_FILE_BYTES) continue;
-            if (importsC(fs.readFileSync(full, 'utf8'), goarch)) {
+            if (importsC(readTextBounded(full, 'goSource'), goarch)) {
               found.add(rel);
               break;
             }
-          } catch {
-            /* unreadable: skip */
+          } catch (error) {
+            if (!(error instanceof FileAccessError)) throw error;
+            /* unreadable or too large: skip */
           }
         }
       }
@@ -135,8 +136,9 @@ function requiresModule(root: string, r: Requirement, module: string, env: NodeJ
   const dir = moduleDir(root, r, env);
   if (!dir) return false;
   try {
-    return parseGoMod(fs.readFileSync(path.join(dir, 'go.mod'), 'utf8')).requires.some((q) => q.path === module);
-  } catch {
+    return parseGoMod(readTextBounded(path.join(dir, 'go.mod'), 'text')).requires.some((q) => q.path === module);
+  } catch (error) {
+    if (!(error instanceof FileAccessError)) throw error;
     return false;
   }
 }
