@@ -319,6 +319,18 @@ export async function statKindAsync(file: string): Promise<Exclude<PathKind, 'mi
   }
 }
 
+/**
+ * Checks, without opening it, that `file` is a regular file within the limit: for files another program will read
+ * (go list reads go.sum). Throws FileAccessError.
+ */
+export function checkRegularFile(file: string, limit: FileLimit = 'text'): void {
+  try {
+    checkRegular(file, fs.statSync(file), LIMITS[limit]);
+  } catch (error) {
+    throw accessError(file, error);
+  }
+}
+
 export function isRegularFile(file: string): boolean {
   return pathKind(file) === 'file';
 }

@@ -2,7 +2,7 @@
  * The bundled language server (dist/server.js) in a child process, spoken to over stdio with vscode-jsonrpc, as
  * VS Code does: started, initialized, and shut down with the exit code it ends with.
  */
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { REPO } from './tools';
@@ -12,10 +12,12 @@ export interface LspServer {
   initialized: { serverInfo?: { name: string } };
   /** shutdown + exit; resolves with the server's exit code. */
   stop(): Promise<number | null>;
+  /** The server's process (to kill it when a bounded wait runs out). */
+  process: ChildProcess;
 }
 
-export async function startServer(options: { rootUri: string; workspaceFolders?: { uri: string; name: string }[]; initializationOptions?: unknown; env?: NodeJS.ProcessEnv }): Promise<LspServer> {
-  const server = spawn(process.execPath, [path.join(REPO, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: options.env ?? process.env });
+export async function startServer(options: { rootUri: string; workspaceFolders?: { uri: string; name: string }[]; initializationOptions?: unknown; env?: NodeJS.ProcessEnv; execArgv?: string[] }): Promise<LspServer> {
+  const server = spawn(process.execPath, [...(options.execArgv ?? []), path.join(REPO, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: options.env ?? process.env });
   const connection = createMessageConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
   connection.listen();
   const initialized = await connection.sendRequest<LspServer['initialized']>('initialize', {
@@ -29,6 +31,7 @@ export async function startServer(options: { rootUri: string; workspaceFolders?:
   return {
     connection,
     initialized,
+    process: server,
     async stop() {
       await connection.sendRequest('shutdown');
       const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));

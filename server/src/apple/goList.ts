@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { pathKind } from '../fileAccess';
+import { checkRegularFile, FileAccessError, pathKind } from '../fileAccess';
 import type { CgoFinding } from '../lint/gomod/analyze';
 
 export interface GoListOptions {
@@ -124,8 +124,24 @@ export function cgoFindings(packages: Package[]): CgoFinding[] {
   return [...found.values()];
 }
 
+/**
+ * The files go list reads first must be regular files within our limit, or absent: go would block on a FIFO named
+ * go.sum until our timeout, and read a link to /dev/zero without end.
+ */
+function checkModuleFiles(dir: string): void {
+  for (const name of ['go.mod', 'go.sum', path.join('vendor', 'modules.txt')]) {
+    try {
+      checkRegularFile(path.join(dir, name), 'text');
+    } catch (error) {
+      if (!(error instanceof FileAccessError)) throw error;
+      if (error.problem !== 'missing') throw new GoListError(`${name}: ${error.reason}`);
+    }
+  }
+}
+
 /** Findings for every target architecture, merged. */
 export async function goListCgo(options: GoListOptions): Promise<CgoFinding[]> {
+  checkModuleFiles(options.dir);
   const merged = new Map<string, CgoFinding>();
   for (const goarch of options.goarchs) {
     const text = await run(options, goarch);
