@@ -29,9 +29,9 @@ export const LIMITS = {
   /** Go sources read for a variable's declaration or `import "C"`; larger ones are generated data, not code to read. */
   goSource: 2 * MB,
   /**
-   * Read in ranges or hashed in pieces, never whole: Mach-O files, bundle resources, archives. Four times what a
-   * universal file's 32-bit fat offsets can address (lipo's default), far beyond any binary Apple's tools sign; the
-   * bound keeps a hostile sparse file from costing hours of hashing.
+   * Read in ranges or hashed in pieces, never whole: Mach-O files, bundle resources, archives. Four times what the
+   * 32-bit offsets of a universal file (lipo's default form) can address; the bound keeps a hostile sparse file from
+   * costing hours of hashing.
    */
   binary: 16384 * MB,
 } as const;
@@ -55,7 +55,7 @@ export class FileAccessError extends InputError {
 /** O_NONBLOCK: opening a FIFO never waits for a writer. O_NOCTTY: a terminal never becomes ours. (0 on Windows.) */
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOCTTY ?? 0);
 
-/** Reads happen in pieces of this size when a file is hashed. */
+/** Files are hashed and copied in pieces of this size. */
 const PIECE = MB;
 
 function describe(stat: fs.Stats): string {
@@ -64,7 +64,7 @@ function describe(stat: fs.Stats): string {
   if (stat.isCharacterDevice()) return 'a character device';
   if (stat.isBlockDevice()) return 'a block device';
   if (stat.isSocket()) return 'a socket';
-  return 'not a file';
+  return 'an unknown kind of file';
 }
 
 function limitText(limit: number): string {
