@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { isAppBundle, readAppBundle } from './bundle/app';
 import { runReadinessChecks } from './checks/readiness';
 import { InputError } from './errors';
-import { FileAccessError, listDirectoryAsync, readHead, statKindAsync } from './fileAccess';
+import { DirectoryEntry, FileAccessError, listDirectoryAsync, readHead, statKindAsync } from './fileAccess';
 import { sniffMachO } from './macho/container';
 import { inspectMachO, InspectOptions } from './macho/inspect';
 import { FileSource } from './macho/source';
@@ -63,7 +63,7 @@ export async function findArtifacts(root: string): Promise<{ path: string; kind:
   const pending = [root];
   while (pending.length > 0) {
     const dir = pending.pop()!;
-    let entries: Awaited<ReturnType<typeof listDirectoryAsync>>;
+    let entries: DirectoryEntry[];
     try {
       entries = await listDirectoryAsync(dir);
     } catch (error) {
