@@ -3,13 +3,12 @@
  * a step (pipeline/steps.ts) run, a result printed as text or JSON. Exit codes: 0 success, 1 a failed step or a
  * notarization that is not Accepted, 2 a usage or input error (thrown as UsageError / InputError to the caller).
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { NotaryAuth } from '../apple/notarytool';
 import { Runner, ToolError } from '../apple/runner';
 import { InputError } from '../errors';
 import { inspectPath } from '../inspect';
+import { issuerProblem, keyIdProblem, writePrivateKey } from '../notary/keyFile';
 import { stateDir, SubmissionStore } from '../notary/submissions';
 import { appleVerify, artifactKind, build, GoArch, notarize, NotarizeResult, packageArtifact, sign, staple, universal } from '../pipeline/steps';
 
@@ -80,23 +79,23 @@ function identity(a: PipelineArgs, env: NodeJS.ProcessEnv): string {
  * notarytool credentials from flags and the environment. An API key's contents may come from GO_MACOS_SIGN_NOTARY_KEY
  * (a CI secret): they are written to a private temporary file whose path is passed, never the key itself. An Apple ID
  * and app-specific password are used through a keychain profile made once with `xcrun notarytool store-credentials`,
- * so the password never appears in a command line.
+ * so the password never appears in a command line. Everything is checked before anything is written.
  */
 function notaryAuth(a: PipelineArgs, env: NodeJS.ProcessEnv, cleanup: (() => void)[]): NotaryAuth {
   const profile = one(a, '--keychain-profile') ?? env.GO_MACOS_SIGN_KEYCHAIN_PROFILE;
   const keyId = one(a, '--key-id') ?? env.GO_MACOS_SIGN_NOTARY_KEY_ID;
   const issuer = one(a, '--issuer') ?? env.GO_MACOS_SIGN_NOTARY_ISSUER;
-  let keyFile = one(a, '--key');
+  const keyFile = one(a, '--key');
   if (profile && (keyFile || keyId)) throw new PipelineUsageError('choose one notarization method: --keychain-profile, or --key with --key-id');
   if (profile) return { kind: 'keychain-profile', profile, keychain: one(a, '--keychain') };
-  if (!keyFile && env.GO_MACOS_SIGN_NOTARY_KEY) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gms-key-'));
-    keyFile = path.join(dir, `AuthKey_${keyId ?? 'key'}.p8`);
-    fs.writeFileSync(keyFile, env.GO_MACOS_SIGN_NOTARY_KEY, { mode: 0o600 });
-    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  }
-  if (keyFile && keyId) return { kind: 'api-key', keyFile, keyId, issuer };
-  if (keyFile || keyId) throw new PipelineUsageError('an App Store Connect API key needs both --key FILE (or GO_MACOS_SIGN_NOTARY_KEY) and --key-id');
+  // The key id also names the temporary key file: only App Store Connect's own format can reach a path.
+  const badKeyId = keyId === undefined ? null : keyIdProblem(keyId);
+  if (badKeyId) throw new PipelineUsageError(`--key-id: ${badKeyId}`);
+  const badIssuer = issuer === undefined ? null : issuerProblem(issuer);
+  if (badIssuer) throw new PipelineUsageError(`--issuer: ${badIssuer}`);
+  const secret = keyFile ? undefined : env.GO_MACOS_SIGN_NOTARY_KEY;
+  if ((keyFile || secret) && keyId) return { kind: 'api-key', keyFile: keyFile ?? writePrivateKey(keyId, secret!, cleanup), keyId, issuer };
+  if (keyFile || secret || keyId) throw new PipelineUsageError('an App Store Connect API key needs both --key FILE (or GO_MACOS_SIGN_NOTARY_KEY) and --key-id');
   throw new PipelineUsageError(
     'notarization needs credentials: --keychain-profile NAME (made once with `xcrun notarytool store-credentials NAME`, which also stores an Apple ID and app-specific password), or --key AuthKey_ID.p8 --key-id ID [--issuer UUID]',
   );
