@@ -3,6 +3,7 @@
  * a step (pipeline/steps.ts) run, a result printed as text or JSON. Exit codes: 0 success, 1 a failed step or a
  * notarization that is not Accepted, 2 a usage or input error (thrown as UsageError / InputError to the caller).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NotaryAuth } from '../apple/notarytool';
 import { Runner, ToolError } from '../apple/runner';
@@ -20,7 +21,7 @@ export class PipelineUsageError extends Error {}
 /** Options with a value, by flag; booleans are listed apart. */
 const WITH_VALUE = new Set([
   '--package', '--out', '--name', '--arch', '--ldflags', '--cgo', '--identity', '--identifier', '--entitlements', '--keychain-profile', '--keychain',
-  '--key', '--key-id', '--issuer', '--timeout', '--format', '--installer-identity', '--version', '--install-location', '--tool', '--output', '-o',
+  '--key', '--key-id', '--issuer', '--timeout', '--artifact', '--format', '--installer-identity', '--version', '--install-location', '--tool', '--output', '-o',
 ]);
 const BOOLEAN = new Set(['--json', '--no-trimpath']);
 
@@ -120,6 +121,8 @@ export interface PipelineIO {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   signal?: AbortSignal;
+  /** Where we run: Apple's own checks (codesign --verify, spctl) run on macOS only. process.platform unless injected. */
+  platform?: NodeJS.Platform;
 }
 
 function printNotarization(r: NotarizeResult, say: (s: string) => void): void {
@@ -140,7 +143,7 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
   const json = a.flags.has('--json');
   // With --json, stdout carries only the JSON document; commands and tool output go to stderr.
   const say = json ? (s: string) => io.err(`${s}\n`) : (s: string) => io.out(`${s}\n`);
-  const runner = new Runner({ out: json ? io.err : io.out, err: io.err, tools: tools(a), signal: io.signal, cwd });
+  const runner = new Runner({ out: json ? io.err : io.out, err: io.err, tools: tools(a), signal: io.signal, cwd, env });
   const cleanup: (() => void)[] = [];
   const result: Record<string, unknown> = { command: a.command };
   let code = 0;
@@ -180,7 +183,7 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
         break;
       }
       case 'release': {
-        code = await release(a, runner, env, cwd, cleanup, result, say);
+        code = await release(a, runner, { env, cwd, onMac: (io.platform ?? process.platform) === 'darwin' }, cleanup, result, say);
         break;
       }
       case 'submissions': {
@@ -206,15 +209,38 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
   return code;
 }
 
-/** build → universal → sign → notarize → staple (when possible) → verify; stops at the first failure. */
-async function release(a: PipelineArgs, runner: Runner, env: NodeJS.ProcessEnv, cwd: string, cleanup: (() => void)[], result: Record<string, unknown>, say: (s: string) => void): Promise<number> {
-  const o = buildOptions(a, cwd);
+/**
+ * build → universal → sign → notarize → staple (when possible) → verify; stops at the first failure. With
+ * `--artifact PATH` it starts from a binary or .app built elsewhere (GoReleaser, make, Xcode): no build, and signing
+ * only when an identity is named, so an artifact signed on another machine is notarized as it is.
+ */
+async function release(
+  a: PipelineArgs,
+  runner: Runner,
+  { env, cwd, onMac }: { env: NodeJS.ProcessEnv; cwd: string; onMac: boolean },
+  cleanup: (() => void)[],
+  result: Record<string, unknown>,
+  say: (s: string) => void,
+): Promise<number> {
+  const given = one(a, '--artifact');
   const auth = notaryAuth(a, env, cleanup);
-  const id = identity(a, env);
-  const thin = await build(runner, o);
-  const artifact = await universal(runner, thin, path.join(o.out, o.name));
+  const signing = { identifier: one(a, '--identifier'), entitlements: one(a, '--entitlements') };
+  let artifact: string;
+  if (given === undefined) {
+    const o = buildOptions(a, cwd);
+    const id = identity(a, env);
+    artifact = await universal(runner, await build(runner, o), path.join(o.out, o.name));
+    await sign(runner, artifact, { identity: id, ...signing });
+  } else {
+    // Built (and perhaps signed) by other tooling: signed here only when an identity is named.
+    if (a.paths.length > 0) throw new PipelineUsageError('release --artifact takes no package path: the artifact is already built');
+    artifact = path.resolve(cwd, given);
+    if (!fs.existsSync(artifact)) throw new InputError(`${artifact}: no such file`);
+    const id = one(a, '--identity') ?? env.GO_MACOS_SIGN_IDENTITY;
+    if (id) await sign(runner, artifact, { identity: id, ...signing });
+    else say(`${path.basename(artifact)}: not signed again (no --identity): notarizing the signature it carries`);
+  }
   result.artifact = artifact;
-  await sign(runner, artifact, { identity: id, identifier: one(a, '--identifier'), entitlements: one(a, '--entitlements') });
   const notarization = await notarize(runner, artifact, auth, { timeout: one(a, '--timeout') ?? '30m', store: new SubmissionStore(stateDir(env)) });
   result.notarization = notarization;
   printNotarization(notarization, say);
@@ -226,7 +252,6 @@ async function release(a: PipelineArgs, runner: Runner, env: NodeJS.ProcessEnv, 
   const failed = reports.flatMap((r) => r.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`));
   result.readiness = reports.map((r) => ({ path: r.path, checks: r.checks.map((c) => ({ id: c.id, status: c.status })) }));
   for (const f of failed) say(`readiness: ${f}`);
-  const onMac = (env.GO_MACOS_SIGN_PLATFORM ?? process.platform) === 'darwin';
   if (onMac && !(await appleVerify(runner, artifact))) return 1;
   if (!notarization.covered) return 1;
   return failed.length > 0 ? 1 : 0;
