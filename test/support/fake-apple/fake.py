@@ -153,6 +153,7 @@ def review(archive_name, payload):
             if facts['get_task_allow']:
                 issue('The executable requests the com.apple.security.get-task-allow entitlement.', '#3087731')
             hashes.append((member, arch, facts['cdhash']))
+    # An archive without any code is accepted here with an empty ticket (Apple's answer for that case is unverified).
     return ('Accepted' if not issues else 'Invalid'), issues, hashes
 
 
