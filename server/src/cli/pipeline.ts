@@ -132,7 +132,8 @@ function printNotarization(r: NotarizeResult, say: (s: string) => void): void {
     if (issue.goCause) say(`    likely cause in a Go build: ${issue.goCause}`);
     if (issue.docUrl) say(`    ${issue.docUrl}`);
   }
-  if (r.status === 'Accepted') say(r.covered ? `  the ticket covers every cdhash of the artifact (${r.localCdhashes.join(', ')})` : `  the ticket does not list every cdhash of the artifact: local ${r.localCdhashes.join(', ') || 'none'}, ticket ${r.ticketCdhashes.join(', ') || 'none'}`);
+  if (r.status === 'Accepted' && r.localCdhashes.length === 0) say(`  the ticket lists ${r.ticketCdhashes.length} cdhash(es); no signed Mach-O was read at the artifact itself (a .dmg or .pkg is not opened here), so they are not compared`);
+  else if (r.status === 'Accepted') say(r.covered ? `  the ticket covers every cdhash of the artifact (${r.localCdhashes.join(', ')})` : `  the ticket does not list every cdhash of the artifact: local ${r.localCdhashes.join(', ') || 'none'}, ticket ${r.ticketCdhashes.join(', ') || 'none'}`);
   if (r.log) say(`  log: ${r.log}`);
 }
 
