@@ -12,6 +12,7 @@ go-macos-sign's TypeScript: python's struct, hashlib and plistlib, written from 
 - `sign(data, ...)`: re-signs every slice ad hoc the way `codesign -s -` lays a signature out (adding LC_CODE_SIGNATURE
   when the slice has none, as darwin/amd64 Go output), keeping a fat file's slice alignment.
 """
+import base64
 import hashlib
 import os
 import plistlib
@@ -134,7 +135,6 @@ def cms_facts(cms, cd):
 
 
 def pem_der(pem):
-    import base64
     body = ''.join(l for l in pem.splitlines() if l and not l.startswith('-----'))
     return base64.b64decode(body)
 
@@ -281,7 +281,6 @@ def sign(data, identifier, entitlements_file=None, runtime=False):
         raise ValueError('64-bit fat headers are not supported by the fake')
     signed = [(cpu, sign_thin(data[off:off + size], identifier, entitlements_file, runtime), align) for cpu, off, size, align in entries]
     header = struct.pack('>II', FAT_MAGIC, len(signed))
-    body = b''
     at = 8 + 20 * len(signed)
     placed = []
     for cpu, s, align in signed:

@@ -24,7 +24,7 @@ Every call is appended to $FAKE_APPLE_LOG as one JSON array (argv[0] name + argu
 makes `notarytool wait` slow (to interrupt it). No go-macos-sign secret may reach a tool's environment: the fakes
 refuse to run with one.
 """
-import hashlib, io, json, os, plistlib, re, struct, subprocess, sys, tempfile, time, uuid, zipfile
+import hashlib, io, json, os, plistlib, re, struct, subprocess, sys, time, uuid, zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 import codesig  # noqa: E402
