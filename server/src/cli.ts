@@ -37,7 +37,8 @@ release pipeline (each prints every command it runs; --json for machine output; 
   notarize   zip if needed, notarytool submit, wait, log; resumes a saved submission of the same archive:
              --keychain-profile NAME | --key FILE --key-id ID [--issuer UUID] [--timeout 30m]
   staple     stapler staple (.app, .dmg, .pkg; explains why a bare binary is not stapled)
-  release    build, universal, sign, notarize, staple, verify
+  release    build, universal, sign, notarize, staple, verify; --artifact PATH starts from a binary or .app built
+             elsewhere (signed only when --identity is given)
   submissions  the saved notarization submissions (an interrupted wait resumes on the next notarize)
   --tool NAME=PATH names a tool instead of finding it on PATH; notarytool and stapler run through xcrun.
 
@@ -142,7 +143,7 @@ async function inspect(args: Args, out: (s: string) => void, err: (s: string) =>
   return reports.some((r) => r.checks.some((c) => c.status === 'fail')) ? 1 : 0;
 }
 
-async function verify(args: Args, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+async function verify(args: Args, out: (s: string) => void, err: (s: string) => void, context: CliContext): Promise<number> {
   const { reports, errors } = await collect(args);
   let broken = false;
   for (const report of reports) {
@@ -166,9 +167,9 @@ async function verify(args: Args, out: (s: string) => void, err: (s: string) => 
       }
     }
   }
-  // Apple's own checks, where Apple's tools exist (GO_MACOS_SIGN_PLATFORM lets tests drive them with fakes).
-  if ((process.env.GO_MACOS_SIGN_PLATFORM ?? process.platform) === 'darwin') {
-    const runner = new Runner({ out: (t) => out(t.replace(/\n$/, '')), err: (t) => err(t.replace(/\n$/, '')), tools: args.tools });
+  // Apple's own checks, where Apple's tools exist.
+  if ((context.platform ?? process.platform) === 'darwin') {
+    const runner = new Runner({ out: (t) => out(t.replace(/\n$/, '')), err: (t) => err(t.replace(/\n$/, '')), tools: args.tools, env: context.env });
     for (const report of reports) if (!(await appleVerify(runner, report.path))) broken = true;
   }
   for (const e of errors) err(`go-macos-sign: ${e}`);
@@ -190,7 +191,15 @@ async function lint(args: Args, out: (s: string) => void): Promise<number> {
 const defaultOut = (s: string) => void process.stdout.write(`${s}\n`);
 const defaultErr = (s: string) => void process.stderr.write(`${s}\n`);
 
-export async function main(argv: string[], out = defaultOut, err = defaultErr): Promise<number> {
+/** What the CLI takes from its process, injectable by an embedding caller (tests drive the macOS-only checks). */
+export interface CliContext {
+  /** The environment tools start from; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+  /** Apple's own checks run on darwin only; process.platform by default. */
+  platform?: NodeJS.Platform;
+}
+
+export async function main(argv: string[], out = defaultOut, err = defaultErr, context: CliContext = {}): Promise<number> {
   try {
     if ((PIPELINE_COMMANDS as readonly string[]).includes(argv[0]) && !argv.includes('-h') && !argv.includes('--help')) {
       const stdout = (t: string) => void process.stdout.write(t);
@@ -202,6 +211,8 @@ export async function main(argv: string[], out = defaultOut, err = defaultErr): 
         out: out === defaultOut ? stdout : (t) => out(t.replace(/\n$/, '')),
         err: err === defaultErr ? stderr : (t) => err(t.replace(/\n$/, '')),
         signal: cancel.signal,
+        env: context.env,
+        platform: context.platform,
       });
     }
     const args = parseArgs(argv);
@@ -214,7 +225,7 @@ export async function main(argv: string[], out = defaultOut, err = defaultErr): 
       return 0;
     }
     if (args.command === 'lint') return await lint(args, out);
-    return args.command === 'inspect' ? await inspect(args, out, err) : await verify(args, out, err);
+    return args.command === 'inspect' ? await inspect(args, out, err) : await verify(args, out, err, context);
   } catch (error) {
     if (error instanceof InputError) {
       err(`go-macos-sign: ${error.message}`);

@@ -23,7 +23,6 @@ const started: ChildProcess[] = [];
 let browser: Browser;
 let page: Page;
 let workspace: string;
-let statusFile: string;
 let apiResults: string;
 const userDataDirs: string[] = [];
 
@@ -156,8 +155,6 @@ before(async () => {
   buildGo('amd64', dist, { name: 'hello-amd64' });
   fs.copyFileSync(path.join(npmPackage('@sentry/cli-darwin@3.8.0'), 'bin', 'sentry-cli'), path.join(dist, 'sentry-cli'));
 
-  statusFile = path.join(tempDir(), 'notary-status');
-  fs.writeFileSync(statusFile, 'Invalid');
   const fake = fakeApple();
   browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   // The extension host gets its PATH from a login shell, so the fakes are named the way users name tools that are not
@@ -166,7 +163,7 @@ before(async () => {
   page = await open(
     await startCodeServer(workspace, {
       trust: true,
-      extraEnv: { FAKE_APPLE_LOG: fake.log, FAKE_NOTARY_DIR: fake.env.FAKE_NOTARY_DIR, GO_MACOS_SIGN_STATE_DIR: fake.env.GO_MACOS_SIGN_STATE_DIR, FAKE_NOTARY_STATUS_FILE: statusFile, GO_MACOS_SIGN_API_RESULTS: apiResults },
+      extraEnv: { FAKE_APPLE_LOG: fake.log, FAKE_NOTARY_DIR: fake.env.FAKE_NOTARY_DIR, GO_MACOS_SIGN_STATE_DIR: fake.env.GO_MACOS_SIGN_STATE_DIR, GO_MACOS_SIGN_API_RESULTS: apiResults },
       userSettings: { 'goMacosSign.toolPaths': toolPaths },
       alsoInstall: [apiVsix],
     }),
@@ -256,33 +253,34 @@ describe('go-macos-sign in VS Code 1.139 (code-server)', () => {
   });
 
   it('Notarize…: an Invalid verdict fills the Problems panel; an Accepted one changes the state', async () => {
-    await runCommand('Go macOS: Notarize…');
-    await page.waitForTimeout(800);
-    await shot('5-notarize-pick');
-    await page.keyboard.type('hello-arm64');
-    await page.waitForTimeout(500);
-    await page.keyboard.press('Enter');
+    // The fake notary judges what each archive holds (test/support/fake-apple): the Go linker's ad-hoc signature of
+    // hello-arm64 is Invalid (no Developer ID, no timestamp, no runtime); sentry-cli, signed by its publisher with
+    // Developer ID, the hardened runtime and a secure timestamp, is Accepted.
+    const notarize = async (name: string, pickShot?: string) => {
+      await runCommand('Go macOS: Notarize…');
+      await page.waitForTimeout(800);
+      if (pickShot) await shot(pickShot);
+      await page.keyboard.type(name);
+      await page.waitForTimeout(500);
+      await page.keyboard.press('Enter');
+    };
+    await notarize('hello-arm64', '5-notarize-pick');
     await page.keyboard.press('Control+Shift+M');
-    const rows = await problems((r) => r.some((t) => t.includes('The signature does not include a secure timestamp.')), 60_000);
+    const expected = ['The binary is not signed with a valid Developer ID certificate.', 'The signature does not include a secure timestamp.', 'The executable does not have the hardened runtime enabled.'];
+    const rows = await problems((r) => expected.every((m) => r.some((t) => t.includes(m))), 60_000);
     await shot('5-notarize-invalid');
-    assert.ok(rows.some((t) => t.includes('The signature does not include a secure timestamp.')), `${rows.join('\n')}\n--- extension log ---\n${extensionLog()}`);
+    for (const m of expected) assert.ok(rows.some((t) => t.includes(m)), `${m}\n${rows.join('\n')}\n--- extension log ---\n${extensionLog()}`);
 
-    // The developer fixes the build: new bytes (the same bytes would get the same verdict, and the CLI reuses it).
-    buildGo('arm64', path.join(workspace, 'dist'), { name: 'hello-arm64', ldflags: '-s -w' });
-    fs.writeFileSync(statusFile, 'Accepted');
-    await runCommand('Go macOS: Notarize…');
-    await page.waitForTimeout(800);
-    await page.keyboard.type('hello-arm64');
-    await page.waitForTimeout(500);
-    await page.keyboard.press('Enter');
+    await notarize('sentry-cli');
     await showSigningView();
-    const until = Date.now() + 60_000;
+    const until = Date.now() + 120_000;
     let text = '';
-    while (Date.now() < until && !/hello-arm64[^\n]*\n?[^\n]*notarized/.test(text)) {
+    while (Date.now() < until && !/sentry-cli[^\n]*\n?[^\n]*notarized/.test(text)) {
       await page.waitForTimeout(1_000);
       text = (await page.locator('.part.sidebar .monaco-list-row').allInnerTexts()).join('\n');
     }
-    assert.match(text, /hello-arm64[\s\S]*notarized/);
+    assert.match(text, /sentry-cli[\s\S]*notarized/, `${text}\n--- extension log ---\n${extensionLog()}`);
+    assert.doesNotMatch(text, /hello-arm64[^\n]*notarized/);
     await shot('5-notarize-accepted');
   });
 

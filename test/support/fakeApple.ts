@@ -1,12 +1,17 @@
 /**
  * Puts the fake Apple tools (fake-apple/fake.py) on a PATH for a test: a bin folder of symlinks named after the tools,
- * a call log, and a notary store, all in a temporary folder.
+ * a call log, and a notary store, all in a temporary folder. The fakes judge files by what they contain (see
+ * fake.py's header): their codesign signs ad hoc, and their notary accepts only real Developer ID signatures with the
+ * hardened runtime and a secure timestamp, such as @sentry/cli-darwin's (DEVELOPER_ID_BINARY).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO, tempDir } from './tools';
+import { npmPackage, REPO, tempDir } from './tools';
 
 export const FAKE_TOOLS = ['xcrun', 'codesign', 'ditto', 'xattr', 'security', 'spctl', 'hdiutil', 'pkgbuild'];
+
+/** A universal binary signed by its publisher with Developer ID, hardened runtime and a secure timestamp. */
+export const DEVELOPER_ID_BINARY = () => path.join(npmPackage('@sentry/cli-darwin@3.8.0'), 'bin', 'sentry-cli');
 
 export interface FakeApple {
   bin: string;

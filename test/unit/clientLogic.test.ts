@@ -42,15 +42,18 @@ describe('CLI arguments from settings', () => {
     assert.throws(() => cliArgs('notarize', { ...SETTINGS, keychainProfile: '' }), SettingsError);
   });
 
-  it('runs as a task would: the release arguments drive the real CLI to the end with the fake Apple tools', () => {
+  it('runs as a task would: the release arguments drive the real CLI to the end with the fake Apple tools (exit 1: an ad-hoc signature is Invalid)', () => {
     const fake = fakeApple();
     const project = path.join(tempDir(), 'hello');
     fs.cpSync(path.join(REPO, 'examples', 'hello'), project, { recursive: true });
     const args = cliArgs('release', { ...SETTINGS, toolPaths: { go: goTool(), lipo: lipoTool() } }, undefined, true);
     const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { cwd: project, env: { ...fake.env, GOCACHE: path.join(tempDir(), 'gocache') }, encoding: 'utf8' });
     const result = JSON.parse(r.stdout);
-    assert.equal(result.notarization.status, 'Accepted');
-    assert.equal(result.notarization.covered, true);
+    // The fake codesign signs ad hoc (no test holds a Developer ID key), so the notary's verdict on the bytes is Invalid.
+    assert.equal(result.notarization.status, 'Invalid');
+    assert.ok(result.notarization.issues.some((i: { message: string }) => i.message === 'The binary is not signed with a valid Developer ID certificate.'));
+    assert.equal(r.status, 1);
+    assert.equal(result.ok, false);
     assert.equal(result.commands[0], `GOOS=darwin GOARCH=arm64 go build -trimpath -ldflags '-s -w' -o ${project}/dist/hello-darwin-arm64 .`);
   });
 

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { checkRegularFile, FileAccessError, pathKind } from '../fileAccess';
+import { withoutSecrets } from './runner';
 import type { CgoFinding } from '../lint/gomod/analyze';
 
 export interface GoListOptions {
@@ -51,7 +52,7 @@ function run(options: GoListOptions, goarch: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(options.go ?? 'go', ['list', '-e', '-deps', '-json', './...'], {
       cwd: options.dir,
-      env: offlineEnv(options.dir, goarch, options.env),
+      env: withoutSecrets(offlineEnv(options.dir, goarch, options.env)),
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: options.signal,
     });

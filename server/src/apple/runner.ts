@@ -1,9 +1,24 @@
 /**
  * Runs Apple's and Go's tools the safe way: an argument array handed to spawn (never a shell string), the command
  * printed first as make prints it, output forwarded as it comes, cancellable. Secrets never appear in the echo: they
- * travel in environment variables the echo leaves out, or in files.
+ * travel in environment variables the echo leaves out, or in files. No child inherits our own secret variables
+ * (SECRET_ENV): a tool that needs one is given it explicitly through `secretEnv`.
  */
 import { spawn } from 'node:child_process';
+
+/**
+ * The environment variables that carry secrets to go-macos-sign (a CI secret, VS Code's secret storage). We read
+ * them; no tool we start inherits them (go, codesign, a build script run by go generate, ... have no use for them).
+ * The one list: every secret the CLI reads is named here.
+ */
+export const SECRET_ENV = ['GO_MACOS_SIGN_NOTARY_KEY'] as const;
+
+/** `env` without the secret variables: the base of every child process's environment. */
+export function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  for (const name of SECRET_ENV) delete copy[name];
+  return copy;
+}
 
 export interface Command {
   /** A tool name (`codesign`) or path; `tools` may map the name to a path. */
@@ -28,6 +43,8 @@ export interface RunnerOptions {
   err: (text: string) => void;
   /** Tool name → path, from settings or `--tool NAME=PATH`; otherwise found on PATH. */
   tools?: Record<string, string>;
+  /** The environment tools start from (and whose PATH finds them); process.env by default. Secrets are removed. */
+  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   cwd?: string;
 }
@@ -62,7 +79,7 @@ export class Runner {
     const result = await new Promise<RunResult>((resolve, reject) => {
       const child = spawn(executable, command.args, {
         cwd: command.cwd ?? this.options.cwd,
-        env: { ...process.env, ...command.env, ...command.secretEnv },
+        env: { ...withoutSecrets(this.options.env ?? process.env), ...command.env, ...command.secretEnv },
         stdio: ['ignore', 'pipe', 'pipe'],
         signal: this.options.signal,
       });

@@ -4,12 +4,12 @@
  * notarization that is not Accepted, 2 a usage or input error (thrown as UsageError / InputError to the caller).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { NotaryAuth } from '../apple/notarytool';
 import { Runner, ToolError } from '../apple/runner';
 import { InputError } from '../errors';
 import { inspectPath } from '../inspect';
+import { issuerProblem, keyIdProblem, writePrivateKey } from '../notary/keyFile';
 import { stateDir, SubmissionStore } from '../notary/submissions';
 import { appleVerify, artifactKind, build, GoArch, notarize, NotarizeResult, packageArtifact, sign, staple, universal } from '../pipeline/steps';
 
@@ -21,7 +21,7 @@ export class PipelineUsageError extends Error {}
 /** Options with a value, by flag; booleans are listed apart. */
 const WITH_VALUE = new Set([
   '--package', '--out', '--name', '--arch', '--ldflags', '--cgo', '--identity', '--identifier', '--entitlements', '--keychain-profile', '--keychain',
-  '--key', '--key-id', '--issuer', '--timeout', '--format', '--installer-identity', '--version', '--install-location', '--tool', '--output', '-o',
+  '--key', '--key-id', '--issuer', '--timeout', '--artifact', '--format', '--installer-identity', '--version', '--install-location', '--tool', '--output', '-o',
 ]);
 const BOOLEAN = new Set(['--json', '--no-trimpath']);
 
@@ -80,23 +80,23 @@ function identity(a: PipelineArgs, env: NodeJS.ProcessEnv): string {
  * notarytool credentials from flags and the environment. An API key's contents may come from GO_MACOS_SIGN_NOTARY_KEY
  * (a CI secret): they are written to a private temporary file whose path is passed, never the key itself. An Apple ID
  * and app-specific password are used through a keychain profile made once with `xcrun notarytool store-credentials`,
- * so the password never appears in a command line.
+ * so the password never appears in a command line. Everything is checked before anything is written.
  */
 function notaryAuth(a: PipelineArgs, env: NodeJS.ProcessEnv, cleanup: (() => void)[]): NotaryAuth {
   const profile = one(a, '--keychain-profile') ?? env.GO_MACOS_SIGN_KEYCHAIN_PROFILE;
   const keyId = one(a, '--key-id') ?? env.GO_MACOS_SIGN_NOTARY_KEY_ID;
   const issuer = one(a, '--issuer') ?? env.GO_MACOS_SIGN_NOTARY_ISSUER;
-  let keyFile = one(a, '--key');
+  const keyFile = one(a, '--key');
   if (profile && (keyFile || keyId)) throw new PipelineUsageError('choose one notarization method: --keychain-profile, or --key with --key-id');
   if (profile) return { kind: 'keychain-profile', profile, keychain: one(a, '--keychain') };
-  if (!keyFile && env.GO_MACOS_SIGN_NOTARY_KEY) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gms-key-'));
-    keyFile = path.join(dir, `AuthKey_${keyId ?? 'key'}.p8`);
-    fs.writeFileSync(keyFile, env.GO_MACOS_SIGN_NOTARY_KEY, { mode: 0o600 });
-    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  }
-  if (keyFile && keyId) return { kind: 'api-key', keyFile, keyId, issuer };
-  if (keyFile || keyId) throw new PipelineUsageError('an App Store Connect API key needs both --key FILE (or GO_MACOS_SIGN_NOTARY_KEY) and --key-id');
+  // The key id also names the temporary key file: only App Store Connect's own format can reach a path.
+  const badKeyId = keyId === undefined ? null : keyIdProblem(keyId);
+  if (badKeyId) throw new PipelineUsageError(`--key-id: ${badKeyId}`);
+  const badIssuer = issuer === undefined ? null : issuerProblem(issuer);
+  if (badIssuer) throw new PipelineUsageError(`--issuer: ${badIssuer}`);
+  const secret = keyFile ? undefined : env.GO_MACOS_SIGN_NOTARY_KEY;
+  if ((keyFile || secret) && keyId) return { kind: 'api-key', keyFile: keyFile ?? writePrivateKey(keyId, secret!, cleanup), keyId, issuer };
+  if (keyFile || secret || keyId) throw new PipelineUsageError('an App Store Connect API key needs both --key FILE (or GO_MACOS_SIGN_NOTARY_KEY) and --key-id');
   throw new PipelineUsageError(
     'notarization needs credentials: --keychain-profile NAME (made once with `xcrun notarytool store-credentials NAME`, which also stores an Apple ID and app-specific password), or --key AuthKey_ID.p8 --key-id ID [--issuer UUID]',
   );
@@ -121,6 +121,8 @@ export interface PipelineIO {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   signal?: AbortSignal;
+  /** Where we run: Apple's own checks (codesign --verify, spctl) run on macOS only. process.platform unless injected. */
+  platform?: NodeJS.Platform;
 }
 
 function printNotarization(r: NotarizeResult, say: (s: string) => void): void {
@@ -130,7 +132,8 @@ function printNotarization(r: NotarizeResult, say: (s: string) => void): void {
     if (issue.goCause) say(`    likely cause in a Go build: ${issue.goCause}`);
     if (issue.docUrl) say(`    ${issue.docUrl}`);
   }
-  if (r.status === 'Accepted') say(r.covered ? `  the ticket covers every cdhash of the artifact (${r.localCdhashes.join(', ')})` : `  the ticket does not list every cdhash of the artifact: local ${r.localCdhashes.join(', ') || 'none'}, ticket ${r.ticketCdhashes.join(', ') || 'none'}`);
+  if (r.status === 'Accepted' && r.localCdhashes.length === 0) say(`  the ticket lists ${r.ticketCdhashes.length} cdhash(es); no signed Mach-O was read at the artifact itself (a .dmg or .pkg is not opened here), so they are not compared`);
+  else if (r.status === 'Accepted') say(r.covered ? `  the ticket covers every cdhash of the artifact (${r.localCdhashes.join(', ')})` : `  the ticket does not list every cdhash of the artifact: local ${r.localCdhashes.join(', ') || 'none'}, ticket ${r.ticketCdhashes.join(', ') || 'none'}`);
   if (r.log) say(`  log: ${r.log}`);
 }
 
@@ -141,7 +144,7 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
   const json = a.flags.has('--json');
   // With --json, stdout carries only the JSON document; commands and tool output go to stderr.
   const say = json ? (s: string) => io.err(`${s}\n`) : (s: string) => io.out(`${s}\n`);
-  const runner = new Runner({ out: json ? io.err : io.out, err: io.err, tools: tools(a), signal: io.signal, cwd });
+  const runner = new Runner({ out: json ? io.err : io.out, err: io.err, tools: tools(a), signal: io.signal, cwd, env });
   const cleanup: (() => void)[] = [];
   const result: Record<string, unknown> = { command: a.command };
   let code = 0;
@@ -181,7 +184,7 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
         break;
       }
       case 'release': {
-        code = await release(a, runner, env, cwd, cleanup, result, say);
+        code = await release(a, runner, { env, cwd, onMac: (io.platform ?? process.platform) === 'darwin' }, cleanup, result, say);
         break;
       }
       case 'submissions': {
@@ -207,15 +210,38 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
   return code;
 }
 
-/** build → universal → sign → notarize → staple (when possible) → verify; stops at the first failure. */
-async function release(a: PipelineArgs, runner: Runner, env: NodeJS.ProcessEnv, cwd: string, cleanup: (() => void)[], result: Record<string, unknown>, say: (s: string) => void): Promise<number> {
-  const o = buildOptions(a, cwd);
+/**
+ * build → universal → sign → notarize → staple (when possible) → verify; stops at the first failure. With
+ * `--artifact PATH` it starts from a binary or .app built elsewhere (GoReleaser, make, Xcode): no build, and signing
+ * only when an identity is named, so an artifact signed on another machine is notarized as it is.
+ */
+async function release(
+  a: PipelineArgs,
+  runner: Runner,
+  { env, cwd, onMac }: { env: NodeJS.ProcessEnv; cwd: string; onMac: boolean },
+  cleanup: (() => void)[],
+  result: Record<string, unknown>,
+  say: (s: string) => void,
+): Promise<number> {
+  const given = one(a, '--artifact');
   const auth = notaryAuth(a, env, cleanup);
-  const id = identity(a, env);
-  const thin = await build(runner, o);
-  const artifact = await universal(runner, thin, path.join(o.out, o.name));
+  const signing = { identifier: one(a, '--identifier'), entitlements: one(a, '--entitlements') };
+  let artifact: string;
+  if (given === undefined) {
+    const o = buildOptions(a, cwd);
+    const id = identity(a, env);
+    artifact = await universal(runner, await build(runner, o), path.join(o.out, o.name));
+    await sign(runner, artifact, { identity: id, ...signing });
+  } else {
+    // Built (and perhaps signed) by other tooling: signed here only when an identity is named.
+    if (a.paths.length > 0) throw new PipelineUsageError('release --artifact takes no package path: the artifact is already built');
+    artifact = path.resolve(cwd, given);
+    if (!fs.existsSync(artifact)) throw new InputError(`${artifact}: no such file`);
+    const id = one(a, '--identity') ?? env.GO_MACOS_SIGN_IDENTITY;
+    if (id) await sign(runner, artifact, { identity: id, ...signing });
+    else say(`${path.basename(artifact)}: not signed again (no --identity): notarizing the signature it carries`);
+  }
   result.artifact = artifact;
-  await sign(runner, artifact, { identity: id, identifier: one(a, '--identifier'), entitlements: one(a, '--entitlements') });
   const notarization = await notarize(runner, artifact, auth, { timeout: one(a, '--timeout') ?? '30m', store: new SubmissionStore(stateDir(env)) });
   result.notarization = notarization;
   printNotarization(notarization, say);
@@ -227,7 +253,6 @@ async function release(a: PipelineArgs, runner: Runner, env: NodeJS.ProcessEnv, 
   const failed = reports.flatMap((r) => r.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`));
   result.readiness = reports.map((r) => ({ path: r.path, checks: r.checks.map((c) => ({ id: c.id, status: c.status })) }));
   for (const f of failed) say(`readiness: ${f}`);
-  const onMac = (env.GO_MACOS_SIGN_PLATFORM ?? process.platform) === 'darwin';
   if (onMac && !(await appleVerify(runner, artifact))) return 1;
   if (!notarization.covered) return 1;
   return failed.length > 0 ? 1 : 0;
