@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { installHint, packageFor } from './systemPackages';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CACHE = process.env.GO_MACOS_SIGN_TEST_CACHE ?? path.join(os.homedir(), '.cache', 'go-macos-sign-test');
@@ -28,7 +29,7 @@ function firstExisting(candidates: string[]): string | null {
 
 export function findTool(names: string[], what: string): string {
   const found = firstExisting(names);
-  if (!found) throw new Error(`${what} not found (looked for ${names.join(', ')}); run .ci/run or install it`);
+  if (!found) throw new Error(`${what} not found (looked for ${names.join(', ')}); ${installHint(packageFor(...names).name)}`);
   return found;
 }
 
