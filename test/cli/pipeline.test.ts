@@ -13,6 +13,7 @@ import { displayCommand } from '../../server/src/apple/runner';
 import { parseSubmit, parseWait } from '../../server/src/apple/notarytool';
 import { parseNotaryLog } from '../../server/src/notary/log';
 import { nextStep, Submission } from '../../server/src/notary/submissions';
+import { CHILD_LIMIT, waitUntil, within } from '../support/bounds';
 import { fakeApple } from '../support/fakeApple';
 import { goTool, lipoTool, npmPackage, REPO, tempDir } from '../support/tools';
 
@@ -25,7 +26,7 @@ const HELLO = path.join(REPO, 'examples', 'hello');
 const GOCACHE = path.join(tempDir(), 'gocache');
 
 function cli(args: string[], env: NodeJS.ProcessEnv, cwd = HELLO) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...env, GOCACHE }, cwd });
+  const r = spawnSync(process.execPath, [CLI, ...args], { ...CHILD_LIMIT, encoding: 'utf8', env: { ...env, GOCACHE }, cwd });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -88,12 +89,12 @@ describe('go-macos-sign release with fake Apple tools', () => {
     const state = path.join(fake.env.GO_MACOS_SIGN_STATE_DIR!, 'submissions.json');
     // Its own process group, so the kill takes the waiting notarytool with it, as closing a terminal would.
     const child = spawn(process.execPath, [CLI, 'notarize', '--keychain-profile', 'notary', binary], { env: { ...fake.env, GOCACHE }, stdio: 'ignore', detached: true });
-    while (!fs.existsSync(state)) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil('the submission to be saved', () => fs.existsSync(state), 120_000);
     const saved = JSON.parse(fs.readFileSync(state, 'utf8')) as Submission[];
     assert.equal(saved[0].status, 'In Progress');
     const exited = new Promise((r) => child.once('exit', r));
     process.kill(-child.pid!, 'SIGKILL');
-    await exited;
+    await within(exited, 30_000, 'the killed CLI to exit');
 
     const again = cli(['notarize', '--json', '--keychain-profile', 'notary', binary], { ...fake.env, FAKE_NOTARY_WAIT_SECONDS: '0' });
     const result = JSON.parse(again.stdout);

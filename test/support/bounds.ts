@@ -5,8 +5,8 @@
  * seconds, far above any normal run, so a slow machine never fails a test and a hang never stalls the suite.
  */
 
-/** Options for spawnSync / execFileSync: a hung child is killed (SIGKILL: it may ignore SIGTERM) after two minutes. */
-export const CHILD_LIMIT = { timeout: 120_000, killSignal: 'SIGKILL' as const };
+/** Options for spawnSync / execFileSync: a hung child is killed (SIGKILL: it may ignore SIGTERM) after five minutes. */
+export const CHILD_LIMIT = { timeout: 300_000, killSignal: 'SIGKILL' as const };
 
 /** `promise`, or a rejection saying what did not happen within `ms`. */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CHILD_LIMIT } from './bounds';
 import { installHint, packageFor } from './systemPackages';
 
 export const GOCODE = '/usr/share/gocode/src';
@@ -52,7 +53,7 @@ export function buildProxy(dir: string, modules: ProxyModule[] = DEBIAN_MODULES)
     fs.writeFileSync(path.join(at, 'list'), `${m.version}\n`);
     fs.writeFileSync(path.join(at, `${m.version}.info`), JSON.stringify({ Version: m.version, Time: m.time }));
     fs.copyFileSync(path.join(src, 'go.mod'), path.join(at, `${m.version}.mod`));
-    execFileSync('python3', ['-c', ZIP, src, `${m.path}@${m.version}`, path.join(at, `${m.version}.zip`)]);
+    execFileSync('python3', ['-c', ZIP, src, `${m.path}@${m.version}`, path.join(at, `${m.version}.zip`)], CHILD_LIMIT);
   }
   return dir;
 }

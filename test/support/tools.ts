@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CHILD_LIMIT } from './bounds';
 import { installHint, packageFor } from './systemPackages';
 
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -38,7 +39,7 @@ export const lipoTool = () => findTool(['llvm-lipo', 'llvm-lipo-14', 'llvm-lipo-
 export const stripTool = () => findTool(['llvm-strip', 'llvm-strip-14', 'llvm-strip-15', 'llvm-strip-16'], 'llvm-strip');
 
 export function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024, ...options });
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024, ...CHILD_LIMIT, ...options });
 }
 
 /** Builds examples/hello (or `srcDir`) for darwin/`goarch` with the real Go toolchain, CGO off. */
