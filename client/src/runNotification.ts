@@ -6,7 +6,8 @@
  * user dismisses it, stacked beside the next run's. Here the run's own progress notification carries the verdict: when
  * the work is done the status-bar spinner ends at once, the notification's message becomes the verdict, and it stays
  * until the next run starts, the user closes it (its Cancel button) or `lingerMs` passes. The run's promise settles
- * when the work is done, never waiting for the notification to close.
+ * when the work is done, never waiting for the notification to close. (Hiding it with × instead makes VS Code show it
+ * in the status bar until the linger ends: the reason the linger is short.)
  */
 
 export interface ProgressStep {
@@ -31,7 +32,7 @@ export class LatestRunNotification {
   constructor(
     private readonly withProgress: WithProgress,
     private readonly busy: BusyIndicator,
-    private readonly lingerMs = 30_000,
+    private readonly lingerMs = 20_000,
   ) {}
 
   /**
@@ -42,8 +43,10 @@ export class LatestRunNotification {
     this.closeShown?.();
     this.working++;
     this.busy.show(busyText);
+    let started = false;
     return new Promise<void>((resolveRun, rejectRun) => {
       const shown = this.withProgress(title, async (report, onCancel) => {
+        started = true;
         const abort = new AbortController();
         let close!: () => void;
         const closed = new Promise<void>((resolve) => (close = resolve));
@@ -69,8 +72,11 @@ export class LatestRunNotification {
         await closed;
         clearTimeout(timer);
       });
-      // A notification that cannot be shown must not leave the run hanging.
-      void Promise.resolve(shown).then(undefined, (error: unknown) => rejectRun(error));
+      // A notification that cannot be shown must not leave the run hanging, nor the spinner spinning.
+      void Promise.resolve(shown).then(undefined, (error: unknown) => {
+        if (!started) this.ended();
+        rejectRun(error);
+      });
     });
   }
 

@@ -207,4 +207,11 @@ describe('the Notarize flow\'s notification', () => {
     assert.equal(busy.spinning, false);
     flow.dispose();
   });
+
+  it('a notification that cannot be shown fails the run and stops the spinner', async () => {
+    const busy = spinner();
+    const flow = new LatestRunNotification(() => Promise.reject(new Error('no window')), busy);
+    await assert.rejects(flow.run('Notarization of a', 'Notarizing a…', async () => 'Accepted'), /no window/);
+    assert.equal(busy.spinning, false);
+  });
 });
