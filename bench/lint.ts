@@ -5,6 +5,9 @@
  *   npm run bench        (runs this after bench/verify.ts)
  *
  * Prints the time per lint, the time per bare tokenization and their ratio (target: 3 or lower). Not a test.
+ * Then the same for a billion-laughs document (nested entity declarations): refused without expansion, its lint costs
+ * about what tokenizing its few hundred bytes costs (moved here from test/unit/lintEntitlements.test.ts, which only
+ * checks that nothing is expanded).
  */
 import { SaxesParser } from 'saxes';
 import { lintDocument } from '../server/src/lint/lintFiles';
@@ -37,3 +40,13 @@ console.log(`entitlements plist: ${KEYS} keys, ${(text.length / 1024).toFixed(0)
 console.log(`bare saxes tokenization: ${floor.toFixed(2)} ms (median of ${ROUNDS})`);
 console.log(`full lint:               ${ours.toFixed(2)} ms (median of ${ROUNDS})`);
 console.log(`ratio lint / tokenizer:  ${(ours / floor).toFixed(2)} (target 3 or lower)`);
+
+// Billion laughs: 10 entities, each ten of the previous; expanded, &j; would be 10^10 bytes.
+const laughs = '<!DOCTYPE lolz [<!ENTITY a "aaaaaaaaaa">' + Array.from({ length: 9 }, (_, i) => `<!ENTITY ${String.fromCharCode(98 + i)} "${`&${String.fromCharCode(97 + i)};`.repeat(10)}">`).join('') + ']><plist><string>&j;</string></plist>';
+const laughsFloor = timePerRun(() => {
+  const parser = new SaxesParser({ position: true });
+  parser.on('error', () => undefined); // saxes does not expand &j; either: it reports it undefined
+  parser.write(laughs).close();
+});
+const laughsLint = timePerRun(() => void lintDocument('laughs.entitlements', laughs));
+console.log(`billion laughs (${laughs.length} bytes): bare tokenization ${laughsFloor.toFixed(3)} ms, lint ${laughsLint.toFixed(3)} ms, ratio ${(laughsLint / laughsFloor).toFixed(2)} (target: 10 or lower, no expansion)`);

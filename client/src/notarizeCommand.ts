@@ -2,7 +2,8 @@
  * "Go macOS: Notarize…": pick an artifact, run the CLI's notarize (which zips a bare binary, submits, saves the
  * submission, waits and reads the log) with a cancellable progress notification and a status-bar item. An Invalid
  * verdict puts the log's issues in the Problems panel on the artifact, each with Apple's link and the likely Go cause;
- * an Accepted one is remembered with the ticket's cdhashes and stapled where a ticket can be stapled.
+ * an Accepted one is remembered with the ticket's cdhashes and stapled where a ticket can be stapled. The verdict is
+ * shown in the run's own notification, which the next run replaces (runNotification.ts); the spinner ends with the work.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -10,6 +11,7 @@ import type { NotarizationRecord } from './artifactState';
 import type { ArtifactsView } from './artifactsView';
 import { runCli } from './cliProcess';
 import { cliArgs, SettingsError } from './pipelineArgs';
+import { LatestRunNotification } from './runNotification';
 import { pipelineSettings, secretEnv } from './settings';
 
 /** What `go-macos-sign notarize --json` prints (server/src/pipeline/steps.ts NotarizeResult). */
@@ -27,12 +29,26 @@ interface NotarizeJson {
 export class Notarizer {
   readonly diagnostics = vscode.languages.createDiagnosticCollection('go-macos-sign-notary');
   private readonly status = vscode.window.createStatusBarItem('goMacosSign.notarization', vscode.StatusBarAlignment.Left, 50);
+  private readonly notice = new LatestRunNotification(
+    (title, task) =>
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) =>
+        task((step) => progress.report(step), (listener) => token.onCancellationRequested(listener)),
+      ),
+    {
+      show: (text) => {
+        this.status.text = text;
+        this.status.show();
+      },
+      hide: () => this.status.hide(),
+    },
+  );
 
   constructor(private readonly cli: string, private readonly secrets: vscode.SecretStorage, private readonly view: ArtifactsView, private readonly log: vscode.LogOutputChannel) {
     this.status.name = 'macOS Notarization';
   }
 
   dispose(): void {
+    this.notice.dispose();
     this.diagnostics.dispose();
     this.status.dispose();
   }
@@ -65,58 +81,51 @@ export class Notarizer {
     }
     const name = path.basename(uri.fsPath);
     this.log.info(`notarize: go-macos-sign ${args.join(' ')}`);
-    this.status.text = `$(sync~spin) Notarizing ${name}…`;
-    this.status.show();
-    try {
-      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Notarizing ${name}`, cancellable: true }, async (progress, token) => {
-        const abort = new AbortController();
-        token.onCancellationRequested(() => abort.abort());
-        progress.report({ message: 'uploading and waiting for Apple (the submission is saved: a reload resumes it)' });
-        return runCli(this.cli, args, { cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath), env: await secretEnv(this.secrets, settings), signal: abort.signal, onOutput: (t) => this.log.info(t.trimEnd()) });
-      });
+    const cwd = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
+    await this.notice.run(`Notarization of ${name}`, `$(sync~spin) Notarizing ${name}…`, async (report, signal) => {
+      report('uploading and waiting for Apple (the submission is saved: a reload resumes it)');
+      const result = await runCli(this.cli, args, { cwd, env: await secretEnv(this.secrets, settings), signal, onOutput: (t) => this.log.info(t.trimEnd()) });
       this.log.info(`notarize ${uri.fsPath}: exit ${result.code}`);
-      if (result.code === 130) return;
+      if (result.code === 130) return undefined; // cancelled: nothing to say
       let parsed: NotarizeJson;
       try {
         parsed = JSON.parse(result.stdout) as NotarizeJson;
       } catch {
-        void vscode.window.showErrorMessage(`Notarization of ${name} failed: ${result.stderr.trim().split('\n').pop() ?? 'no output'}`);
-        return;
+        return `failed: ${result.stderr.trim().split('\n').pop() || 'no output'}`;
       }
-      await this.show(uri, parsed, folder);
-    } finally {
-      this.status.hide();
-    }
+      const verdict = await this.record(uri, parsed, folder, report);
+      this.view.refreshSoon();
+      return verdict;
+    });
   }
 
-  private async show(uri: vscode.Uri, r: NotarizeJson, folder: vscode.WorkspaceFolder | undefined): Promise<void> {
+  /** Records the verdict (view, Problems panel, stapling) and returns what the run's notification says. */
+  private async record(uri: vscode.Uri, r: NotarizeJson, folder: vscode.WorkspaceFolder | undefined, report: (message: string) => void): Promise<string> {
     this.diagnostics.delete(uri);
-    if (r.error) {
-      void vscode.window.showErrorMessage(`Notarization of ${path.basename(uri.fsPath)} failed: ${r.error}`);
-      return;
-    }
+    if (r.error) return `failed: ${r.error}`;
     const record: NotarizationRecord = { status: r.status, submissionId: r.submissionId, cdhashes: r.ticketCdhashes, log: r.log };
     await this.view.remember(uri.fsPath, record);
     if (r.status === 'Accepted') {
       const stapleable = /\.(app|dmg|pkg)$/i.test(uri.fsPath);
-      if (stapleable) await runCli(this.cli, cliArgs('staple', pipelineSettings(folder), uri.fsPath), { cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath) });
+      if (stapleable) {
+        report('stapling the ticket');
+        await runCli(this.cli, cliArgs('staple', pipelineSettings(folder), uri.fsPath), { cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath) });
+      }
       const coverage = r.covered ? 'the ticket covers every cdhash' : 'but the ticket does not list every cdhash of the file: was it changed after submission?';
-      void vscode.window.showInformationMessage(`${path.basename(uri.fsPath)} is notarized (${coverage})${stapleable ? ' and stapled' : '; Gatekeeper checks a bare binary online'}.`);
-    } else {
-      this.diagnostics.set(
-        uri,
-        r.issues.map((issue) => {
-          const where = [issue.path, issue.architecture].filter(Boolean).join(', ');
-          const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), `${issue.message}${where ? ` (${where})` : ''}${issue.goCause ? ` Likely cause in a Go build: ${issue.goCause}` : ''}`, issue.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error);
-          d.source = 'Apple notary service';
-          if (issue.docUrl) d.code = { value: 'notarization', target: vscode.Uri.parse(issue.docUrl) };
-          return d;
-        }),
-      );
-      const choice = await vscode.window.showErrorMessage(`Notarization of ${path.basename(uri.fsPath)}: ${r.status} (${r.issues.length} issue${r.issues.length === 1 ? '' : 's'} in the Problems panel).`, 'Open Log');
-      if (choice && r.log) void vscode.window.showTextDocument(vscode.Uri.file(r.log));
+      return `notarized (${coverage})${stapleable ? ' and stapled' : '; Gatekeeper checks a bare binary online'}.`;
     }
-    this.view.refreshSoon();
+    this.diagnostics.set(
+      uri,
+      r.issues.map((issue) => {
+        const where = [issue.path, issue.architecture].filter(Boolean).join(', ');
+        const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), `${issue.message}${where ? ` (${where})` : ''}${issue.goCause ? ` Likely cause in a Go build: ${issue.goCause}` : ''}`, issue.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error);
+        d.source = 'Apple notary service';
+        if (issue.docUrl) d.code = { value: 'notarization', target: vscode.Uri.parse(issue.docUrl) };
+        return d;
+      }),
+    );
+    const openLog = r.log ? ` [Open Log](command:vscode.open?${encodeURIComponent(JSON.stringify([vscode.Uri.file(r.log)]))})` : '';
+    return `${r.status}: ${r.issues.length} issue${r.issues.length === 1 ? '' : 's'} in the Problems panel.${openLog}`;
   }
 
   /** After a reload: submissions saved as In Progress are waited for again (the CLI resumes, it does not upload). */

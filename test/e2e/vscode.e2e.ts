@@ -281,6 +281,10 @@ describe('go-macos-sign in VS Code 1.139 (code-server)', () => {
     }
     assert.match(text, /sentry-cli[\s\S]*notarized/, `${text}\n--- extension log ---\n${extensionLog()}`);
     assert.doesNotMatch(text, /hello-arm64[^\n]*notarized/);
+    // The Accepted verdict replaced the Invalid one: one notification on screen, and no spinner in the status bar.
+    await page.locator('.notifications-toasts .notification-toast', { hasText: 'notarized' }).waitFor({ timeout: 15_000 });
+    assert.equal(await page.locator('.notifications-toasts .notification-toast').count(), 1, await page.locator('.notifications-toasts').innerText());
+    assert.equal(await page.locator('.part.statusbar .statusbar-item', { hasText: 'Notarizing' }).count(), 0);
     await shot('5-notarize-accepted');
   });
 

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { inspectPath } from '../../server/src/inspect';
 import type { SliceReport } from '../../server/src/protocol';
+import { CHILD_LIMIT } from '../support/bounds';
 import { objdumpFacts } from '../support/oracle';
 import { buildGo, lipoCreate, REPO, tempDir } from '../support/tools';
 
@@ -19,7 +20,7 @@ let dataOffset: number;
 let textSection: { offset: number; size: number };
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { ...CHILD_LIMIT, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

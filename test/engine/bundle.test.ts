@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { inspectPath } from '../../server/src/inspect';
 import type { InspectReport } from '../../server/src/protocol';
+import { CHILD_LIMIT } from '../support/bounds';
 import { npmPackage, tempDir } from '../support/tools';
 
 const WRITE_SEAL = `
@@ -56,7 +57,7 @@ before(() => {
   app = path.join(tempDir(), 'terminal-notifier.app');
   fs.cpSync(original, app, { recursive: true, verbatimSymlinks: true });
   fs.writeFileSync(path.join(app, 'Contents', 'Resources', 'data.bin'), 'sealed data');
-  execFileSync('python3', ['-c', WRITE_SEAL, app]);
+  execFileSync('python3', ['-c', WRITE_SEAL, app], CHILD_LIMIT);
 });
 
 describe('resource seal (_CodeSignature/CodeResources)', () => {
@@ -83,7 +84,7 @@ describe('resource seal (_CodeSignature/CodeResources)', () => {
   it('reads a binary Info.plist and notices a stapled ticket', async () => {
     const info = path.join(app, 'Contents', 'Info.plist');
     const xml = fs.readFileSync(info);
-    execFileSync('python3', ['-c', 'import plistlib,sys; d=plistlib.load(open(sys.argv[1],"rb")); plistlib.dump(d, open(sys.argv[1],"wb"), fmt=plistlib.FMT_BINARY)', info]);
+    execFileSync('python3', ['-c', 'import plistlib,sys; d=plistlib.load(open(sys.argv[1],"rb")); plistlib.dump(d, open(sys.argv[1],"wb"), fmt=plistlib.FMT_BINARY)', info], CHILD_LIMIT);
     fs.writeFileSync(path.join(app, 'Contents', 'CodeResources'), 'ticket'); // where stapler puts the ticket in a bundle
     const report = await inspectApp();
     assert.equal(report.bundle?.infoPlistFormat, 'binary');

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { inspectPath } from '../../server/src/inspect';
 import type { SliceReport } from '../../server/src/protocol';
+import { CHILD_LIMIT } from '../support/bounds';
 import { npmPackage, tempDir } from '../support/tools';
 
 const dir = tempDir();
@@ -59,7 +60,7 @@ describe('CMS verification of a Developer ID signature', () => {
   it('a flipped byte in the signer\'s signature fails the signature and the timestamp imprint over it', async () => {
     const cmsFile = path.join(dir, 'cms.der');
     fs.writeFileSync(cmsFile, original.subarray(arm64.cms, arm64.cms + arm64.cmsLength));
-    const parsed = execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', cmsFile], { encoding: 'utf8' });
+    const parsed = execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', cmsFile], { ...CHILD_LIMIT, encoding: 'utf8' });
     // The first 256-byte OCTET STRING is the outer RSA signature; the timestamp token's comes later, in unsignedAttrs.
     const line = parsed.split('\n').find((l) => /hl=4 l= 256 prim: OCTET STRING/.test(l))!;
     const [offset, headerLength] = [Number(line.trim().split(':')[0]), 4];

@@ -15,6 +15,7 @@ import { detectCgo, localCgo } from '../../server/src/lint/gomod/cgoLayers';
 import { constraintAllows, importsC, nameAllows } from '../../server/src/lint/gomod/localScan';
 import { parseGoMod } from '../../server/src/lint/gomod/parse';
 import { lintDocument } from '../../server/src/lint/lintFiles';
+import { CHILD_LIMIT, within } from '../support/bounds';
 import { buildProxy, DEBIAN_MODULES } from '../support/goproxy';
 import { startServer } from '../support/lspServer';
 import { goTool, tempDir } from '../support/tools';
@@ -55,7 +56,7 @@ before(async () => {
   fs.writeFileSync(path.join(app, 'main.go'), 'package main\n\nimport (\n\t"fmt"\n\n\t"example.com/store"\n\t"github.com/fsnotify/fsnotify"\n)\n\nfunc main() {\n\tw, _ := fsnotify.NewWatcher()\n\tfmt.Println(store.Driver, w)\n}\n');
   // Setup only: fill the module cache and go.sum from the file proxy, as `go mod download` would from the network.
   const setup = { ...process.env, ...goEnv, GOPROXY: `file://${proxy}`, GOSUMDB: 'off', GOFLAGS: '-mod=mod' };
-  for (const goarch of ['arm64', 'amd64']) execFileSync(goTool(), ['list', '-deps', './...'], { cwd: app, env: { ...setup, GOOS: 'darwin', GOARCH: goarch, CGO_ENABLED: '1' }, stdio: 'pipe' });
+  for (const goarch of ['arm64', 'amd64']) execFileSync(goTool(), ['list', '-deps', './...'], { ...CHILD_LIMIT, cwd: app, env: { ...setup, GOOS: 'darwin', GOARCH: goarch, CGO_ENABLED: '1' }, stdio: 'pipe' });
 
   trap = net.createServer((socket) => {
     connections++;
@@ -133,7 +134,7 @@ describe('the language server in a trusted workspace', () => {
       });
     });
     await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'go.mod', version: 1, text: GO_MOD } });
-    const { diagnostics } = await fromGoList;
+    const { diagnostics } = await within(fromGoList, 120_000, 'diagnostics found by go list');
     assert.deepEqual(diagnostics.map((d) => [d.code, d.range.start.line + 1]), [['gomod/cgo-dependency', 6]]);
     assert.deepEqual(diagnostics[0].relatedInformation?.map((r) => [r.location.uri, r.location.range.start.line + 1]), [[uri, 11]]);
     assert.equal(connections, 0);

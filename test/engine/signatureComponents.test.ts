@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { inspectPath } from '../../server/src/inspect';
 import type { InspectReport } from '../../server/src/protocol';
+import { CHILD_LIMIT } from '../support/bounds';
 import { buildGo, REPO, tempDir } from '../support/tools';
 
 const dir = tempDir();
@@ -26,13 +27,13 @@ const ENTITLEMENTS = {
 
 function writePlist(name: string, value: unknown): string {
   const file = path.join(dir, name);
-  execFileSync('python3', ['-c', 'import json,plistlib,sys; plistlib.dump(json.loads(sys.argv[2]), open(sys.argv[1],"wb"))', file, JSON.stringify(value)]);
+  execFileSync('python3', ['-c', 'import json,plistlib,sys; plistlib.dump(json.loads(sys.argv[2]), open(sys.argv[1],"wb"))', file, JSON.stringify(value)], CHILD_LIMIT);
   return file;
 }
 
 function sign(name: string, args: string[]): { file: string; cdhashes: Record<string, string> } {
   const file = path.join(dir, name);
-  const out = execFileSync('python3', [path.join(REPO, 'test', 'support', 'adhoc_sign.py'), goBinary, file, ...args], { encoding: 'utf8' });
+  const out = execFileSync('python3', [path.join(REPO, 'test', 'support', 'adhoc_sign.py'), goBinary, file, ...args], { ...CHILD_LIMIT, encoding: 'utf8' });
   return { file, cdhashes: (JSON.parse(out) as { cdhashes: Record<string, string> }).cdhashes };
 }
 

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { inspectPath } from '../../server/src/inspect';
 import type { InspectReport } from '../../server/src/protocol';
+import { CHILD_LIMIT } from '../support/bounds';
 import { objdumpFacts, universalOffsets } from '../support/oracle';
 import { npmPackage, tempDir } from '../support/tools';
 
@@ -154,7 +155,7 @@ describe('node-notifier@10.0.1: terminal-notifier.app', () => {
   it('is an app bundle whose Info.plist names an unsigned x86_64 executable', async () => {
     const app = path.join(npmPackage('node-notifier@10.0.1'), 'vendor', 'mac.noindex', 'terminal-notifier.app');
     const info = JSON.parse(
-      execFileSync('python3', ['-c', 'import plistlib,json,sys; d=plistlib.load(open(sys.argv[1],"rb")); print(json.dumps({k:d[k] for k in ("CFBundleIdentifier","CFBundleExecutable")}))', path.join(app, 'Contents', 'Info.plist')], { encoding: 'utf8' }),
+      execFileSync('python3', ['-c', 'import plistlib,json,sys; d=plistlib.load(open(sys.argv[1],"rb")); print(json.dumps({k:d[k] for k in ("CFBundleIdentifier","CFBundleExecutable")}))', path.join(app, 'Contents', 'Info.plist')], { ...CHILD_LIMIT, encoding: 'utf8' }),
     ) as { CFBundleIdentifier: string; CFBundleExecutable: string };
     const report = await inspectOne(app);
     assert.equal(report.kind, 'app');

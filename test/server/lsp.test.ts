@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import type { InspectRequest } from '../../server/src/protocol';
+import { within } from '../support/bounds';
 import { startServer } from '../support/lspServer';
 import { buildGo, tempDir } from '../support/tools';
 
@@ -35,14 +36,18 @@ describe('entitlements diagnostics over JSON-RPC', () => {
     const uri = pathToFileURL(path.join(dir, 'tool.entitlements')).href;
     const text = '<plist>\n<dict>\n\t<key>com.apple.security.get-task-allow</key>\n\t<true/>\n</dict>\n</plist>\n';
     const published = (version: number) =>
-      new Promise<{ version?: number; diagnostics: { range: unknown; code: string; severity: number; codeDescription?: { href: string }; source: string }[] }>((resolve) => {
-        const listener = connection.onNotification('textDocument/publishDiagnostics', (params) => {
-          if (params.uri === uri && params.version === version) {
-            listener.dispose();
-            resolve(params);
-          }
-        });
-      });
+      within(
+        new Promise<{ version?: number; diagnostics: { range: unknown; code: string; severity: number; codeDescription?: { href: string }; source: string }[] }>((resolve) => {
+          const listener = connection.onNotification('textDocument/publishDiagnostics', (params) => {
+            if (params.uri === uri && params.version === version) {
+              listener.dispose();
+              resolve(params);
+            }
+          });
+        }),
+        30_000,
+        `diagnostics for version ${version}`,
+      );
     const first = published(1);
     await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'entitlements', version: 1, text } });
     const { diagnostics } = await first;
@@ -96,7 +101,7 @@ function listenForDiagnostics(): void {
 }
 
 function diagnosticsFor(uri: string, accept: (p: Published) => boolean): Promise<Published> {
-  return new Promise((resolve) => waiters.push({ uri, accept, resolve }));
+  return within(new Promise((resolve) => waiters.push({ uri, accept, resolve })), 60_000, `diagnostics for ${uri}`);
 }
 
 /** Opens a document and resolves with the diagnostics the server publishes for that version. */

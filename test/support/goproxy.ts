@@ -6,6 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CHILD_LIMIT } from './bounds';
+import { installHint, packageFor } from './systemPackages';
 
 export const GOCODE = '/usr/share/gocode/src';
 
@@ -18,7 +20,7 @@ export interface ProxyModule {
   src?: string;
 }
 
-/** The Debian packages that provide the fixture modules (installed by .ci/run). */
+/** Modules from Debian's golang-*-dev packages (scripts/system-packages.txt names them; .ci/run installs them). */
 export const DEBIAN_MODULES: ProxyModule[] = [
   { path: 'github.com/mattn/go-sqlite3', version: 'v1.14.16', time: '2022-10-21T00:00:00Z' },
   { path: 'github.com/fsnotify/fsnotify', version: 'v1.6.0', time: '2022-10-13T00:00:00Z' },
@@ -45,13 +47,13 @@ with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
 export function buildProxy(dir: string, modules: ProxyModule[] = DEBIAN_MODULES): string {
   for (const m of modules) {
     const src = m.src ?? path.join(GOCODE, m.path);
-    if (!fs.existsSync(src)) throw new Error(`${src} is missing: install the Debian package that provides ${m.path}`);
+    if (!fs.existsSync(src)) throw new Error(`${src} is missing; ${m.src ? 'the test names no such folder' : installHint(packageFor(path.join(src, 'go.mod')).name)}`);
     const at = path.join(dir, escape(m.path), '@v');
     fs.mkdirSync(at, { recursive: true });
     fs.writeFileSync(path.join(at, 'list'), `${m.version}\n`);
     fs.writeFileSync(path.join(at, `${m.version}.info`), JSON.stringify({ Version: m.version, Time: m.time }));
     fs.copyFileSync(path.join(src, 'go.mod'), path.join(at, `${m.version}.mod`));
-    execFileSync('python3', ['-c', ZIP, src, `${m.path}@${m.version}`, path.join(at, `${m.version}.zip`)]);
+    execFileSync('python3', ['-c', ZIP, src, `${m.path}@${m.version}`, path.join(at, `${m.version}.zip`)], CHILD_LIMIT);
   }
   return dir;
 }

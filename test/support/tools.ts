@@ -8,6 +8,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CHILD_LIMIT } from './bounds';
+import { installHint, packageFor } from './systemPackages';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CACHE = process.env.GO_MACOS_SIGN_TEST_CACHE ?? path.join(os.homedir(), '.cache', 'go-macos-sign-test');
@@ -28,7 +30,7 @@ function firstExisting(candidates: string[]): string | null {
 
 export function findTool(names: string[], what: string): string {
   const found = firstExisting(names);
-  if (!found) throw new Error(`${what} not found (looked for ${names.join(', ')}); run .ci/run or install it`);
+  if (!found) throw new Error(`${what} not found (looked for ${names.join(', ')}); ${installHint(packageFor(...names).name)}`);
   return found;
 }
 
@@ -37,7 +39,7 @@ export const lipoTool = () => findTool(['llvm-lipo', 'llvm-lipo-14', 'llvm-lipo-
 export const stripTool = () => findTool(['llvm-strip', 'llvm-strip-14', 'llvm-strip-15', 'llvm-strip-16'], 'llvm-strip');
 
 export function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024, ...options });
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024, ...CHILD_LIMIT, ...options });
 }
 
 /** Builds examples/hello (or `srcDir`) for darwin/`goarch` with the real Go toolchain, CGO off. */

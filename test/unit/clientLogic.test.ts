@@ -1,7 +1,8 @@
 /**
  * The client's logic that needs no VS Code: the CLI arguments each task and command runs (checked by running them
- * against the fake Apple tools, as a task would), parsing `security find-identity`, and the artifact states and
- * details the macOS Signing view shows, computed from the engine's reports of real binaries.
+ * against the fake Apple tools, as a task would), parsing `security find-identity`, the artifact states and details
+ * the macOS Signing view shows, computed from the engine's reports of real binaries, and the Notarize flow's
+ * notification (one for the latest run; the spinner ends with the work), driven through a stand-in for withProgress.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,7 +11,9 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { artifactDetails, artifactState } from '../../client/src/artifactState';
 import { cliArgs, parseIdentities, PipelineSettings, SettingsError } from '../../client/src/pipelineArgs';
+import { LatestRunNotification, ProgressStep, WithProgress } from '../../client/src/runNotification';
 import { inspectPath } from '../../server/src/inspect';
+import { CHILD_LIMIT, waitUntil } from '../support/bounds';
 import { fakeApple } from '../support/fakeApple';
 import { buildGo, goTool, lipoTool, npmPackage, REPO, tempDir } from '../support/tools';
 
@@ -47,7 +50,7 @@ describe('CLI arguments from settings', () => {
     const project = path.join(tempDir(), 'hello');
     fs.cpSync(path.join(REPO, 'examples', 'hello'), project, { recursive: true });
     const args = cliArgs('release', { ...SETTINGS, toolPaths: { go: goTool(), lipo: lipoTool() } }, undefined, true);
-    const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { cwd: project, env: { ...fake.env, GOCACHE: path.join(tempDir(), 'gocache') }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { ...CHILD_LIMIT, cwd: project, env: { ...fake.env, GOCACHE: path.join(tempDir(), 'gocache') }, encoding: 'utf8' });
     const result = JSON.parse(r.stdout);
     // The fake codesign signs ad hoc (no test holds a Developer ID key), so the notary's verdict on the bytes is Invalid.
     assert.equal(result.notarization.status, 'Invalid');
@@ -95,5 +98,123 @@ describe('artifact states for the macOS Signing view', () => {
     assert.ok(details.some((n) => n.kind === 'cdhash' && n.value === cdhashes[0]));
     assert.ok(details.some((n) => n.kind === 'timestamp'));
     assert.ok(details.some((n) => n.kind === 'group' && n.children?.some((c) => c.description === 'Apple root (pinned)')));
+  });
+});
+
+/** What VS Code's notification area would hold: each withProgress notification, open until its task settles. */
+class Notifications {
+  readonly shown: { title: string; steps: ProgressStep[]; open: boolean; cancel: () => void }[] = [];
+  readonly withProgress: WithProgress = (title, task) => {
+    const cancelListeners: (() => void)[] = [];
+    const n = { title, steps: [] as ProgressStep[], open: true, cancel: () => cancelListeners.forEach((l) => l()) };
+    this.shown.push(n);
+    return task((step) => n.steps.push(step), (listener) => cancelListeners.push(listener)).finally(() => (n.open = false));
+  };
+  get onScreen() {
+    return this.shown.filter((n) => n.open).map((n) => `${n.title}: ${n.steps.at(-1)?.message ?? ''}`);
+  }
+}
+
+function spinner() {
+  return { spinning: false, show() { this.spinning = true; }, hide() { this.spinning = false; } };
+}
+
+/** A promise the test resolves: the moment Apple's verdict arrives. */
+function gate<T>() {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('the Notarize flow\'s notification', () => {
+  it('ends the spinner with the work, shows the verdict in the run\'s own notification, and the next run replaces it', async () => {
+    const notifications = new Notifications();
+    const busy = spinner();
+    const flow = new LatestRunNotification(notifications.withProgress, busy);
+
+    const invalid = gate<string>();
+    const first = flow.run('Notarization of hello', 'Notarizing hello…', async (report) => {
+      report('waiting for Apple');
+      return invalid.promise;
+    });
+    await settle();
+    assert.equal(busy.spinning, true);
+    assert.deepEqual(notifications.onScreen, ['Notarization of hello: waiting for Apple']);
+    invalid.open('Invalid: 2 issues in the Problems panel.');
+    await first;
+    assert.equal(busy.spinning, false, 'no spinner while the verdict is on screen');
+    assert.deepEqual(notifications.onScreen, ['Notarization of hello: Invalid: 2 issues in the Problems panel.']);
+    assert.deepEqual(notifications.shown[0].steps.at(-1), { message: 'Invalid: 2 issues in the Problems panel.', increment: 100 });
+
+    const accepted = gate<string>();
+    const second = flow.run('Notarization of hello', 'Notarizing hello…', async (report) => {
+      report('waiting for Apple');
+      return accepted.promise;
+    });
+    await settle();
+    assert.equal(busy.spinning, true);
+    assert.deepEqual(notifications.onScreen, ['Notarization of hello: waiting for Apple'], 'the Invalid verdict is gone');
+    accepted.open('notarized (the ticket covers every cdhash).');
+    await second;
+    await settle();
+    assert.equal(busy.spinning, false);
+    assert.deepEqual(notifications.onScreen, ['Notarization of hello: notarized (the ticket covers every cdhash).']);
+    flow.dispose();
+    await settle();
+    assert.deepEqual(notifications.onScreen, []);
+  });
+
+  it('Cancel stops the work while it runs and closes the verdict afterwards; a verdict closes by itself after a while', async () => {
+    const notifications = new Notifications();
+    const busy = spinner();
+    const flow = new LatestRunNotification(notifications.withProgress, busy, 20);
+    let aborted = false;
+    const running = flow.run('Notarization of a', 'Notarizing a…', (_report, signal) => new Promise((resolve) => signal.addEventListener('abort', () => {
+      aborted = true;
+      resolve(undefined);
+    })));
+    await settle();
+    notifications.shown[0].cancel();
+    await running;
+    await settle();
+    assert.ok(aborted);
+    assert.equal(busy.spinning, false);
+    assert.deepEqual(notifications.onScreen, []);
+
+    await flow.run('Notarization of b', 'Notarizing b…', async () => 'Invalid: 1 issue in the Problems panel.');
+    assert.equal(notifications.onScreen.length, 1);
+    notifications.shown[1].cancel();
+    await settle();
+    assert.deepEqual(notifications.onScreen, []);
+
+    await flow.run('Notarization of c', 'Notarizing c…', async () => 'notarized.');
+    await waitUntil('the verdict to close by itself', () => notifications.onScreen.length === 0, 10_000, 5);
+  });
+
+  it('keeps the spinner while another run still works, and a failing run ends its notification', async () => {
+    const notifications = new Notifications();
+    const busy = spinner();
+    const flow = new LatestRunNotification(notifications.withProgress, busy);
+    const slow = gate<string>();
+    const first = flow.run('Notarization of a', 'Notarizing a…', () => slow.promise);
+    await assert.rejects(flow.run('Notarization of b', 'Notarizing b…', async () => {
+      throw new Error('spawn failed');
+    }), /spawn failed/);
+    await settle();
+    assert.equal(busy.spinning, true, 'a is still working');
+    assert.deepEqual(notifications.onScreen, ['Notarization of a: ']);
+    slow.open('Accepted');
+    await first;
+    assert.equal(busy.spinning, false);
+    flow.dispose();
+  });
+
+  it('a notification that cannot be shown fails the run and stops the spinner', async () => {
+    const busy = spinner();
+    const flow = new LatestRunNotification(() => Promise.reject(new Error('no window')), busy);
+    await assert.rejects(flow.run('Notarization of a', 'Notarizing a…', async () => 'Accepted'), /no window/);
+    assert.equal(busy.spinning, false);
   });
 });

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { parseBinaryPlist, parsePlist, parseXmlPlist, plistEqual, plistToJson } from '../../server/src/bundle/plist';
 import { decodeDerEntitlements } from '../../server/src/macho/derEntitlements';
 import { InputError } from '../../server/src/errors';
+import { CHILD_LIMIT } from '../support/bounds';
 
 /** The same value as python builds it, serialised by plistlib in `fmt`. */
 function python(fmt: 'FMT_XML' | 'FMT_BINARY'): Buffer {
@@ -18,7 +19,7 @@ value = {
   'data': bytes(range(40)), 'array': [1, 'two', [3.0], {'four': 4}], 'empty': {}, 'nested': {'a': {'b': {'c': []}}},
 }
 sys.stdout.buffer.write(plistlib.dumps(value, fmt=plistlib.${fmt}))`;
-  return execFileSync('python3', ['-c', script]);
+  return execFileSync('python3', ['-c', script], CHILD_LIMIT);
 }
 
 const rejects = (fn: () => unknown, pattern?: RegExp) =>

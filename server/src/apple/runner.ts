@@ -5,6 +5,7 @@
  * (SECRET_ENV): a tool that needs one is given it explicitly through `secretEnv`.
  */
 import { spawn } from 'node:child_process';
+import { notFoundMessage, resolveTool } from './toolLookup';
 
 /**
  * The environment variables that carry secrets to go-macos-sign (a CI secret, VS Code's secret storage). We read
@@ -72,10 +73,12 @@ export class Runner {
   constructor(private readonly options: RunnerOptions) {}
 
   async run(command: Command, { allowFailure = false, quiet = false }: { allowFailure?: boolean; quiet?: boolean } = {}): Promise<RunResult> {
-    const shown = displayCommand(command);
+    // A path named with --tool is echoed by its tool name; a tool found under another name (llvm-lipo) by that name.
+    const named = this.options.tools?.[command.tool];
+    const executable = named ?? resolveTool(command.tool);
+    const shown = displayCommand(named ? command : { ...command, tool: executable });
     this.history.push(shown);
     this.options.out(`$ ${shown}\n`);
-    const executable = this.options.tools?.[command.tool] ?? command.tool;
     const result = await new Promise<RunResult>((resolve, reject) => {
       const child = spawn(executable, command.args, {
         cwd: command.cwd ?? this.options.cwd,
@@ -94,7 +97,7 @@ export class Runner {
         this.options.err(b.toString('utf8'));
       });
       child.on('error', (e: NodeJS.ErrnoException) =>
-        reject(new ToolError(e.code === 'ENOENT' ? `${command.tool}: not found (put it on PATH or name it with --tool ${command.tool}=PATH)` : e.name === 'AbortError' ? `${command.tool}: cancelled` : `${command.tool}: ${e.message}`)),
+        reject(new ToolError(e.code === 'ENOENT' ? (named ? `${command.tool}: ${named} not found (named with --tool ${command.tool}=PATH)` : notFoundMessage(command.tool)) : e.name === 'AbortError' ? `${command.tool}: cancelled` : `${command.tool}: ${e.message}`)),
       );
       child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
     });
