@@ -339,6 +339,17 @@ export function isDirectory(file: string): boolean {
   return pathKind(file) === 'directory';
 }
 
+/** Whether `file` is a regular file this process may execute (a tool found on PATH). Never opens it. */
+export function isExecutableFile(file: string): boolean {
+  if (!isRegularFile(file)) return false;
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A symbolic link's target text (bounded by the system's path length). Throws FileAccessError. */
 export function readLink(file: string): string {
   try {

@@ -6,8 +6,8 @@
  * `resolveTool` answers with `llvm-lipo`, or else the newest `llvm-lipo-N` it finds, and `universal` works on Linux
  * without `--tool lipo=PATH`. A path named with --tool or goMacosSign.toolPaths is used as given, before this runs.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isExecutableFile, listDirectory } from '../fileAccess';
 
 /** Other names a tool goes by: group 1 of the pattern is a version number, the newest of which wins. */
 const ALTERNATIVES: Record<string, { pattern: RegExp; shown: string }> = {
@@ -22,32 +22,23 @@ const SOURCES: Record<string, string> = {
 const XCODE = "it comes with macOS and Xcode's command-line tools (xcode-select --install)";
 for (const tool of ['codesign', 'xcrun', 'ditto', 'xattr', 'spctl', 'security', 'hdiutil', 'pkgbuild', 'productbuild', 'stapler', 'notarytool']) SOURCES[tool] = XCODE;
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** `name` when it is on PATH or goes by no other name; otherwise the alternative found on PATH, or `name` again. */
 export function resolveTool(name: string, searchPath = process.env.PATH ?? ''): string {
   const pattern = ALTERNATIVES[name]?.pattern;
   if (!pattern) return name;
   const dirs = searchPath.split(path.delimiter).filter(Boolean);
-  if (dirs.some((dir) => isExecutable(path.join(dir, name)))) return name;
+  if (dirs.some((dir) => isExecutableFile(path.join(dir, name)))) return name;
   let best: { name: string; version: number } | undefined;
   for (const dir of dirs) {
     let entries: string[];
     try {
-      entries = fs.readdirSync(dir);
+      entries = listDirectory(dir).map((e) => e.name);
     } catch {
       continue; // a PATH entry that does not exist or cannot be listed
     }
     for (const entry of entries) {
       const m = pattern.exec(entry);
-      if (!m || !isExecutable(path.join(dir, entry))) continue;
+      if (!m || !isExecutableFile(path.join(dir, entry))) continue;
       // The unversioned name is the system's chosen default; otherwise the newest LLVM. Earlier PATH entries win ties.
       const version = m[1] === undefined ? Infinity : Number(m[1]);
       if (!best || version > best.version) best = { name: entry, version };

@@ -3,11 +3,11 @@
  * a step (pipeline/steps.ts) run, a result printed as text or JSON. Exit codes: 0 success, 1 a failed step or a
  * notarization that is not Accepted, 2 a usage or input error (thrown as UsageError / InputError to the caller).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NotaryAuth } from '../apple/notarytool';
 import { Runner, ToolError } from '../apple/runner';
 import { InputError } from '../errors';
+import { pathKind } from '../fileAccess';
 import { inspectPath } from '../inspect';
 import { issuerProblem, keyIdProblem, writePrivateKey } from '../notary/keyFile';
 import { stateDir, SubmissionStore } from '../notary/submissions';
@@ -236,7 +236,7 @@ async function release(
     // Built (and perhaps signed) by other tooling: signed here only when an identity is named.
     if (a.paths.length > 0) throw new PipelineUsageError('release --artifact takes no package path: the artifact is already built');
     artifact = path.resolve(cwd, given);
-    if (!fs.existsSync(artifact)) throw new InputError(`${artifact}: no such file`);
+    if (pathKind(artifact) === 'missing') throw new InputError(`${artifact}: no such file`);
     const id = one(a, '--identity') ?? env.GO_MACOS_SIGN_IDENTITY;
     if (id) await sign(runner, artifact, { identity: id, ...signing });
     else say(`${path.basename(artifact)}: not signed again (no --identity): notarizing the signature it carries`);

@@ -30,11 +30,7 @@ export function writePrivateKey(keyId: string, contents: string, cleanup: (() =>
   const dir = fs.mkdtempSync(path.join(tmp, 'gms-key-'));
   cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, `AuthKey_${keyId}.p8`);
-  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
-  try {
-    fs.writeSync(fd, contents);
-  } finally {
-    fs.closeSync(fd);
-  }
+  // 'wx' is O_CREAT|O_EXCL: the open fails on anything already there, a planted symbolic link included.
+  fs.writeFileSync(file, contents, { flag: 'wx', mode: 0o600 });
   return file;
 }
