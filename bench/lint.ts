@@ -37,3 +37,14 @@ console.log(`entitlements plist: ${KEYS} keys, ${(text.length / 1024).toFixed(0)
 console.log(`bare saxes tokenization: ${floor.toFixed(2)} ms (median of ${ROUNDS})`);
 console.log(`full lint:               ${ours.toFixed(2)} ms (median of ${ROUNDS})`);
 console.log(`ratio lint / tokenizer:  ${(ours / floor).toFixed(2)} (target 3 or lower)`);
+
+// Hostile input: 2 MB of random bytes (seeded), which must lint in well under a second (parsing stops after a
+// bounded number of problems instead of building an error for nearly every byte).
+let seed = 20261201;
+const noise = Buffer.alloc(2 * 1024 * 1024).map(() => {
+  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+  return seed >>> 24;
+});
+const noiseText = Buffer.from(noise).toString('utf8');
+const noisy = medianMs(() => lintDocument('noise.entitlements', noiseText), 5, 1);
+console.log(`2 MB of random bytes:    ${noisy.toFixed(2)} ms (median of 5)`);
