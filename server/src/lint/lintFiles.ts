@@ -38,8 +38,11 @@ export interface FileDiagnostic {
   fixes?: { title: string; edits: { range: PositionRange; newText: string }[] }[];
 }
 
-/** Larger files are not entitlements; refusing them keeps a hostile file from costing time. */
-const MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * Larger files are not entitlements; refusing them keeps a hostile file from costing time. The CLI refuses such a
+ * file, and the language server does not lint a document this large.
+ */
+export const MAX_BYTES = 16 * 1024 * 1024;
 
 export function isEntitlementsFile(file: string): boolean {
   return file.endsWith('.entitlements');
@@ -144,6 +147,11 @@ export function probeEntitlements(file: string, overrides: SeverityOverrides = {
   }
 }
 
+/** Diagnostics for a binary plist's bytes, read as an entitlements file (no text: every range is at the start). */
+export function lintBinaryDocument(file: string, bytes: Uint8Array, overrides: SeverityOverrides = {}): FileDiagnostic[] {
+  return located(file, '', lintBinaryEntitlements(bytes), overrides);
+}
+
 function located(file: string, text: string, found: LintDiagnostic[], overrides: SeverityOverrides, withFixes = false): FileDiagnostic[] {
   const at = lineIndex(text);
   const range = (r: { start: number; end: number }) => ({ start: at(r.start), end: at(r.end) });
@@ -208,7 +216,7 @@ export async function lintPaths(targets: string[], options: PathOptions = {}): P
     const binary = bytes.subarray(0, 8).toString('latin1') === 'bplist00';
     const kind = fileKind(file);
     if (binary && (kind === undefined || kind === 'entitlements')) {
-      out.push(...located(file, '', lintBinaryEntitlements(bytes), overrides));
+      out.push(...lintBinaryDocument(file, bytes, overrides));
       continue;
     }
     const text = bytes.toString('utf8');
