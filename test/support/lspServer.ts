@@ -2,7 +2,8 @@
  * The bundled language server (dist/server.js) in a child process, spoken to over stdio with vscode-jsonrpc:
  * started, initialized with the capabilities of the client being played (VS Code's by default, or none at all),
  * and shut down with the exit code it ends with. The server runs under a memory ceiling; its log lines
- * (window/logMessage) are collected, and `workspace/configuration` is answered from `settings`.
+ * (window/logMessage) and published diagnostics are collected, and `workspace/configuration` is answered from
+ * `settings`. Every wait is bounded (`within`).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
@@ -20,6 +21,26 @@ export const VSCODE_CAPABILITIES = {
   },
 };
 
+/** `promise`, or a rejection saying what did not happen within `ms` (a hang guard, not a timing assertion). */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`gave up waiting for ${what} after ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface PublishedDiagnostics {
+  uri: string;
+  version?: number;
+  diagnostics: { range: { start: Position; end: Position }; code: string; severity: number; message: string; source: string; relatedInformation?: unknown[] }[];
+}
+
 export interface LspServer {
   connection: MessageConnection;
   initialized: { serverInfo?: { name: string }; capabilities: Record<string, unknown> };
@@ -28,6 +49,12 @@ export interface LspServer {
   ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The server's log lines so far (window/logMessage). */
   logs: string[];
+  /** Every publishDiagnostics so far, in order (unless a test replaces the handler). */
+  published: PublishedDiagnostics[];
+  /** The first publication for `uri` (past or future) that `accept` takes, within `ms`. */
+  diagnostics(uri: string, accept?: (p: PublishedDiagnostics) => boolean, ms?: number): Promise<PublishedDiagnostics>;
+  /** The first log line (past or future) that matches, within `ms`. */
+  logLine(pattern: RegExp, ms?: number): Promise<string>;
   /** shutdown + exit; resolves with the server's exit code. */
   stop(): Promise<number | null>;
 }
@@ -51,7 +78,33 @@ export async function startServer(options: ServerOptions): Promise<LspServer> {
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const logs: string[] = [];
-  connection.onNotification('window/logMessage', (params: { message: string }) => logs.push(params.message));
+  const published: PublishedDiagnostics[] = [];
+  const listeners = new Set<() => void>();
+  const notify = () => listeners.forEach((l) => l());
+  /** Resolves with the first value `find` returns, now or after a later notification. */
+  const awaitFirst = <T>(find: () => T | undefined, ms: number, what: string) =>
+    within(
+      new Promise<T>((resolve) => {
+        const check = () => {
+          const found = find();
+          if (found === undefined) return;
+          listeners.delete(check);
+          resolve(found);
+        };
+        listeners.add(check);
+        check();
+      }),
+      ms,
+      what,
+    );
+  connection.onNotification('window/logMessage', (params: { message: string }) => {
+    logs.push(params.message);
+    notify();
+  });
+  connection.onNotification('textDocument/publishDiagnostics', (params: PublishedDiagnostics) => {
+    published.push(params);
+    notify();
+  });
   connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) => params.items.map((item) => options.settings?.[item.section ?? ''] ?? null));
   connection.listen();
   const initialized = await connection.sendRequest<LspServer['initialized']>('initialize', {
@@ -68,10 +121,13 @@ export async function startServer(options: ServerOptions): Promise<LspServer> {
     child,
     ended,
     logs,
+    published,
+    diagnostics: (uri, accept = () => true, ms = 60_000) => awaitFirst(() => published.find((p) => p.uri === uri && accept(p)), ms, `diagnostics for ${uri}`),
+    logLine: (pattern, ms = 60_000) => awaitFirst(() => logs.find((l) => pattern.test(l)), ms, `a log line matching ${pattern}`),
     async stop() {
-      await connection.sendRequest('shutdown');
+      await within(connection.sendRequest('shutdown'), 60_000, 'the answer to shutdown');
       await connection.sendNotification('exit');
-      const { code } = await ended;
+      const { code } = await within(ended, 60_000, 'the server to exit');
       connection.dispose();
       return code;
     },
