@@ -99,6 +99,13 @@ describe('a client with no capabilities', () => {
     assert.match(hover.contents.value, /get-task-allow/);
   });
 
+  it("recognises Vim's filetypes: a script without extension as sh, a makefile by another name as make", async () => {
+    const script = await show(pathToFileURL(path.join(dir, 'publish')).href, 'xcrun stapler staple tool\n', 1, 'sh');
+    assert.deepEqual(script.map((d) => d.code), ['stapler/unsupported-target']);
+    const rules = await show(pathToFileURL(path.join(dir, 'release.rules')).href, 'staple:\n\txcrun stapler staple tool\n', 1, 'make');
+    assert.deepEqual(rules.map((d) => d.code), ['stapler/unsupported-target']);
+  });
+
   it('gets quick fixes as commands, each offered once; without workspace/applyEdit the server says it cannot apply them', async () => {
     const uri = pathToFileURL(path.join(dir, 'sign.sh')).href;
     const text = 'codesign --force --sign "Developer ID Application: X (T)" tool\n';
