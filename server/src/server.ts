@@ -139,8 +139,8 @@ const SEVERITY: Record<FileDiagnostic['severity'], DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
-/** Editor language ids that say what a file is when its name does not (a script without extension). */
-const LANGUAGE_KINDS: Record<string, FileKind> = { entitlements: 'entitlements', shellscript: 'shell', makefile: 'makefile' };
+/** Editor language ids (VS Code's, and Vim's filetypes) that say what a file is when its name does not (a script without extension). */
+const LANGUAGE_KINDS: Record<string, FileKind> = { entitlements: 'entitlements', shellscript: 'shell', sh: 'shell', bash: 'shell', zsh: 'shell', makefile: 'makefile', make: 'makefile' };
 
 /**
  * Plists that build files pass to `codesign --entitlements` (whatever their name), by path key, each with the keys of
