@@ -96,7 +96,8 @@ connection.onInitialize((params): InitializeResult => {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-      executeCommandProvider: { commands: [APPLY_FIX] },
+      // Only a client that takes quick fixes as commands needs ours (VS Code would register it as a command).
+      executeCommandProvider: client.codeActionLiterals ? undefined : { commands: [APPLY_FIX] },
       hoverProvider: true,
       completionProvider: { triggerCharacters: ['<', '.'] },
     },
