@@ -50,3 +50,19 @@ const laughsFloor = timePerRun(() => {
 });
 const laughsLint = timePerRun(() => void lintDocument('laughs.entitlements', laughs));
 console.log(`billion laughs (${laughs.length} bytes): bare tokenization ${laughsFloor.toFixed(3)} ms, lint ${laughsLint.toFixed(3)} ms, ratio ${(laughsLint / laughsFloor).toFixed(2)} (target: 10 or lower, no expansion)`);
+
+// Hostile input: 2 MB of random bytes (seeded), which must lint in well under a second (parsing stops after a
+// bounded number of problems instead of building an error for nearly every byte).
+let seed = 20261201;
+const noise = Buffer.alloc(2 * 1024 * 1024).map(() => {
+  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+  return seed >>> 24;
+});
+const noiseText = Buffer.from(noise).toString('utf8');
+const noiseFloor = medianMs(() => {
+  const parser = new SaxesParser({ position: true });
+  parser.on('error', () => undefined);
+  parser.write(noiseText.slice(0, 64 * 1024)).close();
+}, 5, 1);
+const noisy = medianMs(() => lintDocument('noise.entitlements', noiseText), 5, 1);
+console.log(`2 MB of random bytes:    ${noisy.toFixed(2)} ms (median of 5), ratio ${(noisy / noiseFloor).toFixed(2)} against bare saxes over the first 64 KB (it stops after a bounded number of problems)`);

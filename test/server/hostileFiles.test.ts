@@ -39,7 +39,7 @@ function start(root: string, trusted = false): Promise<LspServer> {
       rootUri: uri,
       workspaceFolders: [{ uri, name: 'hostile' }],
       initializationOptions: { trusted },
-      execArgv: [`--max-old-space-size=${HEAP_MB}`],
+      maxOldSpaceMb: HEAP_MB,
       env: { ...process.env, PATH: `${path.dirname(goTool())}${path.delimiter}${process.env.PATH ?? ''}` },
     }),
     'initialize',
@@ -51,7 +51,7 @@ async function stopWithin(server: LspServer): Promise<void> {
   try {
     assert.equal(await within(server.stop(), 'shutdown and exit'), 0);
   } finally {
-    if (server.process.exitCode === null && server.process.signalCode === null) server.process.kill('SIGKILL');
+    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
   }
 }
 

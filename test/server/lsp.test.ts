@@ -3,6 +3,7 @@
  * stdio (vscode-jsonrpc's framing), the custom inspect request on a Go binary built for the test.
  */
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,7 +12,7 @@ import type { MessageConnection } from 'vscode-jsonrpc/node';
 import type { InspectRequest } from '../../server/src/protocol';
 import { within } from '../support/bounds';
 import { startServer } from '../support/lspServer';
-import { buildGo, tempDir } from '../support/tools';
+import { buildGo, REPO, tempDir } from '../support/tools';
 
 const dir = tempDir();
 let connection: MessageConnection;
@@ -45,7 +46,7 @@ describe('entitlements diagnostics over JSON-RPC', () => {
             }
           });
         }),
-        30_000,
+        60_000,
         `diagnostics for version ${version}`,
       );
     const first = published(1);
@@ -163,6 +164,58 @@ describe('build files and go.mod over JSON-RPC', () => {
     const build = await openDocument(path.join(dir, 'sign.sh'), 'shellscript', 'codesign --force --options runtime --timestamp --entitlements signing.plist --sign "Developer ID Application: X (T)" tool\n');
     assert.deepEqual(codes(build), ['codesign/entitlements-file']);
     assert.deepEqual(codes(await served), ['entitlements/get-task-allow']);
+  });
+
+  it('matches the plist a build file names whatever the client percent-encodes: %28 %29 %40, a Windows drive as c%3A', async () => {
+    const folder = path.join(dir, 'Team (1)@work');
+    fs.mkdirSync(folder, { recursive: true });
+    const plistText = '<plist version="1.0">\n<dict>\n\t<key>com.apple.security.get-task-allow</key>\n\t<true/>\n</dict>\n</plist>\n';
+    // The URI as a client that encodes every reserved character writes it (Neovim's vim.uri_from_fname does).
+    const encoded = pathToFileURL(folder).href.replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/@/g, '%40') + '/signing.plist';
+    assert.notEqual(encoded, pathToFileURL(path.join(folder, 'signing.plist')).href);
+    const served = diagnosticsFor(encoded, (p) => p.diagnostics.length > 0);
+    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri: encoded, languageId: 'xml', version: 1, text: plistText } });
+    await openDocument(path.join(folder, 'sign.sh'), 'shellscript', 'codesign --force --options runtime --timestamp --entitlements signing.plist --sign "Developer ID Application: X (T)" tool\n');
+    assert.deepEqual(codes(await served), ['entitlements/get-task-allow']);
+
+    // VS Code on Windows writes file:///c%3A/…; a build file opened as file:///C:/… names the same plist.
+    const windowsPlist = 'file:///c%3A/proj/signing.plist';
+    const windowsServed = diagnosticsFor(windowsPlist, (p) => p.diagnostics.length > 0);
+    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri: windowsPlist, languageId: 'xml', version: 1, text: plistText } });
+    const windowsBuild = diagnosticsFor('file:///C:/proj/Makefile', () => true);
+    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri: 'file:///C:/proj/Makefile', languageId: 'makefile', version: 1, text: 'sign:\n\tcodesign --force --options runtime --timestamp --entitlements signing.plist -s "Developer ID Application: X (T)" tool\n' } });
+    await windowsBuild;
+    assert.deepEqual(codes(await windowsServed), ['entitlements/get-task-allow']);
+  });
+
+  it('offers a quick fix once per line, and marks one fix per problem preferred', async () => {
+    const file = path.join(dir, 'codesign.sh');
+    const published = await openDocument(file, 'shellscript', 'codesign --force --sign "Developer ID Application: X (T)" tool\n');
+    assert.deepEqual(codes(published).sort(), ['codesign/missing-runtime', 'codesign/missing-timestamp']);
+    const whole = { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } };
+    const actions = await connection.sendRequest<{ title: string; isPreferred?: boolean; diagnostics: { code: string }[] }[]>('textDocument/codeAction', { textDocument: { uri: pathToFileURL(file).href }, range: whole, context: { diagnostics: published.diagnostics } });
+    const titles = actions.map((a) => a.title);
+    assert.deepEqual(titles, [...new Set(titles)], 'each fix once');
+    const both = actions.find((a) => a.title === 'Add --options runtime --timestamp')!;
+    assert.deepEqual(both.diagnostics.map((d) => d.code).sort(), ['codesign/missing-runtime', 'codesign/missing-timestamp'], 'one action for both problems');
+    for (const code of ['codesign/missing-runtime', 'codesign/missing-timestamp']) {
+      assert.equal(actions.filter((a) => a.isPreferred && a.diagnostics.some((d) => d.code === code)).length, 1, `${code}: one preferred fix`);
+    }
+  });
+
+  it('a binary plist opened in the editor gets the findings the CLI reports for the file', async () => {
+    const file = path.join(dir, 'binary.entitlements');
+    const value = "{'com.apple.security.get-task-allow': True, 'com.apple.security.cs.allow-jit': 'yes'}";
+    fs.writeFileSync(file, execFileSync('python3', ['-c', `import plistlib, sys; sys.stdout.buffer.write(plistlib.dumps(${value}, fmt=plistlib.FMT_BINARY))`]));
+    const cli = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'lint', file], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(cli.status, 1, cli.stderr);
+    const fromCli = cli.stdout.trim().split('\n').map((line) => /^.+:(\d+):(\d+): (\w+) (\S+) (.*)$/.exec(line)!.slice(1));
+    assert.ok(fromCli.length >= 3);
+    // The editor shows the bytes decoded as UTF-8, as VS Code does.
+    const published = await openDocument(file, 'entitlements', fs.readFileSync(file).toString('utf8'));
+    const names = ['', 'error', 'warning', 'info', 'hint'];
+    const fromServer = published.diagnostics.map((d) => [String(d.range.start.line + 1), String(d.range.start.character + 1), names[d.severity], d.code, d.message]);
+    assert.deepEqual(fromServer, fromCli);
   });
 
   it('reports a cgo requirement in go.mod from the known modules when go list may not run (untrusted)', async () => {

@@ -31,20 +31,39 @@ describe('completion', () => {
     assert.equal(items.length, ENTITLEMENTS.length - 1);
   });
 
-  it('after a key: a value of the right type', () => {
+  it('after a key: a value of the right type, as a snippet and as plain text on one line', () => {
     const text = doc('\t<key>keychain-access-groups</key>\n\t');
     const [item] = completionsAt(text, text.lastIndexOf('\t') + 1);
-    assert.equal(item.insert, '<array>\n\t<string>$1</string>\n</array>');
+    assert.equal(item.snippet, '<array>\n\t<string>$1</string>\n</array>');
+    assert.equal(item.insert, '<array><string></string></array>');
     const bool = doc('\t<key>com.apple.security.cs.allow-jit</key>');
     assert.equal(completionsAt(bool, bool.indexOf('</key>') + 6)[0].insert, '<true/>');
   });
 
-  it('between entries: whole entries as snippets', () => {
+  it('between entries: whole entries, as snippets and as plain text on one line', () => {
     const text = doc('\t<');
     const items = completionsAt(text, text.indexOf('\t<') + 2);
     const jit = items.find((i) => i.label === 'com.apple.security.cs.allow-jit')!;
-    assert.equal(jit.insert, '<key>com.apple.security.cs.allow-jit</key>\n<true/>');
-    assert.equal(jit.snippet, true);
+    assert.equal(jit.snippet, '<key>com.apple.security.cs.allow-jit</key>\n<true/>');
+    assert.equal(jit.insert, '<key>com.apple.security.cs.allow-jit</key><true/>');
     assert.equal(text.slice(jit.range.start, jit.range.end), '<');
+    assert.ok(items.every((i) => !/[\n\r\t\0$]/.test(i.insert)), 'plain text is one line, without tab stops');
+    // A start tag being typed is replaced whole.
+    const typed = doc('\t<ke\n');
+    assert.equal(typed.slice(completionsAt(typed, typed.indexOf('<ke') + 3)[0].range.start, completionsAt(typed, typed.indexOf('<ke') + 3)[0].range.end), '<ke');
+  });
+
+  it('never replaces markup it does not own: a closing tag, a comment, a tag already written', () => {
+    const closing = doc('\t<key>a</key>\n\t<true/>\n</');
+    for (const [text, at] of [
+      [closing, closing.lastIndexOf('</') + 2], // `</` typed to close the dict
+      [closing, closing.lastIndexOf('</') + 3], // inside `</d`
+      [doc('\t<!--'), doc('\t<!--').indexOf('<!--') + 4],
+      [doc(''), doc('').indexOf('</dict>') + 1], // between `<` and `/dict>`
+      [doc('\t<true/>\n'), doc('\t<true/>\n').indexOf('<true') + 3], // inside `<true/>`
+      ['<plist version="1.0">', 15], // an attribute
+    ] as const) {
+      assert.deepEqual(completionsAt(text, at), [], JSON.stringify(text.slice(0, at)));
+    }
   });
 });

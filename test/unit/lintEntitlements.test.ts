@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { lintEntitlements } from '../../server/src/lint/entitlements/analyze';
 import { applyEdits } from '../../server/src/lint/edits';
 import { cleanOverrides, lintDocument, lintPaths } from '../../server/src/lint/lintFiles';
-import { parsePlistText } from '../../server/src/lint/plist/parse';
+import { MAX_PROBLEMS, parsePlistText } from '../../server/src/lint/plist/parse';
 import { execFileSync } from 'node:child_process';
 import { parseFatArchs } from '../../server/src/macho/container';
 import { parseMachO } from '../../server/src/macho/loadCommands';
@@ -127,6 +127,25 @@ describe('hostile input', () => {
     assert.ok(lintEntitlements(deep).some((d) => d.code === 'plist/syntax' && /deep/.test(d.message)));
     const invalid = Buffer.concat([Buffer.from(plist('<key>a')), Buffer.from([0xff, 0xfe]), Buffer.from('</key><true/>\n')]).toString('utf8');
     assert.ok(lintEntitlements(invalid).some((d) => d.code === 'entitlements/format'));
+  });
+
+  it('2 MB of random bytes: reading stops after a bounded number of problems, and says where', () => {
+    // mulberry32, seeded: the same bytes on every run.
+    let seed = 20261201;
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const text = Buffer.from(Array.from({ length: 2 * 1024 * 1024 }, () => Math.floor(random() * 256))).toString('utf8');
+    const { problems } = parsePlistText(text);
+    assert.ok(problems.length <= MAX_PROBLEMS, `${problems.length} problems`);
+    const last = problems[problems.length - 1];
+    assert.match(last.message, /too many errors: stopped reading here/);
+    assert.ok(last.range.end < text.length / 100, 'stopped near the start, not at the end');
+    // The linter reports them as plist/syntax, no more than the parser found.
+    assert.ok(lintEntitlements(text).filter((d) => d.code === 'plist/syntax').length <= MAX_PROBLEMS);
   });
 });
 

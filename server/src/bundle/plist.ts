@@ -8,13 +8,15 @@
  */
 import { SaxesParser } from 'saxes';
 import { InputError } from '../errors';
+import { LIMITS } from '../fileAccess';
 
 export type PlistValue = string | number | bigint | boolean | Date | Uint8Array | PlistValue[] | PlistDict;
 export interface PlistDict {
   [key: string]: PlistValue;
 }
 
-const MAX_BYTES = 16 * 1024 * 1024;
+/** The same cap as any text file we read whole. */
+const MAX_BYTES = LIMITS.text;
 const MAX_DEPTH = 512;
 /** CFAbsoluteTime: seconds since 2001-01-01T00:00:00Z. */
 const APPLE_EPOCH_MS = Date.UTC(2001, 0, 1);

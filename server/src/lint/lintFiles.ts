@@ -141,6 +141,11 @@ export function probeEntitlements(file: string, overrides: SeverityOverrides = {
   return { file, exists: true, errors: found.filter((d) => (overrides[d.code] ?? d.severity) === 'error').length };
 }
 
+/** Diagnostics for a binary plist's bytes, read as an entitlements file (no text: every range is at the start). */
+export function lintBinaryDocument(file: string, bytes: Uint8Array, overrides: SeverityOverrides = {}): FileDiagnostic[] {
+  return located(file, '', lintBinaryEntitlements(bytes), overrides);
+}
+
 function located(file: string, text: string, found: LintDiagnostic[], overrides: SeverityOverrides, withFixes = false): FileDiagnostic[] {
   const at = lineIndex(text);
   const range = (r: { start: number; end: number }) => ({ start: at(r.start), end: at(r.end) });
@@ -202,7 +207,7 @@ export async function lintPaths(targets: string[], options: PathOptions = {}): P
     const binary = bytes.subarray(0, 8).toString('latin1') === 'bplist00';
     const kind = fileKind(file);
     if (binary && (kind === undefined || kind === 'entitlements')) {
-      out.push(...located(file, '', lintBinaryEntitlements(bytes), overrides));
+      out.push(...lintBinaryDocument(file, bytes, overrides));
       continue;
     }
     const text = bytes.toString('utf8');

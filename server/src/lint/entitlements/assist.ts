@@ -1,6 +1,10 @@
 /**
  * Hover and completion for entitlements files: pure functions of the text and an offset, served by the language
  * server. Everything said about a key comes from the entitlement catalog.
+ *
+ * Each completion comes as plain text on one line, which any editor inserts as written (Vim's completion turns a
+ * newline into a NUL), and, where tab stops help, as a snippet for editors that support snippets. A completion
+ * never replaces markup it does not own: inside a closing tag, a comment or a tag already written there is none.
  */
 import { parsePlistText, Range } from '../plist/parse';
 import { ENTITLEMENTS, entitlement, EntitlementInfo } from './catalog';
@@ -43,9 +47,10 @@ export interface Completion {
   label: string;
   detail: string;
   documentation: string;
-  /** Text to insert (a snippet with $1 placeholders when `snippet`), replacing `range`. */
+  /** Plain text to insert in place of `range`, on one line. */
   insert: string;
-  snippet: boolean;
+  /** The same as an LSP snippet ($1 tab stops, one element per line), for editors that support snippets. */
+  snippet?: string;
   range: Range;
 }
 
@@ -55,6 +60,12 @@ const VALUE_SNIPPET: Record<EntitlementInfo['type'], string> = {
   array: '<array>\n\t<string>$1</string>\n</array>',
   dictionary: '<dict>\n\t$1\n</dict>',
 };
+
+/** A snippet as plain text: tab stops and layout removed (none of ours has a literal `$`, tab or newline). */
+const plain = (snippet: string) => snippet.replace(/\$\d|\n|\t/g, '');
+
+/** Characters of an element name being typed. */
+const NAME_CHAR = /[A-Za-z0-9_.:-]/;
 
 /** Keys already in the document, read leniently so that a half-typed file still counts. */
 function presentKeys(text: string): Set<string> {
@@ -77,7 +88,6 @@ export function completionsAt(text: string, offset: number): Completion[] {
       detail: e.title,
       documentation: describeEntitlement(e),
       insert: e.key,
-      snippet: false,
       range: { start, end },
     }));
   }
@@ -86,17 +96,36 @@ export function completionsAt(text: string, offset: number): Completion[] {
   if (lastKey) {
     const info = entitlement(lastKey[1].trim());
     if (!info) return [];
-    return [{ label: VALUE_SNIPPET[info.type].replace(/\$1|\n|\t/g, ''), detail: `${info.type} value`, documentation: describeEntitlement(info), insert: VALUE_SNIPPET[info.type], snippet: true, range: { start: offset, end: offset } }];
+    const snippet = VALUE_SNIPPET[info.type];
+    return [{ label: plain(snippet), detail: `${info.type} value`, documentation: describeEntitlement(info), insert: plain(snippet), snippet, range: { start: offset, end: offset } }];
   }
-  // Between entries of the top-level dict: whole entries.
-  const lt = before.lastIndexOf('<');
-  const start = lt >= 0 && !before.slice(lt).includes('>') ? lt : offset;
-  return ENTITLEMENTS.filter((e) => !present.has(e.key)).map((e) => ({
-    label: e.key,
-    detail: e.title,
-    documentation: describeEntitlement(e),
-    insert: `<key>${e.key}</key>\n${VALUE_SNIPPET[e.type]}`,
-    snippet: true,
-    range: { start, end: offset },
-  }));
+  // Between entries of the top-level dict: whole entries, replacing a start tag being typed (`<`, `<ke`) with its
+  // rest. Anything else around the cursor (`</`, `<!--`, a tag already complete) is markup to keep: no entries.
+  const range = entryRange(text, offset);
+  if (!range) return [];
+  return ENTITLEMENTS.filter((e) => !present.has(e.key)).map((e) => {
+    const snippet = `<key>${e.key}</key>\n${VALUE_SNIPPET[e.type]}`;
+    return { label: e.key, detail: e.title, documentation: describeEntitlement(e), insert: plain(snippet), snippet, range };
+  });
+}
+
+/** What a whole entry replaces at `offset`: nothing, or a start tag being typed there; null inside other markup. */
+function entryRange(text: string, offset: number): Range | null {
+  let start = offset;
+  while (start > 0 && NAME_CHAR.test(text[start - 1])) start--;
+  const typingTag = start > 0 && text[start - 1] === '<';
+  if (!typingTag && start !== offset) return null; // in the middle of text, not of a tag
+  if (typingTag) start--;
+  if (!typingTag) {
+    const lt = text.lastIndexOf('<', offset - 1);
+    const gt = lt < 0 ? -1 : text.indexOf('>', lt);
+    if (lt >= 0 && (gt < 0 || gt >= offset)) return null; // inside `</…`, `<!--` or a tag's attributes
+  }
+  let end = offset;
+  while (end < text.length && NAME_CHAR.test(text[end])) end++;
+  // After the name: the end of the text or of the line, or the next tag; `>` or `/` would mean a tag already written.
+  const next = text[end];
+  if (next !== undefined && !/[\s<]/.test(next)) return null;
+  if (!typingTag && end !== offset) return null;
+  return { start, end };
 }

@@ -4,7 +4,9 @@
  * Built on saxes (a real, non-validating XML tokenizer that never fetches anything): its `position` counts UTF-16
  * code units, the same unit as LSP and VS Code offsets. Entity declarations are never expanded: a document that
  * declares any gets a diagnostic and no model, so neither "billion laughs" nor an external entity can run. Problems
- * are returned, not thrown: a linter must describe a broken file, not refuse it.
+ * are returned, not thrown: a linter must describe a broken file, not refuse it. Reading stops after MAX_PROBLEMS
+ * problems (saxes' own errors included, even those not reported), with a last problem saying where: once a file is
+ * that broken, more of the same helps nobody, and on random bytes saxes would build an error for nearly every byte.
  */
 import { SaxesParser } from 'saxes';
 import type { Range } from '../diagnostic';
@@ -43,6 +45,11 @@ export interface ParsedPlist {
 
 const SCALARS = new Set(['string', 'integer', 'real', 'date', 'data']);
 const MAX_DEPTH = 256;
+/** Problems (and saxes errors) after which reading stops; the last problem reported says so. */
+export const MAX_PROBLEMS = 50;
+
+/** Thrown out of saxes' callbacks to stop reading. */
+class StopReading extends Error {}
 
 interface Open {
   name: string;
@@ -92,8 +99,18 @@ export function parsePlistText(text: string): ParsedPlist {
   const parser = new SaxesParser({ position: true });
   const stack: Open[] = [];
   let failed = false;
+  /** Problems and saxes errors met so far, reported or not. */
+  let met = 0;
+  const stopIfTooMany = () => {
+    if (++met < MAX_PROBLEMS) return;
+    const at = Math.min(parser.position, text.length);
+    result.problems.push({ message: 'too many errors: stopped reading here', range: { start: Math.max(0, at - 1), end: at } });
+    failed = true;
+    throw new StopReading();
+  };
   const problem = (message: string, range: Range) => {
-    if (result.problems.length < 50) result.problems.push({ message, range });
+    result.problems.push({ message, range });
+    stopIfTooMany();
   };
 
   const attach = (node: PlistNode) => {
@@ -134,9 +151,9 @@ export function parsePlistText(text: string): ParsedPlist {
     checkGap(stack[stack.length - 1], start);
     stack.push({ name: tag.name, start, contentStart: -1, lastEnd: -1 });
     if (stack.length > MAX_DEPTH) {
-      problem('nesting is too deep', { start, end: parser.position });
+      result.problems.push({ message: 'nesting is too deep', range: { start, end: parser.position } });
       failed = true;
-      throw new Error('too deep');
+      throw new StopReading();
     }
     const open = stack[stack.length - 1];
     const parent = stack[stack.length - 2];
@@ -202,17 +219,18 @@ export function parsePlistText(text: string): ParsedPlist {
     if (parent && parent.lastEnd >= 0) parent.lastEnd = parser.position;
   });
   parser.on('error', (error) => {
-    if (failed) return;
+    if (failed) return stopIfTooMany();
     failed = true;
     const at = Math.min(parser.position, text.length);
     problem(error.message.replace(/^(?:[^:\n]*:)?\d+:\d+: /, '').replace(/\s+/g, ' ').trim(), { start: Math.max(0, at - 1), end: at });
   });
   try {
     parser.write(text).close();
-  } catch {
-    // saxes throws after reporting through 'error'; the problem is already recorded
+  } catch (error) {
+    // Thrown by us to stop reading, the problem already recorded; anything else is a bug and must not pass as one.
+    if (!(error instanceof StopReading)) throw error;
   }
-  if (!failed && !result.root && result.problems.length === 0) problem('the file holds no property list', { start: 0, end: Math.min(text.length, 1) });
+  if (!failed && !result.root && result.problems.length === 0) result.problems.push({ message: 'the file holds no property list', range: { start: 0, end: Math.min(text.length, 1) } });
   return result;
 }
 
