@@ -46,6 +46,8 @@ export interface TimestampInfo {
   imprintValid: boolean;
   /** Whether the token's own CMS signature verifies. */
   signatureValid: boolean;
+  /** Whether every certificate the token carries verifies under its issuer's key (none was changed). */
+  certificatesIntact: boolean;
   /** Whether the time-stamp authority's chain verifies up to the pinned Apple Root CA (Apple's TSA). */
   chainToAppleRoot: boolean;
   certificates: CertificateInfo[];

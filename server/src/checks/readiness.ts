@@ -98,6 +98,7 @@ export function checkSecureTimestamp(input: ReadinessInput): CheckResult {
       if (!s.signature) return 'unsigned';
       if (!ts) return s.signature.signingTime ? `only a signer-asserted signing time (${s.signature.signingTime}), no secure timestamp` : 'no secure timestamp';
       if (!ts.imprintValid || !ts.signatureValid) return 'the timestamp token does not verify';
+      if (!ts.certificatesIntact) return 'a certificate in the timestamp token is damaged, so the timestamp cannot be trusted';
       return null;
     },
     describeTimestamp(input.slices[0]?.signature?.timestamp),
