@@ -73,8 +73,8 @@ export interface MachOImage {
   dylibs: string[];
   entryPoint: 'LC_MAIN' | 'LC_UNIXTHREAD' | null;
   codeSignature: { dataOffset: number; dataSize: number } | null;
-  /** True when LC_ENCRYPTION_INFO says the pages are encrypted on disk (cryptid != 0). */
-  encrypted: boolean;
+  /** Slice ranges that LC_ENCRYPTION_INFO says are encrypted on disk (cryptid != 0): cryptoff and cryptsize. */
+  encryptedRanges: { offset: number; size: number }[];
   /** Non-fatal oddities in the load commands. */
   warnings: string[];
 }
@@ -169,7 +169,7 @@ export function parseMachO(source: ByteSource): MachOImage {
     dylibs: [],
     entryPoint: null,
     codeSignature: null,
-    encrypted: false,
+    encryptedRanges: [],
     warnings: [],
   };
   // Every load command is at least 8 bytes, so ncmds cannot exceed sizeofcmds/8 in a well-formed file.
@@ -254,7 +254,7 @@ function readCommand(r: Reader, at: number, cmd: number, cmdsize: number, image:
     case LC_ENCRYPTION_INFO:
     case LC_ENCRYPTION_INFO_64:
       need(cmdsize, 20, 'LC_ENCRYPTION_INFO', file);
-      if (r.u32(at + 16) !== 0) image.encrypted = true;
+      if (r.u32(at + 16) !== 0) image.encryptedRanges.push({ offset: r.u32(at + 8), size: r.u32(at + 12) });
       break;
     default:
       if (cmd in VERSION_MIN_PLATFORMS) {
