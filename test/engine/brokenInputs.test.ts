@@ -246,3 +246,31 @@ describe('LC_ENCRYPTION_INFO', () => {
     assert.deepEqual(s.verification.failures.map((f) => [f.code, f.page]), [['page-mismatch', 8]]);
   });
 });
+
+describe('universal headers', () => {
+  it('a slice at offset 0 is said to overlap the fat header', () => {
+    const fat = lipoCreate(path.join(dir, 'fat-for-zero'), [path.join(dir, 'hello-arm64')]);
+    const bytes = fs.readFileSync(fat);
+    bytes.writeUInt32BE(0, 8 + 8); // first fat_arch offset (fat.h: cputype, cpusubtype, offset, size, align; big-endian)
+    const file = path.join(dir, 'fat-offset-zero');
+    fs.writeFileSync(file, bytes);
+    const r = cli('verify', file);
+    expectOneLineError(r);
+    assert.match(r.stderr, /architecture 0 of the universal file \(offset 0\) overlaps the fat header, which ends at 28/);
+  });
+});
+
+describe('bytes appended after a thin Mach-O', () => {
+  it('get a warning, signed or not, and leave the signature valid', async () => {
+    const tail = Buffer.from('appended payload: not part of any segment');
+    const signed = await slice(variant('appended-signed', (b) => Buffer.concat([b, tail])));
+    assert.equal(signed.verification.valid, true);
+    assert.ok(signed.verification.warnings.some((w) => w.startsWith(`${tail.length} bytes follow the end of the Mach-O image (offset ${original.length})`)), JSON.stringify(signed.verification.warnings));
+    const amd64 = fs.readFileSync(buildGo('amd64', dir)); // Go leaves darwin/amd64 unsigned
+    const file = path.join(dir, 'appended-unsigned');
+    fs.writeFileSync(file, Buffer.concat([amd64, tail]));
+    const unsigned = await slice(file);
+    assert.ok(unsigned.verification.warnings.some((w) => w.startsWith(`${tail.length} bytes follow the end of the Mach-O image (offset ${amd64.length})`)), JSON.stringify(unsigned.verification.warnings));
+    assert.match(cli('inspect', file).stdout, /note: \d+ bytes follow the end of the Mach-O image/);
+  });
+});

@@ -179,3 +179,25 @@ describe('entitlements blobs as real signers write them', () => {
     assert.match(text, /\(DER\) com\.apple\.security\.cs\.allow-jit=true/);
   });
 });
+
+describe('names that could disguise themselves', () => {
+  it('an identifier with a terminal escape or a right-to-left override is shown escaped everywhere and flagged', async () => {
+    const identifier = 'com.example.\u001b[31mred\u202Eevil';
+    const { file } = sign('escape-identifier', ['--identifier', identifier]);
+    // What python wrote, byte for byte: the identifier is the NUL-terminated string at the CodeDirectory's identOffset.
+    assert.ok(fs.readFileSync(file).includes(Buffer.from(`${identifier}\0`)));
+    const report = await inspectOne(file);
+    const slice = report.architectures[0];
+    const escaped = 'com.example.\\x1b[31mred\\u{202e}evil';
+    assert.equal(slice.signature!.identifier, escaped);
+    assert.equal(slice.signature!.codeDirectories[0].identifier, escaped);
+    assert.ok(slice.verification.warnings.some((w) => w.includes(`identifier "${escaped}" contains bytes that are not printable`)), JSON.stringify(slice.verification.warnings));
+    assert.equal(check(report, 'signature/identifier').status, 'warn');
+    assert.match(check(report, 'signature/identifier').message, /non-printable/);
+    for (const args of [['inspect', file], ['inspect', '--json', file], ['verify', file]]) {
+      const r = cli(...args);
+      assert.doesNotMatch(r.stdout + r.stderr, /[\u001b\u202e]/, args.join(' '));
+    }
+    assert.ok(cli('inspect', file).stdout.includes(`identifier    ${escaped}`));
+  });
+});

@@ -193,6 +193,12 @@ export function checkIdentifier(input: ReadinessInput): CheckResult {
   const signed = input.slices.filter((s) => s.signature);
   if (signed.length === 0) return result('signature/identifier', 'n/a', 'nothing is signed');
   const ids = [...new Set(signed.map((s) => s.signature!.identifier))];
+  // Names arrive escaped (macho/printable.ts); an unescaped \x or \u{ means the signature held non-printable bytes.
+  const disguised = signed.filter((s) => [s.signature!.identifier, s.signature!.teamId ?? ''].some((n) => /(^|[^\\])(\\\\)*\\(x[0-9a-f]{2}|u\{)/.test(n)));
+  if (disguised.length > 0) {
+    const names = disguised.map((s) => `${s.arch} "${s.signature!.identifier}"${s.signature!.teamId ? ` (team ${s.signature!.teamId})` : ''}`).join(', ');
+    return result('signature/identifier', 'warn', `the identifier or team ID holds non-printable bytes, shown escaped: ${names}`, disguised.map((s) => s.arch));
+  }
   const linkerDefault = signed.filter((s) => s.signature!.identifier === 'a.out');
   if (linkerDefault.length > 0) {
     return result('signature/identifier', 'warn', 'the identifier is "a.out", the linker\'s default; sign with --identifier com.example.tool', linkerDefault.map((s) => s.arch));

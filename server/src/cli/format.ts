@@ -49,6 +49,7 @@ function formatSlice(slice: SliceReport, style: Style): string[] {
   lines.push(field('uuid', slice.uuid ?? 'none (no LC_UUID)'));
   if (!slice.signature) {
     lines.push(field('signature', style.red('none')));
+    for (const w of slice.verification.warnings) lines.push(`      ${style.yellow('note:')} ${w}`);
     return lines;
   }
   lines.push(...formatSignature(slice.signature, style));

@@ -190,7 +190,19 @@ export function parseMachO(source: ByteSource): MachOImage {
     readCommand(r, at, cmd, cmdsize, image, source.name);
     at += cmdsize;
   }
+  checkTrailingBytes(image, source.size);
   return image;
+}
+
+/**
+ * Bytes after everything the load commands describe (segments, the signature) belong to no part of the image, and no
+ * signature covers them: data appended to a binary, as installers and droppers do. The loader never maps them.
+ */
+function checkTrailingBytes(image: MachOImage, size: number): void {
+  const ends = image.segments.map((s) => s.fileOffset + s.fileSize);
+  if (image.codeSignature) ends.push(image.codeSignature.dataOffset + image.codeSignature.dataSize);
+  const end = Math.max(image.header.headerSize + image.header.sizeOfCmds, ...ends);
+  if (end < size) image.warnings.push(`${size - end} bytes follow the end of the Mach-O image (offset ${end}): they belong to no segment and no signature covers them`);
 }
 
 function need(cmdsize: number, min: number, what: string, file: string): void {

@@ -68,7 +68,7 @@ export function readSignature(source: ByteSource, image: MachOImage, now?: Date)
     fail('signature-truncated', `the signature is truncated: LC_CODE_SIGNATURE declares ${dataSize} bytes at ${dataOffset} but the file ends after ${source.size - dataOffset}`);
     available = source.size - dataOffset;
   }
-  checkPlacement(image, dataOffset, dataSize, source.size, warnings);
+  checkPlacement(image, dataOffset, dataSize, warnings);
 
   const superBlob = parseSuperBlob(available > 0 ? source.read(dataOffset, available) : Buffer.alloc(0));
   for (const problem of superBlob.problems) fail('superblob-malformed', problem);
@@ -110,7 +110,7 @@ export function readSignature(source: ByteSource, image: MachOImage, now?: Date)
 }
 
 /** ld64 and Go put the signature last in __LINKEDIT, which is the last segment; anything else is unusual. */
-function checkPlacement(image: MachOImage, dataOffset: number, dataSize: number, sliceSize: number, warnings: string[]): void {
+function checkPlacement(image: MachOImage, dataOffset: number, dataSize: number, warnings: string[]): void {
   const linkedit = image.segments.find((s) => s.name === '__LINKEDIT');
   if (!linkedit) {
     warnings.push('there is no __LINKEDIT segment to hold the signature');
@@ -119,7 +119,6 @@ function checkPlacement(image: MachOImage, dataOffset: number, dataSize: number,
   if (dataOffset < linkedit.fileOffset || dataOffset + dataSize > linkedit.fileOffset + linkedit.fileSize) {
     warnings.push('the signature does not lie inside __LINKEDIT');
   }
-  if (dataOffset + dataSize < sliceSize) warnings.push(`${sliceSize - dataOffset - dataSize} bytes follow the signature`);
   if (dataOffset % 16 !== 0) warnings.push(`the signature offset ${dataOffset} is not 16-byte aligned`);
 }
 
