@@ -154,6 +154,7 @@ describe('entitlements blobs as real signers write them', () => {
     const sig = report.architectures[0].signature!;
     assert.equal(sig.entitlementsXml, null);
     assert.deepEqual(sig.entitlementsUnreadable.map((b) => b.form), ['XML']);
+    assert.ok(report.architectures[0].verification.failures.some((f) => f.code === 'entitlements-malformed'));
     const gta = check(report, 'entitlements/get-task-allow');
     assert.equal(gta.status, 'fail');
     assert.match(gta.message, /the XML entitlements cannot be read .*get-task-allow cannot be ruled out/);
