@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { inspectPath } from '../../server/src/inspect';
+import { analyzeCms } from '../../server/src/macho/cms';
 import type { InspectReport, SliceReport } from '../../server/src/protocol';
 import { npmPackage, REPO, tempDir } from '../support/tools';
 
@@ -85,6 +86,22 @@ describe('CMS verification of a Developer ID signature', () => {
     assert.ok(codes(slice).includes('cms-message-digest'), JSON.stringify(codes(slice)));
     assert.ok(codes(slice).includes('cms-hash-agility'), JSON.stringify(codes(slice)));
     assert.ok(!codes(slice).includes('page-mismatch'), 'the code pages are untouched');
+  });
+
+  it('the signed cdhash lists (hash agility v1 and v2) are each checked against the CodeDirectories present', () => {
+    const cms = original.subarray(arm64.cms, arm64.cms + arm64.cmsLength);
+    const cd = original.subarray(arm64.codeDirectory, arm64.codeDirectory + original.readUInt32BE(arm64.codeDirectory + 4));
+    assert.equal(cd[0x25], 2, 'one SHA-256 CodeDirectory (cs_blobs.h hashType at 0x25)');
+    const primary = { slot: 0, hashType: 2, cdhashFull: createHash('sha256').update(cd).digest() };
+    const codes = (digests: (typeof primary)[]) => analyzeCms(cms, cd, digests, new Date()).failures.map((f) => f.message);
+    assert.deepEqual(codes([primary]), []);
+    // An extra SHA-384 CodeDirectory: absent from v1's list; v2 has no SHA-384 entry, which Security tolerates.
+    const extra = { slot: 0x1000, hashType: 4, cdhashFull: createHash('sha384').update(cd).digest() };
+    assert.deepEqual(codes([primary, extra]), ['the signed list of cdhashes (hash agility v1) does not match the CodeDirectories present']);
+    // A cdhash that differs only after its first 20 bytes: v1 holds truncated cdhashes, v2 the whole digest.
+    const late = { ...primary, cdhashFull: Buffer.from(primary.cdhashFull) };
+    late.cdhashFull[25] ^= 0x01;
+    assert.deepEqual(codes([late]), ['the signed cdhash for the CodeDirectory in slot 0x0 (hash agility v2) does not match it']);
   });
 
   it('an untouched copy is valid and chains to the pinned Apple Root CA', async () => {
