@@ -17,7 +17,7 @@ import {
 } from './format';
 import { locate, MachOImage } from './loadCommands';
 import { PageJob } from './pageHashes';
-import { checkPages } from './parallelPages';
+import { checkPages, PageRunCounts } from './parallelPages';
 import { EmbeddedSignature } from './signature';
 import { ByteSource } from './source';
 import { findBlob } from './superblob';
@@ -33,6 +33,8 @@ export interface ExternalComponents {
 export interface VerifyOptions {
   /** Use worker threads for large files (default true). */
   parallel?: boolean;
+  /** Counts where runs of pages were hashed, for callers (tests) that must know the worker threads really ran. */
+  pageRuns?: PageRunCounts;
 }
 
 export async function verifySignature(
@@ -98,7 +100,7 @@ async function verifyCodePages(
   if (encrypted.size > 0) {
     warnings.push(`${where}: ${encrypted.size} pages are encrypted on disk (LC_ENCRYPTION_INFO); their hashes cannot be checked`);
   }
-  const mismatches = (await checkPages(source, job, options.parallel ?? true)).filter((page) => !encrypted.has(page));
+  const mismatches = (await checkPages(source, job, options.parallel ?? true, options.pageRuns)).filter((page) => !encrypted.has(page));
   for (const page of mismatches) {
     const fileOffset = page * size;
     const { segment, section } = locate(image, fileOffset, Math.min(fileOffset + size, cd.codeLimit));
