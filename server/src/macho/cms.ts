@@ -224,7 +224,8 @@ function readAgilityV1(plist: Buffer): string[] | null {
     const list = isPlistDict(value) ? value.cdhashes : undefined;
     if (!Array.isArray(list)) return null;
     return list.map((d) => (d instanceof Uint8Array ? Buffer.from(d).toString('hex') : ''));
-  } catch {
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
     return null;
   }
 }

@@ -72,7 +72,8 @@ export function decompile(expression: Buffer): string | null {
     const reader = new ExprReader(expression);
     const text = expr(reader, 0, 0);
     return reader.done ? text : null;
-  } catch {
+  } catch (error) {
+    if (!(error instanceof Truncated)) throw error; // anything else is a bug, not an odd requirement
     return null; // Truncated or unknown opcode: show bytes only.
   }
 }
