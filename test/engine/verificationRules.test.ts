@@ -105,6 +105,22 @@ describe('rules on the blobs', () => {
     assert.deepEqual(failures(slice, 'codedirectory-duplicate'), ['two CodeDirectories use hash type sha256']);
   });
 
+  it('special-slot-mismatch and -missing: the Info.plist a signature seals (special slot 1)', async () => {
+    const app = path.join(dir, 'Sealed.app', 'Contents');
+    fs.mkdirSync(path.join(app, 'MacOS'), { recursive: true });
+    const infoPlist = path.join(app, 'Info.plist');
+    execFileSync('python3', ['-c', 'import plistlib,sys; plistlib.dump({"CFBundleExecutable": "hello", "CFBundleIdentifier": "com.example.rules"}, open(sys.argv[1],"wb"))', infoPlist]);
+    fs.writeFileSync(path.join(app, 'MacOS', 'hello'), sign('sealed-info', ['--info-plist', infoPlist]));
+    const inspect = async () => (await inspectPath(path.join(dir, 'Sealed.app'))).reports[0].architectures[0].verification;
+    assert.deepEqual((await inspect()).failures, [], 'intact as signed');
+    fs.appendFileSync(infoPlist, '\n');
+    const changed = await inspect();
+    assert.deepEqual(changed.failures.map((f) => [f.code, f.specialSlot]), [['special-slot-mismatch', 'Info.plist']]);
+    // The same executable outside its bundle: no Info.plist (and no __info_plist section) to match the sealed hash.
+    const bare = await sliceOf('sealed-info-bare', fs.readFileSync(path.join(app, 'MacOS', 'hello')));
+    assert.deepEqual(failures(bare, 'special-slot-missing'), ['CodeDirectory: Info.plist is sealed by the signature but missing']);
+  });
+
   it('special-slot-missing: a sealed entitlements blob that is no longer in the SuperBlob', async () => {
     const plist = path.join(dir, 'rules.plist');
     execFileSync('python3', ['-c', 'import plistlib,sys; plistlib.dump({"com.apple.security.cs.allow-jit": True}, open(sys.argv[1],"wb"))', plist]);
