@@ -202,3 +202,56 @@ describe('rules on the CMS signature and its timestamp (@sentry/cli-darwin, arm6
     assert.equal(slice.signature?.certificates[0].commonName, 'Developer ID Application: GetSentry LLC (97JCY7859U)');
   });
 });
+
+describe('rules on the SuperBlob (cs_blobs.h: magic, length, count, then {type, offset} entries, all big-endian)', () => {
+  const adhoc = () => {
+    const out = path.join(dir, 'superblob-adhoc');
+    execFileSync('python3', [path.join(REPO, 'test', 'support', 'adhoc_sign.py'), path.join(dir, 'hello-arm64'), out, '--identifier', 'com.example.rules']);
+    return { bytes: fs.readFileSync(out), at: objdumpFacts(out).codeSignature!.dataOffset };
+  };
+  const cases: [string, () => Buffer, RegExp][] = [
+    ['a foreign magic', () => {
+      const b = Buffer.from(go);
+      b.writeUInt32BE(0xfade0b02, goSignature);
+      return b;
+    }, /does not start with the embedded-signature magic \(found 0xfade0b02\)/],
+    ['a length beyond LC_CODE_SIGNATURE', () => {
+      const b = Buffer.from(go);
+      b.writeUInt32BE(objdumpFacts(path.join(dir, 'hello-arm64')).codeSignature!.dataSize + 100, goSignature + 4);
+      return b;
+    }, /the SuperBlob claims \d+ bytes but LC_CODE_SIGNATURE gives \d+/],
+    ['an index larger than the SuperBlob', () => {
+      const b = Buffer.from(go);
+      b.writeUInt32BE(0x0fffffff, goSignature + 8);
+      return b;
+    }, /the SuperBlob index \(268435455 entries\) does not fit/],
+    ['a blob offset inside the index', () => {
+      const b = Buffer.from(go);
+      b.writeUInt32BE(8, blobIndex(b, goSignature)[0].entry + 4);
+      return b;
+    }, /CodeDirectory blob offset 8 lies outside the SuperBlob/],
+    ['a blob length past the SuperBlob', () => {
+      const b = Buffer.from(go);
+      b.writeUInt32BE(0x7fffffff, blobIndex(b, goSignature)[0].blob + 4);
+      return b;
+    }, /CodeDirectory blob at offset 20 has length 2147483647, which runs past the SuperBlob/],
+    ['a slot indexed twice', () => {
+      const { bytes, at } = adhoc();
+      bytes.writeUInt32BE(0, blobIndex(bytes, at).find((e) => e.slot === 2)!.entry);
+      return bytes;
+    }, /CodeDirectory appears more than once in the SuperBlob/],
+    ['two blobs that overlap', () => {
+      const { bytes, at } = adhoc();
+      const index = blobIndex(bytes, at);
+      const cd = index.find((e) => e.slot === 0)!;
+      bytes.writeUInt32BE(cd.blob - at, index.find((e) => e.slot === 2)!.entry + 4); // requirements where the CodeDirectory is
+      return bytes;
+    }, /Requirements blob overlaps CodeDirectory blob/],
+  ];
+  for (const [what, make, message] of cases) {
+    it(`superblob-malformed: ${what}`, async () => {
+      const slice = await sliceOf(`superblob-${what.replace(/\W+/g, '-')}`, make());
+      assert.ok(failures(slice, 'superblob-malformed').some((m) => message.test(m)), JSON.stringify(slice.verification.failures));
+    });
+  }
+});
