@@ -139,6 +139,8 @@ interface CarriedCertificate {
   end: number;
   keyByte: number;
   signatureByte: number;
+  /** The last character of the issuer Name (a letter in every Apple name): the issuer a certificate claims. */
+  issuerNameByte: number;
 }
 
 /** The certificates field ([0] right after encapContentInfo) of a SignedData ContentInfo in `file`. */
@@ -152,6 +154,10 @@ function carriedCertificates(file: string): CarriedCertificate[] {
       const end = cert.offset + cert.header + cert.length;
       const inside = items.filter((e) => e.offset > cert.offset && e.offset < end);
       const key = inside.find((e) => e.depth === 7 && e.type === 'BIT STRING')!;
+      const tbsFields = inside.filter((e) => e.depth === 6);
+      const issuer = tbsFields[tbsFields[0].type.startsWith('cont [ 0 ]') ? 3 : 2]; // [0] version, serial, signature, issuer
+      const issuerNameByte = issuer.offset + issuer.header + issuer.length - 1;
+      assert.match(String.fromCharCode(bytes[issuerNameByte]), /[A-Za-z]/);
       const signature = inside.find((e) => e.depth === 5 && e.type === 'BIT STRING')!;
       const der = path.join(dir, `cert-${cert.offset}.der`);
       fs.writeFileSync(der, bytes.subarray(cert.offset, end));
@@ -162,6 +168,7 @@ function carriedCertificates(file: string): CarriedCertificate[] {
         end,
         keyByte: key.offset + key.header + Math.floor(key.length / 2),
         signatureByte: signature.offset + signature.header + Math.floor(signature.length / 2),
+        issuerNameByte,
       };
     });
 }
@@ -236,16 +243,17 @@ describe('a changed byte in a certificate the signature carries breaks the signa
     assert.deepEqual(timestamp.map((c) => c.commonName).sort(), ['Apple Root CA', 'Apple Timestamp Certification Authority', 'Timestamp Signer ST1']);
   });
 
-  for (const part of ['keyByte', 'signatureByte'] as const) {
-    const what = part === 'keyByte' ? 'body (public key)' : 'signature';
+  for (const part of ['keyByte', 'issuerNameByte', 'signatureByte'] as const) {
+    const what = { keyByte: 'body (public key)', issuerNameByte: 'issuer name', signatureByte: 'signature' }[part];
+    const flip = part === 'issuerNameByte' ? 0x20 : 0x01; // a letter's case: the name stays a valid string
     it(`in the CMS signature: a certificate's ${what}`, async () => {
       for (const cert of outer) {
         const cms = Buffer.from(original.subarray(arm64.cms, arm64.cms + arm64.cmsLength));
-        cms[cert[part]] ^= 0x01;
+        cms[cert[part]] ^= flip;
         const refused = cert.commonName === 'Apple Root CA' ? !opensslSelfSignatureHolds(cms.subarray(cert.start, cert.end)) : !opensslCmsAccepts(cms);
         assert.equal(refused, true, `OpenSSL refuses a changed ${cert.commonName}`);
         const file = variant(`cert-${part}-${cert.start}`, (b) => {
-          b[arm64.cms + cert[part]] ^= 0x01;
+          b[arm64.cms + cert[part]] ^= flip;
         });
         const slice = await arm64Slice(file);
         assert.equal(slice.verification.valid, false, cert.commonName);
@@ -257,11 +265,11 @@ describe('a changed byte in a certificate the signature carries breaks the signa
     it(`in the timestamp token: a certificate's ${what}`, async () => {
       for (const cert of timestamp) {
         const token = Buffer.from(fs.readFileSync(files.token));
-        token[cert[part]] ^= 0x01;
+        token[cert[part]] ^= flip;
         const refused = cert.commonName === 'Apple Root CA' ? !opensslSelfSignatureHolds(token.subarray(cert.start, cert.end)) : !opensslTsAccepts(token);
         assert.equal(refused, true, `OpenSSL refuses a changed ${cert.commonName}`);
         const file = variant(`ts-cert-${part}-${cert.start}`, (b) => {
-          b[arm64.cms + tokenOffset + cert[part]] ^= 0x01;
+          b[arm64.cms + tokenOffset + cert[part]] ^= flip;
         });
         const report = (await inspectPath(file)).reports[0];
         const slice = report.architectures.find((s) => s.arch === 'arm64')!;

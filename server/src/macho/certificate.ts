@@ -18,6 +18,8 @@ export interface Certificate {
   subjectRaw: Buffer;
   serialHex: string;
   subjectKeyId: string | null;
+  /** The keyIdentifier of the authority key identifier extension: the issuer's subjectKeyId. */
+  authorityKeyId: string | null;
   /** Validity, ISO 8601. */
   notBefore: string;
   notAfter: string;
@@ -26,6 +28,7 @@ export interface Certificate {
 
 const OID = {
   subjectKeyIdentifier: '2.5.29.14',
+  authorityKeyIdentifier: '2.5.29.35',
   commonName: '2.5.4.3',
   organizationalUnit: '2.5.4.11',
   appleCertificateExtensions: '1.2.840.113635.100.6.',
@@ -59,6 +62,7 @@ export function readCertificate(buf: Buffer, node: Node, what: string): Certific
   const x509 = parseX509(der, label);
   const appleExtensions: string[] = [];
   let subjectKeyId: string | null = null;
+  let authorityKeyId: string | null = null;
   const extensionsNode = fields.find((f) => f.tag === context(3));
   if (extensionsNode) {
     for (const ext of children(buf, expect(children(buf, extensionsNode)[0], TAG.sequence, `${label}: extensions`))) {
@@ -68,6 +72,13 @@ export function readCertificate(buf: Buffer, node: Node, what: string): Certific
       if (id === OID.subjectKeyIdentifier) {
         const value = expect(parts[parts.length - 1], TAG.octetString, `${label}: subject key identifier`);
         subjectKeyId = content(buf, readNode(buf, value.contentStart, value.contentEnd)).toString('hex');
+      }
+      if (id === OID.authorityKeyIdentifier) {
+        // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, ... } (RFC 5280)
+        const value = expect(parts[parts.length - 1], TAG.octetString, `${label}: authority key identifier`);
+        const sequence = expect(readNode(buf, value.contentStart, value.contentEnd), TAG.sequence, `${label}: authority key identifier`);
+        const keyId = children(buf, sequence).find((n) => n.tag === context(0, false));
+        if (keyId) authorityKeyId = content(buf, keyId).toString('hex');
       }
     }
   }
@@ -79,6 +90,7 @@ export function readCertificate(buf: Buffer, node: Node, what: string): Certific
     subjectRaw: Buffer.from(raw(buf, subject)),
     serialHex: stripZeros(integerHex(buf, expect(serial, TAG.integer, `${label}: serial number`))),
     subjectKeyId,
+    authorityKeyId,
     notBefore,
     notAfter,
     info: {

@@ -36,15 +36,18 @@ export function appleAnchors(): readonly Certificate[] {
 
 const selfIssued = (c: Certificate) => c.issuerRaw.equals(c.subjectRaw);
 const signedBy = (c: Certificate, issuer: Certificate) => holds(() => c.x509.verify(issuer.x509.publicKey));
+/**
+ * Whether `issuer` claims to have issued `cert`: by name, or by key identifier, so that a certificate whose issuer or
+ * subject name was changed is still checked against the key that really signed it (and found damaged).
+ */
+const claims = (issuer: Certificate, cert: Certificate) =>
+  issuer.subjectRaw.equals(cert.issuerRaw) || (cert.authorityKeyId !== null && issuer.subjectKeyId === cert.authorityKeyId);
 
 /** Checks every carried certificate and follows issuers from `signer` to an anchor. */
 export function checkChain(carried: Certificate[], signer: Certificate | null, trusted: readonly Certificate[] = appleAnchors()): ChainResult {
   const damaged: ChainResult['damaged'] = [];
   for (const cert of carried) {
-    const issuers = [
-      ...trusted.filter((a) => a.subjectRaw.equals(cert.issuerRaw)),
-      ...carried.filter((c) => c.subjectRaw.equals(cert.issuerRaw) && (c !== cert || selfIssued(cert))),
-    ];
+    const issuers = [...trusted.filter((a) => claims(a, cert)), ...carried.filter((c) => claims(c, cert) && (c !== cert || selfIssued(cert)))];
     if (issuers.length > 0 && !issuers.some((issuer) => signedBy(cert, issuer))) {
       damaged.push({ certificate: cert, issuer: selfIssued(cert) ? null : issuers[0] });
     }
@@ -53,10 +56,10 @@ export function checkChain(carried: Certificate[], signer: Certificate | null, t
   let anchor: Certificate | null = null;
   for (let current = signer; current && !chain.includes(current); ) {
     chain.push(current);
-    anchor = trusted.find((a) => a.subjectRaw.equals(current!.issuerRaw) && signedBy(current!, a)) ?? null;
+    anchor = trusted.find((a) => claims(a, current!) && signedBy(current!, a)) ?? null;
     if (anchor || selfIssued(current)) break;
     const from: Certificate = current;
-    current = carried.find((c) => c !== from && c.subjectRaw.equals(from.issuerRaw) && signedBy(from, c)) ?? null;
+    current = carried.find((c) => c !== from && claims(c, from) && signedBy(from, c)) ?? null;
   }
   return { chain, anchor, damaged };
 }
