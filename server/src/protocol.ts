@@ -46,6 +46,8 @@ export interface TimestampInfo {
   imprintValid: boolean;
   /** Whether the token's own CMS signature verifies. */
   signatureValid: boolean;
+  /** Whether every certificate the token carries verifies under its issuer's key (none was changed). */
+  certificatesIntact: boolean;
   /** Whether the time-stamp authority's chain verifies up to the pinned Apple Root CA (Apple's TSA). */
   chainToAppleRoot: boolean;
   certificates: CertificateInfo[];
@@ -105,9 +107,13 @@ export interface SignatureReport {
   /** The signer's own signingTime attribute (not trusted), ISO 8601. */
   signingTime: string | null;
   timestamp: TimestampInfo | null;
-  /** Entitlements from the XML blob, or from the DER blob when there is no XML blob. */
+  /** Entitlements from the XML blob, or from the DER blob when the XML blob is absent or unreadable. */
   entitlements: Record<string, unknown> | null;
+  /** What each form says: the XML blob (slot 5) and the DER blob (slot 7), null when absent or unreadable. */
+  entitlementsXml: Record<string, unknown> | null;
   entitlementsDer: Record<string, unknown> | null;
+  /** Entitlements blobs that are present but cannot be read, and why. Such a blob never reads as "no entitlements". */
+  entitlementsUnreadable: { form: 'XML' | 'DER'; reason: string }[];
 }
 
 export interface VerificationFailure {

@@ -209,3 +209,69 @@ describe('files that are not usable Mach-O files', () => {
     assert.ok(fs.readFileSync(file).equals(original));
   });
 });
+
+describe('LC_ENCRYPTION_INFO', () => {
+  /** Rewrites the 24-byte LC_BUILD_VERSION command (Go writes it with no tools) into LC_ENCRYPTION_INFO_64 {cryptoff, cryptsize, cryptid 1}. */
+  function encryptionCommand(b: Buffer, cryptoff: number, cryptsize: number): Buffer {
+    let at = 32;
+    for (let i = 0, n = b.readUInt32LE(16); i < n; i++, at += b.readUInt32LE(at + 4)) {
+      if (b.readUInt32LE(at) !== 0x32 || b.readUInt32LE(at + 4) !== 24) continue;
+      b.writeUInt32LE(0x2c, at);
+      b.writeUInt32LE(cryptoff, at + 8);
+      b.writeUInt32LE(cryptsize, at + 12);
+      b.writeUInt32LE(1, at + 16);
+      return b;
+    }
+    throw new Error('no 24-byte LC_BUILD_VERSION');
+  }
+
+  it('a load command turned into one cannot hide the change: the load commands are always checked', async () => {
+    const s = await slice(variant('claims-encrypted', (b) => encryptionCommand(b, 0, b.length)));
+    assert.equal(s.verification.valid, false);
+    assert.deepEqual(s.verification.failures.map((f) => [f.code, f.page]), [['page-mismatch', 0]]);
+  });
+
+  it('pages inside a signed encrypted range are skipped with a note; the others are still checked', async () => {
+    const plain = variant('encrypted-unsigned', (b) => encryptionCommand(b, 4 * 4096, 2 * 4096));
+    const signed = path.join(dir, 'encrypted-signed');
+    spawnSync('python3', [path.join(REPO, 'test', 'support', 'adhoc_sign.py'), plain, signed, '--identifier', 'com.example.encrypted'], { encoding: 'utf8' });
+    const intact = await slice(signed);
+    assert.equal(intact.verification.valid, true, JSON.stringify(intact.verification.failures));
+    assert.ok(intact.verification.warnings.some((w) => /2 pages are encrypted on disk/.test(w)), JSON.stringify(intact.verification.warnings));
+    const bytes = fs.readFileSync(signed);
+    bytes[4 * 4096 + 100] ^= 1; // inside the encrypted range: its on-disk bytes are not what was hashed
+    bytes[8 * 4096 + 100] ^= 1; // outside it
+    const changed = path.join(dir, 'encrypted-changed');
+    fs.writeFileSync(changed, bytes);
+    const s = await slice(changed);
+    assert.deepEqual(s.verification.failures.map((f) => [f.code, f.page]), [['page-mismatch', 8]]);
+  });
+});
+
+describe('universal headers', () => {
+  it('a slice at offset 0 is said to overlap the fat header', () => {
+    const fat = lipoCreate(path.join(dir, 'fat-for-zero'), [path.join(dir, 'hello-arm64')]);
+    const bytes = fs.readFileSync(fat);
+    bytes.writeUInt32BE(0, 8 + 8); // first fat_arch offset (fat.h: cputype, cpusubtype, offset, size, align; big-endian)
+    const file = path.join(dir, 'fat-offset-zero');
+    fs.writeFileSync(file, bytes);
+    const r = cli('verify', file);
+    expectOneLineError(r);
+    assert.match(r.stderr, /architecture 0 of the universal file \(offset 0\) overlaps the fat header, which ends at 28/);
+  });
+});
+
+describe('bytes appended after a thin Mach-O', () => {
+  it('get a warning, signed or not, and leave the signature valid', async () => {
+    const tail = Buffer.from('appended payload: not part of any segment');
+    const signed = await slice(variant('appended-signed', (b) => Buffer.concat([b, tail])));
+    assert.equal(signed.verification.valid, true);
+    assert.ok(signed.verification.warnings.some((w) => w.startsWith(`${tail.length} bytes follow the end of the Mach-O image (offset ${original.length})`)), JSON.stringify(signed.verification.warnings));
+    const amd64 = fs.readFileSync(buildGo('amd64', dir)); // Go leaves darwin/amd64 unsigned
+    const file = path.join(dir, 'appended-unsigned');
+    fs.writeFileSync(file, Buffer.concat([amd64, tail]));
+    const unsigned = await slice(file);
+    assert.ok(unsigned.verification.warnings.some((w) => w.startsWith(`${tail.length} bytes follow the end of the Mach-O image (offset ${amd64.length})`)), JSON.stringify(unsigned.verification.warnings));
+    assert.match(cli('inspect', file).stdout, /note: \d+ bytes follow the end of the Mach-O image/);
+  });
+});

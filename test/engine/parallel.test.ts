@@ -1,20 +1,24 @@
 /**
- * Large files are hashed by this thread and worker threads together: both ways must find exactly the same pages.
- * Input: @bufbuild/buf (a 45 MB Go program, linker-signed) with bytes flipped at the start, middle and end.
+ * Large files are hashed by this thread and worker threads together: both ways must find exactly the same pages, and
+ * the worker threads must really have hashed some of them (a worker that fails to start falls back to this thread,
+ * which would otherwise go unnoticed). Input: @bufbuild/buf (a 45 MB Go program, linker-signed) with bytes flipped at
+ * the start, middle and end.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { inspectMachO } from '../../server/src/macho/inspect';
+import type { PageRunCounts } from '../../server/src/macho/parallelPages';
 import { FileSource } from '../../server/src/macho/source';
 import { objdumpFacts } from '../support/oracle';
 import { npmPackage, tempDir } from '../support/tools';
 
-async function failingPages(file: string, parallel: boolean): Promise<number[]> {
+async function failingPages(file: string, parallel: boolean, pageRuns?: PageRunCounts): Promise<number[]> {
   const source = await FileSource.open(file);
   try {
-    const { slices } = await inspectMachO(source, {}, { parallel });
+    const { slices } = await inspectMachO(source, {}, { parallel, pageRuns });
     return slices[0].verification.failures.map((f) => f.page!);
   } finally {
     await source.close();
@@ -31,8 +35,12 @@ describe('parallel page hashing', () => {
     const file = path.join(tempDir(), 'buf-modified');
     fs.writeFileSync(file, bytes);
     const expected = offsets.map((at) => Math.floor(at / 4096));
-    assert.deepEqual(await failingPages(file, false), expected);
-    assert.deepEqual(await failingPages(file, true), expected);
+    const sequential: PageRunCounts = { here: 0, workers: 0 };
+    assert.deepEqual(await failingPages(file, false, sequential), expected);
+    assert.deepEqual(sequential, { here: 1, workers: 0 });
+    const parallel: PageRunCounts = { here: 0, workers: 0 };
+    assert.deepEqual(await failingPages(file, true, parallel), expected);
+    if (availableParallelism() >= 2) assert.ok(parallel.workers > 0, `worker threads hashed no pages: ${JSON.stringify(parallel)}`);
     assert.deepEqual(await failingPages(original, true), []);
   });
 });

@@ -5,7 +5,7 @@
  * published test vectors; expected cdhashes and entitlements come from python, not from our parser.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -119,5 +119,87 @@ describe('rules on sealing', () => {
     assert.equal(slice.verification.valid, true, 'both blobs are sealed');
     assert.ok(slice.verification.warnings.some((w) => /XML and DER entitlements disagree/.test(w)));
     assert.equal(check(report, 'entitlements/get-task-allow').status, 'fail', 'the DER form, which macOS enforces, grants it');
+  });
+});
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('entitlements blobs as real signers write them', () => {
+  for (const [label, prefix] of [['whitespace', '\n\t  '], ['a byte-order mark and a newline', '\ufeff\n']] as const) {
+    it(`${label} before <?xml is read as macOS reads it: signature intact, entitlements seen, a note at most`, async () => {
+      const clean = writePlist(`clean-${label.length}.plist`, ENTITLEMENTS);
+      const xml = path.join(dir, `leading-${label.length}.plist`);
+      fs.writeFileSync(xml, Buffer.concat([Buffer.from(prefix), fs.readFileSync(clean)]));
+      const { file } = sign(`leading-${label.length}`, ['--identifier', 'x', '--entitlements', xml, '--der-entitlements', clean]);
+      const report = await inspectOne(file);
+      const slice = report.architectures[0];
+      assert.equal(slice.verification.valid, true, JSON.stringify(slice.verification.failures));
+      assert.equal(check(report, 'signature/intact').status, 'pass');
+      assert.deepEqual(slice.signature!.entitlementsXml, ENTITLEMENTS);
+      assert.deepEqual(slice.signature!.entitlementsUnreadable, []);
+      assert.ok(slice.verification.warnings.some((w) => /whitespace before <\?xml/.test(w)), JSON.stringify(slice.verification.warnings));
+      assert.equal(cli('verify', file).code, 0);
+    });
+  }
+
+  it('an XML blob that cannot be parsed never reads as "no entitlements"', async () => {
+    const xml = path.join(dir, 'broken.plist');
+    // get-task-allow = true, then a <key> without a value: python's plistlib refuses it as well.
+    fs.writeFileSync(xml, '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict><key>com.apple.security.get-task-allow</key><true/><key>dangling</key></dict></plist>\n');
+    assert.throws(() => execFileSync('python3', ['-c', 'import plistlib,sys; plistlib.load(open(sys.argv[1],"rb"))', xml], { stdio: 'ignore' }));
+    const { file } = sign('broken-xml', ['--identifier', 'x', '--entitlements', xml]);
+    const report = await inspectOne(file);
+    const sig = report.architectures[0].signature!;
+    assert.equal(sig.entitlementsXml, null);
+    assert.deepEqual(sig.entitlementsUnreadable.map((b) => b.form), ['XML']);
+    assert.ok(report.architectures[0].verification.failures.some((f) => f.code === 'entitlements-malformed'));
+    const gta = check(report, 'entitlements/get-task-allow');
+    assert.equal(gta.status, 'fail');
+    assert.match(gta.message, /the XML entitlements cannot be read .*get-task-allow cannot be ruled out/);
+    assert.equal(check(report, 'entitlements/restricted-needs-profile').status, 'warn');
+    const text = cli('inspect', file);
+    assert.match(text.stdout, /entitlements\s+\(XML\) unreadable: /);
+    assert.match(text.stdout, /\(DER\) none/);
+  });
+
+  it('XML and DER that disagree: each form is shown, and every key from either is checked', async () => {
+    const xml = writePlist('xml-has-it.plist', { 'com.apple.security.get-task-allow': true, 'com.apple.developer.team-identifier': 'ABCDE12345' });
+    const derPlist = writePlist('der-lacks-it.plist', { 'com.apple.security.cs.allow-jit': true });
+    const { file } = sign('disagree-other-way', ['--identifier', 'x', '--entitlements', xml, '--der-entitlements', derPlist]);
+    const report = await inspectOne(file);
+    const slice = report.architectures[0];
+    const warning = slice.verification.warnings.find((w) => /disagree/.test(w)) ?? '';
+    assert.match(warning, /com\.apple\.security\.get-task-allow: XML true, DER absent/);
+    assert.match(warning, /com\.apple\.security\.cs\.allow-jit: XML absent, DER true/);
+    assert.equal(check(report, 'entitlements/get-task-allow').status, 'fail', 'the XML form grants it');
+    assert.match(check(report, 'entitlements/restricted-needs-profile').message, /com\.apple\.developer\.team-identifier/);
+    const text = cli('inspect', file).stdout;
+    assert.match(text, /entitlements\s+\(XML\) .*com\.apple\.security\.get-task-allow=true/);
+    assert.match(text, /\(DER\) com\.apple\.security\.cs\.allow-jit=true/);
+  });
+});
+
+describe('names that could disguise themselves', () => {
+  it('an identifier with a terminal escape or a right-to-left override is shown escaped everywhere and flagged', async () => {
+    const identifier = 'com.example.\u001b[31mred\u202Eevil';
+    const { file } = sign('escape-identifier', ['--identifier', identifier]);
+    // What python wrote, byte for byte: the identifier is the NUL-terminated string at the CodeDirectory's identOffset.
+    assert.ok(fs.readFileSync(file).includes(Buffer.from(`${identifier}\0`)));
+    const report = await inspectOne(file);
+    const slice = report.architectures[0];
+    const escaped = 'com.example.\\x1b[31mred\\u{202e}evil';
+    assert.equal(slice.signature!.identifier, escaped);
+    assert.equal(slice.signature!.codeDirectories[0].identifier, escaped);
+    assert.ok(slice.verification.warnings.some((w) => w.includes(`identifier "${escaped}" contains bytes that are not printable`)), JSON.stringify(slice.verification.warnings));
+    assert.equal(check(report, 'signature/identifier').status, 'warn');
+    assert.match(check(report, 'signature/identifier').message, /non-printable/);
+    for (const args of [['inspect', file], ['inspect', '--json', file], ['verify', file]]) {
+      const r = cli(...args);
+      assert.doesNotMatch(r.stdout + r.stderr, /[\u001b\u202e]/, args.join(' '));
+    }
+    assert.ok(cli('inspect', file).stdout.includes(`identifier    ${escaped}`));
   });
 });

@@ -8,7 +8,8 @@ runtime flag. The signature replaces the existing one at the same offset; LC_COD
 resized and every page is hashed after that.
 
 usage: adhoc_sign.py IN OUT --identifier ID [--entitlements PLIST] [--der-entitlements PLIST] [--runtime]
-                     [--hashes sha1,sha256] [--special-slots N]
+                     [--hashes sha1,sha256] [--special-slots N] [--info-plist FILE]
+--info-plist seals FILE's bytes in special slot 1, as codesign does for a bundle's Contents/Info.plist.
 Prints {"cdhashes": {hash name: full cdhash hex}} as JSON.
 """
 import argparse
@@ -93,6 +94,7 @@ def main():
     p.add_argument('--runtime', action='store_true')
     p.add_argument('--hashes', default='sha256')
     p.add_argument('--special-slots', type=int, help='seal fewer special slots than there are blobs')
+    p.add_argument('--info-plist', help='seal this file in special slot 1 (Info.plist)')
     a = p.parse_args()
     data = bytearray(open(a.input, 'rb').read())
     sig_cmd = linkedit = text_size = None
@@ -112,13 +114,16 @@ def main():
         blobs[5] = blob(CSMAGIC_ENTITLEMENTS, open(a.entitlements, 'rb').read())
     if a.der_entitlements:
         blobs[7] = blob(CSMAGIC_DER_ENTITLEMENTS, der_entitlements(a.der_entitlements))
-    n_special = a.special_slots if a.special_slots is not None else max(blobs)
+    sealed = dict(blobs)  # what the special slots hash: the blobs, and files outside the signature
+    if a.info_plist:
+        sealed[1] = open(a.info_plist, 'rb').read()
+    n_special = a.special_slots if a.special_slots is not None else max(sealed)
     flags = 0x2 | (0x10000 if a.runtime else 0)
     hashes = a.hashes.split(',')
 
     # Size the signature first (CD sizes do not depend on the hash values), then patch the load commands it depends on.
     def build(content):
-        cds = [code_directory(content, dataoff, a.identifier, h, blobs, flags, text_size, n_special) for h in hashes]
+        cds = [code_directory(content, dataoff, a.identifier, h, sealed, flags, text_size, n_special) for h in hashes]
         build.cdhashes = {h: hashlib.new(h, cd).hexdigest() for h, cd in zip(hashes, cds)}
         entries = [(0, cds[0])] + [(0x1000 + i, cd) for i, cd in enumerate(cds[1:])] + sorted(blobs.items())
         # Apple puts the CMS wrapper last; an empty wrapper means "no CMS" for an ad-hoc signature.

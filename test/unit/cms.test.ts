@@ -83,3 +83,81 @@ for (const kind of ['rsa', 'ec']) {
     });
   });
 }
+
+/** `openssl asn1parse` of a DER file: offset, depth, header length, length and type of each element. */
+function asn1(der: string) {
+  return openssl('asn1parse', '-inform', 'DER', '-in', der)
+    .toString()
+    .split('\n')
+    .map((line) => /^\s*(\d+):d=(\d+)\s+hl=(\d+)\s+l=\s*(\d+)\s+(?:cons|prim):\s+(.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ offset: Number(m[1]), depth: Number(m[2]), header: Number(m[3]), length: Number(m[4]), type: m[5].trim() }));
+}
+
+describe('the certificates a CMS signature carries', () => {
+  const digests = [{ slot: 0, hashType: 2, cdhashFull: Buffer.alloc(32) }];
+  /** The carried certificates of rsa-cms.der and the offset of each one's signature BIT STRING. */
+  const carried = () => {
+    const items = asn1('rsa-cms.der');
+    const field = items.find((e) => e.depth === 3 && e.type.startsWith('cont [ 0 ]'))!;
+    return items
+      .filter((e) => e.depth === 4 && e.offset > field.offset && e.offset < field.offset + field.header + field.length)
+      .map((cert) => {
+        const signature = items.find((e) => e.depth === 5 && e.type === 'BIT STRING' && e.offset > cert.offset && e.offset < cert.offset + cert.header + cert.length)!;
+        const der = `carried-${cert.offset}.der`;
+        fs.writeFileSync(file(der), cms().subarray(cert.offset, cert.offset + cert.header + cert.length));
+        const subject = openssl('x509', '-inform', 'DER', '-in', der, '-noout', '-subject', '-nameopt', 'multiline').toString();
+        return { commonName: /commonName\s*=\s*(.*)/.exec(subject)![1].trim(), signature };
+      });
+  };
+  const cms = () => fs.readFileSync(file('rsa-cms.der'));
+  const opensslVerifies = (bytes: Buffer) => {
+    fs.writeFileSync(file('candidate.der'), bytes);
+    try {
+      openssl('cms', '-verify', '-binary', '-inform', 'DER', '-in', 'candidate.der', '-content', 'cd.bin', '-CAfile', 'rsa-ca.pem', '-purpose', 'any', '-ignore_critical', '-out', 'out.bin');
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('a changed signature on any of them is a failure naming it, as OpenSSL refuses it', () => {
+    assert.equal(opensslVerifies(cms()), true);
+    const certificates = carried();
+    assert.deepEqual(certificates.map((c) => c.commonName).sort(), ['Developer ID Application: Test Corp (TEAM123456)', 'Test Root CA']);
+    for (const { commonName, signature } of certificates) {
+      const bytes = cms();
+      bytes[signature.offset + signature.header + 20] ^= 0x01;
+      if (commonName !== 'Test Root CA') assert.equal(opensslVerifies(bytes), false, commonName);
+      const failures = analyzeCms(bytes, codeDirectory, digests).failures;
+      assert.deepEqual(failures.map((f) => f.code), ['cms-certificate'], commonName);
+      assert.match(failures[0].message, new RegExp(`^the certificate "${commonName.replace(/[()]/g, '\\$&')}" in the CMS signature is damaged`));
+    }
+  });
+
+  it('a certificate OpenSSL cannot read is named in our words, not OpenSSL\'s', () => {
+    const leaf = carried().find((c) => c.commonName.startsWith('Developer ID'))!;
+    const bytes = cms();
+    bytes[leaf.signature.offset + leaf.signature.header] = 0x09; // a BIT STRING cannot have 9 unused bits
+    fs.writeFileSync(file('unreadable.der'), bytes);
+    assert.throws(() => openssl('pkcs7', '-inform', 'DER', '-in', 'unreadable.der', '-print_certs'), 'OpenSSL refuses it too');
+    const failures = analyzeCms(bytes, codeDirectory, digests).failures;
+    assert.deepEqual(failures.map((f) => f.code), ['cms-malformed']);
+    assert.match(failures[0].message, /certificate \d of the CMS signature \("Developer ID Application: Test Corp \(TEAM123456\)"\) is not a valid X\.509 certificate/);
+    assert.doesNotMatch(failures[0].message, /routines|error:/);
+  });
+
+  it('a self-made root named "Apple Root CA" is not trusted: trust comes from Apple\'s key, not the name', () => {
+    fs.writeFileSync(file('apple-name.cnf'), '[req]\ndistinguished_name = dn\nstring_mask = default\n[dn]\n');
+    openssl('req', '-config', 'apple-name.cnf', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'fake-root.key', '-out', 'fake-root.pem', '-days', '30',
+      '-subj', '/C=US/O=Apple Inc./OU=Apple Certification Authority/CN=Apple Root CA');
+    openssl('x509', '-req', '-in', 'rsa-leaf.csr', '-CA', 'fake-root.pem', '-CAkey', 'fake-root.key', '-CAcreateserial', '-days', '30', '-extfile', 'rsa-ext.cnf', '-out', 'fake-leaf.pem');
+    openssl('cms', '-sign', '-binary', '-nosmimecap', '-md', 'sha256', '-in', 'cd.bin', '-signer', 'fake-leaf.pem', '-inkey', 'rsa-leaf.key', '-certfile', 'fake-root.pem', '-outform', 'DER', '-out', 'fake-cms.der');
+    const a = analyzeCms(fs.readFileSync(file('fake-cms.der')), codeDirectory, digests);
+    assert.deepEqual(a.failures, [], 'intact, only untrusted');
+    assert.equal(a.chainToAppleRoot, false);
+    assert.equal(a.certificates.at(-1)?.commonName, 'Apple Root CA');
+    assert.equal(a.certificates.at(-1)?.pinnedRoot, null);
+    assert.equal(classifySigner(0x10000, a.signer, a.chainToAppleRoot), 'other');
+  });
+});

@@ -25,11 +25,21 @@ function newDict(): PlistDict {
   return Object.create(null) as PlistDict;
 }
 
-export function parsePlist(bytes: Uint8Array): { value: PlistValue; format: 'xml' | 'binary' } {
+export interface ParsedPlist {
+  value: PlistValue;
+  format: 'xml' | 'binary';
+  /** Characters (a byte-order mark, whitespace) before the XML declaration: XML forbids them, CFPropertyList skips them. */
+  leading: number;
+}
+
+export function parsePlist(bytes: Uint8Array): ParsedPlist {
   if (bytes.length > MAX_BYTES) throw new InputError(`property list is ${bytes.length} bytes, more than ${MAX_BYTES}`);
   const head = Buffer.from(bytes.subarray(0, 8)).toString('latin1');
-  if (head === 'bplist00') return { value: parseBinaryPlist(bytes), format: 'binary' };
-  return { value: parseXmlPlist(Buffer.from(bytes).toString('utf8')), format: 'xml' };
+  if (head === 'bplist00') return { value: parseBinaryPlist(bytes), format: 'binary', leading: 0 };
+  const text = Buffer.from(bytes).toString('utf8');
+  // Apple's parser reads what macOS enforces, so do as it does: skip them (signed, notarized binaries carry such blobs).
+  const leading = /^\uFEFF?[ \t\r\n]*(?=<\?xml[ \t\r\n])/.exec(text)?.[0].length ?? 0;
+  return { value: parseXmlPlist(text.slice(leading)), format: 'xml', leading };
 }
 
 // ---------------------------------------------------------------- XML

@@ -98,6 +98,7 @@ export function checkSecureTimestamp(input: ReadinessInput): CheckResult {
       if (!s.signature) return 'unsigned';
       if (!ts) return s.signature.signingTime ? `only a signer-asserted signing time (${s.signature.signingTime}), no secure timestamp` : 'no secure timestamp';
       if (!ts.imprintValid || !ts.signatureValid) return 'the timestamp token does not verify';
+      if (!ts.certificatesIntact) return 'a certificate in the timestamp token is damaged, so the timestamp cannot be trusted';
       return null;
     },
     describeTimestamp(input.slices[0]?.signature?.timestamp),
@@ -115,24 +116,41 @@ function isTruthy(value: unknown): boolean {
   return typeof value === 'string' && meansTrue(value);
 }
 
+/** Every entitlements dictionary a slice carries (XML and DER: macOS enforces DER, older systems and tools read XML). */
+function entitlementSources(s: SliceReport): Record<string, unknown>[] {
+  return [s.signature?.entitlementsXml, s.signature?.entitlementsDer].filter((e): e is Record<string, unknown> => !!e);
+}
+
+/** "the XML entitlements cannot be read (…)" for blobs that are present but unreadable, or null. */
+function unreadable(s: SliceReport): string | null {
+  const blobs = s.signature?.entitlementsUnreadable ?? [];
+  return blobs.length > 0 ? blobs.map((b) => `the ${b.form} entitlements cannot be read (${b.reason})`).join(' and ') : null;
+}
+
 export function checkGetTaskAllow(input: ReadinessInput): CheckResult {
   const key = GET_TASK_ALLOW;
   return perSlice(
     'entitlements/get-task-allow',
     input.slices,
     (s) => {
-      const sources = [s.signature?.entitlements, s.signature?.entitlementsDer].filter((e): e is Record<string, unknown> => !!e);
-      return sources.some((e) => isTruthy(e[key])) ? `${key} is true` : null;
+      if (entitlementSources(s).some((e) => isTruthy(e[key]))) return `${key} is true`;
+      const why = unreadable(s);
+      return why ? `${why}, so ${key} cannot be ruled out` : null;
     },
     `${key} is not set`,
   );
 }
 
 export function checkRestrictedEntitlements(input: ReadinessInput): CheckResult {
-  const restricted = (s: SliceReport) =>
-    Object.keys({ ...(s.signature?.entitlements ?? {}), ...(s.signature?.entitlementsDer ?? {}) }).filter((k) => k.startsWith(RESTRICTED_PREFIX));
+  const restricted = (s: SliceReport) => [...new Set(entitlementSources(s).flatMap((e) => Object.keys(e)))].filter((k) => k.startsWith(RESTRICTED_PREFIX));
   const found = input.slices.filter((s) => restricted(s).length > 0);
-  if (found.length === 0) return result('entitlements/restricted-needs-profile', 'pass', 'no restricted (com.apple.developer.*) entitlements');
+  const unknown = input.slices.filter((s) => unreadable(s) !== null);
+  if (found.length === 0) {
+    if (unknown.length > 0) {
+      return result('entitlements/restricted-needs-profile', 'warn', unknown.map((s) => `${s.arch}: ${unreadable(s)}`).join('; '), unknown.map((s) => s.arch));
+    }
+    return result('entitlements/restricted-needs-profile', 'pass', 'no restricted (com.apple.developer.*) entitlements');
+  }
   const keys = [...new Set(found.flatMap(restricted))].join(', ');
   if (input.kind === 'app' && input.hasProvisioningProfile) {
     return result('entitlements/restricted-needs-profile', 'pass', `restricted entitlements (${keys}) with an embedded provisioning profile`);
@@ -175,6 +193,12 @@ export function checkIdentifier(input: ReadinessInput): CheckResult {
   const signed = input.slices.filter((s) => s.signature);
   if (signed.length === 0) return result('signature/identifier', 'n/a', 'nothing is signed');
   const ids = [...new Set(signed.map((s) => s.signature!.identifier))];
+  // Names arrive escaped (macho/printable.ts); an unescaped \x or \u{ means the signature held non-printable bytes.
+  const disguised = signed.filter((s) => [s.signature!.identifier, s.signature!.teamId ?? ''].some((n) => /(^|[^\\])(\\\\)*\\(x[0-9a-f]{2}|u\{)/.test(n)));
+  if (disguised.length > 0) {
+    const names = disguised.map((s) => `${s.arch} "${s.signature!.identifier}"${s.signature!.teamId ? ` (team ${s.signature!.teamId})` : ''}`).join(', ');
+    return result('signature/identifier', 'warn', `the identifier or team ID holds non-printable bytes, shown escaped: ${names}`, disguised.map((s) => s.arch));
+  }
   const linkerDefault = signed.filter((s) => s.signature!.identifier === 'a.out');
   if (linkerDefault.length > 0) {
     return result('signature/identifier', 'warn', 'the identifier is "a.out", the linker\'s default; sign with --identifier com.example.tool', linkerDefault.map((s) => s.arch));

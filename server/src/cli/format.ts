@@ -49,6 +49,7 @@ function formatSlice(slice: SliceReport, style: Style): string[] {
   lines.push(field('uuid', slice.uuid ?? 'none (no LC_UUID)'));
   if (!slice.signature) {
     lines.push(field('signature', style.red('none')));
+    for (const w of slice.verification.warnings) lines.push(`      ${style.yellow('note:')} ${w}`);
     return lines;
   }
   lines.push(...formatSignature(slice.signature, style));
@@ -81,8 +82,23 @@ function formatSignature(sig: SignatureReport, style: Style): string[] {
   else if (sig.signingTime) lines.push(field('signed time', `${sig.signingTime} (asserted by the signer, not a secure timestamp)`));
   const req = sig.requirements?.find((r) => r.type === 'designated');
   if (req) lines.push(field('designated', req.text ?? `(${req.bytes.length / 2} bytes, not decoded)`));
-  lines.push(field('entitlements', sig.entitlements ? formatEntitlements(sig.entitlements) : 'none'));
+  lines.push(...formatEntitlementBlobs(sig, style));
   return lines;
+}
+
+/** One line when the forms agree; otherwise what each form says, so a disagreement or an unreadable blob is visible. */
+function formatEntitlementBlobs(sig: SignatureReport, style: Style): string[] {
+  const xml = sig.entitlementsXml;
+  const der = sig.entitlementsDer;
+  const same = xml && der ? JSON.stringify(xml) === JSON.stringify(der) : !xml || !der;
+  if (sig.entitlementsUnreadable.length === 0 && same) {
+    return [field('entitlements', sig.entitlements ? formatEntitlements(sig.entitlements) : 'none')];
+  }
+  return (['XML', 'DER'] as const).map((form) => {
+    const bad = sig.entitlementsUnreadable.find((b) => b.form === form);
+    const value = form === 'XML' ? xml : der;
+    return field(form === 'XML' ? 'entitlements' : '', `(${form}) ${bad ? style.red(`unreadable: ${bad.reason}`) : value ? formatEntitlements(value) : 'none'}`);
+  });
 }
 
 function formatEntitlements(entitlements: Record<string, unknown>): string {

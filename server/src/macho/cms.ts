@@ -3,17 +3,20 @@
  *
  * RFC 5652 SignedData, detached over the slot-0 CodeDirectory, as Security's `signer.cpp` writes it: signed
  * attributes contentType, signingTime, messageDigest and Apple's hash-agility attributes (1.2.840.113635.100.9.1 and
- * .2) that bind the alternate CodeDirectories; an RFC 3161 timestamp token as unsigned attribute. Certificates are read
- * with node:crypto's X509Certificate; the chain must verify up to Apple's root, pinned by fingerprint (an embedded
+ * .2) that bind the alternate CodeDirectories; an RFC 3161 timestamp token as unsigned attribute. Certificates are
+ * read by `certificate.ts` and their chains checked by `chain.ts` against Apple's compiled-in roots (an embedded
  * certificate named "Apple Root CA" is only bytes). Revocation needs the network and is not checked.
  *
- * Nothing here throws: a malformed or failing CMS becomes `failures`.
+ * Input that cannot be read (an InputError) and signatures that fail become `failures`; any other exception is a
+ * bug and propagates.
  */
-import { createHash, verify as verifySignature, X509Certificate } from 'node:crypto';
+import { createHash, verify as verifySignature } from 'node:crypto';
 import { InputError } from '../errors';
 import type { CertificateInfo, TimestampInfo, VerificationFailure } from '../protocol';
 import { isPlistDict, parsePlist } from '../bundle/plist';
-import { children, content, context, expect, integerHex, name, nameAttribute, Node, oid, raw, readNode, TAG, time } from './der';
+import { Certificate, certificateLabel, holds, readCertificate, stripZeros } from './certificate';
+import { ChainResult, checkChain } from './chain';
+import { children, content, context, expect, integerHex, name, Node, oid, raw, readNode, TAG, time } from './der';
 
 export interface CodeDirectoryDigest {
   slot: number;
@@ -42,10 +45,6 @@ const OID = {
   tstInfo: '1.2.840.113549.1.9.16.1.4',
   hashAgility: '1.2.840.113635.100.9.1',
   hashAgilityV2: '1.2.840.113635.100.9.2',
-  subjectKeyIdentifier: '2.5.29.14',
-  commonName: '2.5.4.3',
-  organizationalUnit: '2.5.4.11',
-  appleCertificateExtensions: '1.2.840.113635.100.6.',
 } as const;
 
 /** Digest algorithms by OID, and the CodeDirectory hash types each can stand for. */
@@ -68,25 +67,6 @@ const SIGNATURE_DIGESTS: Record<string, string> = {
   '1.2.840.10045.4.3.4': 'sha512',
 };
 
-/** Apple certificates pinned by SHA-256 fingerprint (checked against the DER files Apple publishes). */
-export const APPLE_PINNED: Record<string, string> = {
-  b0b1730ecbc7ff4505142c49f1295e6eda6bcaed7e2c68c5be91b5a11001f024: 'Apple Root CA',
-  '7afc9d01a62f03a2de9637936d4afe68090d2de18d03f29c88cfb0b1ba63587f': 'Developer ID Certification Authority',
-  f16cd3c54c7f83cea4bf1a3e6a0819c8aaa8e4a1528fd144715f350643d2df3a: 'Developer ID Certification Authority (G2)',
-  '66285e2e374d00a8ba3d8d3d04393a48bd16554b284bc88dabec85b479adcd6b': 'Apple Timestamp Certification Authority',
-};
-const APPLE_ROOT = 'Apple Root CA';
-
-interface Certificate {
-  der: Buffer;
-  x509: X509Certificate;
-  issuerRaw: Buffer;
-  subjectRaw: Buffer;
-  serialHex: string;
-  subjectKeyId: string | null;
-  info: CertificateInfo;
-}
-
 interface SignerInfo {
   sidIssuer: Buffer | null;
   sidSerial: string | null;
@@ -104,60 +84,6 @@ interface SignedData {
   signers: SignerInfo[];
   eContentType: string;
   eContent: Buffer | null;
-}
-
-function stripZeros(hex: string): string {
-  return hex.replace(/^(00)+(?=.)/, '');
-}
-
-/** Apple puts the team ID in the subject's OU; CA certificates have a descriptive OU instead. */
-function teamId(ou: string | null): string | null {
-  return ou && /^[A-Z0-9]{10}$/.test(ou) ? ou : null;
-}
-
-function readCertificate(buf: Buffer, node: Node): Certificate {
-  const der = Buffer.from(raw(buf, node));
-  const x509 = new X509Certificate(der);
-  const tbs = children(buf, expect(children(buf, node)[0], TAG.sequence, 'TBSCertificate'));
-  const fields = tbs[0]?.tag === context(0) ? tbs.slice(1) : tbs; // skip the explicit version
-  const [serial, , issuer, , subject] = fields;
-  const subjectName = name(buf, subject);
-  const issuerName = name(buf, issuer);
-  const appleExtensions: string[] = [];
-  let subjectKeyId: string | null = null;
-  const extensionsNode = fields.find((f) => f.tag === context(3));
-  if (extensionsNode) {
-    for (const ext of children(buf, expect(children(buf, extensionsNode)[0], TAG.sequence, 'Extensions'))) {
-      const parts = children(buf, ext);
-      const id = oid(buf, expect(parts[0], TAG.oid, 'Extension'));
-      if (id.startsWith(OID.appleCertificateExtensions)) appleExtensions.push(id);
-      if (id === OID.subjectKeyIdentifier) {
-        const inner = readNode(buf, parts[parts.length - 1].contentStart, parts[parts.length - 1].contentEnd);
-        subjectKeyId = content(buf, inner).toString('hex');
-      }
-    }
-  }
-  const sha256 = x509.fingerprint256.replace(/:/g, '').toLowerCase();
-  return {
-    der,
-    x509,
-    issuerRaw: Buffer.from(raw(buf, issuer)),
-    subjectRaw: Buffer.from(raw(buf, subject)),
-    serialHex: stripZeros(integerHex(buf, expect(serial, TAG.integer, 'serial number'))),
-    subjectKeyId,
-    info: {
-      subject: subjectName.text,
-      commonName: nameAttribute(subjectName, OID.commonName),
-      issuer: issuerName.text,
-      teamId: teamId(nameAttribute(subjectName, OID.organizationalUnit)),
-      notBefore: new Date(x509.validFrom).toISOString(),
-      notAfter: new Date(x509.validTo).toISOString(),
-      sha256,
-      serialNumber: x509.serialNumber.toLowerCase(),
-      appleExtensions,
-      pinnedRoot: APPLE_PINNED[sha256] ?? null,
-    },
-  };
 }
 
 function readSignerInfo(buf: Buffer, node: Node): SignerInfo {
@@ -186,7 +112,8 @@ function algorithmOid(buf: Buffer, node: Node | undefined): string {
   return oid(buf, expect(children(buf, expect(node, TAG.sequence, 'AlgorithmIdentifier'))[0], TAG.oid, 'algorithm'));
 }
 
-function readSignedData(bytes: Uint8Array): SignedData {
+/** `what` names the SignedData in messages: "the CMS signature" or "the timestamp token". */
+function readSignedData(bytes: Uint8Array, what: string): SignedData {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const contentInfo = readNode(buf, 0);
   const [type, explicit] = children(buf, expect(contentInfo, TAG.sequence, 'ContentInfo'));
@@ -202,7 +129,11 @@ function readSignedData(bytes: Uint8Array): SignedData {
   }
   const rest = signedData.slice(3);
   const certsNode = rest.find((n) => n.tag === context(0));
-  const certificates = certsNode ? children(buf, certsNode).filter((n) => n.tag === TAG.sequence).map((n) => readCertificate(buf, n)) : [];
+  const certificates = certsNode
+    ? children(buf, certsNode)
+        .filter((n) => n.tag === TAG.sequence)
+        .map((n, i) => readCertificate(buf, n, `certificate ${i + 1} of ${what}`))
+    : [];
   const signerSet = expect(rest[rest.length - 1], TAG.set, 'SignerInfos');
   return { buf, certificates, signers: children(buf, signerSet).map((n) => readSignerInfo(buf, n)), eContentType, eContent };
 }
@@ -223,32 +154,6 @@ function findSigner(data: SignedData, signer: SignerInfo): Certificate | null {
       signer.sidKeyId ? c.subjectKeyId === signer.sidKeyId : c.serialHex === signer.sidSerial && signer.sidIssuer !== null && c.issuerRaw.equals(signer.sidIssuer),
     ) ?? null
   );
-}
-
-/** Follows issuers from the leaf while each signature verifies; returns the chain, leaf first. */
-function buildChain(certs: Certificate[], leaf: Certificate): { chain: Certificate[]; verified: boolean } {
-  const chain = [leaf];
-  let verified = true;
-  for (let current = leaf; chain.length <= certs.length; ) {
-    if (current.issuerRaw.equals(current.subjectRaw)) {
-      verified &&= safe(() => current.x509.verify(current.x509.publicKey));
-      break;
-    }
-    const issuer = certs.find((c) => c !== current && c.subjectRaw.equals(current.issuerRaw) && !chain.includes(c));
-    if (!issuer) break;
-    verified &&= safe(() => current.x509.verify(issuer.x509.publicKey));
-    chain.push(issuer);
-    current = issuer;
-  }
-  return { chain, verified };
-}
-
-function safe(check: () => boolean): boolean {
-  try {
-    return check();
-  } catch {
-    return false;
-  }
 }
 
 function digestName(algorithmOid: string): string {
@@ -281,7 +186,7 @@ function checkSigner(data: SignedData, signer: SignerInfo, signedContent: Buffer
     signedBytes[0] = TAG.set;
   }
   const signatureDigest = SIGNATURE_DIGESTS[signer.signatureAlgorithm] ?? digest;
-  const signatureValid = !!certificate && safe(() => verifySignature(signatureDigest, signedBytes, certificate.x509.publicKey, signer.signature));
+  const signatureValid = !!certificate && holds(() => verifySignature(signatureDigest, signedBytes, certificate.x509.publicKey, signer.signature));
   return { signer, certificate, attrs, digestValid, signatureValid };
 }
 
@@ -319,22 +224,44 @@ function readAgilityV1(plist: Buffer): string[] | null {
     const list = isPlistDict(value) ? value.cdhashes : undefined;
     if (!Array.isArray(list)) return null;
     return list.map((d) => (d instanceof Uint8Array ? Buffer.from(d).toString('hex') : ''));
-  } catch {
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
     return null;
   }
 }
 
-function readTimestamp(outer: SignerCheck, buf: Buffer, fail: (code: string, message: string) => void): TimestampInfo | null {
+type Fail = (code: string, message: string) => void;
+
+/** A failure for each carried certificate whose signature does not verify under its issuer's key. */
+function reportDamaged({ damaged }: ChainResult, code: string, carrier: string, fail: Fail): void {
+  for (const { certificate, issuer } of damaged) {
+    const key = issuer ? `the key of its issuer ${certificateLabel(issuer)}` : 'its own key (it is self-signed)';
+    fail(code, `the certificate ${certificateLabel(certificate)} in ${carrier} is damaged: its signature does not verify with ${key}`);
+  }
+}
+
+/** The RFC 3161 token in the unsigned attributes, if any; a token that cannot be read is a failure of its own. */
+function readTimestamp(outer: SignerCheck, buf: Buffer, fail: Fail): TimestampInfo | null {
   const attrs = attributes(buf, outer.signer.unsignedAttrs);
   const token = attrs.get(OID.timeStampToken)?.[0];
   if (!token) return null;
-  const data = readSignedData(raw(buf, token));
+  try {
+    return checkTimestamp(raw(buf, token), outer.signer.signature, fail);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    fail('timestamp-malformed', `the secure timestamp cannot be read: ${error.message}`);
+    return null;
+  }
+}
+
+function checkTimestamp(token: Buffer, stamped: Buffer, fail: Fail): TimestampInfo {
+  const data = readSignedData(token, 'the timestamp token');
   if (data.eContentType !== OID.tstInfo || !data.eContent) throw new InputError('the timestamp token holds no TSTInfo');
   const tst = data.eContent;
   const fields = children(tst, expect(readNode(tst, 0), TAG.sequence, 'TSTInfo'));
   const [algorithm, hashed] = children(tst, expect(fields[2], TAG.sequence, 'MessageImprint'));
-  const imprintAlgorithm = digestName(oid(tst, children(tst, algorithm)[0]));
-  const imprintValid = content(tst, hashed).equals(createHash(imprintAlgorithm).update(outer.signer.signature).digest());
+  const imprintAlgorithm = digestName(oid(tst, expect(children(tst, expect(algorithm, TAG.sequence, 'MessageImprint algorithm'))[0], TAG.oid, 'algorithm')));
+  const imprintValid = content(tst, expect(hashed, TAG.octetString, 'MessageImprint hash')).equals(createHash(imprintAlgorithm).update(stamped).digest());
   const genTime = time(tst, expect(fields[4], TAG.generalizedTime, 'genTime'));
   const tsaField = fields.slice(5).find((f) => f.tag === context(0));
   let authority: string | null = null;
@@ -344,28 +271,31 @@ function readTimestamp(outer: SignerCheck, buf: Buffer, fail: (code: string, mes
   }
   const tokenSigner = data.signers[0] ? checkSigner(data, data.signers[0], tst) : null;
   const signatureValid = !!tokenSigner && tokenSigner.digestValid && tokenSigner.signatureValid;
-  const chain = tokenSigner?.certificate ? buildChain(data.certificates, tokenSigner.certificate) : { chain: [], verified: false };
+  const chain = checkChain(data.certificates, tokenSigner?.certificate ?? null);
   authority ??= tokenSigner?.certificate?.info.commonName ?? null;
   if (!imprintValid) fail('timestamp-imprint', 'the timestamp does not stamp this signature (message imprint mismatch)');
   if (!signatureValid) fail('timestamp-signature', 'the timestamp token\'s own signature does not verify');
-  return { time: genTime, authority, imprintValid, signatureValid, chainToAppleRoot: reachesApple(chain), certificates: orderCertificates(data.certificates, chain.chain) };
-}
-
-/** A verified chain whose top is the pinned Apple Root CA, or a pinned Apple intermediate when the root was left out. */
-function reachesApple({ chain, verified }: { chain: Certificate[]; verified: boolean }): boolean {
-  const top = chain[chain.length - 1];
-  return verified && !!top && (top.info.pinnedRoot === APPLE_ROOT || (top.info.pinnedRoot !== null && chain.length > 1));
+  reportDamaged(chain, 'timestamp-certificate', 'the timestamp token', fail);
+  return {
+    time: genTime,
+    authority,
+    imprintValid,
+    signatureValid,
+    certificatesIntact: chain.damaged.length === 0,
+    chainToAppleRoot: chain.anchor !== null,
+    certificates: orderCertificates(data.certificates, chain.chain),
+  };
 }
 
 function validAt(cert: Certificate, when: Date): boolean {
-  return new Date(cert.x509.validFrom) <= when && when <= new Date(cert.x509.validTo);
+  return new Date(cert.notBefore) <= when && when <= new Date(cert.notAfter);
 }
 
 export function analyzeCms(cmsDer: Uint8Array, primaryCodeDirectory: Uint8Array, codeDirectories: CodeDirectoryDigest[], now = new Date()): CmsAnalysis {
   const analysis: CmsAnalysis = { certificates: [], signer: null, signingTime: null, timestamp: null, chainToAppleRoot: false, failures: [], warnings: [] };
-  const fail = (code: string, message: string) => analysis.failures.push({ code, message });
+  const fail: Fail = (code, message) => analysis.failures.push({ code, message });
   try {
-    const data = readSignedData(cmsDer);
+    const data = readSignedData(cmsDer, 'the CMS signature');
     const { buf } = data;
     analysis.certificates = data.certificates.map((c) => c.info);
     if (data.signers.length === 0) {
@@ -381,17 +311,20 @@ export function analyzeCms(cmsDer: Uint8Array, primaryCodeDirectory: Uint8Array,
     if (signingTime) analysis.signingTime = time(buf, signingTime);
     checkHashAgility(buf, outer.attrs, codeDirectories, fail);
 
+    const chain = checkChain(data.certificates, outer.certificate);
+    reportDamaged(chain, 'cms-certificate', 'the CMS signature', fail);
     if (outer.certificate) {
-      const { chain, verified } = buildChain(data.certificates, outer.certificate);
       analysis.signer = outer.certificate.info;
-      analysis.certificates = orderCertificates(data.certificates, chain);
-      analysis.chainToAppleRoot = reachesApple({ chain, verified });
-      if (!verified) analysis.warnings.push('a certificate in the chain is not signed by its issuer');
-      else if (!analysis.chainToAppleRoot) analysis.warnings.push('the certificate chain does not lead to Apple Root CA: not an Apple-issued identity');
+      analysis.certificates = orderCertificates(data.certificates, chain.chain);
+      analysis.chainToAppleRoot = chain.anchor !== null;
+      if (!analysis.chainToAppleRoot && chain.damaged.length === 0) {
+        analysis.warnings.push('the certificate chain does not lead to Apple Root CA: not an Apple-issued identity');
+      }
     }
     analysis.timestamp = readTimestamp(outer, buf, fail);
-    // Security: "if the signature itself draws to Apple, then so must the timestamp signature".
-    if (analysis.chainToAppleRoot && analysis.timestamp && !analysis.timestamp.chainToAppleRoot) {
+    // Security: "if the signature itself draws to Apple, then so must the timestamp signature". A token whose own
+    // certificates are damaged already failed above; saying Apple did not issue it would be wrong.
+    if (analysis.chainToAppleRoot && analysis.timestamp?.certificatesIntact && !analysis.timestamp.chainToAppleRoot) {
       analysis.warnings.push('the timestamp was not issued by Apple\'s time-stamp authority');
     }
     const reference = analysis.timestamp?.imprintValid && analysis.timestamp.signatureValid ? new Date(analysis.timestamp.time) : now;
@@ -399,8 +332,8 @@ export function analyzeCms(cmsDer: Uint8Array, primaryCodeDirectory: Uint8Array,
       analysis.warnings.push(`the signing certificate was not valid at ${reference.toISOString()} (${analysis.timestamp ? 'the secure timestamp' : 'now; there is no secure timestamp'})`);
     }
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    fail('cms-malformed', `the CMS signature cannot be read: ${message}`);
+    if (!(error instanceof InputError)) throw error;
+    fail('cms-malformed', `the CMS signature cannot be read: ${error.message}`);
   }
   return analysis;
 }

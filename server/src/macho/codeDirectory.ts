@@ -26,6 +26,7 @@ import {
   HashTypeInfo,
   KERNEL_PAGE_SHIFTS,
 } from './format';
+import { printableText } from './printable';
 
 export interface CodeDirectory {
   slot: number;
@@ -71,10 +72,14 @@ function safeU64(bytes: Buffer, at: number): number {
   return clampU64(bytes.readBigUInt64BE(at));
 }
 
-function cString(bytes: Buffer, at: number): string | null {
+/** A NUL-terminated name inside the CodeDirectory, shown escaped when it holds non-printable bytes (flagged). */
+function cString(bytes: Buffer, at: number, what: string, warnings: string[]): string | null {
   if (at <= 0 || at >= bytes.length) return null;
   const end = bytes.indexOf(0, at);
-  return end < 0 ? null : bytes.subarray(at, end).toString('utf8');
+  if (end < 0) return null;
+  const { text, printable } = printableText(bytes.subarray(at, end));
+  if (!printable) warnings.push(`the ${what} "${text}" contains bytes that are not printable text (shown escaped)`);
+  return text;
 }
 
 /** Parses a CodeDirectory blob; returns null only when the bytes are too short to have a header at all. */
@@ -128,13 +133,13 @@ export function parseCodeDirectory(blob: Buffer, slot: number): CodeDirectory | 
   if (!hash) problems.push(`unknown hash type ${hashType}`);
   else if (hash.size !== hashSize) problems.push(`hash size ${hashSize} does not match hash type ${hash.name} (${hash.size})`);
 
-  const ident = cString(bytes, cd.identOffset);
+  const ident = cString(bytes, cd.identOffset, 'identifier', warnings);
   if (ident === null) problems.push('the identifier is not a NUL-terminated string inside the CodeDirectory');
   cd.identifier = ident ?? '';
   if (hasField(CD_SUPPORTS_TEAMID, 0x34)) {
     const teamOffset = bytes.readUInt32BE(0x30);
     if (teamOffset !== 0) {
-      cd.teamId = cString(bytes, teamOffset);
+      cd.teamId = cString(bytes, teamOffset, 'team ID', warnings);
       if (cd.teamId === null) problems.push('the team ID is not a NUL-terminated string inside the CodeDirectory');
     }
   }

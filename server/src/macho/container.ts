@@ -65,7 +65,11 @@ export function parseFatArchs(source: ByteSource): FatArch[] {
       size,
       align: table.readUInt32BE(at + (is64 ? 24 : 16)),
     };
-    if (!Number.isSafeInteger(offset + size) || offset < 8 + count * entrySize || offset + size > source.size) {
+    const headerEnd = 8 + count * entrySize;
+    if (offset < headerEnd) {
+      throw new InputError(`${source.name}: architecture ${i} of the universal file (offset ${offset}) overlaps the fat header, which ends at ${headerEnd}`);
+    }
+    if (!Number.isSafeInteger(offset + size) || offset + size > source.size) {
       throw new InputError(
         `${source.name}: architecture ${i} of the universal file lies outside the file (offset ${offset}, size ${size}, file ${source.size})`,
       );

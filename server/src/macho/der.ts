@@ -6,6 +6,7 @@
  * accepted (some signers emit them); every length is checked against its container. Errors are InputErrors.
  */
 import { InputError } from '../errors';
+import { printableString, printableText } from './printable';
 
 export interface Node {
   /** The first tag byte: class (bits 7-6), constructed (bit 5), number (bits 4-0). */
@@ -120,10 +121,15 @@ export function integerHex(buf: Uint8Array, node: Node): string {
   return content(buf, node).toString('hex');
 }
 
+/** A string value, with characters that could disguise it when shown (controls, bidi overrides) escaped. */
 export function text(buf: Uint8Array, node: Node): string {
   const bytes = content(buf, node);
-  if (node.tag === TAG.bmpString) return Buffer.from(bytes).swap16().toString('utf16le');
-  return bytes.toString(node.tag === TAG.utf8String ? 'utf8' : 'latin1');
+  if (node.tag === TAG.bmpString) {
+    if (bytes.length % 2 !== 0) throw new InputError('ASN.1 BMPString has an odd length');
+    return printableString(Buffer.from(bytes).swap16().toString('utf16le')).text;
+  }
+  if (node.tag === TAG.utf8String) return printableText(bytes).text;
+  return printableString(bytes.toString('latin1')).text;
 }
 
 /** UTCTime (RFC 5280 two-digit-year rule) or GeneralizedTime (fractions allowed) as ISO 8601. */

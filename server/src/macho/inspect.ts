@@ -114,6 +114,8 @@ function signatureReport(signature: EmbeddedSignature): SignatureReport {
     signingTime: cms?.signingTime ?? null,
     timestamp: cms?.timestamp ?? null,
     entitlements: json(signature.entitlements ?? signature.entitlementsDer),
+    entitlementsXml: json(signature.entitlements),
     entitlementsDer: json(signature.entitlementsDer),
+    entitlementsUnreadable: signature.entitlementsUnreadable,
   };
 }

@@ -73,8 +73,8 @@ export interface MachOImage {
   dylibs: string[];
   entryPoint: 'LC_MAIN' | 'LC_UNIXTHREAD' | null;
   codeSignature: { dataOffset: number; dataSize: number } | null;
-  /** True when LC_ENCRYPTION_INFO says the pages are encrypted on disk (cryptid != 0). */
-  encrypted: boolean;
+  /** Slice ranges that LC_ENCRYPTION_INFO says are encrypted on disk (cryptid != 0): cryptoff and cryptsize. */
+  encryptedRanges: { offset: number; size: number }[];
   /** Non-fatal oddities in the load commands. */
   warnings: string[];
 }
@@ -169,7 +169,7 @@ export function parseMachO(source: ByteSource): MachOImage {
     dylibs: [],
     entryPoint: null,
     codeSignature: null,
-    encrypted: false,
+    encryptedRanges: [],
     warnings: [],
   };
   // Every load command is at least 8 bytes, so ncmds cannot exceed sizeofcmds/8 in a well-formed file.
@@ -190,7 +190,19 @@ export function parseMachO(source: ByteSource): MachOImage {
     readCommand(r, at, cmd, cmdsize, image, source.name);
     at += cmdsize;
   }
+  checkTrailingBytes(image, source.size);
   return image;
+}
+
+/**
+ * Bytes after everything the load commands describe (segments, the signature) belong to no part of the image, and no
+ * signature covers them: data appended to a binary, as installers and droppers do. The loader never maps them.
+ */
+function checkTrailingBytes(image: MachOImage, size: number): void {
+  const ends = image.segments.map((s) => s.fileOffset + s.fileSize);
+  if (image.codeSignature) ends.push(image.codeSignature.dataOffset + image.codeSignature.dataSize);
+  const end = Math.max(image.header.headerSize + image.header.sizeOfCmds, ...ends);
+  if (end < size) image.warnings.push(`${size - end} bytes follow the end of the Mach-O image (offset ${end}): they belong to no segment and no signature covers them`);
 }
 
 function need(cmdsize: number, min: number, what: string, file: string): void {
@@ -254,7 +266,7 @@ function readCommand(r: Reader, at: number, cmd: number, cmdsize: number, image:
     case LC_ENCRYPTION_INFO:
     case LC_ENCRYPTION_INFO_64:
       need(cmdsize, 20, 'LC_ENCRYPTION_INFO', file);
-      if (r.u32(at + 16) !== 0) image.encrypted = true;
+      if (r.u32(at + 16) !== 0) image.encryptedRanges.push({ offset: r.u32(at + 8), size: r.u32(at + 12) });
       break;
     default:
       if (cmd in VERSION_MIN_PLATFORMS) {

@@ -86,25 +86,39 @@ function runs(job: PageJob): PageJob[] {
   return out;
 }
 
+/** Runs of pages hashed on this thread and by worker threads (a worker's run that failed counts as this thread's). */
+export interface PageRunCounts {
+  here: number;
+  workers: number;
+}
+
 /** Returns the indices of mismatching pages, in increasing order. */
-export async function checkPages(source: ByteSource, job: PageJob, parallel = true): Promise<number[]> {
+export async function checkPages(source: ByteSource, job: PageJob, parallel = true, counts: PageRunCounts = { here: 0, workers: 0 }): Promise<number[]> {
   const threads = Math.min(MAX_THREADS, availableParallelism());
   const file = source.file;
-  if (!parallel || !file || threads < 2 || job.codeLimit < PARALLEL_THRESHOLD) return hashPageRange(source, job);
+  if (!parallel || !file || threads < 2 || job.codeLimit < PARALLEL_THRESHOLD) {
+    counts.here++;
+    return hashPageRange(source, job);
+  }
 
   const queue = runs(job);
   const found: number[][] = [];
   const scratch = newScratch();
   const here = async () => {
-    for (let run = queue.shift(); run; run = queue.shift()) found.push(await hashPageRange(source, run, scratch));
+    for (let run = queue.shift(); run; run = queue.shift()) {
+      found.push(await hashPageRange(source, run, scratch));
+      counts.here++;
+    }
   };
   const there = async (worker: PoolWorker) => {
     for (let run = queue.shift(); run; run = queue.shift()) {
       try {
         found.push(await worker.run({ path: file.path, base: file.base, size: source.size, job: run }));
+        counts.workers++;
       } catch (error) {
         if (error instanceof InputError) throw error;
         found.push(await hashPageRange(source, run, newScratch())); // a dead worker's run is done here instead
+        counts.here++;
         return;
       }
     }

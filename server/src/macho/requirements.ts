@@ -8,6 +8,7 @@
 import type { RequirementInfo } from '../protocol';
 import { oidFromBytes } from './der';
 import { CSMAGIC_REQUIREMENT, CSMAGIC_REQUIREMENTS, REQUIREMENT_TYPES } from './format';
+import { printableText } from './printable';
 
 const EXPR_FORM = 1;
 const MAX_DEPTH = 64;
@@ -71,7 +72,8 @@ export function decompile(expression: Buffer): string | null {
     const reader = new ExprReader(expression);
     const text = expr(reader, 0, 0);
     return reader.done ? text : null;
-  } catch {
+  } catch (error) {
+    if (!(error instanceof Truncated)) throw error; // anything else is a bug, not an odd requirement
     return null; // Truncated or unknown opcode: show bytes only.
   }
 }
@@ -93,7 +95,7 @@ function expr(r: ExprReader, depth: number, outer: number): string {
     case 4:
       return `certificate ${certSlot(r.i32())} = H"${r.data().toString('hex')}"`;
     case 5:
-      return `info[${r.data().toString('utf8')}] = ${quote(r.data())}`;
+      return `info[${field(r.data())}] = ${quote(r.data())}`;
     case 6:
       return wrap(2, `${expr(r, depth + 1, 2)} and ${expr(r, depth + 1, 2)}`);
     case 7:
@@ -103,10 +105,10 @@ function expr(r: ExprReader, depth: number, outer: number): string {
     case 9:
       return `! ${expr(r, depth + 1, 3)}`;
     case 10:
-      return `info[${r.data().toString('utf8')}]${match(r)}`;
+      return `info[${field(r.data())}]${match(r)}`;
     case 11: {
       const slot = certSlot(r.i32());
-      return `certificate ${slot}[${r.data().toString('utf8')}]${match(r)}`;
+      return `certificate ${slot}[${field(r.data())}]${match(r)}`;
     }
     case 12:
       return `certificate ${certSlot(r.i32())} trusted`;
@@ -122,11 +124,11 @@ function expr(r: ExprReader, depth: number, outer: number): string {
     case 15:
       return 'anchor apple generic';
     case 16:
-      return `entitlement[${r.data().toString('utf8')}]${match(r)}`;
+      return `entitlement[${field(r.data())}]${match(r)}`;
     case 18:
-      return `anchor ${r.data().toString('utf8')}`;
+      return `anchor ${field(r.data())}`;
     case 19:
-      return `(${r.data().toString('utf8')})`;
+      return `(${field(r.data())})`;
     case 20:
       return `platform = ${r.u32()}`;
     case 21:
@@ -172,6 +174,11 @@ function certSlot(slot: number): string {
   if (slot === 0) return 'leaf';
   if (slot === -1) return 'root';
   return String(slot);
+}
+
+/** A key or name operand (info key, certificate field, entitlement key), escaped where it is not printable. */
+function field(data: Buffer): string {
+  return printableText(data).text;
 }
 
 function quote(data: Buffer, prefix = '', suffix = ''): string {

@@ -7,7 +7,7 @@
  */
 import { InputError } from '../errors';
 import type { RequirementInfo, VerificationFailure } from '../protocol';
-import { isPlistDict, parsePlist, PlistDict, plistEqual } from '../bundle/plist';
+import { isPlistDict, parsePlist, PlistDict, plistEqual, plistToJson, PlistValue } from '../bundle/plist';
 import { analyzeCms, CmsAnalysis } from './cms';
 import { CodeDirectory, parseCodeDirectory } from './codeDirectory';
 import { decodeDerEntitlements } from './derEntitlements';
@@ -36,8 +36,12 @@ export interface EmbeddedSignature {
   /** Slot 0 first, then alternates in slot order. */
   codeDirectories: CodeDirectory[];
   requirements: RequirementInfo[] | null;
+  /** The XML entitlements (slot 5), null when absent or unreadable. */
   entitlements: PlistDict | null;
+  /** The DER entitlements (slot 7), null when absent or unreadable. */
   entitlementsDer: PlistDict | null;
+  /** Entitlements blobs that are present but cannot be read, and why: never the same as "no entitlements". */
+  entitlementsUnreadable: { form: 'XML' | 'DER'; reason: string }[];
   /** The CMS analysis, or null when there is no CMS blob or it is empty (as `codesign -s -` writes). */
   cms: CmsAnalysis | null;
   problems: VerificationFailure[];
@@ -64,7 +68,7 @@ export function readSignature(source: ByteSource, image: MachOImage, now?: Date)
     fail('signature-truncated', `the signature is truncated: LC_CODE_SIGNATURE declares ${dataSize} bytes at ${dataOffset} but the file ends after ${source.size - dataOffset}`);
     available = source.size - dataOffset;
   }
-  checkPlacement(image, dataOffset, dataSize, source.size, warnings);
+  checkPlacement(image, dataOffset, dataSize, warnings);
 
   const superBlob = parseSuperBlob(available > 0 ? source.read(dataOffset, available) : Buffer.alloc(0));
   for (const problem of superBlob.problems) fail('superblob-malformed', problem);
@@ -86,18 +90,27 @@ export function readSignature(source: ByteSource, image: MachOImage, now?: Date)
   const requirements = requirementsBlob ? parseRequirements(requirementsBlob.bytes) : null;
   if (requirementsBlob && !requirements) warnings.push('the requirements blob could not be decoded');
 
-  const entitlements = readXmlEntitlements(findBlob(superBlob, CSSLOT_ENTITLEMENTS), fail);
-  const entitlementsDer = readDerEntitlements(findBlob(superBlob, CSSLOT_DER_ENTITLEMENTS), fail);
+  const xml = readXmlEntitlements(findBlob(superBlob, CSSLOT_ENTITLEMENTS), warnings);
+  const der = readDerEntitlements(findBlob(superBlob, CSSLOT_DER_ENTITLEMENTS));
+  const entitlementsUnreadable: EmbeddedSignature['entitlementsUnreadable'] = [];
+  for (const [form, read] of [['XML', xml], ['DER', der]] as const) {
+    if (read && 'reason' in read) {
+      entitlementsUnreadable.push({ form, reason: read.reason });
+      fail('entitlements-malformed', `the ${form} entitlements cannot be read: ${read.reason}`);
+    }
+  }
+  const entitlements = xml && 'value' in xml ? xml.value : null;
+  const entitlementsDer = der && 'value' in der ? der.value : null;
   if (entitlements && entitlementsDer && !plistEqual(entitlements, entitlementsDer)) {
-    warnings.push('the XML and DER entitlements disagree; macOS enforces the DER form');
+    warnings.push(`the XML and DER entitlements disagree (${describeDifferences(entitlements, entitlementsDer)}); macOS enforces the DER form`);
   }
 
   const cms = readCms(findBlob(superBlob, CSSLOT_SIGNATURESLOT), codeDirectories, fail, now);
-  return { dataOffset, dataSize, superBlob, codeDirectories, requirements, entitlements, entitlementsDer, cms, problems, warnings };
+  return { dataOffset, dataSize, superBlob, codeDirectories, requirements, entitlements, entitlementsDer, entitlementsUnreadable, cms, problems, warnings };
 }
 
 /** ld64 and Go put the signature last in __LINKEDIT, which is the last segment; anything else is unusual. */
-function checkPlacement(image: MachOImage, dataOffset: number, dataSize: number, sliceSize: number, warnings: string[]): void {
+function checkPlacement(image: MachOImage, dataOffset: number, dataSize: number, warnings: string[]): void {
   const linkedit = image.segments.find((s) => s.name === '__LINKEDIT');
   if (!linkedit) {
     warnings.push('there is no __LINKEDIT segment to hold the signature');
@@ -106,42 +119,45 @@ function checkPlacement(image: MachOImage, dataOffset: number, dataSize: number,
   if (dataOffset < linkedit.fileOffset || dataOffset + dataSize > linkedit.fileOffset + linkedit.fileSize) {
     warnings.push('the signature does not lie inside __LINKEDIT');
   }
-  if (dataOffset + dataSize < sliceSize) warnings.push(`${sliceSize - dataOffset - dataSize} bytes follow the signature`);
   if (dataOffset % 16 !== 0) warnings.push(`the signature offset ${dataOffset} is not 16-byte aligned`);
 }
 
 type Fail = (code: string, message: string) => void;
 
-function readXmlEntitlements(blob: Blob | undefined, fail: Fail): PlistDict | null {
-  if (!blob) return null;
-  if (blob.magic !== CSMAGIC_EMBEDDED_ENTITLEMENTS) {
-    fail('entitlements-malformed', 'the entitlements slot does not hold an entitlements blob');
-    return null;
-  }
+/** What an entitlements blob says: its dictionary, or why it cannot be read; undefined when there is no blob. */
+type EntitlementsRead = { value: PlistDict } | { reason: string } | undefined;
+
+function readXmlEntitlements(blob: Blob | undefined, warnings: string[]): EntitlementsRead {
+  if (!blob) return undefined;
+  if (blob.magic !== CSMAGIC_EMBEDDED_ENTITLEMENTS) return { reason: 'the entitlements slot does not hold an entitlements blob' };
   try {
-    const { value } = parsePlist(blob.bytes.subarray(8));
-    if (isPlistDict(value)) return value;
-    fail('entitlements-malformed', 'the entitlements are not a dictionary');
+    const { value, leading } = parsePlist(blob.bytes.subarray(8));
+    if (leading > 0) warnings.push(`the XML entitlements start with ${leading} characters of whitespace before <?xml, which macOS accepts`);
+    return isPlistDict(value) ? { value } : { reason: 'they are not a dictionary' };
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    fail('entitlements-malformed', `the XML entitlements cannot be read: ${error.message}`);
+    return { reason: error.message };
   }
-  return null;
 }
 
-function readDerEntitlements(blob: Blob | undefined, fail: Fail): PlistDict | null {
-  if (!blob) return null;
-  if (blob.magic !== CSMAGIC_EMBEDDED_DER_ENTITLEMENTS) {
-    fail('entitlements-malformed', 'the DER entitlements slot does not hold a DER entitlements blob');
-    return null;
-  }
+function readDerEntitlements(blob: Blob | undefined): EntitlementsRead {
+  if (!blob) return undefined;
+  if (blob.magic !== CSMAGIC_EMBEDDED_DER_ENTITLEMENTS) return { reason: 'the DER entitlements slot does not hold a DER entitlements blob' };
   try {
-    return decodeDerEntitlements(blob.bytes.subarray(8));
+    return { value: decodeDerEntitlements(blob.bytes.subarray(8)) };
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    fail('entitlements-malformed', `the DER entitlements cannot be read: ${error.message}`);
-    return null;
+    return { reason: error.message };
   }
+}
+
+/** "key: XML true, DER absent; …" for the keys whose values differ, so the user sees what each form says. */
+function describeDifferences(xml: PlistDict, der: PlistDict): string {
+  const show = (v: PlistValue | undefined) => (v === undefined ? 'absent' : JSON.stringify(plistToJson(v)));
+  return [...new Set([...Object.keys(xml), ...Object.keys(der)])]
+    .filter((key) => xml[key] === undefined || der[key] === undefined || !plistEqual(xml[key], der[key]))
+    .map((key) => `${key}: XML ${show(xml[key])}, DER ${show(der[key])}`)
+    .join('; ');
 }
 
 function readCms(blob: Blob | undefined, cds: CodeDirectory[], fail: Fail, now?: Date): CmsAnalysis | null {
