@@ -7,6 +7,7 @@
  *   verify:  0 every slice has an intact signature, 1 a signature is missing or broken, 2 usage or input error.
  * Errors are one line on stderr; no stack trace reaches the user.
  */
+import { RULES } from './checks/catalog';
 import { InputError } from './errors';
 import { inspectPath } from './inspect';
 import { cleanOverrides, lintPaths } from './lint/lintFiles';
@@ -45,7 +46,7 @@ options:
   --json            machine-readable output (inspect)
   --format F        lint output: text (default), json, or sarif (SARIF 2.1.0 for GitHub code scanning)
   --rule ID=LEVEL   lint: set a rule's severity (error, warning, info, hint) or turn it off
-  --arch LIST       architectures every file must contain, e.g. arm64,x86_64 (default: any of them);
+  --arch LIST       architectures every file must contain, e.g. arm64,x86_64 (Go's amd64 = x86_64; default: any);
                     for lint, the darwin targets whose cgo dependencies go.mod is checked for (default: both)
   --no-go-list      lint: do not run \`go list\` for go.mod (read module sources and known cgo modules instead)
   --no-color        plain text
@@ -99,6 +100,7 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
       const value = arg === '--rule' ? rest[++i] : arg.slice('--rule='.length);
       const [id, level] = (value ?? '').split('=');
       if (!id || !['error', 'warning', 'info', 'hint', 'off'].includes(level)) throw new UsageError('--rule takes ID=error|warning|info|hint|off');
+      if (!Object.prototype.hasOwnProperty.call(RULES, id)) throw new UsageError(`--rule: unknown rule ${JSON.stringify(id)} (the rules are listed in docs/rules)`);
       args.rules[id] = level;
     } else if (arg === '--format' || arg.startsWith('--format=')) {
       const value = arg === '--format' ? rest[++i] : arg.slice('--format='.length);
@@ -108,7 +110,7 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
     else if (arg === '--arch' || arg.startsWith('--arch=')) {
       const value = arg === '--arch' ? rest[++i] : arg.slice('--arch='.length);
       if (!value) throw new UsageError('--arch needs a value such as arm64,x86_64');
-      args.architectures = value.split(',').map((a) => a.trim()).filter(Boolean);
+      args.architectures = [...new Set(value.split(',').map((a) => a.trim()).filter(Boolean).map(architecture))];
     } else if (arg === '--') {
       args.paths.push(...rest.slice(i + 1)); // everything after -- is a path, even if it starts with a dash
       break;
@@ -117,6 +119,16 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
   }
   if (args.paths.length === 0) throw new UsageError(`${command} needs at least one path`);
   return args;
+}
+
+/** Mach-O architecture names, and Go's GOARCH names for them. */
+const ARCHITECTURES: Record<string, string> = { arm64: 'arm64', arm64e: 'arm64e', x86_64: 'x86_64', x86_64h: 'x86_64h', amd64: 'x86_64' };
+
+/** One `--arch` entry as a Mach-O architecture name (what inspect compares; lint maps it back to GOARCH). */
+function architecture(name: string): string {
+  const known = Object.prototype.hasOwnProperty.call(ARCHITECTURES, name) ? ARCHITECTURES[name] : undefined;
+  if (!known) throw new UsageError(`--arch: unknown architecture ${JSON.stringify(name)} (use arm64, x86_64 or Go's amd64)`);
+  return known;
 }
 
 async function collect(args: Args): Promise<{ reports: InspectReport[]; errors: string[] }> {
