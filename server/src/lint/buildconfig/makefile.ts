@@ -169,5 +169,6 @@ export function makefileParts(text: string, recipe: (line: string) => boolean = 
     }
     offset = end + 1;
   }
-  return { script: pieces.length > 0 ? assembled(pieces) : assembled([{ text: '', offset: 0 }]), rules, env, ldflags, assignments };
+  const script = pieces.length > 0 ? assembled(pieces) : assembled([{ text: '', offset: 0 }]);
+  return { script: { ...script, makeAutomatics: true }, rules, env, ldflags, assignments };
 }

@@ -15,6 +15,8 @@ export interface Script {
   at: (i: number) => number;
   /** Go-template spans (`{{ .Path }}`) are filled in before the command is split, so each stays in one word. */
   templates?: boolean;
+  /** Make's automatic variables (`$<`, `$^`, `$|`...) are filled in before the shell reads the line: word characters. */
+  makeAutomatics?: boolean;
 }
 
 export interface Word {
@@ -206,6 +208,13 @@ export function parseShell(script: Script): SimpleCommand[] {
     }
     if ((c === '$' && (text[i + 1] === '(' || text[i + 1] === '{')) || c === '`') {
       i = copySubstitution(text, i, push);
+      continue;
+    }
+    if (script.makeAutomatics && c === '$' && '@<^*?%+|'.includes(text[i + 1] ?? ' ')) {
+      if (wordStart < 0) rawPrefix = '$';
+      push(c, i);
+      push(text[i + 1], i + 1);
+      i += 2;
       continue;
     }
     if (templates && c === '{' && text[i + 1] === '{') {

@@ -60,7 +60,7 @@ export function subWord(word: Word, from: number, to: number): Word {
 /** The index of the `}` closing a `${` that opens at `i`, or -1. */
 function closingBrace(text: string, i: number): number {
   let depth = 0;
-  for (let j = i + 1; j < text.length; j++) {
+  for (let j = i; j < text.length; j++) {
     if (text[j] === '{') depth++;
     else if (text[j] === '}' && --depth === 0) return j;
   }
