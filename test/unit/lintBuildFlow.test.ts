@@ -289,3 +289,12 @@ describe('GoReleaser', () => {
     assert.match(found.find((d) => d.code === 'stapler/unsupported-target')!.message, /^\{\{ \.Env\.DIST \}\}\/\{\{ \.ProjectName \}\} \(dist\/myapp\): stapler only works/);
   });
 });
+
+describe('values that grow', () => {
+  it('gives up on values that double at each step, in the shell and in make, without exhausting time or memory', () => {
+    const shell = ['A0=x', ...Array.from({ length: 60 }, (_, k) => `A${k + 1}="$A${k}$A${k}"`), 'xcrun notarytool submit "$A60" -p notary --wait', 'xcrun notarytool submit "$A3" -p notary --wait', ''].join('\n');
+    assert.deepEqual(lint('/nowhere/grow.sh', shell).summary.map((d) => d.slice(0, 2)), [['notarytool/unsupported-container', '"$A3"']]);
+    const make = ['A0 = x', ...Array.from({ length: 60 }, (_, k) => `A${k + 1} = $(A${k})$(A${k})`), 'n:', '\txcrun notarytool submit $(A60) -p notary --wait', '\txcrun notarytool submit $(A3) -p notary --wait', ''].join('\n');
+    assert.deepEqual(lint('/nowhere/Makefile', make).summary.map((d) => d.slice(0, 2)), [['notarytool/unsupported-container', '$(A3)']]);
+  });
+});

@@ -6,7 +6,7 @@
  * that certainly ran before it; a value set inside `if`/loops/`case`, after `&&`/`||`, by `read` or `for` is unknown.
  */
 import { Assignment, assignment, parseShell, Script, SimpleCommand, Word } from './shell';
-import { Dialect, expand, Scope, setHere, Value } from './values';
+import { Dialect, expand, origins, Scope, setHere, Value } from './values';
 import type { Range } from '../diagnostic';
 
 export interface Invocation {
@@ -70,7 +70,7 @@ export function fromCommands(commands: SimpleCommand[], inherited: Map<string, W
   const initial = new Map<string, Value | null>();
   for (const [name, word] of inherited) {
     const value = options.unknown?.has(name) ? null : expand(word, new Map(), dialect);
-    initial.set(name, value && { ...value, origins: [setHere(name, word.range), ...value.origins] });
+    initial.set(name, value && { ...value, origins: origins([setHere(name, word.range), ...value.origins]) });
   }
   // Copy on write: commands share the maps until one of them changes them (assignments are rare, commands many).
   let exported = inherited;
@@ -94,7 +94,7 @@ export function fromCommands(commands: SimpleCommand[], inherited: Map<string, W
     const scope = vars;
     const assign = (a: Assignment) => {
       const value = certain ? expand(a.value, vars, dialect) : null;
-      setVar(a.name, value && { ...value, origins: [setHere(a.name, a.range), ...value.origins] });
+      setVar(a.name, value && { ...value, origins: origins([setHere(a.name, a.range), ...value.origins]) });
     };
     let env = exported;
     if (command.env.length > 0) {

@@ -11,7 +11,7 @@
  */
 import { assignmentRecipes, MakeAssignment, MakefileParts, MakeRule } from './makefile';
 import type { Word } from './shell';
-import { Dialect, setHere, Value } from './values';
+import { Dialect, MAX_VALUE, origins as distinct, setHere, Value } from './values';
 
 type Variable = { flavor: 'recursive'; words: Word[]; origins: Value['origins'] } | { flavor: 'simple'; value: Value | null } | { flavor: 'unknown' };
 
@@ -29,6 +29,8 @@ export function makeDialect(text: string, parts: MakefileParts): Dialect {
       for (const t of a.targets) specific.set(t, [...(specific.get(t) ?? []), a]);
     } else global.set(a.name, reader.apply(global.get(a.name), a, undefined, 0));
   }
+  // Values change while the makefile is read; from here on they are final and can be remembered.
+  reader.final = true;
   const recipeOf = recipeFinder(parts.rules);
   return (word, i) => {
     if (word.text[i] !== '$') return undefined;
@@ -42,6 +44,9 @@ export function makeDialect(text: string, parts: MakefileParts): Dialect {
 class Reader {
   /** For each variable with a target-specific value: the rules whose recipe may run with it, through prerequisites. */
   private readonly shadowed = new Map<string, Set<MakeRule>>();
+  /** Values already expanded, per recipe and name: `A = $(B)$(B)` chains then cost linear time, not exponential. */
+  private readonly memo = new Map<MakeRule | undefined, Map<string, Value | null>>();
+  final = false;
 
   constructor(
     private readonly global: Map<string, Variable>,
@@ -109,6 +114,16 @@ class Reader {
   /** A variable's value in the recipe of `rule` (undefined: outside any recipe). */
   private variable(name: string, rule: MakeRule | undefined, active: Set<string>, depth: number): Value | null {
     if (active.has(name) || depth > MAX_DEPTH) return null;
+    if (!this.final) return this.evaluate(name, rule, active, depth);
+    let known = this.memo.get(rule);
+    if (!known) this.memo.set(rule, (known = new Map()));
+    if (known.has(name)) return known.get(name)!;
+    const value = this.evaluate(name, rule, active, depth);
+    known.set(name, value);
+    return value;
+  }
+
+  private evaluate(name: string, rule: MakeRule | undefined, active: Set<string>, depth: number): Value | null {
     let current = this.global.get(name);
     if (rule) {
       const own = rule.targets.map((t) => (this.specific.get(t) ?? []).filter((a) => a.name === name));
@@ -129,8 +144,9 @@ class Reader {
       if (!value || value.text === undefined) return null;
       text += (k > 0 && text && value.text ? ' ' : '') + value.text;
       origins.push(...value.origins);
+      if (text.length > MAX_VALUE) return null;
     }
-    return { text, origins };
+    return { text, origins: distinct(origins) };
   }
 
   /** A variable's value text (from the makefile itself) with make's references expanded. */
@@ -148,9 +164,10 @@ class Reader {
       if (!value || value.text === undefined) return null;
       text += value.text;
       origins.push(...value.origins);
+      if (text.length > MAX_VALUE) return null;
       i += length;
     }
-    return { text, origins };
+    return { text, origins: distinct(origins) };
   }
 
   private shadowedFor(name: string): Set<MakeRule> {

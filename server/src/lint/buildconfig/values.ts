@@ -43,6 +43,24 @@ export type Scope = ReadonlyMap<string, Value | null>;
 export type Dialect = (word: Word, i: number) => { length: number; value: Value | null } | undefined;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+/** Longer values are not paths anyone writes: unknown, so that `A=$B$B` chains cannot grow without bound. */
+export const MAX_VALUE = 4096;
+/** Related places kept per value (the first ones: where the variable itself is set, then what it uses). */
+const MAX_ORIGINS = 8;
+
+/** Origins without repeats, at most MAX_ORIGINS. */
+export function origins(list: Related[]): Related[] {
+  const seen = new Set<string>();
+  const out: Related[] = [];
+  for (const r of list) {
+    const key = `${r.range.start}:${r.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(r);
+    if (out.length === MAX_ORIGINS) break;
+  }
+  return out;
+}
 
 /** A literal word's value. */
 export function literalValue(text: string): Value {
@@ -143,19 +161,20 @@ function parameter(word: Word, from: number, to: number, scope: Scope, dialect?:
 function join(parts: (Value | string)[], word: Word): Value | null {
   if (parts.length === 1 && typeof parts[0] !== 'string') return parts[0];
   let text = '';
-  const origins: Related[] = [];
+  const found: Related[] = [];
   let expanded = false;
   for (const part of parts) {
     if (typeof part === 'string') text += part;
     else {
       if (part.text === undefined) return null;
       text += part.text;
-      origins.push(...part.origins);
+      found.push(...part.origins);
       expanded = true;
     }
+    if (text.length > MAX_VALUE) return null;
   }
   if (expanded && unstable(text, word)) return null;
-  return { text, origins };
+  return { text, origins: origins(found) };
 }
 
 /** An expanded value the shell would split into several words or match against files. */
