@@ -201,6 +201,33 @@ describe('the language server in a trusted workspace', () => {
   });
 });
 
+describe('the language server when go list cannot answer', () => {
+  it('republishes with the module sources, saying why go list could not answer', async () => {
+    const project = path.join(dir, 'lsp-nosum');
+    fs.mkdirSync(project);
+    const text = 'module example.com/lspnosum\n\ngo 1.19\n\nrequire github.com/mattn/go-sqlite3 v1.14.16\n';
+    fs.writeFileSync(path.join(project, 'go.mod'), text);
+    fs.writeFileSync(path.join(project, 'main.go'), 'package main\n\nimport _ "github.com/mattn/go-sqlite3"\n\nfunc main() {}\n');
+    const env = { ...process.env, ...trapEnv, PATH: `${path.dirname(goTool())}${path.delimiter}${process.env.PATH}` };
+    const { connection, stop } = await startServer({ rootUri: pathToFileURL(project).href, initializationOptions: { trusted: true }, env });
+    const uri = pathToFileURL(path.join(project, 'go.mod')).href;
+    const answered = new Promise<{ diagnostics: { code: string; message: string }[] }>((resolve) => {
+      connection.onNotification('textDocument/publishDiagnostics', (params) => {
+        if (params.uri === uri && params.diagnostics.some((d: { message: string }) => /go list could not answer/.test(d.message))) resolve(params);
+      });
+    });
+    try {
+      await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'go.mod', version: 1, text } });
+      const bound = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no diagnostics after go list within 60 s')), 60_000).unref());
+      const { diagnostics } = await Promise.race([answered, bound]);
+      assert.deepEqual(diagnostics.map((d) => d.code), ['gomod/cgo-dependency']);
+      assert.match(diagnostics[0].message, /found in the module's source files that build for darwin; go list could not answer: cannot load github\.com\/mattn\/go-sqlite3: missing go\.sum entry/);
+    } finally {
+      assert.equal(await stop(), 0);
+    }
+  });
+});
+
 describe('gomod/go-version', () => {
   it('warns below Go 1.16 for arm64 and errors at 1.12 and below', () => {
     assert.deepEqual(lintGoMod('module m\n\ngo 1.15\n').map((d) => [d.code, d.severity]), [['gomod/go-version', 'warning']]);

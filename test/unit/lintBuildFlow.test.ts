@@ -102,6 +102,32 @@ describe('shell scripts', () => {
     ]);
   });
 
+  it('a binary copied or renamed to .zip still holds a bare Mach-O; zip and hdiutil add their extension', () => {
+    const text = [
+      'go build -o dist/tool ./cmd/tool',
+      'cp dist/tool dist/tool.zip',
+      'xcrun notarytool submit dist/tool.zip -p notary --wait',
+      'mv dist/tool.zip dist/upload.zip',
+      'xcrun stapler staple dist/upload.zip',
+      'zip -j dist/archive dist/tool',
+      'xcrun notarytool submit dist/archive.zip -p notary --wait',
+      '',
+    ].join('\n');
+    const made = ['dist/tool', 'made here by go build -o: a bare Mach-O'];
+    const { summary, found } = lint('/nowhere/pack.sh', text);
+    assert.deepEqual(summary, [
+      ['notarytool/unsupported-container', 'dist/tool.zip', [made]],
+      ['stapler/unsupported-target', 'dist/upload.zip', [made]],
+    ]);
+    assert.match(found[0].message, /^dist\/tool\.zip holds a bare Mach-O \(made by go build -o\)/);
+    assert.match(found[1].message, /^dist\/upload\.zip holds a bare Mach-O \(made by go build -o\): stapler only works on \.app bundles/);
+  });
+
+  it('reads the signing identity through its variable', () => {
+    const text = ['IDENTITY=-', 'codesign --force --options runtime --timestamp --sign "$IDENTITY" dist/tool', 'ditto -c -k --keepParent dist/tool dist/tool.zip', 'xcrun notarytool submit dist/tool.zip -p notary --wait', ''].join('\n');
+    assert.deepEqual(lint('/nowhere/sign.sh', text).summary, [['codesign/not-developer-id', '"$IDENTITY"', [['IDENTITY=-', 'IDENTITY is set here']]]]);
+  });
+
   it('compares signed and modified paths by value', () => {
     const text = ['BIN=dist/app', 'codesign -f -o runtime --timestamp -s "$ID" "$BIN"', 'strip dist/app', ''].join('\n');
     assert.deepEqual(lint('/nowhere/s.sh', text).summary.map((d) => d.slice(0, 2)), [['build/modify-after-sign', 'dist/app']]);

@@ -103,15 +103,18 @@ export function lintCodesign(inv: Invocation, ctx: SigningContext): LintDiagnost
   const deep = find(parsed, 'deep');
   if (!isSigning(parsed)) return out;
   const sign = find(parsed, 'sign')!;
-  const kind = identityKind(sign.valueWord ?? (sign.value !== undefined ? ({ ...sign.word, text: sign.value } as Word) : undefined));
+  const judge = ctx.judge ?? literalJudge;
+  // `--sign "$IDENTITY"`: the identity the variable holds, when the file says.
+  const identity = sign.valueWord && !isLiteral(sign.valueWord) ? judge(inv, sign.valueWord) : undefined;
+  const kind = identity?.text !== undefined ? identityKind({ text: identity.text, at: new Int32Array(0), range: sign.valueWord!.range, quoted: true }) : identityKind(sign.valueWord ?? (sign.value !== undefined ? ({ ...sign.word, text: sign.value } as Word) : undefined));
   const targets = parsed.operands;
   const at = insertAfter(inv.name);
 
   if (ctx.release && kind !== 'developer-id' && kind !== 'unknown') {
-    out.push(diagnostic('codesign/not-developer-id', `This release flow signs with ${IDENTITY_WORDS[kind]}; notarization accepts only "Developer ID Application" signatures.`, (sign.valueWord ?? sign.word).range));
+    const d = diagnostic('codesign/not-developer-id', `This release flow signs with ${IDENTITY_WORDS[kind]}; notarization accepts only "Developer ID Application" signatures.`, (sign.valueWord ?? sign.word).range);
+    out.push(identity ? explained(d, identity) : d);
   }
   const distributing = ctx.release || kind === 'developer-id' || kind === 'unknown';
-  const judge = ctx.judge ?? literalJudge;
   // Disk images and installer packages carry a signature but no code: the hardened runtime does not apply.
   const exempt = targets.length > 0 && targets.every((t) => {
     const judged = judge(inv, t);
