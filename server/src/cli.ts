@@ -27,7 +27,7 @@ commands:
             codesign --verify --strict and spctl with the right type
   lint      check entitlements, Info.plist, go.mod and build files (Makefiles, shell scripts, .goreleaser.yaml,
             GitHub workflows, .vscode/tasks.json and settings.json) in directories, or the files named
-            (exit 1 on any error)
+            (exit 1 on any error; 2 for a named file of a type it does not read)
 
 release pipeline (each prints every command it runs; --json for machine output; exit 1 on a failed step):
   build      go build for each --arch (GOOS=darwin) into --out: --package PKG --name NAME --ldflags F --cgo 0|1
