@@ -7,6 +7,7 @@
  *   verify:  0 every slice has an intact signature, 1 a signature is missing or broken, 2 usage or input error.
  * Errors are one line on stderr; no stack trace reaches the user.
  */
+import { RULES } from './checks/catalog';
 import { InputError } from './errors';
 import { inspectPath } from './inspect';
 import { cleanOverrides, lintPaths } from './lint/lintFiles';
@@ -26,7 +27,7 @@ commands:
             codesign --verify --strict and spctl with the right type
   lint      check entitlements, Info.plist, go.mod and build files (Makefiles, shell scripts, .goreleaser.yaml,
             GitHub workflows, .vscode/tasks.json and settings.json) in directories, or the files named
-            (exit 1 on any error)
+            (exit 1 on any error; 2 for a named file of a type it does not read)
 
 release pipeline (each prints every command it runs; --json for machine output; exit 1 on a failed step):
   build      go build for each --arch (GOOS=darwin) into --out: --package PKG --name NAME --ldflags F --cgo 0|1
@@ -46,7 +47,7 @@ options:
   --json            machine-readable output (inspect)
   --format F        lint output: text (default), json, or sarif (SARIF 2.1.0 for GitHub code scanning)
   --rule ID=LEVEL   lint: set a rule's severity (error, warning, info, hint) or turn it off
-  --arch LIST       architectures every file must contain, e.g. arm64,x86_64 (default: any of them);
+  --arch LIST       architectures every file must contain, e.g. arm64,x86_64 (Go's amd64 = x86_64; default: any);
                     for lint, the darwin targets whose cgo dependencies go.mod is checked for (default: both)
   --no-go-list      lint: do not run \`go list\` for go.mod (read module sources and known cgo modules instead)
   --no-color        plain text
@@ -100,6 +101,7 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
       const value = arg === '--rule' ? rest[++i] : arg.slice('--rule='.length);
       const [id, level] = (value ?? '').split('=');
       if (!id || !['error', 'warning', 'info', 'hint', 'off'].includes(level)) throw new UsageError('--rule takes ID=error|warning|info|hint|off');
+      if (!Object.prototype.hasOwnProperty.call(RULES, id)) throw new UsageError(`--rule: unknown rule ${JSON.stringify(id)} (the rules are listed in docs/rules)`);
       args.rules[id] = level;
     } else if (arg === '--format' || arg.startsWith('--format=')) {
       const value = arg === '--format' ? rest[++i] : arg.slice('--format='.length);
@@ -109,7 +111,7 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
     else if (arg === '--arch' || arg.startsWith('--arch=')) {
       const value = arg === '--arch' ? rest[++i] : arg.slice('--arch='.length);
       if (!value) throw new UsageError('--arch needs a value such as arm64,x86_64');
-      args.architectures = value.split(',').map((a) => a.trim()).filter(Boolean);
+      args.architectures = [...new Set(value.split(',').map((a) => a.trim()).filter(Boolean).map(architecture))];
     } else if (arg === '--') {
       args.paths.push(...rest.slice(i + 1)); // everything after -- is a path, even if it starts with a dash
       break;
@@ -118,6 +120,16 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
   }
   if (args.paths.length === 0) throw new UsageError(`${command} needs at least one path`);
   return args;
+}
+
+/** Mach-O architecture names, and Go's GOARCH names for them. */
+const ARCHITECTURES: Record<string, string> = { arm64: 'arm64', arm64e: 'arm64e', x86_64: 'x86_64', x86_64h: 'x86_64h', amd64: 'x86_64' };
+
+/** One `--arch` entry as a Mach-O architecture name (what inspect compares; lint maps it back to GOARCH). */
+function architecture(name: string): string {
+  const known = Object.prototype.hasOwnProperty.call(ARCHITECTURES, name) ? ARCHITECTURES[name] : undefined;
+  if (!known) throw new UsageError(`--arch: unknown architecture ${JSON.stringify(name)} (use arm64, x86_64 or Go's amd64)`);
+  return known;
 }
 
 async function collect(args: Args): Promise<{ reports: InspectReport[]; errors: string[] }> {

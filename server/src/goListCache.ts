@@ -60,9 +60,10 @@ export class GoListCache {
       const result = await detectCgo(k.file, text, { goarchs: goarchs(architectures), useGoList: true, signal: controller.signal, go: this.go });
       if (controller.signal.aborted) return false;
       if (result.fallbackReason) {
-        this.results.set(k.key, null);
-        this.log(`go list did not run for ${k.file}: ${result.fallbackReason}`);
-        return false;
+        // The module sources and known modules answered instead; each finding says why go list could not.
+        this.results.set(k.key, result.findings);
+        this.log(`go list could not answer for ${k.file}: ${result.fallbackReason}`);
+        return true;
       }
       this.results.set(k.key, result.findings);
       this.log(`go list for ${k.file}: ${result.findings.length} cgo module(s) in ${Date.now() - started} ms`);

@@ -149,6 +149,49 @@ describe('go-macos-sign lint', () => {
   });
 });
 
+describe('go-macos-sign usage errors', () => {
+  it('lint: a file named explicitly that is not a kind we lint is an unsupported file type (exit 2), with nothing printed', () => {
+    const notes = path.join(dir, 'notes.txt');
+    fs.writeFileSync(notes, 'remember to notarize\n');
+    for (const file of [notes, arm64]) {
+      const r = cli('lint', file);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr, `go-macos-sign: ${file}: unsupported file type: lint reads entitlements (*.entitlements or a property list), Info.plist, go.mod, Makefiles, justfiles, shell scripts, .goreleaser.yaml, GitHub workflows, Taskfiles and .vscode/tasks.json or settings.json\n`);
+    }
+    // A property list under another name is still read as entitlements, and a script is known by its shebang.
+    const plist = path.join(dir, 'entitlements.plist');
+    fs.writeFileSync(plist, '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n<plist version="1.0"><dict><key>com.apple.security.get-task-allow</key><true/></dict></plist>\n');
+    assert.match(cli('lint', plist).stdout, /entitlements\/get-task-allow/);
+    const script = path.join(dir, 'release');
+    fs.writeFileSync(script, '#!/bin/sh\nxcrun notarytool submit tool -p prof --wait\n');
+    assert.match(cli('lint', script).stdout, /notarytool\/unsupported-container/);
+  });
+
+  it('--rule with an unknown rule id is a usage error', () => {
+    const r = cli('lint', '--rule', 'codesign/no-such-rule=off', path.join(dir, 'entitlements.plist'));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^go-macos-sign: --rule: unknown rule "codesign\/no-such-rule"/);
+    assert.equal(r.stdout, '');
+  });
+
+  it('--arch takes Go\'s names (amd64 = x86_64) and rejects unknown ones, for inspect and lint', () => {
+    const both = cli('inspect', '--arch', 'amd64,arm64', universal);
+    assert.match(both.stdout, /pass\s+macho\/architectures\s+x86_64, arm64\n/, both.stdout);
+    assert.match(cli('inspect', '--arch=amd64', arm64).stdout, /FAIL\s+macho\/architectures\s+missing x86_64/);
+    for (const command of ['inspect', 'lint']) {
+      const r = cli(command, '--arch', 'arm64,i386', command === 'lint' ? path.join(dir, 'entitlements.plist') : arm64);
+      assert.equal(r.code, 2, `${command}: ${r.stdout}`);
+      assert.match(r.stderr, /--arch: unknown architecture "i386"/);
+    }
+    const gomod = path.join(dir, 'old-go', 'go.mod');
+    fs.mkdirSync(path.dirname(gomod));
+    fs.writeFileSync(gomod, 'module m\n\ngo 1.15\n');
+    assert.match(cli('lint', '--no-go-list', '--arch', 'arm64', gomod).stdout, /gomod\/go-version/);
+    assert.equal(cli('lint', '--no-go-list', '--arch', 'amd64', gomod).stdout.trim(), 'no problems found');
+  });
+});
+
 describe('go-macos-sign verify', () => {
   it('exits 0 when every slice is intact, 1 when one is unsigned', () => {
     const ok = cli('verify', arm64);

@@ -109,10 +109,70 @@ describe('cgo detection, three layers', () => {
   it('falls back to the module sources when go list cannot run', async () => {
     const result = await detectCgo(path.join(app, 'go.mod'), GO_MOD, { goarchs: ['arm64'], useGoList: true, go: path.join(dir, 'no-such-go'), env: goEnv });
     assert.match(result.fallbackReason ?? '', /not found/);
-    assert.deepEqual(result.findings, [{ module: 'github.com/mattn/go-sqlite3', packages: ['github.com/mattn/go-sqlite3'], layer: 'module sources', chain: ['example.com/store', 'github.com/mattn/go-sqlite3'] }]);
+    const goListFailure = `${path.join(dir, 'no-such-go')} not found`;
+    assert.deepEqual(result.findings, [{ module: 'github.com/mattn/go-sqlite3', packages: ['github.com/mattn/go-sqlite3'], layer: 'module sources', chain: ['example.com/store', 'github.com/mattn/go-sqlite3'], goListFailure }]);
     const found = lintGoMod(GO_MOD, { findings: result.findings });
     assert.deepEqual(found.map((d) => [d.code, d.range.start]), [['gomod/cgo-dependency', GO_MOD.indexOf('example.com/store v1')]]);
-    assert.match(found[0].message, /found in the module's source files that build for darwin/);
+    assert.match(found[0].message, /found in the module's source files that build for darwin; go list could not answer: .*no-such-go not found\)/);
+  });
+
+  it('ignores a go.work planted around the module (GOWORK=off)', async () => {
+    // A hostile workspace: go.work swaps example.com/store for a pure-Go look-alike, which would hide go-sqlite3.
+    const hostile = path.join(dir, 'hostile');
+    const copy = path.join(hostile, 'app');
+    const evil = path.join(hostile, 'evil');
+    fs.mkdirSync(copy, { recursive: true });
+    fs.mkdirSync(evil);
+    for (const f of ['go.mod', 'go.sum', 'main.go']) fs.copyFileSync(path.join(app, f), path.join(copy, f));
+    fs.writeFileSync(path.join(evil, 'go.mod'), 'module example.com/store\n\ngo 1.19\n');
+    fs.writeFileSync(path.join(evil, 'store.go'), 'package store\n\nconst Driver = "none"\n');
+    fs.writeFileSync(path.join(hostile, 'go.work'), 'go 1.19\n\nuse ./app\n\nreplace example.com/store v1.0.0 => ./evil\n');
+    const result = await detectCgo(path.join(copy, 'go.mod'), GO_MOD, { goarchs: ['arm64'], useGoList: true, go: goTool(), env: trapEnv });
+    assert.equal(result.fallbackReason, undefined);
+    assert.deepEqual(result.findings.map((f) => [f.module, f.layer]), [['github.com/mattn/go-sqlite3', 'go list']]);
+  });
+
+  it('falls back, saying why, when go list loads a package with an error (missing go.sum entry)', async () => {
+    const noSum = path.join(dir, 'nosum');
+    fs.mkdirSync(noSum);
+    const text = 'module example.com/nosum\n\ngo 1.19\n\nrequire github.com/mattn/go-sqlite3 v1.14.16\n';
+    fs.writeFileSync(path.join(noSum, 'go.mod'), text);
+    fs.writeFileSync(path.join(noSum, 'main.go'), 'package main\n\nimport _ "github.com/mattn/go-sqlite3"\n\nfunc main() {}\n');
+    const result = await detectCgo(path.join(noSum, 'go.mod'), text, { goarchs: ['arm64'], useGoList: true, go: goTool(), env: trapEnv });
+    assert.match(result.fallbackReason ?? '', /missing go\.sum entry/);
+    assert.deepEqual(result.findings.map((f) => [f.module, f.layer]), [['github.com/mattn/go-sqlite3', 'module sources']]);
+    const found = lintGoMod(text, { findings: result.findings });
+    assert.deepEqual(found.map((d) => [d.code, text.slice(d.range.start, d.range.end)]), [['gomod/cgo-dependency', 'github.com/mattn/go-sqlite3']]);
+    assert.match(found[0].message, /found in the module's source files that build for darwin; go list could not answer: cannot load github\.com\/mattn\/go-sqlite3: missing go\.sum entry for module providing package github\.com\/mattn\/go-sqlite3/);
+    assert.doesNotMatch(found[0].message, /to add|go get/);
+    assert.equal(fs.existsSync(path.join(noSum, 'go.sum')), false, 'go.sum is not created');
+  });
+
+  it('falls back, saying why, when the go directive is newer than the toolchain', async () => {
+    const newer = path.join(dir, 'newer');
+    fs.mkdirSync(newer);
+    const text = GO_MOD.replace('go 1.19', 'go 1.99.0');
+    fs.writeFileSync(path.join(newer, 'go.mod'), text);
+    for (const f of ['go.sum', 'main.go']) fs.copyFileSync(path.join(app, f), path.join(newer, f));
+    const result = await detectCgo(path.join(newer, 'go.mod'), text, { goarchs: ['arm64'], useGoList: true, go: goTool(), env: trapEnv });
+    assert.match(result.fallbackReason ?? '', /1\.99\.0/);
+    const found = lintGoMod(text, { findings: result.findings });
+    assert.deepEqual(found.map((d) => [d.code, text.slice(d.range.start, d.range.end)]), [['gomod/cgo-dependency', 'example.com/store']]);
+    assert.match(found[0].message, /through github\.com\/mattn\/go-sqlite3 \(found in the module's source files that build for darwin; go list could not answer: [^)]*1\.99\.0/);
+    assert.doesNotMatch(found[0].message, new RegExp(newer));
+  });
+
+  it('without go list nor sources, the well-known module is named, with go list\'s reason', async () => {
+    const text = 'module example.com/bare\n\ngo 1.19\n\nrequire github.com/mattn/go-sqlite3 v1.14.16\n';
+    const bare = path.join(dir, 'bare');
+    fs.mkdirSync(bare);
+    fs.writeFileSync(path.join(bare, 'go.mod'), text);
+    fs.writeFileSync(path.join(bare, 'main.go'), 'package main\n\nimport _ "github.com/mattn/go-sqlite3"\n\nfunc main() {}\n');
+    const empty = { ...trapEnv, GOMODCACHE: path.join(dir, 'empty-cache') };
+    const result = await detectCgo(path.join(bare, 'go.mod'), text, { goarchs: ['arm64'], useGoList: true, go: goTool(), env: empty });
+    const found = lintGoMod(text, { findings: result.findings });
+    assert.deepEqual(found.map((d) => d.code), ['gomod/cgo-dependency']);
+    assert.match(found[0].message, /a well-known cgo module; go list could not answer: cannot load github\.com\/mattn\/go-sqlite3/);
   });
 
   it('uses the list of well-known cgo modules when there is no source either', () => {
@@ -139,6 +199,33 @@ describe('the language server in a trusted workspace', () => {
     assert.deepEqual(diagnostics[0].relatedInformation?.map((r) => [r.location.uri, r.location.range.start.line + 1]), [[uri, 11]]);
     assert.equal(connections, 0);
     assert.equal(await stop(), 0);
+  });
+});
+
+describe('the language server when go list cannot answer', () => {
+  it('republishes with the module sources, saying why go list could not answer', async () => {
+    const project = path.join(dir, 'lsp-nosum');
+    fs.mkdirSync(project);
+    const text = 'module example.com/lspnosum\n\ngo 1.19\n\nrequire github.com/mattn/go-sqlite3 v1.14.16\n';
+    fs.writeFileSync(path.join(project, 'go.mod'), text);
+    fs.writeFileSync(path.join(project, 'main.go'), 'package main\n\nimport _ "github.com/mattn/go-sqlite3"\n\nfunc main() {}\n');
+    const env = { ...process.env, ...trapEnv, PATH: `${path.dirname(goTool())}${path.delimiter}${process.env.PATH}` };
+    const { connection, stop } = await startServer({ rootUri: pathToFileURL(project).href, initializationOptions: { trusted: true }, env });
+    const uri = pathToFileURL(path.join(project, 'go.mod')).href;
+    const answered = new Promise<{ diagnostics: { code: string; message: string }[] }>((resolve) => {
+      connection.onNotification('textDocument/publishDiagnostics', (params) => {
+        if (params.uri === uri && params.diagnostics.some((d: { message: string }) => /go list could not answer/.test(d.message))) resolve(params);
+      });
+    });
+    try {
+      await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'go.mod', version: 1, text } });
+      const bound = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no diagnostics after go list within 60 s')), 60_000).unref());
+      const { diagnostics } = await Promise.race([answered, bound]);
+      assert.deepEqual(diagnostics.map((d) => d.code), ['gomod/cgo-dependency']);
+      assert.match(diagnostics[0].message, /found in the module's source files that build for darwin; go list could not answer: cannot load github\.com\/mattn\/go-sqlite3: missing go\.sum entry/);
+    } finally {
+      assert.equal(await stop(), 0);
+    }
   });
 });
 

@@ -2,7 +2,11 @@
  * The authoritative cgo layer: `go list -deps -json ./...` for GOOS=darwin and each target GOARCH, with cgo on, so
  * the go command itself says which packages of the build have CgoFiles. It runs read-only and offline: GOFLAGS is set
  * explicitly to -mod=readonly (or -mod=vendor), GOPROXY=off and GOTOOLCHAIN=local, so go.mod and go.sum are never
- * rewritten and nothing is downloaded. Arguments are an array; no shell ever sees them.
+ * rewritten and nothing is downloaded; GOWORK=off, so a go.work file planted in the workspace or above it cannot
+ * swap modules in. Arguments are an array; no shell ever sees them.
+ *
+ * An answer with holes is no answer: when the go command fails, or loads some package with an error (a module not
+ * downloaded, a go.sum entry missing), `goListCgo` throws a GoListError saying why, and the caller falls back.
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
@@ -31,6 +35,7 @@ interface Package {
   CgoFiles?: string[];
   Imports?: string[];
   ImportMap?: Record<string, string>;
+  Error?: { Err?: string };
 }
 
 /** The environment that keeps `go list` from changing files or reaching the network. */
@@ -45,6 +50,7 @@ export function offlineEnv(dir: string, goarch: string, extra: NodeJS.ProcessEnv
     GOFLAGS: vendored ? '-mod=vendor' : '-mod=readonly',
     GOPROXY: 'off',
     GOTOOLCHAIN: 'local',
+    GOWORK: 'off',
   };
 }
 
@@ -69,9 +75,29 @@ function run(options: GoListOptions, goarch: string): Promise<string> {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else reject(new GoListError(signal ? `go list stopped (${signal})` : Buffer.concat(err).toString('utf8').trim().split('\n')[0] || `go list exited with ${code}`));
+      else reject(new GoListError(signal ? `go list stopped (${signal})` : failureReason(Buffer.concat(err).toString('utf8'), options.dir) || `go list exited with ${code}`));
     });
   });
+}
+
+/**
+ * The go command's own explanation, as one line: headers such as "go: errors parsing go.mod:" left out, the module
+ * folder shortened away, the "to add: go get ..." advice dropped (we never change go.mod).
+ */
+export function failureReason(stderr: string, dir: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim().split(`${dir}${path.sep}`).join('').replace(/^go: /, '').replace(/; to add:?$/, ''))
+    .filter((l) => l && !/:$/.test(l) && !/^go get\b/.test(l));
+  const reason = lines[0] ?? '';
+  return reason.length > 240 ? `${reason.slice(0, 239)}…` : reason;
+}
+
+/** The first package go list could not load, as a reason; undefined when every package loaded. */
+export function packageErrors(packages: Package[], dir: string): string | undefined {
+  const broken = packages.find((p) => p.Error?.Err);
+  if (!broken) return undefined;
+  return `cannot load ${broken.ImportPath}: ${failureReason(broken.Error!.Err!, dir)}`;
 }
 
 /** `go list -json` prints one JSON object after another; splits them without a streaming parser. */
@@ -147,6 +173,8 @@ export async function goListCgo(options: GoListOptions): Promise<CgoFinding[]> {
   for (const goarch of options.goarchs) {
     const text = await run(options, goarch);
     const packages = splitObjects(text).map((o) => JSON.parse(o) as Package);
+    const broken = packageErrors(packages, options.dir);
+    if (broken) throw new GoListError(broken);
     for (const finding of cgoFindings(packages)) {
       const existing = merged.get(finding.module);
       if (existing) existing.packages = [...new Set([...existing.packages, ...finding.packages])];

@@ -192,9 +192,16 @@ export interface PathOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+const SUPPORTED = 'lint reads entitlements (*.entitlements or a property list), Info.plist, go.mod, Makefiles, justfiles, shell scripts, .goreleaser.yaml, GitHub workflows, Taskfiles and .vscode/tasks.json or settings.json';
+
+/** An XML property list, whatever the file is called (entitlements are often named `entitlements.plist`). */
+function looksLikePlist(text: string): boolean {
+  return /^\uFEFF?\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE\s+plist\b|<plist\b)/.test(text.slice(0, 4096));
+}
+
 /**
- * Files named on the command line are linted whatever their name (as entitlements, unless their name says what they
- * are); directories are searched for entitlements, Info.plist, go.mod and build files (Makefiles, scripts,
+ * Files named on the command line are linted by what their name (or shebang) says they are, and as entitlements
+ * when they are property lists; any other file is an "unsupported file type" input error. Directories are searched for entitlements, Info.plist, go.mod and build files (Makefiles, scripts,
  * GoReleaser, workflows, VS Code tasks and settings).
  */
 export async function lintPaths(targets: string[], options: PathOptions = {}): Promise<FileDiagnostic[]> {
@@ -211,6 +218,7 @@ export async function lintPaths(targets: string[], options: PathOptions = {}): P
       continue;
     }
     const text = bytes.toString('utf8');
+    if (kind === undefined && !fileKind(file, text) && !looksLikePlist(text)) throw new InputError(`${file}: unsupported file type: ${SUPPORTED}`);
     let cgoFindings: CgoFinding[] | undefined;
     if (kind === 'gomod') {
       const arches = goarchs(options.architectures);

@@ -6,7 +6,9 @@
 import { findNodeAtLocation, Node as JsonNode, parseTree } from 'jsonc-parser';
 import type { LintDiagnostic } from '../diagnostic';
 import { BuildContext, lintInvocations } from './analyze';
-import { fromCommands, Invocation, invocations } from './commands';
+import { FlowOptions, fromCommands, Invocation, invocations } from './commands';
+import { makeDialect } from './makeVars';
+import { Dialect, expand, githubExpressions, setHere, templates, Value } from './values';
 import { fromCommand, GoBuild, lintGoBuild } from './goBuild';
 import { makefileParts, releaseRecipes } from './makefile';
 import { submits } from './signing';
@@ -69,7 +71,9 @@ function extract(kind: BuildFileKind, text: string, ctx: Omit<BuildContext, 'tex
     case 'justfile': {
       const parts = kind === 'makefile' ? makefileParts(text) : makefileParts(text, (line) => /^[ \t]+\S/.test(line));
       const builds = parts.ldflags.map((word) => ldflagsOnly(word));
-      const found = invocations(parts.script, parts.env);
+      // make runs each recipe line in a shell of its own (unless .ONESHELL); just's {{...}} are not followed.
+      const options: FlowOptions = kind === 'makefile' ? { dialect: makeDialect(text, parts), shellPerLine: !/^\.ONESHELL\s*:/m.test(text) } : { dialect: templates() };
+      const found = invocations(parts.script, parts.env, options);
       const submitting = found.filter(submits).map((inv) => inv.range.start);
       // Each rule is its own flow: signatures count as release signatures only in rules that lead to a submission.
       const releaseAt = releaseRecipes(parts.rules, (start, end) => submitting.some((at) => at >= start && at <= end));
@@ -100,13 +104,33 @@ function workflow(text: string): Extracted {
   const out: Invocation[] = [];
   for (const { value: job } of entries(get(doc.contents, 'jobs'))) {
     const jobEnv = envMap(get(job, 'env'), text, new Map(top));
+    // A step that writes to $GITHUB_ENV changes the environment of the steps after it: those names are unknown.
+    const rewritten = new Set<string>();
     for (const step of items(get(job, 'steps'))) {
       const script = scalarScript(get(step, 'run'), text);
       if (!script) continue;
-      out.push(...invocations(script, envMap(get(step, 'env'), text, new Map(jobEnv))));
+      const env = envMap(get(step, 'env'), text, new Map(jobEnv));
+      const unknown = new Set(rewritten);
+      out.push(...invocations(script, env, { dialect: workflowExpressions(env, unknown), unknown }));
+      if (script.text.includes('GITHUB_ENV')) for (const m of script.text.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)=/g)) rewritten.add(m[1]);
     }
   }
   return { invocations: out, builds: [], extra: [] };
+}
+
+/** `${{ env.NAME }}` from a step's env (workflow, job and step levels merged), each value with where it is set. */
+function workflowExpressions(env: Map<string, Word>, unknown: ReadonlySet<string>): Dialect {
+  const active = new Set<string>();
+  const lookup = (name: string): Value | null => {
+    const word = env.get(name);
+    if (!word || unknown.has(name) || active.has(name)) return null;
+    active.add(name);
+    const value = expand(word, new Map(), dialect);
+    active.delete(name);
+    return value && { ...value, origins: [setHere(name, word.range), ...value.origins] };
+  };
+  const dialect = githubExpressions(lookup);
+  return dialect;
 }
 
 function taskfile(text: string): Extracted {
@@ -118,7 +142,7 @@ function taskfile(text: string): Extracted {
     const env = envMap(get(task, 'env'), text, new Map(top));
     for (const cmd of items(get(task, 'cmds'))) {
       const script = scalarScript(cmd, text) ?? scalarScript(get(cmd, 'cmd'), text);
-      if (script) out.push(...invocations(script, env));
+      if (script) out.push(...invocations({ ...script, templates: true }, env, { dialect: templates() }));
     }
   }
   return { invocations: out, builds: [], extra: [] };

@@ -10,6 +10,7 @@ import { Invocation, invocations } from './commands';
 import { fromCommand, GoBuild } from './goBuild';
 import { entitlementsErrors, identityKind } from './signing';
 import type { Word } from './shell';
+import { Dialect, Made, setHere, templates } from './values';
 import { entries, envList, get, items, parseYaml, scalarScript, scalarWord, stringOrList } from './yamlSource';
 
 interface Extracted {
@@ -19,11 +20,30 @@ interface Extracted {
   release?: boolean;
 }
 
-function hookScripts(node: unknown, text: string, env: Map<string, Word>): Invocation[] {
+function hookScripts(node: unknown, text: string, env: Map<string, Word>, dialect: Dialect): Invocation[] {
   const list = items(node).length > 0 ? items(node) : node ? [node as Node] : [];
+  // GoReleaser runs a hook without a shell: `$NAME` is not expanded, so the environment gives no values.
+  const unknown = new Set(env.keys());
   return list.flatMap((hook) => {
     const script = scalarScript(hook, text) ?? scalarScript(get(hook, 'cmd'), text);
-    return script ? invocations(script, env) : [];
+    return script ? invocations({ ...script, templates: true }, env, { dialect, unknown }) : [];
+  });
+}
+
+/**
+ * The templates GoReleaser settles from the file alone: `.ProjectName` (project_name), `.Env.NAME` (the top-level
+ * env list), and in a build's post hooks `.Path`, the binary just built: a bare Mach-O for darwin.
+ */
+function goreleaserTemplates(root: unknown, text: string, built?: Made): Dialect {
+  const project = scalarWord(get(root, 'project_name'), text);
+  const env = envList(get(root, 'env'), text);
+  return templates((expression) => {
+    if (expression === '.ProjectName' && project) return { text: project.text, origins: [setHere('project_name', project.range)] };
+    const m = /^\.Env\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(expression);
+    const word = m && env.get(m[1]);
+    if (word && !/[{$]/.test(word.text)) return { text: word.text, origins: [setHere(m![1], word.range)] };
+    if (expression === '.Path' && built) return { origins: [], made: built };
+    return null;
   });
 }
 
@@ -37,7 +57,8 @@ export function lintGoreleaser(text: string, ctx: Omit<BuildContext, 'text'>): E
   const out: Extracted = { invocations: [], builds: [], extra: [] };
   if (!doc) return out;
   const root = doc.contents;
-  out.invocations.push(...hookScripts(get(get(root, 'before'), 'hooks'), text, new Map()));
+  const plain = goreleaserTemplates(root, text);
+  out.invocations.push(...hookScripts(get(get(root, 'before'), 'hooks'), text, new Map(), plain));
 
   for (const build of items(get(root, 'builds'))) {
     const env = envList(get(build, 'env'), text);
@@ -51,7 +72,10 @@ export function lintGoreleaser(text: string, ctx: Omit<BuildContext, 'text'>): E
     if (goBuild.buildmodeOption) goBuild.buildmodeOption = { ...goBuild.buildmodeOption, quoted: true };
     out.builds.push(goBuild);
     const hooks = get(build, 'hooks');
-    out.invocations.push(...hookScripts(get(hooks, 'pre'), text, env), ...hookScripts(get(hooks, 'post'), text, env));
+    // A post hook runs once per target with .Path naming the binary; for darwin targets that is a bare Mach-O.
+    const darwin = goBuild.goos.length === 0 || goBuild.goos.some((w) => w.text === 'darwin');
+    const built: Made | undefined = darwin ? { kind: 'macho', range: goBuild.range, by: 'this GoReleaser build' } : undefined;
+    out.invocations.push(...hookScripts(get(hooks, 'pre'), text, env, plain), ...hookScripts(get(hooks, 'post'), text, env, goreleaserTemplates(root, text, built)));
     for (const { key, keyNode } of entries(build)) {
       if (key === 'cgo_enabled') {
         const [s, e] = keyNode.range ?? [0, 0];

@@ -4,8 +4,8 @@
  *
  * The text may be a piece of a larger file (a Makefile recipe, a YAML block scalar): a `Script` carries an offset map
  * from its own characters to the file's, so every range points into the file the user has open. This is not a shell:
- * nothing is expanded or run. `$VAR`, `$(...)` and backquotes stay in a word as written, and analyzers treat such
- * words as unknown values. One pass, no backtracking: time is linear in the text, whatever the quoting.
+ * nothing is expanded or run. `$VAR`, `$(...)` and backquotes stay in a word as written (values.ts resolves what can
+ * be known), and each word remembers which of its `$` the shell takes literally. One pass, no backtracking: time is linear in the text, whatever the quoting.
  */
 import type { Range } from '../diagnostic';
 
@@ -13,6 +13,10 @@ export interface Script {
   text: string;
   /** The file offset of `text[i]`; `at(text.length)` is the offset just after the script. */
   at: (i: number) => number;
+  /** Go-template spans (`{{ .Path }}`) are filled in before the command is split, so each stays in one word. */
+  templates?: boolean;
+  /** Make's automatic variables (`$<`, `$^`, `$|`...) are filled in before the shell reads the line: word characters. */
+  makeAutomatics?: boolean;
 }
 
 export interface Word {
@@ -24,6 +28,8 @@ export interface Word {
   range: Range;
   /** Whether any part was quoted or escaped (a literal word can be replaced by a simple edit). */
   quoted: boolean;
+  /** Indices in `text` of `$` and backquote characters the shell takes literally (single-quoted or escaped). */
+  verbatim?: readonly number[];
 }
 
 /** A word from the tokenizer: its offsets stay in the parse's shared buffer until someone asks for them. */
@@ -35,6 +41,7 @@ class ShellWord implements Word {
     private readonly from: number,
     readonly range: Range,
     readonly quoted: boolean,
+    readonly verbatim?: readonly number[],
   ) {}
   get at(): Int32Array {
     // Creating a typed-array view costs more than the rest of a word; most words never need one.
@@ -95,6 +102,7 @@ const isSpecial = (table: Uint8Array, code: number) => code < 128 && table[code]
 export function parseShell(script: Script): SimpleCommand[] {
   const { text } = script;
   const map = script.at;
+  const templates = !!script.templates;
   const commands: SimpleCommand[] = [];
   let words: Word[] = [];
   let wordText = '';
@@ -105,6 +113,8 @@ export function parseShell(script: Script): SimpleCommand[] {
   let wordStart = -1;
   let wordEnd = -1;
   let quoted = false;
+  let verbatim: number[] | undefined;
+  const literalAt = (index: number) => (verbatim ??= []).push(index);
   /** Characters of the current word seen unquoted from its start: tells `NAME=value` from a quoted look-alike. */
   let rawPrefix = '';
   const eqs: number[] = [];
@@ -120,7 +130,7 @@ export function parseShell(script: Script): SimpleCommand[] {
   };
   const endWord = () => {
     if (wordStart < 0) return;
-    const word: Word = new ShellWord(wordText, offsets, wordFrom, { start: map(wordStart), end: map(wordEnd - 1) + 1 }, quoted);
+    const word: Word = new ShellWord(wordText, offsets, wordFrom, { start: map(wordStart), end: map(wordEnd - 1) + 1 }, quoted, verbatim);
     if (pendingHeredoc) {
       heredocs.push({ delimiter: wordText, stripTabs: pendingHeredoc.stripTabs });
       pendingHeredoc = null;
@@ -133,6 +143,7 @@ export function parseShell(script: Script): SimpleCommand[] {
     wordFrom = used;
     wordStart = -1;
     quoted = false;
+    verbatim = undefined;
     rawPrefix = '';
   };
   const endCommand = (op: string) => {
@@ -154,6 +165,7 @@ export function parseShell(script: Script): SimpleCommand[] {
         continue;
       }
       quoted = true;
+      if (text[i + 1] === '$' || text[i + 1] === '`') literalAt(wordText.length);
       if (i + 1 < text.length) push(text[i + 1], i + 1);
       i += 2;
       continue;
@@ -163,6 +175,7 @@ export function parseShell(script: Script): SimpleCommand[] {
       if (wordStart < 0) wordStart = i;
       let j = text.indexOf("'", i + 1);
       if (j < 0) j = text.length;
+      for (let k = i + 1; k < j; k++) if (text[k] === '$' || text[k] === '`') literalAt(wordText.length + k - i - 1);
       wordText += text.slice(i + 1, j);
       for (let k = i + 1; k < j; k++) offsets[used++] = map(k);
       wordEnd = Math.min(j + 1, text.length);
@@ -175,6 +188,7 @@ export function parseShell(script: Script): SimpleCommand[] {
       let j = i + 1;
       while (j < text.length && text[j] !== '"') {
         if (text[j] === '\\' && j + 1 < text.length && '$`"\\\n'.includes(text[j + 1])) {
+          if (text[j + 1] === '$' || text[j + 1] === '`') literalAt(wordText.length);
           if (text[j + 1] !== '\n') push(text[j + 1], j + 1);
           j += 2;
         } else if ((text[j] === '$' && text[j + 1] === '(') || text[j] === '`') {
@@ -194,6 +208,20 @@ export function parseShell(script: Script): SimpleCommand[] {
     }
     if ((c === '$' && (text[i + 1] === '(' || text[i + 1] === '{')) || c === '`') {
       i = copySubstitution(text, i, push);
+      continue;
+    }
+    if (script.makeAutomatics && c === '$' && '@<^*?%+|'.includes(text[i + 1] ?? ' ')) {
+      if (wordStart < 0) rawPrefix = '$';
+      push(c, i);
+      push(text[i + 1], i + 1);
+      i += 2;
+      continue;
+    }
+    if (templates && c === '{' && text[i + 1] === '{') {
+      const close = text.indexOf('}}', i + 2);
+      const end = close < 0 ? text.length : close + 2;
+      for (let k = i; k < end; k++) push(text[k], k);
+      i = end;
       continue;
     }
     if (c === ' ' || c === '\t' || c === '\r') {
@@ -248,7 +276,7 @@ export function parseShell(script: Script): SimpleCommand[] {
     }
     // A run of ordinary characters is copied in one step.
     let j = i + 1;
-    while (j < text.length && !isSpecial(SPECIAL, text.charCodeAt(j))) j++;
+    while (j < text.length && !isSpecial(SPECIAL, text.charCodeAt(j)) && !(templates && text[j] === '{' && text[j + 1] === '{')) j++;
     const run = text.slice(i, j);
     if (wordStart < 0) {
       wordStart = i;
@@ -331,5 +359,7 @@ export function assignment(word: Word, eq: number): Assignment {
     range: { start: word.at[eq] + 1, end: word.range.end },
     quoted: word.quoted,
   };
+  const literal = word.verbatim?.filter((i) => i > eq).map((i) => i - eq - 1);
+  if (literal && literal.length > 0) value.verbatim = literal;
   return { name: word.text.slice(0, eq), value, range: word.range };
 }

@@ -2,11 +2,46 @@
  * Rules for Apple's signing and notarization commands as they appear in build files: codesign, notarytool, stapler,
  * spctl and altool, and the order of steps (nothing may modify a file after it is signed).
  */
-import { diagnostic, Fix, LintDiagnostic, Range } from '../diagnostic';
+import { diagnostic, Fix, LintDiagnostic, Range, Related } from '../diagnostic';
+import { KIND_WORDS, kindByName } from './artifacts';
 import { withBlankBefore } from '../edits';
 import { Invocation, isLiteral } from './commands';
 import { CODESIGN, find, has, NOTARYTOOL, Option, parseOptions } from './options';
 import type { Word } from './shell';
+import type { ArtifactKind, Made } from './values';
+
+/** What an argument names, as far as the file says: its value, where that is set, and what the path holds. */
+export interface Judged {
+  /** Undefined when only the kind is known (a GoReleaser build's `{{ .Path }}`). */
+  text?: string;
+  origins: Related[];
+  /** The command earlier in the flow that made the path, and so what it holds. */
+  made?: Made;
+}
+
+/** Judges a word of an invocation; undefined when its value cannot be known (then the rules say nothing). */
+export type Judge = (inv: Invocation, word: Word) => Judged | undefined;
+
+/** Without a flow: literal words only. */
+export const literalJudge: Judge = (_inv, word) => (isLiteral(word) ? { text: word.text, origins: [] } : undefined);
+
+/** What the flow or, failing that, the name says the path is. */
+function kindOf(judged: Judged): ArtifactKind | 'tarball' | undefined {
+  return judged.made?.kind ?? (judged.text !== undefined ? kindByName(judged.text) : undefined);
+}
+
+/** How a diagnostic names the argument: as written, with its value when a variable stands for it. */
+function label(word: Word, judged: Judged): string {
+  return judged.text === undefined || judged.text === word.text ? word.text : `${word.text} (${judged.text})`;
+}
+
+/** Adds where the value is set and where the artifact was made, as related information. */
+function explained(d: LintDiagnostic, judged: Judged): LintDiagnostic {
+  const related = [...judged.origins];
+  if (judged.made) related.push({ range: judged.made.range, message: `made here by ${judged.made.by}: ${KIND_WORDS[judged.made.kind]}` });
+  if (related.length > 0) d.related = [...(d.related ?? []), ...related];
+  return d;
+}
 
 export type IdentityKind = 'ad-hoc' | 'development' | 'distribution' | 'installer' | 'developer-id' | 'unknown';
 
@@ -47,6 +82,7 @@ export interface SigningContext {
   release: boolean;
   /** Looks up an entitlements file named in `--entitlements` (relative paths from the build file's folder). */
   entitlements?: (path: string) => EntitlementsProbe | undefined;
+  judge?: Judge;
 }
 
 export interface Signing {
@@ -58,9 +94,6 @@ function isSigning(parsed: ReturnType<typeof parseOptions>): boolean {
   return has(parsed, 'sign') && !has(parsed, 'verify') && !has(parsed, 'display') && !has(parsed, 'remove-signature');
 }
 
-const STAPLEABLE = /\.(app|dmg|pkg|mpkg)\/?$/i;
-const NOTARIZABLE = /\.(zip|dmg|pkg)$/i;
-const RUNTIME_EXEMPT = /\.(dmg|pkg)$/i;
 
 function insertAfter(word: Word): Range {
   return { start: word.range.end, end: word.range.end };
@@ -72,15 +105,24 @@ export function lintCodesign(inv: Invocation, ctx: SigningContext): LintDiagnost
   const deep = find(parsed, 'deep');
   if (!isSigning(parsed)) return out;
   const sign = find(parsed, 'sign')!;
-  const kind = identityKind(sign.valueWord ?? (sign.value !== undefined ? ({ ...sign.word, text: sign.value } as Word) : undefined));
+  const judge = ctx.judge ?? literalJudge;
+  // `--sign "$IDENTITY"`: the identity the variable holds, when the file says.
+  const identity = sign.valueWord && !isLiteral(sign.valueWord) ? judge(inv, sign.valueWord) : undefined;
+  const kind = identity?.text !== undefined ? identityKind({ text: identity.text, at: new Int32Array(0), range: sign.valueWord!.range, quoted: true }) : identityKind(sign.valueWord ?? (sign.value !== undefined ? ({ ...sign.word, text: sign.value } as Word) : undefined));
   const targets = parsed.operands;
   const at = insertAfter(inv.name);
 
   if (ctx.release && kind !== 'developer-id' && kind !== 'unknown') {
-    out.push(diagnostic('codesign/not-developer-id', `This release flow signs with ${IDENTITY_WORDS[kind]}; notarization accepts only "Developer ID Application" signatures.`, (sign.valueWord ?? sign.word).range));
+    const d = diagnostic('codesign/not-developer-id', `This release flow signs with ${IDENTITY_WORDS[kind]}; notarization accepts only "Developer ID Application" signatures.`, (sign.valueWord ?? sign.word).range);
+    out.push(identity ? explained(d, identity) : d);
   }
   const distributing = ctx.release || kind === 'developer-id' || kind === 'unknown';
-  const exempt = targets.length > 0 && targets.every((t) => RUNTIME_EXEMPT.test(t.text));
+  // Disk images and installer packages carry a signature but no code: the hardened runtime does not apply.
+  const exempt = targets.length > 0 && targets.every((t) => {
+    const judged = judge(inv, t);
+    const kind = judged && kindOf(judged);
+    return kind === 'dmg' || kind === 'pkg';
+  });
   if (distributing && !exempt) {
     const options = parsed.options.filter((o) => o.name === 'options');
     const runtime = options.some((o) => (o.value ?? '').split(',').includes('runtime'));
@@ -137,9 +179,9 @@ export function entitlementsErrors(name: string, probe: EntitlementsProbe, range
 }
 
 /** The paths a signing codesign command signs, for the modify-after-sign rule. */
-export function signedTargets(inv: Invocation): string[] {
+export function signedTargets(inv: Invocation, key: (word: Word) => string = (w) => normalizePath(w.text)): string[] {
   const parsed = parseOptions(inv.args, CODESIGN);
-  return isSigning(parsed) ? parsed.operands.map((w) => normalizePath(w.text)) : [];
+  return isSigning(parsed) ? parsed.operands.map(key) : [];
 }
 
 export function normalizePath(p: string): string {
@@ -158,14 +200,16 @@ const FOREIGN: Record<string, string> = {
 };
 const NEEDS_AUTH = new Set(['submit', 'wait', 'info', 'log', 'history']);
 
-export function lintNotarytool(inv: Invocation, waitedLater: boolean, freshMachine = false): LintDiagnostic[] {
+export function lintNotarytool(inv: Invocation, waitedLater: boolean, freshMachine = false, judge: Judge = literalJudge): LintDiagnostic[] {
   const parsed = parseOptions(inv.args, NOTARYTOOL);
   const sub = parsed.operands[0];
   if (!sub) return [];
   const out: LintDiagnostic[] = [];
   if (sub.text === 'submit') {
     const file = parsed.operands[1];
-    if (file && isLiteral(file) && !NOTARIZABLE.test(file.text)) out.push(containerDiagnostic(inv, file));
+    const judged = file && judge(inv, file);
+    const kind = judged && kindOf(judged);
+    if (file && judged && (judged.text !== undefined || judged.made) && kind !== 'zip' && kind !== 'dmg' && kind !== 'pkg') out.push(explained(containerDiagnostic(inv, file, judged), judged));
     const waits = has(parsed, 'wait') || waitedLater;
     if (!waits) {
       out.push(diagnostic('notarytool/no-wait', 'The submission is never waited for: add --wait (and read `notarytool log` on failure), or a later step staples or ships before Apple answers.', sub.range, [{ title: 'Add --wait', edits: [{ range: { start: sub.range.end, end: sub.range.end }, newText: ' --wait' }] }]));
@@ -181,14 +225,20 @@ export function lintNotarytool(inv: Invocation, waitedLater: boolean, freshMachi
   return out;
 }
 
-function containerDiagnostic(inv: Invocation, file: Word): LintDiagnostic {
-  const name = file.text;
-  if (/\.(tar\.gz|tgz|tar|tar\.xz|gz)$/i.test(name)) {
+function containerDiagnostic(inv: Invocation, file: Word, judged: Judged): LintDiagnostic {
+  const name = label(file, judged);
+  const kind = kindOf(judged);
+  if (kind === 'tarball') {
     return diagnostic('notarytool/unsupported-container', `${name}: notarytool accepts only .zip, .dmg and .pkg; make a zip with ditto instead of a tarball.`, file.range);
   }
-  const what = /\.app\/?$/i.test(name) ? 'an .app folder must be zipped (or put in a .dmg or .pkg) first' : 'a bare binary is refused';
+  const path = judged.text;
+  const zipIt = path !== undefined ? `Zip it with \`ditto -c -k --keepParent ${path} ${path.replace(/\/+$/, '')}.zip\`.` : 'Zip it first with `ditto -c -k --keepParent`.';
+  if (judged.made) {
+    return diagnostic('notarytool/unsupported-container', `${name} holds ${KIND_WORDS[judged.made.kind]} (made by ${judged.made.by}): notarytool submit accepts only .zip, .dmg and .pkg, and refuses a bare binary. ${zipIt}`, file.range);
+  }
+  const what = kind === 'app' ? 'an .app folder must be zipped (or put in a .dmg or .pkg) first' : 'a bare binary is refused';
   const fixes: Fix[] = [];
-  if (!file.quoted && /^[\w./@+-]+$/.test(name)) {
+  if (name === file.text && !file.quoted && /^[\w./@+-]+$/.test(name)) {
     const zip = `${name.replace(/\/+$/, '')}.zip`;
     fixes.push({
       title: `Zip with ditto and submit ${zip}`,
@@ -198,7 +248,7 @@ function containerDiagnostic(inv: Invocation, file: Word): LintDiagnostic {
       ],
     });
   }
-  return diagnostic('notarytool/unsupported-container', `${name}: notarytool submit accepts only .zip, .dmg and .pkg; ${what}. Zip it with \`ditto -c -k --keepParent ${name} ${name}.zip\`.`, file.range, fixes);
+  return diagnostic('notarytool/unsupported-container', `${name}: notarytool submit accepts only .zip, .dmg and .pkg; ${what}. ${zipIt}`, file.range, fixes.length > 0 ? fixes : undefined);
 }
 
 function lintAuth(parsed: ReturnType<typeof parseOptions>, sub: Word): LintDiagnostic[] {
@@ -224,32 +274,42 @@ function lintAuth(parsed: ReturnType<typeof parseOptions>, sub: Word): LintDiagn
   return out;
 }
 
-export function lintStapler(inv: Invocation): LintDiagnostic[] {
+export function lintStapler(inv: Invocation, judge: Judge = literalJudge): LintDiagnostic[] {
   const [sub, ...rest] = inv.args.filter((w) => !w.text.startsWith('-'));
   if (!sub || sub.text !== 'staple') return [];
-  return rest
-    .filter((t) => isLiteral(t) && !STAPLEABLE.test(t.text))
-    .map((t) =>
-      diagnostic(
-        'stapler/unsupported-target',
-        /\.zip$/i.test(t.text)
-          ? `${t.text}: a ticket cannot be stapled to a zip; staple the .app inside it, then zip again (or ship the zip unstapled: Gatekeeper checks online).`
-          : `${t.text}: stapler only works on .app bundles, .dmg and .pkg (a bare binary fails with Error 73). A notarized command-line tool is checked online by Gatekeeper; for offline installs, ship it in a notarized, stapled .pkg or .dmg.`,
-        t.range,
-      ),
-    );
+  return rest.flatMap((t) => {
+    const judged = judge(inv, t);
+    if (!judged) return [];
+    const kind = kindOf(judged);
+    if (kind === 'app' || kind === 'dmg' || kind === 'pkg' || (kind === undefined && judged.text === undefined)) return [];
+    const name = label(t, judged);
+    const made = judged.made ? ` holds ${KIND_WORDS[judged.made.kind]} (made by ${judged.made.by})` : '';
+    const message =
+      kind === 'zip'
+        ? `${name}${made}: a ticket cannot be stapled to a zip; staple the .app inside it, then zip again (or ship the zip unstapled: Gatekeeper checks online).`
+        : `${name}${made}: stapler only works on .app bundles, .dmg and .pkg (a bare binary fails with Error 73). A notarized command-line tool is checked online by Gatekeeper; for offline installs, ship it in a notarized, stapled .pkg or .dmg.`;
+    return [explained(diagnostic('stapler/unsupported-target', message, t.range), judged)];
+  });
 }
 
-export function lintSpctl(inv: Invocation): LintDiagnostic[] {
+export function lintSpctl(inv: Invocation, judge: Judge = literalJudge): LintDiagnostic[] {
   const assess = inv.args.some((w) => w.text === '--assess' || w.text === '-a' || /^-a[a-z]*$/.test(w.text) || w.text === '--assess');
   if (!assess) return [];
   const typeIndex = inv.args.findIndex((w) => w.text === '--type' || w.text === '-t');
   const type = typeIndex >= 0 ? inv.args[typeIndex + 1]?.text : undefined;
   if (type && type !== 'execute' && type !== 'exec') return [];
   const operands = inv.args.filter((w, i) => !w.text.startsWith('-') && i !== typeIndex + 1 && !/^(execute|exec|install|open)$/.test(w.text));
-  return operands
-    .filter((t) => isLiteral(t) && !STAPLEABLE.test(t.text))
-    .map((t) => diagnostic('spctl/bare-cli', `spctl --assess rejects every command-line tool ("does not seem to be an app"), notarized or not. Check ${t.text} with \`codesign --verify --strict --verbose=2 ${t.text}\` and its notarization with the notary log's ticketContents.`, t.range));
+  return operands.flatMap((t) => {
+    const judged = judge(inv, t);
+    if (!judged) return [];
+    // Judged by what the path holds: a bare Mach-O, or by name anything that is not an app, disk image or package.
+    const kind = kindOf(judged);
+    if (judged.made ? kind !== 'macho' : judged.text === undefined || kind === 'app' || kind === 'dmg' || kind === 'pkg') return [];
+    const path = judged.text ?? t.text;
+    const name = label(t, judged);
+    const made = judged.made ? ` (${name} holds ${KIND_WORDS[judged.made.kind]}, made by ${judged.made.by})` : '';
+    return [explained(diagnostic('spctl/bare-cli', `spctl --assess rejects every command-line tool ("does not seem to be an app"), notarized or not${made}. Check ${path} with \`codesign --verify --strict --verbose=2 ${path}\` and its notarization with the notary log's ticketContents.`, t.range), judged)];
+  });
 }
 
 export function lintAltool(inv: Invocation): LintDiagnostic[] {
@@ -289,14 +349,14 @@ export function submits(inv: Invocation): boolean {
   return inv.tool === 'altool' && inv.args.some((w) => w.text === '--notarize-app' || w.text === '--upload-app');
 }
 
-export function modifyAfterSign(inv: Invocation, signedBefore: (path: string) => boolean, signedAfter: (path: string) => boolean): LintDiagnostic[] {
-  const signed = (w: Word) => signedBefore(normalizePath(w.text));
+export function modifyAfterSign(inv: Invocation, signedBefore: (path: string) => boolean, signedAfter: (path: string) => boolean, key: (word: Word) => string = (w) => normalizePath(w.text)): LintDiagnostic[] {
+  const signed = (w: Word) => signedBefore(key(w));
   let touched = modifiedPaths(inv).filter(signed);
   if (inv.tool === 'lipo') {
     // Combining signed slices is harmless if the result is signed afterwards, as Apple's order (lipo, then sign) wants.
     const output = inv.args[inv.args.findIndex((w) => w.text === '-output' || w.text === '-o') + 1];
-    if (output && signedAfter(normalizePath(output.text))) touched = [];
-  } else touched = touched.filter((w) => !signedAfter(normalizePath(w.text)));
+    if (output && signedAfter(key(output))) touched = [];
+  } else touched = touched.filter((w) => !signedAfter(key(w)));
   return touched.map((w) =>
     diagnostic('build/modify-after-sign', `${inv.tool} changes ${w.text} after it was signed, which breaks the signature ("The signature of the binary is invalid."); run ${inv.tool} first, then sign.`, w.range),
   );

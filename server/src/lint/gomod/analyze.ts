@@ -19,6 +19,8 @@ export interface CgoFinding {
   layer: CgoLayer;
   /** Module paths from the requirement written in go.mod down to `module`, when `module` is not required directly. */
   chain?: string[];
+  /** Why `go list` could not answer, when it was asked and this finding comes from a later layer instead. */
+  goListFailure?: string;
 }
 
 export interface GoModOptions {
@@ -31,8 +33,14 @@ export interface GoModOptions {
 const LAYER_WORDS: Record<CgoLayer, string> = {
   'go list': 'found by go list for GOOS=darwin',
   'module sources': 'found in the module\'s source files that build for darwin',
-  'known cgo modules': 'a well-known cgo module; go list could not confirm it here',
+  'known cgo modules': 'a well-known cgo module',
 };
+
+/** How a finding was made, and why go list did not make it when it was asked. */
+function provenance(finding: CgoFinding): string {
+  if (finding.goListFailure) return `${LAYER_WORDS[finding.layer]}; go list could not answer: ${finding.goListFailure}`;
+  return finding.layer === 'known cgo modules' ? `${LAYER_WORDS[finding.layer]}; go list could not confirm it here` : LAYER_WORDS[finding.layer];
+}
 
 const CONSEQUENCES =
   'With CGO_ENABLED=0 the build fails or silently leaves those files out; cross-compiling from Linux or Windows needs a C toolchain with the macOS SDK; cgo means external linking; and under the hardened runtime, loading third-party libraries at run time needs the disable-library-validation entitlement.';
@@ -51,7 +59,7 @@ export function lintGoMod(text: string, options: GoModOptions = {}): LintDiagnos
     const what = finding.packages.length > 0 ? `${finding.packages.slice(0, 3).join(', ')}${finding.packages.length > 3 ? ` and ${finding.packages.length - 3} more` : ''} import "C"` : `it ${known?.what ?? 'uses cgo'}`;
     const through = requirement.path === finding.module ? '' : ` through ${finding.module}`;
     const alternative = known?.alternative ? ` A pure-Go alternative: ${known.alternative.module} (${known.alternative.note}).` : '';
-    const d = diagnostic('gomod/cgo-dependency', `${requirement.path} brings cgo into the darwin build${through} (${LAYER_WORDS[finding.layer]}): ${what}. ${CONSEQUENCES}${alternative}`, requirement.pathRange);
+    const d = diagnostic('gomod/cgo-dependency', `${requirement.path} brings cgo into the darwin build${through} (${provenance(finding)}): ${what}. ${CONSEQUENCES}${alternative}`, requirement.pathRange);
     const related: Related[] = (finding.chain ?? []).slice(1).flatMap((path) => {
       const r = byPath.get(path);
       return r ? [{ range: r.pathRange, message: `${path} is on the way from ${requirement.path} to the cgo code` }] : [];

@@ -23,13 +23,16 @@ export function localCgo(goModFile: string, text: string, goarchs: string[], env
   return findings;
 }
 
-/** `go list` first; on any failure, the local layers. */
+/** `go list` first; when it fails or cannot load every package, the local layers, each finding carrying the reason. */
 export async function detectCgo(goModFile: string, text: string, options: Omit<GoListOptions, 'dir'> & { useGoList: boolean }): Promise<CgoResult> {
   if (options.useGoList) {
     try {
       return { findings: await goListCgo({ ...options, dir: path.dirname(goModFile) }) };
     } catch (error) {
-      return { findings: localCgo(goModFile, text, options.goarchs, { ...process.env, ...options.env }), fallbackReason: (error as Error).message };
+      const reason = (error as Error).message;
+      // Each finding says that go list was asked and could not answer, and why: the user can fix that.
+      const findings = localCgo(goModFile, text, options.goarchs, { ...process.env, ...options.env }).map((f) => ({ ...f, goListFailure: reason }));
+      return { findings, fallbackReason: reason };
     }
   }
   return { findings: localCgo(goModFile, text, options.goarchs, { ...process.env, ...options.env }), fallbackReason: 'go list is off (untrusted workspace or disabled)' };
