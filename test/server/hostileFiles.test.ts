@@ -14,22 +14,11 @@ import { pathToFileURL } from 'node:url';
 import type { InspectRequest } from '../../server/src/protocol';
 import { LIMITS } from '../../server/src/fileAccess';
 import { HEAP_MB, HostileWorkspace, KILL_AFTER_MS, limitText, makeHostileWorkspace } from '../support/hostileWorkspace';
-import { LspServer, startServer } from '../support/lspServer';
+import { within as withinMs } from '../support/bounds';
+import { LspServer, PublishedDiagnostics, startServer } from '../support/lspServer';
 import { buildGo, goTool, tempDir } from '../support/tools';
 
-interface Published {
-  uri: string;
-  diagnostics: { code: string; message: string }[];
-}
-
-/** Rejects when `promise` has not settled within the kill timeout: a bound, not a timing assertion. */
-function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${KILL_AFTER_MS} ms`)), KILL_AFTER_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+const within = <T>(promise: Promise<T>, what: string) => withinMs(promise, KILL_AFTER_MS, what);
 
 /** A server under the heap ceiling, with Go on its PATH (for go list in a trusted workspace). */
 function start(root: string, trusted = false): Promise<LspServer> {
@@ -73,31 +62,21 @@ before(() => {
 
 describe('diagnostics for a hostile workspace', () => {
   let server: LspServer;
-  const waiters: { uri: string; resolve: (p: Published) => void }[] = [];
-  const logs: string[] = [];
 
   before(async () => {
     server = await start(ws.root, true);
-    server.connection.onNotification('textDocument/publishDiagnostics', (p: Published) => {
-      for (const w of waiters.filter((x) => x.uri === p.uri)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(p);
-      }
-    });
-    server.connection.onNotification('window/logMessage', (p: { message: string }) => logs.push(p.message));
   });
 
   after(() => stopWithin(server));
 
   /** Opens a file of the workspace as an editor would, and resolves with the diagnostics published for it. */
-  function open(file: string, languageId: string): Promise<Published['diagnostics']> {
+  function open(file: string, languageId: string): Promise<PublishedDiagnostics['diagnostics']> {
     const uri = pathToFileURL(file).href;
-    const published = new Promise<Published>((resolve) => waiters.push({ uri, resolve }));
     void server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text: fs.readFileSync(file, 'utf8') } });
-    return within(published, `diagnostics for ${file}`).then((p) => p.diagnostics);
+    return server.diagnostics(uri, () => true, KILL_AFTER_MS).then((p) => p.diagnostics);
   }
 
-  const messages = (diagnostics: Published['diagnostics'], code: string) => diagnostics.filter((d) => d.code === code).map((d) => d.message);
+  const messages = (diagnostics: PublishedDiagnostics['diagnostics'], code: string) => diagnostics.filter((d) => d.code === code).map((d) => d.message);
 
   it('reports an --entitlements file that links to /dev/zero instead of reading it', async () => {
     assert.deepEqual(messages(await open(ws.sign.makefile, 'makefile'), 'codesign/entitlements-file'), ['app.entitlements: not a regular file (a character device); codesign will fail.']);
@@ -120,14 +99,8 @@ describe('diagnostics for a hostile workspace', () => {
     const diagnostics = await open(ws.gosum.gomod, 'go.mod');
     assert.equal(messages(diagnostics, 'gomod/cgo-dependency').length, 1);
     // The trusted workspace asks for go list in the background; it declines with our reason.
-    const expected = `go list did not run for ${ws.gosum.gomod}: go.sum: not a regular file (a FIFO)`;
-    await within(
-      new Promise<void>((resolve) => {
-        const check = () => (logs.includes(expected) ? resolve() : setTimeout(check, 50));
-        check();
-      }),
-      'the go list log line',
-    );
+    const expected = `go list could not answer for ${ws.gosum.gomod}: go.sum: not a regular file (a FIFO)`;
+    await server.logLine(new RegExp(`^${expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), KILL_AFTER_MS);
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InputError } from '../errors';
 import { FileAccessError, listDirectory, readFileBounded, statKind } from '../fileAccess';
 import { BuildFileKind, buildFileKind, lintBuildFile } from './buildconfig/buildFiles';
 import type { EntitlementsProbe } from './buildconfig/signing';
