@@ -45,4 +45,12 @@ describe('hostile build files', () => {
     const goreleaser = levels.slice(0, -1).join('\n') + '\nbuilds: *l29\n';
     assert.ok(Array.isArray(lintDocument('/nowhere/.goreleaser.yaml', goreleaser)));
   });
+
+  it('reads VS Code files nested 10,000 deep without overflowing the stack, and still lints a normal one', () => {
+    const deep = `{"version": "2.0.0", "tasks": ${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    assert.deepEqual(lintDocument('/nowhere/.vscode/tasks.json', deep), []);
+    assert.deepEqual(lintDocument('/nowhere/.vscode/settings.json', `{"go.buildFlags": ${'['.repeat(10_000)}${']'.repeat(10_000)}}`), []);
+    const shallow = JSON.stringify({ version: '2.0.0', tasks: [{ label: 'sign', type: 'shell', command: 'codesign --deep --force --options runtime --timestamp -s "$ID" x', args: [[[]]] }] });
+    assert.deepEqual(lintDocument('/nowhere/.vscode/tasks.json', shallow).map((d) => d.code), ['codesign/deep']);
+  });
 });

@@ -3,7 +3,7 @@
  * Makefiles (`Makefile`, `*.mk`), justfiles, shell scripts (`*.sh`, `*.bash`, a shell shebang), GoReleaser
  * (`.goreleaser.yml`/`.yaml`), GitHub workflows, Taskfiles, and VS Code's `tasks.json` / `settings.json`.
  */
-import { findNodeAtLocation, Node as JsonNode, parseTree } from 'jsonc-parser';
+import { createScanner, findNodeAtLocation, Node as JsonNode, parseTree } from 'jsonc-parser';
 import type { LintDiagnostic } from '../diagnostic';
 import { BuildContext, lintInvocations } from './analyze';
 import { FlowOptions, fromCommands, Invocation, invocations } from './commands';
@@ -184,8 +184,29 @@ function jsonEnv(node: JsonNode | undefined, text: string): Map<string, Word> {
   return env;
 }
 
+/** Deeper than any tasks.json or settings.json a person writes; jsonc-parser recurses once per level. */
+const MAX_JSON_DEPTH = 256;
+/** jsonc-parser's SyntaxKind values (a const enum, which isolated modules cannot read). */
+const TOKEN = { openBrace: 1, closeBrace: 2, openBracket: 3, closeBracket: 4, eof: 17 } as const;
+
+/**
+ * The JSONC tree of a VS Code file, or undefined when there is none to read: jsonc-parser's parser recurses per level
+ * and a hostile file 10,000 levels deep would overflow the stack, so the depth is first measured with its scanner,
+ * which does not recurse.
+ */
+function jsoncTree(text: string): JsonNode | undefined {
+  const scanner = createScanner(text, true);
+  let depth = 0;
+  for (let kind: number = scanner.scan(); kind !== TOKEN.eof; kind = scanner.scan()) {
+    if (kind === TOKEN.openBrace || kind === TOKEN.openBracket) {
+      if (++depth > MAX_JSON_DEPTH) return undefined;
+    } else if (kind === TOKEN.closeBrace || kind === TOKEN.closeBracket) depth--;
+  }
+  return parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+}
+
 function vscodeTasks(text: string): Extracted {
-  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+  const root = jsoncTree(text);
   const tasks = root ? findNodeAtLocation(root, ['tasks']) : undefined;
   const out: Invocation[] = [];
   for (const task of tasks?.children ?? []) {
@@ -204,7 +225,7 @@ function vscodeTasks(text: string): Extracted {
 }
 
 function vscodeSettings(text: string): Extracted {
-  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+  const root = jsoncTree(text);
   if (!root) return { invocations: [], builds: [], extra: [] };
   const flags = findNodeAtLocation(root, ['go.buildFlags']);
   if (flags?.type !== 'array') return { invocations: [], builds: [], extra: [] };
