@@ -52,7 +52,7 @@ function developerIdCopy(dir = tempDir()): string {
 
 /** An App Store Connect-style key: PKCS#8 PEM of a P-256 private key, made by OpenSSL. */
 function p256Key(): string {
-  return spawnSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], { encoding: 'utf8' }).stdout;
+  return spawnSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], { ...CHILD_LIMIT, encoding: 'utf8' }).stdout;
 }
 
 const DOC = 'https://developer.apple.com/documentation/security/notarizing_macos_software_before_distribution/resolving_common_notarization_issues';
@@ -224,7 +224,7 @@ describe('go-macos-sign release with fake Apple tools', () => {
     const empty = path.join(dir, 'empty.p8');
     fs.writeFileSync(empty, '');
     const rsa = path.join(dir, 'rsa.p8');
-    fs.writeFileSync(rsa, spawnSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'], { encoding: 'utf8' }).stdout);
+    fs.writeFileSync(rsa, spawnSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'], { ...CHILD_LIMIT, encoding: 'utf8' }).stdout);
     const binary = path.join(dir, 'tool');
     fs.writeFileSync(binary, 'not a program');
     for (const [key, message] of [[path.join(dir, 'missing.p8'), /no such file/], [empty, /PKCS#8 EC P-256/], [rsa, /PKCS#8 EC P-256/]] as const) {
@@ -311,7 +311,7 @@ describe('go-macos-sign release with fake Apple tools', () => {
     assert.equal(accepted.code, 0);
     assert.equal(fake.calls().filter((c) => c[0] === 'ditto').length, 0, 'a dmg is submitted as it is');
     assert.equal(cli(['staple', dmg], fake.env).code, 0);
-    const spctl = (type: string, ...rest: string[]) => spawnSync('spctl', ['--assess', '-vv', '--type', type, ...rest, dmg], { env: fake.env, encoding: 'utf8' });
+    const spctl = (type: string, ...rest: string[]) => spawnSync('spctl', ['--assess', '-vv', '--type', type, ...rest, dmg], { ...CHILD_LIMIT, env: fake.env, encoding: 'utf8' });
     assert.equal(spctl('open', '--context', 'context:primary-signature').status, 0);
     assert.match(spctl('open').stderr, /Insufficient Context/);
     assert.equal(spctl('install').status, 3, 'a dmg is not an installer');
@@ -358,7 +358,7 @@ describe('go-macos-sign verify on a Mac (fake Apple tools, platform injected)', 
     const bytes = fs.readFileSync(binary);
     bytes[0x2000] ^= 0xff;
     fs.writeFileSync(tampered, bytes);
-    const codesign = (file: string) => spawnSync('codesign', ['--verify', '--strict', file], { env: fake.env, encoding: 'utf8' });
+    const codesign = (file: string) => spawnSync('codesign', ['--verify', '--strict', file], { ...CHILD_LIMIT, env: fake.env, encoding: 'utf8' });
     assert.equal(codesign(binary).status, 0);
     assert.equal(codesign(tampered).status, 1);
     assert.match(codesign(tampered).stderr, /a sealed page has been modified \(page 2\)/);
@@ -366,9 +366,9 @@ describe('go-macos-sign verify on a Mac (fake Apple tools, platform injected)', 
     assert.match(codesign(path.join(out, 'tool-darwin-amd64')).stderr, /code object is not signed at all/);
     assert.equal(codesign(DEVELOPER_ID_BINARY()).status, 0);
     // spctl: a bare tool is never "an app", and the type must fit the artifact.
-    const spctl = spawnSync('spctl', ['--assess', '--type', 'install', binary], { env: fake.env, encoding: 'utf8' });
+    const spctl = spawnSync('spctl', ['--assess', '--type', 'install', binary], { ...CHILD_LIMIT, env: fake.env, encoding: 'utf8' });
     assert.equal(spctl.status, 3);
-    assert.equal(spawnSync('spctl', ['--assess', '--type', 'execute', binary], { env: fake.env, encoding: 'utf8' }).status, 3);
+    assert.equal(spawnSync('spctl', ['--assess', '--type', 'execute', binary], { ...CHILD_LIMIT, env: fake.env, encoding: 'utf8' }).status, 3);
   });
 });
 

@@ -23,8 +23,11 @@ function step(name: string, fn: () => void): void {
   console.log(`e2e environment: ${name} prepared in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
+/** A download and install that has not finished in 20 minutes is stuck: it is killed, and the suite says so. */
+const SETUP_LIMIT = { timeout: 1_200_000, killSignal: 'SIGKILL' as const };
+
 function run(cmd: string, args: string[], options: SpawnSyncOptions = {}): void {
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
+  const r = spawnSync(cmd, args, { ...SETUP_LIMIT, stdio: ['ignore', 'inherit', 'inherit'], ...options });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal})`);
 }
 

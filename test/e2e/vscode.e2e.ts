@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CHILD_LIMIT } from '../support/bounds';
 import { fakeApple } from '../support/fakeApple';
 import { buildGo, npmPackage, REPO, tempDir } from '../support/tools';
 
@@ -56,10 +57,10 @@ async function startCodeServer(folder: string, options: { trust: boolean; extraE
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', ...options.userSettings }, null, 2));
   const extensions = tempDir('gms-e2e-ext-');
-  const install = spawnSync(env.node, [env.codeServer, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', path.join(REPO, 'dist', 'go-macos-sign.vsix')], { encoding: 'utf8' });
+  const install = spawnSync(env.node, [env.codeServer, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', path.join(REPO, 'dist', 'go-macos-sign.vsix')], { ...CHILD_LIMIT, encoding: 'utf8' });
   assert.match(install.stdout, /successfully installed/, install.stderr);
   for (const vsix of options.alsoInstall ?? []) {
-    const more = spawnSync(env.node, [env.codeServer, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], { encoding: 'utf8' });
+    const more = spawnSync(env.node, [env.codeServer, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], { ...CHILD_LIMIT, encoding: 'utf8' });
     assert.match(more.stdout, /successfully installed/, more.stderr);
   }
   const port = await freePort();
@@ -137,14 +138,14 @@ async function goTo(line: number, column: number): Promise<void> {
 before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
   // The packaged extension, exactly what a user installs.
-  const pack = spawnSync('npm', ['run', 'package'], { cwd: REPO, encoding: 'utf8' });
+  const pack = spawnSync('npm', ['run', 'package'], { ...CHILD_LIMIT, cwd: REPO, encoding: 'utf8' });
   assert.equal(pack.status, 0, pack.stderr);
 
   // The API-level suite (test/vscode/suite) in a test-only extension that runs it when the extension host starts.
-  const testBuild = spawnSync(process.execPath, ['scripts/build.mjs', '--test-extension'], { cwd: REPO, encoding: 'utf8' });
+  const testBuild = spawnSync(process.execPath, ['scripts/build.mjs', '--test-extension'], { ...CHILD_LIMIT, cwd: REPO, encoding: 'utf8' });
   assert.equal(testBuild.status, 0, testBuild.stderr);
   const apiVsix = path.join(tempDir(), 'api-tests.vsix');
-  const apiPack = spawnSync(process.execPath, [path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', apiVsix], { cwd: path.join(REPO, 'test', 'vscode', 'host-extension'), encoding: 'utf8' });
+  const apiPack = spawnSync(process.execPath, [path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', apiVsix], { ...CHILD_LIMIT, cwd: path.join(REPO, 'test', 'vscode', 'host-extension'), encoding: 'utf8' });
   assert.equal(apiPack.status, 0, apiPack.stderr);
   apiResults = path.join(tempDir(), 'api-results.json');
 

@@ -234,7 +234,7 @@ describe('LC_ENCRYPTION_INFO', () => {
   it('pages inside a signed encrypted range are skipped with a note; the others are still checked', async () => {
     const plain = variant('encrypted-unsigned', (b) => encryptionCommand(b, 4 * 4096, 2 * 4096));
     const signed = path.join(dir, 'encrypted-signed');
-    spawnSync('python3', [path.join(REPO, 'test', 'support', 'adhoc_sign.py'), plain, signed, '--identifier', 'com.example.encrypted'], { encoding: 'utf8' });
+    spawnSync('python3', [path.join(REPO, 'test', 'support', 'adhoc_sign.py'), plain, signed, '--identifier', 'com.example.encrypted'], { ...CHILD_LIMIT, encoding: 'utf8' });
     const intact = await slice(signed);
     assert.equal(intact.verification.valid, true, JSON.stringify(intact.verification.failures));
     assert.ok(intact.verification.warnings.some((w) => /2 pages are encrypted on disk/.test(w)), JSON.stringify(intact.verification.warnings));

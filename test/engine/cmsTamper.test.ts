@@ -125,7 +125,7 @@ interface Asn1 {
 
 /** `openssl asn1parse` of a DER file, one element per line. */
 function asn1(file: string): Asn1[] {
-  const text = execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', file], { encoding: 'utf8' });
+  const text = execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', file], { ...CHILD_LIMIT, encoding: 'utf8' });
   return text
     .split('\n')
     .map((line) => /^\s*(\d+):d=(\d+)\s+hl=(\d+)\s+l=\s*(\d+)\s+(?:cons|prim):\s+(.*)$/.exec(line))
@@ -162,7 +162,7 @@ function carriedCertificates(file: string): CarriedCertificate[] {
       const signature = inside.find((e) => e.depth === 5 && e.type === 'BIT STRING')!;
       const der = path.join(dir, `cert-${cert.offset}.der`);
       fs.writeFileSync(der, bytes.subarray(cert.offset, end));
-      const subject = execFileSync('openssl', ['x509', '-inform', 'DER', '-in', der, '-noout', '-subject', '-nameopt', 'multiline'], { encoding: 'utf8' });
+      const subject = execFileSync('openssl', ['x509', '-inform', 'DER', '-in', der, '-noout', '-subject', '-nameopt', 'multiline'], { ...CHILD_LIMIT, encoding: 'utf8' });
       return {
         commonName: /commonName\s*=\s*(.*)/.exec(subject)![1].trim(),
         start: cert.offset,
@@ -174,10 +174,10 @@ function carriedCertificates(file: string): CarriedCertificate[] {
     });
 }
 
-const openssl = (args: string[]) => spawnSync('openssl', args, { encoding: 'utf8', cwd: dir });
+const openssl = (args: string[]) => spawnSync('openssl', args, { ...CHILD_LIMIT, encoding: 'utf8', cwd: dir });
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { ...CHILD_LIMIT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -196,8 +196,8 @@ describe('a changed byte in a certificate the signature carries breaks the signa
     // The trust anchor: the carried Apple Root CA, accepted only because its fingerprint is the one Apple publishes.
     const root = outer.find((c) => c.commonName === 'Apple Root CA')!;
     files.root = path.join(dir, 'apple-root.pem');
-    execFileSync('openssl', ['x509', '-inform', 'DER', '-in', path.join(dir, `cert-${root.start}.der`), '-out', files.root]);
-    assert.match(execFileSync('openssl', ['x509', '-in', files.root, '-noout', '-fingerprint', '-sha256'], { encoding: 'utf8' }), new RegExp(APPLE_ROOT_SHA256));
+    execFileSync('openssl', ['x509', '-inform', 'DER', '-in', path.join(dir, `cert-${root.start}.der`), '-out', files.root], CHILD_LIMIT);
+    assert.match(execFileSync('openssl', ['x509', '-in', files.root, '-noout', '-fingerprint', '-sha256'], { ...CHILD_LIMIT, encoding: 'utf8' }), new RegExp(APPLE_ROOT_SHA256));
     // The RFC 3161 token: the SignedData after the id-smime-aa-timeStampToken attribute type.
     const items = asn1(files.cms);
     const attribute = items.findIndex((e) => e.type.endsWith(':id-smime-aa-timeStampToken'));
@@ -206,7 +206,7 @@ describe('a changed byte in a certificate the signature carries breaks the signa
     files.token = path.join(dir, 'token.der');
     fs.writeFileSync(files.token, original.subarray(arm64.cms + token.offset, arm64.cms + token.offset + token.header + token.length));
     timestamp = carriedCertificates(files.token);
-    const text = execFileSync('openssl', ['ts', '-reply', '-token_in', '-token_out', '-in', files.token, '-text'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const text = execFileSync('openssl', ['ts', '-reply', '-token_in', '-token_out', '-in', files.token, '-text'], { ...CHILD_LIMIT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const hash = /Hash Algorithm: (\S+)/.exec(text)![1];
     files.tokenTime = Math.floor(Date.parse(/Time stamp: (.*)/.exec(text)![1]) / 1000);
     const signatureLine = items.find((e) => e.depth === 5 && e.type.startsWith('OCTET STRING') && e.length === 256)!; // the signer's RSA signature

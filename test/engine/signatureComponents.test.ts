@@ -123,7 +123,7 @@ describe('rules on sealing', () => {
 });
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { ...CHILD_LIMIT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -149,7 +149,7 @@ describe('entitlements blobs as real signers write them', () => {
     const xml = path.join(dir, 'broken.plist');
     // get-task-allow = true, then a <key> without a value: python's plistlib refuses it as well.
     fs.writeFileSync(xml, '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict><key>com.apple.security.get-task-allow</key><true/><key>dangling</key></dict></plist>\n');
-    assert.throws(() => execFileSync('python3', ['-c', 'import plistlib,sys; plistlib.load(open(sys.argv[1],"rb"))', xml], { stdio: 'ignore' }));
+    assert.throws(() => execFileSync('python3', ['-c', 'import plistlib,sys; plistlib.load(open(sys.argv[1],"rb"))', xml], { ...CHILD_LIMIT, stdio: 'ignore' }));
     const { file } = sign('broken-xml', ['--identifier', 'x', '--entitlements', xml]);
     const report = await inspectOne(file);
     const sig = report.architectures[0].signature!;

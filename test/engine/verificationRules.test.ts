@@ -13,6 +13,7 @@ import { inspectPath } from '../../server/src/inspect';
 import type { SliceReport } from '../../server/src/protocol';
 import { objdumpFacts, universalOffsets } from '../support/oracle';
 import { buildGo, npmPackage, REPO, tempDir } from '../support/tools';
+import { CHILD_LIMIT } from '../support/bounds';
 
 const dir = tempDir();
 let go: Buffer;
@@ -96,7 +97,7 @@ describe('rules on the blobs', () => {
   const sign = (name: string, args: string[]) => {
     const input = path.join(dir, 'hello-arm64');
     const out = path.join(dir, name);
-    execFileSync('python3', [path.join(REPO, 'test', 'support', 'adhoc_sign.py'), input, out, '--identifier', 'com.example.rules', ...args]);
+    execFileSync('python3', [path.join(REPO, 'test', 'support', 'adhoc_sign.py'), input, out, '--identifier', 'com.example.rules', ...args], CHILD_LIMIT);
     return fs.readFileSync(out);
   };
 
@@ -109,7 +110,7 @@ describe('rules on the blobs', () => {
     const app = path.join(dir, 'Sealed.app', 'Contents');
     fs.mkdirSync(path.join(app, 'MacOS'), { recursive: true });
     const infoPlist = path.join(app, 'Info.plist');
-    execFileSync('python3', ['-c', 'import plistlib,sys; plistlib.dump({"CFBundleExecutable": "hello", "CFBundleIdentifier": "com.example.rules"}, open(sys.argv[1],"wb"))', infoPlist]);
+    execFileSync('python3', ['-c', 'import plistlib,sys; plistlib.dump({"CFBundleExecutable": "hello", "CFBundleIdentifier": "com.example.rules"}, open(sys.argv[1],"wb"))', infoPlist], CHILD_LIMIT);
     fs.writeFileSync(path.join(app, 'MacOS', 'hello'), sign('sealed-info', ['--info-plist', infoPlist]));
     const inspect = async () => (await inspectPath(path.join(dir, 'Sealed.app'))).reports[0].architectures[0].verification;
     assert.deepEqual((await inspect()).failures, [], 'intact as signed');
@@ -123,7 +124,7 @@ describe('rules on the blobs', () => {
 
   it('special-slot-missing: a sealed entitlements blob that is no longer in the SuperBlob', async () => {
     const plist = path.join(dir, 'rules.plist');
-    execFileSync('python3', ['-c', 'import plistlib,sys; plistlib.dump({"com.apple.security.cs.allow-jit": True}, open(sys.argv[1],"wb"))', plist]);
+    execFileSync('python3', ['-c', 'import plistlib,sys; plistlib.dump({"com.apple.security.cs.allow-jit": True}, open(sys.argv[1],"wb"))', plist], CHILD_LIMIT);
     const b = sign('sealed-entitlements', ['--entitlements', plist]);
     const at = objdumpFacts(path.join(dir, 'sealed-entitlements')).codeSignature!.dataOffset;
     b.writeUInt32BE(0x30, blobIndex(b, at).find((e) => e.slot === 5)!.entry); // re-index the blob under an unused slot
@@ -142,7 +143,7 @@ describe('rules on the CMS signature and its timestamp (@sentry/cli-darwin, arm6
     const file = path.join(dir, `asn1-${from}.der`);
     const length = sentry.readUInt32BE(cms - 4) - 8;
     fs.writeFileSync(file, sentry.subarray(cms + from, cms + length));
-    return execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', file], { encoding: 'utf8' })
+    return execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', file], { ...CHILD_LIMIT, encoding: 'utf8' })
       .split('\n')
       .map((line) => /^\s*(\d+):d=(\d+)\s+hl=(\d+)\s+l=\s*(\d+)\s+(?:cons|prim):\s+(.*)$/.exec(line))
       .filter((m): m is RegExpExecArray => m !== null)
@@ -206,7 +207,7 @@ describe('rules on the CMS signature and its timestamp (@sentry/cli-darwin, arm6
 describe('rules on the SuperBlob (cs_blobs.h: magic, length, count, then {type, offset} entries, all big-endian)', () => {
   const adhoc = () => {
     const out = path.join(dir, 'superblob-adhoc');
-    execFileSync('python3', [path.join(REPO, 'test', 'support', 'adhoc_sign.py'), path.join(dir, 'hello-arm64'), out, '--identifier', 'com.example.rules']);
+    execFileSync('python3', [path.join(REPO, 'test', 'support', 'adhoc_sign.py'), path.join(dir, 'hello-arm64'), out, '--identifier', 'com.example.rules'], CHILD_LIMIT);
     return { bytes: fs.readFileSync(out), at: objdumpFacts(out).codeSignature!.dataOffset };
   };
   const cases: [string, () => Buffer, RegExp][] = [

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import type { InspectRequest } from '../../server/src/protocol';
-import { within } from '../support/bounds';
+import { CHILD_LIMIT, within } from '../support/bounds';
 import { startServer } from '../support/lspServer';
 import { buildGo, REPO, tempDir } from '../support/tools';
 
@@ -206,7 +206,7 @@ describe('build files and go.mod over JSON-RPC', () => {
   it('a binary plist opened in the editor gets the findings the CLI reports for the file', async () => {
     const file = path.join(dir, 'binary.entitlements');
     const value = "{'com.apple.security.get-task-allow': True, 'com.apple.security.cs.allow-jit': 'yes'}";
-    fs.writeFileSync(file, execFileSync('python3', ['-c', `import plistlib, sys; sys.stdout.buffer.write(plistlib.dumps(${value}, fmt=plistlib.FMT_BINARY))`]));
+    fs.writeFileSync(file, execFileSync('python3', ['-c', `import plistlib, sys; sys.stdout.buffer.write(plistlib.dumps(${value}, fmt=plistlib.FMT_BINARY))`], CHILD_LIMIT));
     const cli = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'lint', file], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(cli.status, 1, cli.stderr);
     const fromCli = cli.stdout.trim().split('\n').map((line) => /^.+:(\d+):(\d+): (\w+) (\S+) (.*)$/.exec(line)!.slice(1));

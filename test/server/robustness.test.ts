@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import type { InspectRequest } from '../../server/src/protocol';
 import { MAX_PROBLEMS } from '../../server/src/lint/plist/parse';
 import { LspServer, startServer } from '../support/lspServer';
-import { within } from '../support/bounds';
+import { CHILD_LIMIT, within } from '../support/bounds';
 import { tempDir } from '../support/tools';
 
 const dir = tempDir();
@@ -156,7 +156,7 @@ describe('exit and the end of stdin end the server, even while a read never retu
   /** A FIFO nobody writes to: reading it blocks for ever (unless the read is non-blocking). */
   const fifo = () => {
     const file = path.join(tempDir(), 'pipe');
-    execFileSync('mkfifo', [file]);
+    execFileSync('mkfifo', [file], CHILD_LIMIT);
     return file;
   };
 

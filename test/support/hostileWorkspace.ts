@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LIMITS } from '../../server/src/fileAccess';
+import { CHILD_LIMIT } from './bounds';
 
 /** V8 heap ceiling for every child that reads the workspace (MB). */
 export const HEAP_MB = 128;
@@ -75,13 +76,13 @@ export function makeHostileWorkspace(root: string): HostileWorkspace {
   const fifo = path.join(root, 'fifo');
   fs.mkdirSync(fifo);
   const pipe = path.join(fifo, 'pipe');
-  execFileSync('mkfifo', [pipe]);
+  execFileSync('mkfifo', [pipe], CHILD_LIMIT);
 
   const gosum = path.join(root, 'gosum');
   write(path.join(gosum, 'go.mod'), 'module example.com/tool\n\ngo 1.19\n\nrequire github.com/mattn/go-sqlite3 v1.14.22\n');
   // Importing the module makes go list read go.sum (and block on the FIFO until its timeout).
   write(path.join(gosum, 'main.go'), 'package main\n\nimport _ "github.com/mattn/go-sqlite3"\n\nfunc main() {}\n');
-  execFileSync('mkfifo', [path.join(gosum, 'go.sum')]);
+  execFileSync('mkfifo', [path.join(gosum, 'go.sum')], CHILD_LIMIT);
 
   const huge = path.join(root, 'huge');
   fs.mkdirSync(huge);

@@ -12,6 +12,7 @@ import { describe, it } from 'node:test';
 import { copyFileBounded, FileAccessError, hashFile, LIMITS, listDirectory, readFileBounded, readTextBounded, RegularFile } from '../../server/src/fileAccess';
 import { HEAP_MB, KILL_AFTER_MS, limitText } from '../support/hostileWorkspace';
 import { REPO, tempDir } from '../support/tools';
+import { CHILD_LIMIT } from '../support/bounds';
 
 const dir = tempDir('gms-file-access-');
 
@@ -64,14 +65,14 @@ describe('reading a regular file', () => {
 
   it('refuses a sparse file over the limit before reading a byte', () => {
     const big = path.join(dir, 'big.plist');
-    execFileSync('truncate', ['-s', String(LIMITS.text + 1), big]);
+    execFileSync('truncate', ['-s', String(LIMITS.text + 1), big], CHILD_LIMIT);
     assert.equal(problem(() => readFileBounded(big)).problem, 'too-large');
   });
 
   it('hashes in pieces what python hashlib hashes whole', () => {
     const file = path.join(dir, 'resource.bin');
     fs.writeFileSync(file, seeded(2 * 1024 * 1024 + 12345));
-    const expected = execFileSync('python3', ['-c', 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())', file], { encoding: 'utf8' }).trim();
+    const expected = execFileSync('python3', ['-c', 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())', file], { ...CHILD_LIMIT, encoding: 'utf8' }).trim();
     assert.equal(hashFile(file, 'sha256').toString('hex'), expected);
   });
 
@@ -109,7 +110,7 @@ describe('listing a directory', () => {
     fs.writeFileSync(path.join(root, 'file'), 'x');
     fs.symlinkSync('..', path.join(root, 'up'));
     fs.symlinkSync('/dev/zero', path.join(root, 'zero'));
-    execFileSync('mkfifo', [path.join(root, 'pipe')]);
+    execFileSync('mkfifo', [path.join(root, 'pipe')], CHILD_LIMIT);
     assert.deepEqual(listDirectory(root), [
       { name: 'file', kind: 'file' },
       { name: 'pipe', kind: 'other' },
@@ -132,7 +133,7 @@ describe('files that would block or never end', () => {
 
   it('refuses a FIFO and /dev/zero in every way of reading, without blocking', () => {
     const pipe = path.join(dir, 'fifo');
-    execFileSync('mkfifo', [pipe]);
+    execFileSync('mkfifo', [pipe], CHILD_LIMIT);
     const code = `
       const show = async (f) => { try { await f(); console.log('read'); } catch (e) { console.log(e.message); } };
       (async () => {
@@ -148,7 +149,7 @@ describe('files that would block or never end', () => {
 
   it('opens non-blocking and checks the descriptor again: a FIFO swapped in after the first check is refused', () => {
     const pipe = path.join(dir, 'swapped');
-    execFileSync('mkfifo', [pipe]);
+    execFileSync('mkfifo', [pipe], CHILD_LIMIT);
     const regular = path.join(dir, 'regular');
     fs.writeFileSync(regular, 'x');
     // The first check is made to see a regular file, as it would if the path were swapped between stat and open; the
