@@ -18,21 +18,10 @@ import { BufferSource, ByteSource } from '../../server/src/macho/source';
 import { verifySignature } from '../../server/src/macho/verify';
 import { objdumpFacts, universalOffsets } from '../support/oracle';
 import { buildGo, npmPackage, tempDir } from '../support/tools';
+import { prng } from '../support/random';
 
 const CASES = Number(process.env.FUZZ_CASES ?? 10000);
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
-
-/** mulberry32: small, fast, and the same sequence on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A source that fails the test (with a non-InputError) if anything reads outside its declared size. */
 class StrictSource extends BufferSource {

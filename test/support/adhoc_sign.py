@@ -26,14 +26,39 @@ CSMAGIC_DER_ENTITLEMENTS = 0xFADE7172
 HASHES = {'sha1': (1, 20), 'sha256': (2, 32)}
 
 
+LC_SEGMENT_64, LC_CODE_SIGNATURE = 0x19, 0x1D
+
+
 def load_commands(data):
     magic, _, _, _, ncmds, _, _, _ = struct.unpack_from('<IiiIIIII', data, 0)
-    assert magic == 0xFEEDFACF, 'thin 64-bit little-endian Mach-O only'
+    if magic != 0xFEEDFACF:
+        raise ValueError('not a 64-bit little-endian Mach-O')
     at = 32
     for _ in range(ncmds):
         cmd, size = struct.unpack_from('<II', data, at)
         yield cmd, at, size
         at += size
+
+
+def segments(data):
+    """What a signer needs: the offsets of __LINKEDIT's and LC_CODE_SIGNATURE's load commands, __TEXT's size and the
+    file offset of the first section (the end of the room for new load commands)."""
+    linkedit = text_size = sig_cmd = first_section = None
+    for cmd, at, _ in load_commands(data):
+        if cmd == LC_CODE_SIGNATURE:
+            sig_cmd = at
+        if cmd == LC_SEGMENT_64:
+            name = data[at + 8:at + 24].rstrip(b'\0')
+            if name == b'__LINKEDIT':
+                linkedit = at
+            if name == b'__TEXT':
+                text_size = struct.unpack_from('<Q', data, at + 48)[0]
+            nsects = struct.unpack_from('<I', data, at + 64)[0]
+            for k in range(nsects):
+                offset = struct.unpack_from('<I', data, at + 72 + 80 * k + 48)[0]
+                if offset and (first_section is None or offset < first_section):
+                    first_section = offset
+    return linkedit, text_size, sig_cmd, first_section
 
 
 def der(tag, content):
@@ -97,16 +122,7 @@ def main():
     p.add_argument('--info-plist', help='seal this file in special slot 1 (Info.plist)')
     a = p.parse_args()
     data = bytearray(open(a.input, 'rb').read())
-    sig_cmd = linkedit = text_size = None
-    for cmd, at, _ in load_commands(data):
-        if cmd == 0x1D:
-            sig_cmd = at
-        if cmd == 0x19:
-            name = data[at + 8:at + 24].rstrip(b'\0')
-            if name == b'__LINKEDIT':
-                linkedit = at
-            if name == b'__TEXT':
-                text_size = struct.unpack_from('<Q', data, at + 48)[0]
+    linkedit, text_size, sig_cmd, _ = segments(data)
     dataoff = struct.unpack_from('<I', data, sig_cmd + 8)[0]
 
     blobs = {2: blob(CSMAGIC_REQUIREMENTS, struct.pack('>I', 0))}  # an empty requirement set, as codesign -s - writes

@@ -22,10 +22,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), '..'))
-from adhoc_sign import blob, code_directory, der_entitlements  # noqa: E402  (test/support/adhoc_sign.py)
+from adhoc_sign import LC_CODE_SIGNATURE, LC_SEGMENT_64, blob, code_directory, der_entitlements, load_commands, segments  # noqa: E402  (test/support/adhoc_sign.py)
 
-FAT_MAGIC, FAT_MAGIC_64, MH_MAGIC_64 = 0xCAFEBABE, 0xCAFEBABF, 0xFEEDFACF
-LC_SEGMENT_64, LC_CODE_SIGNATURE = 0x19, 0x1D
+FAT_MAGIC, FAT_MAGIC_64 = 0xCAFEBABE, 0xCAFEBABF
 CSMAGIC_EMBEDDED_SIGNATURE, CSMAGIC_CODEDIRECTORY, CSMAGIC_BLOBWRAPPER = 0xFADE0CC0, 0xFADE0C02, 0xFADE0B01
 CS_ADHOC, CS_RUNTIME = 0x2, 0x10000
 ARCHS = {0x0100000C: 'arm64', 0x01000007: 'x86_64'}
@@ -54,17 +53,6 @@ def slices(data):
     if entries is None:
         return [(ARCHS.get(struct.unpack_from('<i', data, 4)[0], '?'), bytes(data))]
     return [(ARCHS.get(cpu, str(cpu)), bytes(data[off:off + size])) for cpu, off, size, _ in entries]
-
-
-def load_commands(s):
-    if struct.unpack_from('<I', s, 0)[0] != MH_MAGIC_64:
-        raise ValueError('not a 64-bit little-endian Mach-O')
-    ncmds = struct.unpack_from('<I', s, 16)[0]
-    at = 32
-    for _ in range(ncmds):
-        cmd, size = struct.unpack_from('<II', s, at)
-        yield cmd, at, size
-        at += size
 
 
 def superblob(s):
@@ -209,29 +197,9 @@ def judge(s):
 
 # --- ad-hoc signing ---------------------------------------------------------------------------------------------------
 
-def _segments(data):
-    linkedit = text_size = sig_cmd = None
-    first_section = None
-    for cmd, at, _ in load_commands(data):
-        if cmd == LC_CODE_SIGNATURE:
-            sig_cmd = at
-        if cmd == LC_SEGMENT_64:
-            name = data[at + 8:at + 24].rstrip(b'\0')
-            if name == b'__LINKEDIT':
-                linkedit = at
-            if name == b'__TEXT':
-                text_size = struct.unpack_from('<Q', data, at + 48)[0]
-            nsects = struct.unpack_from('<I', data, at + 64)[0]
-            for k in range(nsects):
-                offset = struct.unpack_from('<I', data, at + 72 + 80 * k + 48)[0]
-                if offset and (first_section is None or offset < first_section):
-                    first_section = offset
-    return linkedit, text_size, sig_cmd, first_section
-
-
 def sign_thin(data, identifier, entitlements_file=None, runtime=False):
     data = bytearray(data)
-    linkedit, text_size, sig_cmd, first_section = _segments(data)
+    linkedit, text_size, sig_cmd, first_section = segments(data)
     if linkedit is None:
         raise ValueError('no __LINKEDIT segment')
     if sig_cmd is None:
