@@ -29,6 +29,6 @@ const files = extra.filter((a) => !a.startsWith('-'));
 const flags = extra.filter((a) => a.startsWith('-'));
 step(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']);
 step(process.execPath, ['scripts/build.mjs']);
-step(process.execPath, ['--import', 'tsx', 'test/support/systemPackages.ts', 'test']);
+step(process.execPath, ['--import', 'tsx', 'test/support/checkPackages.ts', 'test']);
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-timeout=${FILE_TIMEOUT_MS}`, ...flags, ...(files.length ? files : find('test').sort())], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -2,8 +2,8 @@
  * The system packages the tests need, read from scripts/system-packages.txt (the one list .ci/run installs and README
  * repeats), so that every missing-prerequisite message names the Debian package to install.
  *
- * Run directly (`node --import tsx test/support/systemPackages.ts [test|e2e]`) it prints one warning line naming the
- * missing packages of that suite and exits 0: scripts/test.mjs runs it before the tests.
+ * `missingPackagesWarning` is the one line scripts/test.mjs prints before the tests (through
+ * test/support/checkPackages.ts) when a package is missing.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -47,8 +47,10 @@ export function packageFor(...things: string[]): SystemPackage {
 export const installHint = (...packages: string[]) =>
   `on Debian: sudo apt-get install -y ${packages.join(' ')} (.ci/run installs every prerequisite; see README)`;
 
-if (require.main === module) {
-  const suites = process.argv[2] === 'e2e' ? ['test', 'e2e'] : ['test'];
+/** The warning line naming a suite's missing packages, or undefined when none is missing. */
+export function missingPackagesWarning(suite: 'test' | 'e2e'): string | undefined {
+  const suites = suite === 'e2e' ? ['test', 'e2e'] : ['test'];
   const missing = systemPackages().filter((p) => suites.includes(p.suite) && !installed(p));
-  if (missing.length) console.warn(`warning: tests will fail for want of ${missing.map((p) => `${p.name} (${p.purpose})`).join(', ')}: ${installHint(...missing.map((p) => p.name))}`);
+  if (missing.length === 0) return undefined;
+  return `warning: tests will fail for want of ${missing.map((p) => `${p.name} (${p.purpose})`).join(', ')}: ${installHint(...missing.map((p) => p.name))}`;
 }
