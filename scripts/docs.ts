@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Rule, RULES } from '../server/src/checks/catalog';
+import { Rule, RULES } from '../server/src/rules';
 
 export function rulePage(rule: Rule): string {
   return [
@@ -19,7 +19,7 @@ export function rulePage(rule: Rule): string {
     '## Sources',
     ...rule.sources.map((s) => `- [${s.label}](${s.url})`),
     '',
-    '<!-- Generated from server/src/checks/catalog.ts by `npm run docs`. -->',
+    '<!-- Generated from server/src/rules/ by `npm run docs`. -->',
     '',
   ].join('\n');
 }

@@ -7,7 +7,7 @@
  *   verify:  0 every slice has an intact signature, 1 a signature is missing or broken, 2 usage or input error.
  * Errors are one line on stderr; no stack trace reaches the user.
  */
-import { RULES } from './checks/catalog';
+import { RULES } from './rules';
 import { InputError } from './errors';
 import { inspectPath } from './inspect';
 import { cleanOverrides, lintPaths } from './lint/lintFiles';

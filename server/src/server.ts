@@ -35,7 +35,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { pathToFileURL } from 'node:url';
-import { ruleDocUrl } from './checks/catalog';
+import { ruleDocUrl } from './rules';
 import { inspectPath } from './inspect';
 import { completionsAt, hoverAt } from './lint/entitlements/assist';
 import { cleanOverrides, FileDiagnostic, FileKind, fileKind, lintBinaryDocument, lintDocument, SeverityOverrides } from './lint/lintFiles';

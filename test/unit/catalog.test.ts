@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { Rule, RULES } from '../../server/src/checks/catalog';
+import { Rule, RULES } from '../../server/src/rules';
 import { runReadinessChecks } from '../../server/src/checks/readiness';
 import { ENTITLEMENTS } from '../../server/src/lint/entitlements/catalog';
 import { rulePage, rulePagePath } from '../../scripts/docs';

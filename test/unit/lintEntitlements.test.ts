@@ -245,7 +245,7 @@ describe('Info.plist', () => {
   it('explains the myth: entitlements in Info.plist have no effect', () => {
     const text = plist('<key>CFBundleIdentifier</key><string>com.example.tool</string>\n<key>com.apple.security.app-sandbox</key><true/>\n');
     const ds = lintDocument('/x/Contents/Info.plist', text);
-    assert.deepEqual(ds.map((d) => d.code), ['entitlements/wrong-file']);
+    assert.deepEqual(ds.map((d) => d.code), ['infoplist/entitlement-key']);
     assert.match(ds[0].message, /has no effect.*codesign --entitlements/);
   });
 });

@@ -2,11 +2,11 @@
  * Notarization readiness: pure functions from the inspection model to pass/warn/fail results, one per rule.
  *
  * Each check reads facts the parsers already established (no re-parsing) and names the architectures it is about.
- * Rules, their explanations and sources are in `catalog.ts`.
+ * Rules, their explanations and sources are in the rule catalog (`rules/`).
  */
 import type { CheckOptions, CheckResult, CheckStatus, ResourceSeal, SignerKind, SliceReport, TimestampInfo } from '../protocol';
-import { GET_TASK_ALLOW, meansTrue, RESTRICTED_PREFIX } from '../lint/entitlements/catalog';
-import { RuleId } from './catalog';
+import { GET_TASK_ALLOW, meansTrue, RESTRICTED_PREFIX } from '../rules/entitlementFacts';
+import { RuleId } from '../rules';
 
 export interface ReadinessInput {
   kind: 'macho' | 'universal' | 'app';

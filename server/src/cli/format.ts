@@ -2,7 +2,7 @@
  * Readable text for the CLI: the inspection model and the readiness report, the way `codesign -dvvv` users expect to
  * read them, but for every slice at once. Pure functions from the model to lines.
  */
-import { RULES, RuleId } from '../checks/catalog';
+import { RULES, RuleId } from '../rules';
 import type { CheckResult, InspectReport, SignatureReport, SliceReport } from '../protocol';
 
 export interface Style {

@@ -2,7 +2,7 @@
  * What every linter in this project returns: diagnostics with offset ranges into the text they read, and quick fixes
  * as text edits. Positions become line/character only at the edge (lintFiles.ts), so analyzers stay pure and simple.
  */
-import { Rule, RULES, RuleId, Severity } from '../checks/catalog';
+import { Rule, RULES, RuleId, Severity } from '../rules';
 
 export interface Range {
   /** Offsets into the text, in UTF-16 code units; `end` is exclusive. */

@@ -5,7 +5,7 @@
  * SARIF lines and columns are 1-based; columns count UTF-16 code units (SARIF's default `columnKind`), as ours do.
  */
 import * as path from 'node:path';
-import { Rule, RULES, RuleId, ruleDocUrl } from '../checks/catalog';
+import { Rule, RULES, RuleId, ruleDocUrl } from '../rules';
 import type { FileDiagnostic } from './lintFiles';
 
 const LEVEL: Record<FileDiagnostic['severity'], 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };

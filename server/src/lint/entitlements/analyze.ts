@@ -1,7 +1,7 @@
 /**
  * Lints an entitlements property list: pure function from text to diagnostics with exact ranges.
  *
- * The rules, their default severities and sources are in the rule catalog (checks/catalog.ts); what is known about each
+ * The rules, their default severities and sources are in the rule catalog (rules/); what is known about each
  * key is in the entitlement catalog (./catalog.ts). This file decides where each rule fires and which quick fixes it
  * offers; it never reads the file system.
  */
@@ -13,14 +13,12 @@ import {
   entitlement,
   EntitlementInfo,
   EntitlementType,
-  GET_TASK_ALLOW,
   INFO_PLIST_KEY,
   isSandboxOnly,
   JIT_CASCADE,
-  meansTrue,
-  RESTRICTED_PREFIX,
   suggestKey,
 } from './catalog';
+import { GET_TASK_ALLOW, meansTrue, RESTRICTED_PREFIX } from '../../rules/entitlementFacts';
 
 /** Widens a range to whole lines when only whitespace surrounds it, so a removal leaves no blank line behind. */
 function wholeLines(text: string, range: Range): Range {

@@ -27,9 +27,6 @@ export interface EntitlementInfo {
 
 const DOCS = 'https://developer.apple.com/documentation/bundleresources/entitlements/';
 
-export const GET_TASK_ALLOW = 'com.apple.security.get-task-allow';
-/** Keys in this namespace must be authorized by a provisioning profile. */
-export const RESTRICTED_PREFIX = 'com.apple.developer.';
 /** The hardened-runtime exceptions that form a superset cascade (Apple DTS, forum thread 776290). */
 export const JIT_CASCADE = [
   'com.apple.security.cs.allow-jit',
@@ -118,14 +115,6 @@ const BY_KEY = new Map(ENTITLEMENTS.map((e) => [e.key, e]));
 
 export function entitlement(key: string): EntitlementInfo | undefined {
   return BY_KEY.get(key);
-}
-
-/**
- * Whether a value written as text means true. Notarization rejects get-task-allow "set to any variation of true",
- * so the readiness check and the linter both read text values this way.
- */
-export function meansTrue(text: string): boolean {
-  return ['true', 'yes', '1'].includes(text.trim().toLowerCase());
 }
 
 /** Keys that only take effect inside the App Sandbox. */

@@ -6,7 +6,8 @@
  * do nothing; this linter says so where it meets them. Binary Info.plists are valid in bundles and are not linted.
  */
 import { diagnostic, LintDiagnostic } from '../diagnostic';
-import { entitlement, RESTRICTED_PREFIX } from '../entitlements/catalog';
+import { entitlement } from '../entitlements/catalog';
+import { RESTRICTED_PREFIX } from '../../rules/entitlementFacts';
 import { parsePlistText } from '../plist/parse';
 
 function isEntitlementKey(key: string): boolean {
@@ -25,7 +26,7 @@ export function lintInfoPlist(text: string): LintDiagnostic[] {
     if (!isEntitlementKey(entry.key)) continue;
     out.push(
       diagnostic(
-        'entitlements/wrong-file',
+        'infoplist/entitlement-key',
         `${entry.key} is an entitlement: in Info.plist it has no effect. Entitlements are signed into the binary with codesign --entitlements FILE`,
         entry.keyRange,
       ),

@@ -1,9 +1,9 @@
 /**
  * Rules for build and release configuration (Makefiles, shell scripts, GoReleaser, GitHub workflows, VS Code tasks)
- * and for go.mod. Part of the one rule catalog (catalog.ts spreads them into RULES); kept in their own file because
- * they have their own sources: the Go toolchain and Apple's command-line tools.
+ * and for go.mod. Most cite their own sources: the Go toolchain and Apple's command-line tools.
  */
-import type { Rule, RuleSource } from './catalog';
+import { DISTRIBUTION_SIGNED, NOTARIZING, RESOLVING } from './sources';
+import type { Rule, RuleSource } from './types';
 
 const GO_LINK: RuleSource = { label: 'Go: cmd/link documentation', url: 'https://pkg.go.dev/cmd/link' };
 const GO_HEAD: RuleSource = { label: 'Go source: cmd/internal/objabi/head.go (HeadType.Set)', url: 'https://github.com/golang/go/blob/master/src/cmd/internal/objabi/head.go' };
@@ -11,11 +11,6 @@ const GO_CONFIG: RuleSource = { label: 'Go source: cmd/link/internal/ld/config.g
 const GO_LOAD: RuleSource = { label: 'Go source: cmd/go/internal/load/pkg.go ("requires external (cgo) linking, but cgo is not enabled")', url: 'https://github.com/golang/go/blob/master/src/cmd/go/internal/load/pkg.go' };
 const GO_CGO: RuleSource = { label: 'Go: cmd/cgo documentation (cgo is off by default when cross-compiling)', url: 'https://pkg.go.dev/cmd/cgo' };
 const GO_BUILD: RuleSource = { label: 'Go: go help build', url: 'https://pkg.go.dev/cmd/go#hdr-Compile_packages_and_dependencies' };
-const NOTARIZING: RuleSource = { label: 'Apple: Notarizing macOS software before distribution', url: 'https://developer.apple.com/documentation/security/notarizing-macos-software-before-distribution' };
-const RESOLVING = (anchor: string, label: string): RuleSource => ({
-  label: `Apple: Resolving common notarization issues — ${label}`,
-  url: `https://developer.apple.com/documentation/security/notarizing_macos_software_before_distribution/resolving_common_notarization_issues#${anchor}`,
-});
 const CUSTOMIZING: RuleSource = { label: 'Apple: Customizing the notarization workflow', url: 'https://developer.apple.com/documentation/security/customizing-the-notarization-workflow' };
 const DEEP_HARMFUL: RuleSource = { label: 'Apple DTS: --deep Considered Harmful', url: 'https://developer.apple.com/forums/thread/129980' };
 const CODESIGN_MAN: RuleSource = { label: 'codesign(1)', url: 'https://keith.github.io/xcode-man-pages/codesign.1.html' };
@@ -149,7 +144,7 @@ export const BUILD_RULES = {
     severity: 'error',
     why: 'codesign fails when the file given to --entitlements is missing, and a malformed or wrong entitlements file fails notarization or the program at launch.',
     fix: 'Point --entitlements at an existing plist and fix the problems reported in it.',
-    sources: [{ label: 'Apple: Creating distribution-signed code for macOS', url: 'https://developer.apple.com/documentation/xcode/creating-distribution-signed-code-for-the-mac' }],
+    sources: [DISTRIBUTION_SIGNED],
   },
   'notarytool/unsupported-container': {
     id: 'notarytool/unsupported-container',
