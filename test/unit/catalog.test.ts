@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { Rule, RULES } from '../../server/src/rules';
+import { BUILD_RULES } from '../../server/src/rules/build';
+import { ENTITLEMENT_RULES } from '../../server/src/rules/entitlements';
+import { PLIST_RULES } from '../../server/src/rules/plist';
+import { READINESS_RULES } from '../../server/src/rules/readiness';
 import { runReadinessChecks } from '../../server/src/checks/readiness';
 import { ENTITLEMENTS } from '../../server/src/lint/entitlements/catalog';
 import { rulePage, rulePagePath } from '../../scripts/docs';
@@ -15,6 +19,14 @@ describe('rule catalog', () => {
     for (const rule of Object.values(RULES) as Rule[]) {
       if (!checks.has(rule.id)) assert.ok(rule.severity, `${rule.id} is neither a readiness check nor a lint rule`);
     }
+  });
+
+  it('each rule is in exactly one area table, under its own id', () => {
+    const tables = [READINESS_RULES, ENTITLEMENT_RULES, PLIST_RULES, BUILD_RULES].map((t) => Object.entries(t) as [string, Rule][]);
+    const ids = tables.flat().map(([key]) => key);
+    assert.equal(new Set(ids).size, ids.length, 'an id appears in two tables');
+    assert.equal(Object.keys(RULES).length, ids.length);
+    for (const [key, rule] of tables.flat()) assert.equal(rule.id, key);
   });
 
   it('every rule names at least one https source', () => {
