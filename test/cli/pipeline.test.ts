@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { displayCommand, Runner, SECRET_ENV } from '../../server/src/apple/runner';
 import { parseSubmit, parseWait } from '../../server/src/apple/notarytool';
-import { main } from '../../server/src/cli';
+import { main } from '../../server/src/cli/main';
 import { inspectPath } from '../../server/src/inspect';
 import { issuerProblem, keyIdProblem, writePrivateKey } from '../../server/src/notary/keyFile';
 import { parseNotaryLog } from '../../server/src/notary/log';

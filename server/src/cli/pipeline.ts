@@ -2,6 +2,7 @@
  * The CLI's release-pipeline commands: build, universal, sign, package, notarize, staple and release. Arguments in,
  * a step (pipeline/steps.ts) run, a result printed as text or JSON. Exit codes: 0 success, 1 a failed step or a
  * notarization that is not Accepted, 2 a usage or input error (thrown as UsageError / InputError to the caller).
+ * The commands' entries (options, help) are in cli/commands/release.ts.
  */
 import * as path from 'node:path';
 import type { NotaryAuth } from '../apple/notarytool';
@@ -11,52 +12,21 @@ import { pathKind } from '../fileAccess';
 import { inspectPath } from '../inspect';
 import { issuerProblem, keyIdProblem, writePrivateKey } from '../notary/keyFile';
 import { stateDir, SubmissionStore } from '../notary/submissions';
+import { lastValue, ParsedArgs, UsageError } from './command';
 import { appleVerify, artifactKind, build, GoArch, notarize, NotarizeResult, packageArtifact, sign, staple, universal } from '../pipeline/steps';
 
-export const PIPELINE_COMMANDS = ['build', 'universal', 'sign', 'package', 'notarize', 'staple', 'release', 'submissions'] as const;
-export type PipelineCommand = (typeof PIPELINE_COMMANDS)[number];
+export type PipelineCommand = 'build' | 'universal' | 'sign' | 'package' | 'notarize' | 'staple' | 'release' | 'submissions';
 
-export class PipelineUsageError extends Error {}
-
-/** Options with a value, by flag; booleans are listed apart. */
-const WITH_VALUE = new Set([
-  '--package', '--out', '--name', '--arch', '--ldflags', '--cgo', '--identity', '--identifier', '--entitlements', '--keychain-profile', '--keychain',
-  '--key', '--key-id', '--issuer', '--timeout', '--artifact', '--format', '--installer-identity', '--version', '--install-location', '--tool', '--output', '-o',
-]);
-const BOOLEAN = new Set(['--json', '--no-trimpath']);
-
-export interface PipelineArgs {
+/** One pipeline command's parsed arguments (cli/command.ts parses them against its entry in cli/commands/release.ts). */
+export interface PipelineArgs extends ParsedArgs {
   command: PipelineCommand;
-  values: Map<string, string[]>;
-  flags: Set<string>;
-  paths: string[];
 }
 
-export function parsePipelineArgs(command: PipelineCommand, argv: string[]): PipelineArgs {
-  const args: PipelineArgs = { command, values: new Map(), flags: new Set(), paths: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    if (WITH_VALUE.has(name)) {
-      const value = name !== arg ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined) throw new PipelineUsageError(`${name} needs a value`);
-      args.values.set(name, [...(args.values.get(name) ?? []), value]);
-    } else if (BOOLEAN.has(arg)) args.flags.add(arg);
-    else if (arg === '--') {
-      args.paths.push(...argv.slice(i + 1));
-      break;
-    } else if (arg.startsWith('-') && arg !== '-') throw new PipelineUsageError(`unknown option ${arg}`);
-    else args.paths.push(arg);
-  }
-  return args;
-}
-
-const one = (a: PipelineArgs, name: string) => a.values.get(name)?.at(-1);
+const one = lastValue;
 
 function archs(a: PipelineArgs): GoArch[] {
   const list = (one(a, '--arch') ?? 'arm64,amd64').split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s === 'x86_64' ? 'amd64' : s));
-  for (const arch of list) if (arch !== 'arm64' && arch !== 'amd64') throw new PipelineUsageError(`--arch: macOS targets are arm64 and amd64, not ${arch}`);
+  for (const arch of list) if (arch !== 'arm64' && arch !== 'amd64') throw new UsageError(`--arch: macOS targets are arm64 and amd64, not ${arch}`);
   return list as GoArch[];
 }
 
@@ -64,7 +34,7 @@ function tools(a: PipelineArgs): Record<string, string> {
   const out: Record<string, string> = {};
   for (const spec of a.values.get('--tool') ?? []) {
     const eq = spec.indexOf('=');
-    if (eq <= 0) throw new PipelineUsageError('--tool takes NAME=PATH, e.g. --tool codesign=/usr/bin/codesign');
+    if (eq <= 0) throw new UsageError('--tool takes NAME=PATH, e.g. --tool codesign=/usr/bin/codesign');
     out[spec.slice(0, eq)] = spec.slice(eq + 1);
   }
   return out;
@@ -72,7 +42,7 @@ function tools(a: PipelineArgs): Record<string, string> {
 
 function identity(a: PipelineArgs, env: NodeJS.ProcessEnv): string {
   const id = one(a, '--identity') ?? env.GO_MACOS_SIGN_IDENTITY;
-  if (!id) throw new PipelineUsageError('signing needs --identity "Developer ID Application: NAME (TEAMID)" (or GO_MACOS_SIGN_IDENTITY)');
+  if (!id) throw new UsageError('signing needs --identity "Developer ID Application: NAME (TEAMID)" (or GO_MACOS_SIGN_IDENTITY)');
   return id;
 }
 
@@ -87,17 +57,17 @@ function notaryAuth(a: PipelineArgs, env: NodeJS.ProcessEnv, cleanup: (() => voi
   const keyId = one(a, '--key-id') ?? env.GO_MACOS_SIGN_NOTARY_KEY_ID;
   const issuer = one(a, '--issuer') ?? env.GO_MACOS_SIGN_NOTARY_ISSUER;
   const keyFile = one(a, '--key');
-  if (profile && (keyFile || keyId)) throw new PipelineUsageError('choose one notarization method: --keychain-profile, or --key with --key-id');
+  if (profile && (keyFile || keyId)) throw new UsageError('choose one notarization method: --keychain-profile, or --key with --key-id');
   if (profile) return { kind: 'keychain-profile', profile, keychain: one(a, '--keychain') };
   // The key id also names the temporary key file: only App Store Connect's own format can reach a path.
   const badKeyId = keyId === undefined ? null : keyIdProblem(keyId);
-  if (badKeyId) throw new PipelineUsageError(`--key-id: ${badKeyId}`);
+  if (badKeyId) throw new UsageError(`--key-id: ${badKeyId}`);
   const badIssuer = issuer === undefined ? null : issuerProblem(issuer);
-  if (badIssuer) throw new PipelineUsageError(`--issuer: ${badIssuer}`);
+  if (badIssuer) throw new UsageError(`--issuer: ${badIssuer}`);
   const secret = keyFile ? undefined : env.GO_MACOS_SIGN_NOTARY_KEY;
   if ((keyFile || secret) && keyId) return { kind: 'api-key', keyFile: keyFile ?? writePrivateKey(keyId, secret!, cleanup), keyId, issuer };
-  if (keyFile || secret || keyId) throw new PipelineUsageError('an App Store Connect API key needs both --key FILE (or GO_MACOS_SIGN_NOTARY_KEY) and --key-id');
-  throw new PipelineUsageError(
+  if (keyFile || secret || keyId) throw new UsageError('an App Store Connect API key needs both --key FILE (or GO_MACOS_SIGN_NOTARY_KEY) and --key-id');
+  throw new UsageError(
     'notarization needs credentials: --keychain-profile NAME (made once with `xcrun notarytool store-credentials NAME`, which also stores an Apple ID and app-specific password), or --key AuthKey_ID.p8 --key-id ID [--issuer UUID]',
   );
 }
@@ -106,12 +76,12 @@ function buildOptions(a: PipelineArgs, cwd: string) {
   const pkg = one(a, '--package') ?? a.paths[0] ?? '.';
   const name = one(a, '--name') ?? (path.basename(path.resolve(cwd, pkg)) || 'program');
   const cgo = one(a, '--cgo');
-  if (cgo !== undefined && cgo !== '0' && cgo !== '1') throw new PipelineUsageError('--cgo takes 0 or 1');
+  if (cgo !== undefined && cgo !== '0' && cgo !== '1') throw new UsageError('--cgo takes 0 or 1');
   return { package: pkg, out: path.resolve(cwd, one(a, '--out') ?? 'dist'), name, archs: archs(a), ldflags: one(a, '--ldflags'), cgo: cgo as '0' | '1' | undefined, trimpath: !a.flags.has('--no-trimpath') };
 }
 
 function target(a: PipelineArgs, cwd: string): string {
-  if (a.paths.length !== 1) throw new PipelineUsageError(`${a.command} takes one artifact path`);
+  if (a.paths.length !== 1) throw new UsageError(`${a.command} takes one artifact path`);
   return path.resolve(cwd, a.paths[0]);
 }
 
@@ -121,8 +91,8 @@ export interface PipelineIO {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   signal?: AbortSignal;
-  /** Where we run: Apple's own checks (codesign --verify, spctl) run on macOS only. process.platform unless injected. */
-  platform?: NodeJS.Platform;
+  /** Apple's own checks (codesign --verify, spctl) run on macOS only (CliIO.onMac). */
+  onMac: boolean;
 }
 
 function printNotarization(r: NotarizeResult, say: (s: string) => void): void {
@@ -155,8 +125,8 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
         break;
       }
       case 'universal': {
-        const output = one(a, '--output') ?? one(a, '-o');
-        if (!output || a.paths.length === 0) throw new PipelineUsageError('universal takes --output FILE and the thin files');
+        const output = one(a, '--output');
+        if (!output || a.paths.length === 0) throw new UsageError('universal takes --output FILE and the thin files');
         result.output = await universal(runner, a.paths.map((p) => path.resolve(cwd, p)), path.resolve(cwd, output));
         break;
       }
@@ -166,7 +136,7 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
       }
       case 'package': {
         const format = (one(a, '--format') ?? 'zip') as 'zip' | 'dmg' | 'pkg';
-        if (!['zip', 'dmg', 'pkg'].includes(format)) throw new PipelineUsageError('--format takes zip, dmg or pkg');
+        if (!['zip', 'dmg', 'pkg'].includes(format)) throw new UsageError('--format takes zip, dmg or pkg');
         result.output = await packageArtifact(runner, target(a, cwd), { format, identity: format === 'pkg' ? one(a, '--installer-identity') : one(a, '--identity') ?? env.GO_MACOS_SIGN_IDENTITY, identifier: one(a, '--identifier'), version: one(a, '--version'), installLocation: one(a, '--install-location') });
         break;
       }
@@ -184,7 +154,7 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
         break;
       }
       case 'release': {
-        code = await release(a, runner, { env, cwd, onMac: (io.platform ?? process.platform) === 'darwin' }, cleanup, result, say);
+        code = await release(a, runner, { env, cwd, onMac: io.onMac }, cleanup, result, say);
         break;
       }
       case 'submissions': {
@@ -234,7 +204,7 @@ async function release(
     await sign(runner, artifact, { identity: id, ...signing });
   } else {
     // Built (and perhaps signed) by other tooling: signed here only when an identity is named.
-    if (a.paths.length > 0) throw new PipelineUsageError('release --artifact takes no package path: the artifact is already built');
+    if (a.paths.length > 0) throw new UsageError('release --artifact takes no package path: the artifact is already built');
     artifact = path.resolve(cwd, given);
     if (pathKind(artifact) === 'missing') throw new InputError(`${artifact}: no such file`);
     const id = one(a, '--identity') ?? env.GO_MACOS_SIGN_IDENTITY;

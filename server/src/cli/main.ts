@@ -1,0 +1,87 @@
+/**
+ * The command-line entry point (bundled as dist/cli.js): `go-macos-sign <command> [options] <path>...`. It finds the
+ * command in the table (cli/commands.ts), answers --help and --version, parses the command's options and runs it.
+ * Exit codes are part of the interface (each command's module states its own); a usage or input error is 2.
+ * Errors are one line on stderr; no stack trace reaches the user.
+ */
+import { InputError } from '../errors';
+import { CliIO, parseArgs, UsageError } from './command';
+import { COMMANDS, findCommand } from './commands';
+import { commandHelp, mainHelp } from './help';
+
+declare const PACKAGE_VERSION: string | undefined;
+
+function version(): string {
+  return typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'development';
+}
+
+const defaultOut = (s: string) => void process.stdout.write(`${s}\n`);
+const defaultErr = (s: string) => void process.stderr.write(`${s}\n`);
+
+/** What the CLI takes from its process, injectable by an embedding caller (tests drive the macOS-only checks). */
+export interface CliContext {
+  /** The environment tools start from; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+  /** Apple's own checks run on darwin only; process.platform by default. */
+  platform?: NodeJS.Platform;
+}
+
+const asksForHelp = (argv: readonly string[]) => argv.includes('-h') || argv.includes('--help');
+
+export async function main(argv: string[], out = defaultOut, err = defaultErr, context: CliContext = {}): Promise<number> {
+  try {
+    if (argv.length === 0) {
+      out(mainHelp(COMMANDS));
+      return 2;
+    }
+    const [name, ...rest] = argv;
+    const command = findCommand(name);
+    if (!command) {
+      if (asksForHelp(argv)) out(mainHelp(COMMANDS));
+      else if (argv.includes('--version')) out(version());
+      else throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+      return 0;
+    }
+    if (asksForHelp(rest)) {
+      out(commandHelp(command));
+      return 0;
+    }
+    // --version is global, except for a command with an option of that name (package's pkg version).
+    if (rest.includes('--version') && !command.options.some((o) => o.flag === '--version')) {
+      out(version());
+      return 0;
+    }
+    const io: CliIO = {
+      out,
+      err,
+      // Tool output streams as it comes; an injected writer gets it a line at a time.
+      write: out === defaultOut ? (t) => void process.stdout.write(t) : (t) => out(t.replace(/\n$/, '')),
+      writeErr: err === defaultErr ? (t) => void process.stderr.write(t) : (t) => err(t.replace(/\n$/, '')),
+      env: context.env,
+      onMac: (context.platform ?? process.platform) === 'darwin',
+      version: version(),
+    };
+    return await command.run(parseArgs(command, rest), io);
+  } catch (error) {
+    if (error instanceof InputError) {
+      err(`go-macos-sign: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      err(`go-macos-sign: ${error.message} (see go-macos-sign --help)`);
+      return 2;
+    }
+    err(`go-macos-sign: internal error: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  // A closed pipe (`| head`) is not an error worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
