@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { parseBinaryPlist, parsePlist, parseXmlPlist, plistEqual, plistToJson } from '../../server/src/bundle/plist';
+import { parseBinaryPlist, parsePlist, parseXmlPlist, plistEqual, plistToJson } from '../../server/src/plist';
 import { decodeDerEntitlements } from '../../server/src/macho/derEntitlements';
 import { InputError } from '../../server/src/errors';
 import { CHILD_LIMIT } from '../support/bounds';

@@ -14,7 +14,7 @@ import { CgoFinding, lintGoMod } from './gomod/analyze';
 import { detectCgo, localCgo } from './gomod/cgoLayers';
 import { lintBinaryEntitlements, lintEntitlements } from './entitlements/analyze';
 import { lintInfoPlist } from './infoPlist/analyze';
-import { lineIndex } from './plist/parse';
+import { lineIndex } from '../plist/xml';
 
 export interface Position {
   line: number;

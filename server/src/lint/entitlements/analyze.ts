@@ -7,8 +7,9 @@
  */
 import { diagnostic, Fix, LintDiagnostic, TextEdit } from '../diagnostic';
 import { InputError } from '../../errors';
-import { parseBinaryPlist, PlistValue } from '../../bundle/plist';
-import { DictEntry, parsePlistText, PlistNode, Range } from '../plist/parse';
+import { parseBinaryPlist } from '../../plist/binary';
+import type { PlistValue } from '../../plist/value';
+import { DictEntry, parsePlistText, PlistNode, Range } from '../../plist/xml';
 import {
   entitlement,
   EntitlementInfo,

@@ -7,7 +7,7 @@
  */
 import { diagnostic, LintDiagnostic } from '../diagnostic';
 import { entitlement, RESTRICTED_PREFIX } from '../entitlements/catalog';
-import { parsePlistText } from '../plist/parse';
+import { parsePlistText } from '../../plist/xml';
 
 function isEntitlementKey(key: string): boolean {
   return key.startsWith('com.apple.security.') || key.startsWith(RESTRICTED_PREFIX) || entitlement(key) !== undefined;

@@ -1,5 +1,6 @@
 /**
- * XML property lists with the source range of every key and value, for diagnostics that point at the exact word.
+ * The one XML property-list reader: the source range of every key and value, for diagnostics that point at the exact
+ * word (lint/) and for one-line errors that say where (plist/index.ts builds the engine's values on it).
  *
  * Built on saxes (a real, non-validating XML tokenizer that never fetches anything): its `position` counts UTF-16
  * code units, the same unit as LSP and VS Code offsets. Entity declarations are never expanded: a document that
@@ -9,9 +10,12 @@
  * that broken, more of the same helps nobody, and on random bytes saxes would build an error for nearly every byte.
  */
 import { SaxesParser } from 'saxes';
-import type { Range } from '../diagnostic';
 
-export type { Range };
+export interface Range {
+  /** Offsets into the text, in UTF-16 code units; `end` is exclusive. */
+  start: number;
+  end: number;
+}
 
 export type PlistNode =
   | { kind: 'dict'; range: Range; entries: DictEntry[] }
@@ -34,13 +38,15 @@ export interface SyntaxProblem {
   range: Range;
 }
 
-export interface ParsedPlist {
+export interface PlistDocument {
   root: PlistNode | null;
   /** Well-formedness and plist-structure problems (rule plist/syntax). */
   problems: SyntaxProblem[];
   comments: Range[];
-  /** Set when the text declares XML entities (never expanded). */
+  /** Set when the text declares XML entities (never expanded); nothing else is read then. */
   entityDeclaration: Range | null;
+  /** The DOCTYPE, when it has an internal subset (`[…]`): the engine refuses one, the linters need not. */
+  internalSubset: Range | null;
 }
 
 const SCALARS = new Set(['string', 'integer', 'real', 'date', 'data']);
@@ -68,13 +74,14 @@ interface Open {
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /**
- * The text content of a key or scalar, from its raw source: comments dropped, CDATA kept verbatim, predefined and
- * numeric character references decoded. (Reading content from the source, instead of from saxes' text events, spares
- * saxes from building text for every run of whitespace: it halves the cost of a lint.)
+ * The text content of a key or scalar, from its raw source: line ends made LF, comments dropped, CDATA kept verbatim,
+ * predefined and numeric character references decoded. (Reading content from the source, instead of from saxes' text
+ * events, spares saxes from building text for every run of whitespace: it halves the cost of a lint.)
  */
 function decodeContent(raw: string): string {
-  if (!raw.includes('&') && !raw.includes('<')) return raw;
+  if (!raw.includes('&') && !raw.includes('<') && !raw.includes('\r')) return raw;
   return raw
+    .replace(/\r\n?/g, '\n') // XML's end-of-line handling, before anything else (so &#13; still gives a CR)
     .replace(/<!--[\s\S]*?-->/g, '')
     .split(/(<!\[CDATA\[[\s\S]*?\]\]>)/)
     .map((part) =>
@@ -89,8 +96,8 @@ function decodeContent(raw: string): string {
     .join('');
 }
 
-export function parsePlistText(text: string): ParsedPlist {
-  const result: ParsedPlist = { root: null, problems: [], comments: [], entityDeclaration: null };
+export function parsePlistText(text: string): PlistDocument {
+  const result: PlistDocument = { root: null, problems: [], comments: [], entityDeclaration: null, internalSubset: null };
   const entity = /<!ENTITY/i.exec(text);
   if (entity) {
     result.entityDeclaration = { start: entity.index, end: entity.index + entity[0].length };
@@ -175,6 +182,11 @@ export function parsePlistText(text: string): ParsedPlist {
     if (!open || tag.isSelfClosing) return;
     open.contentStart = parser.position;
     open.lastEnd = parser.position;
+  });
+  parser.on('doctype', (doctype) => {
+    if (!doctype.includes('[')) return;
+    const start = text.lastIndexOf('<!DOCTYPE', parser.position);
+    result.internalSubset = { start: Math.max(0, start), end: parser.position };
   });
   parser.on('comment', () => {
     const end = text.indexOf('-->', parser.position - 3);
