@@ -7,6 +7,7 @@
  */
 import { diagnostic, LintDiagnostic } from '../diagnostic';
 import { entitlement, RESTRICTED_PREFIX } from '../entitlements/catalog';
+import { BINARY_MAGIC } from '../../plist/binary';
 import { parsePlistText } from '../../plist/xml';
 
 function isEntitlementKey(key: string): boolean {
@@ -14,7 +15,7 @@ function isEntitlementKey(key: string): boolean {
 }
 
 export function lintInfoPlist(text: string): LintDiagnostic[] {
-  if (text.startsWith('bplist00')) return [];
+  if (text.startsWith(BINARY_MAGIC)) return [];
   const parsed = parsePlistText(text);
   const out = parsed.problems.map((p) => diagnostic('plist/syntax', p.message, p.range));
   if (parsed.entityDeclaration) {
