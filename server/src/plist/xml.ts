@@ -97,113 +97,150 @@ function decodeContent(raw: string): string {
 }
 
 export function parsePlistText(text: string): PlistDocument {
-  const result: PlistDocument = { root: null, problems: [], comments: [], entityDeclaration: null, internalSubset: null };
   const entity = /<!ENTITY/i.exec(text);
   if (entity) {
-    result.entityDeclaration = { start: entity.index, end: entity.index + entity[0].length };
+    const declaration = { start: entity.index, end: entity.index + entity[0].length };
+    return { root: null, problems: [], comments: [], entityDeclaration: declaration, internalSubset: null };
+  }
+  return new Reader(text).read();
+}
+
+/** One reading of one text: saxes' events, one method each, building the document and its problems. */
+class Reader {
+  private readonly result: PlistDocument = { root: null, problems: [], comments: [], entityDeclaration: null, internalSubset: null };
+  private readonly parser = new SaxesParser({ position: true });
+  private readonly stack: Open[] = [];
+  private failed = false;
+  /** Problems and saxes errors met so far, reported or not. */
+  private met = 0;
+
+  constructor(private readonly text: string) {}
+
+  read(): PlistDocument {
+    const { parser, result } = this;
+    parser.on('opentagstart', (tag) => this.openTagStart(tag.name));
+    parser.on('opentag', (tag) => this.openTag(tag.isSelfClosing));
+    parser.on('doctype', (doctype) => this.doctype(doctype));
+    parser.on('comment', () => this.comment());
+    parser.on('closetag', (tag) => this.closeTag(tag.name));
+    parser.on('error', (error) => this.error(error));
+    try {
+      parser.write(this.text).close();
+    } catch (error) {
+      // Thrown by us to stop reading, the problem already recorded; anything else is a bug and must not pass as one.
+      if (!(error instanceof StopReading)) throw error;
+    }
+    if (!this.failed && !result.root && result.problems.length === 0) {
+      result.problems.push({ message: 'the file holds no property list', range: { start: 0, end: Math.min(this.text.length, 1) } });
+    }
     return result;
   }
-  const parser = new SaxesParser({ position: true });
-  const stack: Open[] = [];
-  let failed = false;
-  /** Problems and saxes errors met so far, reported or not. */
-  let met = 0;
-  const stopIfTooMany = () => {
-    if (++met < MAX_PROBLEMS) return;
-    const at = Math.min(parser.position, text.length);
-    result.problems.push({ message: 'too many errors: stopped reading here', range: { start: Math.max(0, at - 1), end: at } });
-    failed = true;
-    throw new StopReading();
-  };
-  const problem = (message: string, range: Range) => {
-    result.problems.push({ message, range });
-    stopIfTooMany();
-  };
 
-  const attach = (node: PlistNode) => {
-    const parent = stack[stack.length - 1];
+  private stopIfTooMany(): void {
+    if (++this.met < MAX_PROBLEMS) return;
+    const at = Math.min(this.parser.position, this.text.length);
+    this.result.problems.push({ message: 'too many errors: stopped reading here', range: { start: Math.max(0, at - 1), end: at } });
+    this.failed = true;
+    throw new StopReading();
+  }
+
+  private problem(message: string, range: Range): void {
+    this.result.problems.push({ message, range });
+    this.stopIfTooMany();
+  }
+
+  private attach(node: PlistNode): void {
+    const { result } = this;
+    const parent = this.stack[this.stack.length - 1];
     if (!parent) {
-      if (result.root) problem('a property list has one top-level value', node.range);
+      if (result.root) this.problem('a property list has one top-level value', node.range);
       else result.root = node;
       return;
     }
     if (parent.name === 'plist') {
-      if (result.root) problem('<plist> holds exactly one value', node.range);
+      if (result.root) this.problem('<plist> holds exactly one value', node.range);
       else result.root = node;
     } else if (parent.node?.kind === 'array') {
       parent.node.items.push(node);
     } else if (parent.node?.kind === 'dict') {
-      if (!parent.pendingKey) problem('a value in <dict> must follow a <key>', node.range);
+      if (!parent.pendingKey) this.problem('a value in <dict> must follow a <key>', node.range);
       else {
         parent.pendingKey.value = node;
         parent.pendingKey = null;
       }
     }
-  };
+  }
 
   /** Non-whitespace between a container's children is a mistake; whitespace and comments are not. */
-  const checkGap = (frame: Open | undefined, until: number) => {
+  private checkGap(frame: Open | undefined, until: number): void {
     if (!frame || !(frame.node || frame.name === 'plist') || frame.lastEnd < 0 || frame.strayText) return;
     for (let i = frame.lastEnd; i < until; i++) {
-      const c = text.charCodeAt(i);
+      const c = this.text.charCodeAt(i);
       if (c !== 32 && c !== 9 && c !== 10 && c !== 13) {
         frame.strayText = true;
         return;
       }
     }
-  };
+  }
 
-  parser.on('opentagstart', (tag) => {
-    const start = text.lastIndexOf('<', parser.position - 1);
-    checkGap(stack[stack.length - 1], start);
-    stack.push({ name: tag.name, start, contentStart: -1, lastEnd: -1 });
+  private openTagStart(name: string): void {
+    const { parser, stack } = this;
+    const start = this.text.lastIndexOf('<', parser.position - 1);
+    this.checkGap(stack[stack.length - 1], start);
+    stack.push({ name, start, contentStart: -1, lastEnd: -1 });
+    const tagRange = { start, end: parser.position };
     if (stack.length > MAX_DEPTH) {
-      result.problems.push({ message: 'nesting is too deep', range: { start, end: parser.position } });
-      failed = true;
+      this.result.problems.push({ message: 'nesting is too deep', range: tagRange });
+      this.failed = true;
       throw new StopReading();
     }
     const open = stack[stack.length - 1];
     const parent = stack[stack.length - 2];
     const inScalar = parent && (SCALARS.has(parent.name) || parent.name === 'key');
-    if (inScalar) problem(`<${tag.name}> cannot appear inside <${parent.name}>`, { start, end: parser.position });
-    if (tag.name === 'dict') open.node = { kind: 'dict', range: { start, end: start }, entries: [] };
-    else if (tag.name === 'array') open.node = { kind: 'array', range: { start, end: start }, items: [] };
-    else if (tag.name === 'key') {
-      if (parent?.node?.kind !== 'dict') problem('<key> is only allowed directly inside <dict>', { start, end: parser.position });
-      else if (parent.pendingKey) problem(`<key>${parent.pendingKey.key}</key> has no value`, parent.pendingKey.keyElement);
-    } else if (!SCALARS.has(tag.name) && !['true', 'false', 'plist'].includes(tag.name)) {
-      problem(`<${tag.name}> is not a property-list element`, { start, end: parser.position });
-    } else if (tag.name === 'plist' && stack.length > 1) {
-      problem('<plist> must be the outermost element', { start, end: parser.position });
+    if (inScalar) this.problem(`<${name}> cannot appear inside <${parent.name}>`, tagRange);
+    if (name === 'dict') open.node = { kind: 'dict', range: { start, end: start }, entries: [] };
+    else if (name === 'array') open.node = { kind: 'array', range: { start, end: start }, items: [] };
+    else if (name === 'key') {
+      if (parent?.node?.kind !== 'dict') this.problem('<key> is only allowed directly inside <dict>', tagRange);
+      else if (parent.pendingKey) this.problem(`<key>${parent.pendingKey.key}</key> has no value`, parent.pendingKey.keyElement);
+    } else if (!SCALARS.has(name) && !['true', 'false', 'plist'].includes(name)) {
+      this.problem(`<${name}> is not a property-list element`, tagRange);
+    } else if (name === 'plist' && stack.length > 1) {
+      this.problem('<plist> must be the outermost element', tagRange);
     }
-  });
-  parser.on('opentag', (tag) => {
-    const open = stack[stack.length - 1];
-    if (!open || tag.isSelfClosing) return;
-    open.contentStart = parser.position;
-    open.lastEnd = parser.position;
-  });
-  parser.on('doctype', (doctype) => {
+  }
+
+  private openTag(selfClosing: boolean): void {
+    const open = this.stack[this.stack.length - 1];
+    if (!open || selfClosing) return;
+    open.contentStart = this.parser.position;
+    open.lastEnd = this.parser.position;
+  }
+
+  private doctype(doctype: string): void {
     if (!doctype.includes('[')) return;
-    const start = text.lastIndexOf('<!DOCTYPE', parser.position);
-    result.internalSubset = { start: Math.max(0, start), end: parser.position };
-  });
-  parser.on('comment', () => {
+    const start = this.text.lastIndexOf('<!DOCTYPE', this.parser.position);
+    this.result.internalSubset = { start: Math.max(0, start), end: this.parser.position };
+  }
+
+  private comment(): void {
+    const { parser, text } = this;
     const end = text.indexOf('-->', parser.position - 3);
     const start = text.lastIndexOf('<!--', parser.position);
     const range = { start, end: end < 0 ? parser.position : end + 3 };
-    result.comments.push(range);
-    const top = stack[stack.length - 1];
-    checkGap(top, start);
+    this.result.comments.push(range);
+    const top = this.stack[this.stack.length - 1];
+    this.checkGap(top, start);
     if (top && top.lastEnd >= 0) top.lastEnd = range.end;
-  });
-  parser.on('closetag', (tag) => {
+  }
+
+  private closeTag(name: string): void {
+    const { parser, stack, text } = this;
     const open = stack.pop();
     if (!open) return;
     const range = { start: open.start, end: parser.position };
     const contentEnd = open.contentStart < 0 ? open.contentStart : text.lastIndexOf('</', parser.position - 1);
     const raw = open.contentStart < 0 ? '' : text.slice(open.contentStart, contentEnd);
-    const name = tag.name;
     if (name === 'key') {
       const dict = stack[stack.length - 1];
       if (dict?.node?.kind === 'dict') {
@@ -213,37 +250,31 @@ export function parsePlistText(text: string): PlistDocument {
         dict.pendingKey = entry;
       }
     } else if (open.node) {
-      checkGap(open, contentEnd);
+      this.checkGap(open, contentEnd);
       open.node.range = range;
-      if (open.node.kind === 'dict' && open.pendingKey) problem(`<key>${open.pendingKey.key}</key> has no value`, open.pendingKey.keyElement);
-      attach(open.node);
+      if (open.node.kind === 'dict' && open.pendingKey) this.problem(`<key>${open.pendingKey.key}</key> has no value`, open.pendingKey.keyElement);
+      this.attach(open.node);
     } else if (SCALARS.has(name)) {
-      attach({ kind: name as 'string', range, text: decodeContent(raw) });
+      this.attach({ kind: name as 'string', range, text: decodeContent(raw) });
     } else if (name === 'true' || name === 'false') {
-      if (raw.trim() !== '') problem(`<${name}/> takes no content`, range);
-      attach({ kind: 'boolean', range, value: name === 'true' });
+      if (raw.trim() !== '') this.problem(`<${name}/> takes no content`, range);
+      this.attach({ kind: 'boolean', range, value: name === 'true' });
     } else if (name === 'plist') {
-      checkGap(open, contentEnd);
-      if (!result.root) problem('<plist> is empty', range);
+      this.checkGap(open, contentEnd);
+      if (!this.result.root) this.problem('<plist> is empty', range);
     }
-    if (open.strayText) problem(`unexpected text inside <${name}>`, range);
+    if (open.strayText) this.problem(`unexpected text inside <${name}>`, range);
     const parent = stack[stack.length - 1];
     if (parent && parent.lastEnd >= 0) parent.lastEnd = parser.position;
-  });
-  parser.on('error', (error) => {
-    if (failed) return stopIfTooMany();
-    failed = true;
-    const at = Math.min(parser.position, text.length);
-    problem(error.message.replace(/^(?:[^:\n]*:)?\d+:\d+: /, '').replace(/\s+/g, ' ').trim(), { start: Math.max(0, at - 1), end: at });
-  });
-  try {
-    parser.write(text).close();
-  } catch (error) {
-    // Thrown by us to stop reading, the problem already recorded; anything else is a bug and must not pass as one.
-    if (!(error instanceof StopReading)) throw error;
   }
-  if (!failed && !result.root && result.problems.length === 0) result.problems.push({ message: 'the file holds no property list', range: { start: 0, end: Math.min(text.length, 1) } });
-  return result;
+
+  private error(error: Error): void {
+    if (this.failed) return this.stopIfTooMany();
+    this.failed = true;
+    const at = Math.min(this.parser.position, this.text.length);
+    const message = error.message.replace(/^(?:[^:\n]*:)?\d+:\d+: /, '').replace(/\s+/g, ' ').trim();
+    this.problem(message, { start: Math.max(0, at - 1), end: at });
+  }
 }
 
 /** Line and character (zero-based, UTF-16) of an offset, as LSP positions are. */
