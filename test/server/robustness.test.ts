@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { InspectRequest } from '../../server/src/protocol';
-import { MAX_PROBLEMS } from '../../server/src/lint/plist/parse';
+import { MAX_PROBLEMS } from '../../server/src/plist/xml';
 import { LspServer, startServer } from '../support/lspServer';
 import { CHILD_LIMIT, within } from '../support/bounds';
 import { tempDir } from '../support/tools';

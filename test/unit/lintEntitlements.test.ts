@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { lintEntitlements } from '../../server/src/lint/entitlements/analyze';
 import { applyEdits } from '../../server/src/lint/edits';
 import { cleanOverrides, lintDocument, lintPaths } from '../../server/src/lint/lintFiles';
-import { MAX_PROBLEMS, parsePlistText } from '../../server/src/lint/plist/parse';
+import { MAX_PROBLEMS, parsePlistText } from '../../server/src/plist/xml';
 import { execFileSync } from 'node:child_process';
 import { parseFatArchs } from '../../server/src/macho/container';
 import { parseMachO } from '../../server/src/macho/loadCommands';

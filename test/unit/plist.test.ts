@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { parseBinaryPlist, parsePlist, parseXmlPlist, plistEqual, plistToJson } from '../../server/src/bundle/plist';
+import { parseBinaryPlist, parsePlist, parseXmlPlist, plistEqual, plistToJson } from '../../server/src/plist';
+import { parsePlistText } from '../../server/src/plist/xml';
 import { decodeDerEntitlements } from '../../server/src/macho/derEntitlements';
 import { InputError } from '../../server/src/errors';
 import { CHILD_LIMIT } from '../support/bounds';
@@ -58,6 +59,22 @@ describe('property lists', () => {
     for (const bad of ['', '<plist>', '<plist><dict><key>a</key></dict></plist>', '<plist><foo/></plist>', '<plist><integer>x</integer></plist>', 'not xml']) {
       rejects(() => parseXmlPlist(bad));
     }
+  });
+
+  it('reads CDATA, references and line ends as python\'s plistlib does (one reader for engine and linters)', () => {
+    const text = '<plist><dict><key>a\r\nb</key><string><![CDATA[x<y&z]]> &amp; line1\r\nline2\rline3</string></dict></plist>';
+    const script = 'import json, plistlib, sys; print(json.dumps(plistlib.loads(sys.stdin.buffer.read())))';
+    const expected = JSON.parse(execFileSync('python3', ['-c', script], { ...CHILD_LIMIT, input: text }).toString('utf8'));
+    assert.deepEqual(plistToJson(parseXmlPlist(text)), expected);
+    const linted = parsePlistText(text).root;
+    assert.ok(linted?.kind === 'dict' && linted.entries[0].value?.kind === 'string');
+    assert.deepEqual({ [linted.entries[0].key]: linted.entries[0].value.text }, expected);
+  });
+
+  it('refuses an internal DTD subset, as plistlib does, and says where a plist goes wrong', () => {
+    rejects(() => parseXmlPlist('<!DOCTYPE plist [<!ATTLIST plist version CDATA "1.0">]><plist><true/></plist>'), /internal DTD subset/);
+    rejects(() => parseXmlPlist('<plist>\n  <integer>x</integer></plist>'), /^not a valid XML property list: invalid <integer> "x" at 2:3$/);
+    rejects(() => parseXmlPlist('<plist><dict><key>a</key></dict></plist>'), /^not a valid XML property list: <key>a<\/key> has no value at 1:14$/);
   });
 
   it('keeps __proto__ keys as data', () => {

@@ -10,7 +10,7 @@ import { InputError } from '../errors';
 import { FileAccessError, isRegularFile, readFileBounded } from '../fileAccess';
 import type { BundleReport, ResourceSeal } from '../protocol';
 import { verifyResourceSeal } from './codeResources';
-import { isPlistDict, parsePlist, PlistValue } from './plist';
+import { isPlistDict, parsePlist, PlistValue } from '../plist';
 
 export interface AppBundle {
   root: string;

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { InputError } from '../errors';
 import { FileAccessError, hashFile, linkKind, listDirectory, readLink } from '../fileAccess';
 import type { ResourceSeal } from '../protocol';
-import { isPlistDict, parsePlist, PlistValue } from './plist';
+import { isPlistDict, parsePlist, PlistValue } from '../plist';
 
 
 /** Keeps a hostile bundle from making us walk forever. */

@@ -14,7 +14,8 @@ import { CgoFinding, lintGoMod } from './gomod/analyze';
 import { detectCgo, localCgo } from './gomod/cgoLayers';
 import { lintBinaryEntitlements, lintEntitlements } from './entitlements/analyze';
 import { lintInfoPlist } from './infoPlist/analyze';
-import { lineIndex } from './plist/parse';
+import { isBinaryPlist } from '../plist/binary';
+import { lineIndex } from '../plist/xml';
 
 export interface Position {
   line: number;
@@ -138,7 +139,7 @@ export function probeEntitlements(file: string, overrides: SeverityOverrides = {
     if (!(error instanceof FileAccessError)) throw error;
     return error.problem === 'missing' ? { file, exists: false, errors: 0 } : { file, exists: true, errors: 0, unusable: error.reason };
   }
-  const found = bytes.subarray(0, 8).toString('latin1') === 'bplist00' ? lintBinaryEntitlements(bytes) : lintEntitlements(bytes.toString('utf8'));
+  const found = isBinaryPlist(bytes) ? lintBinaryEntitlements(bytes) : lintEntitlements(bytes.toString('utf8'));
   return { file, exists: true, errors: found.filter((d) => (overrides[d.code] ?? d.severity) === 'error').length };
 }
 
@@ -212,7 +213,7 @@ export async function lintPaths(targets: string[], options: PathOptions = {}): P
   const out: FileDiagnostic[] = [];
   for (const file of files) {
     const bytes = readFileBounded(file, 'text');
-    const binary = bytes.subarray(0, 8).toString('latin1') === 'bplist00';
+    const binary = isBinaryPlist(bytes);
     const kind = fileKind(file);
     if (binary && (kind === undefined || kind === 'entitlements')) {
       out.push(...lintBinaryDocument(file, bytes, overrides));

@@ -4,12 +4,11 @@
  * the bounded way: regular files only, opened non-blocking, at most LIMITS.text (fileAccess.ts).
  */
 import { FileAccessError, readFileBounded } from '../fileAccess';
-
-const MAGIC = 'bplist00';
+import { BINARY_MAGIC, isBinaryPlist } from '../plist/binary';
 
 /** Whether a document's text is a binary plist shown as text (its first bytes are ASCII, so they survive). */
 export function looksBinary(text: string): boolean {
-  return text.startsWith(MAGIC);
+  return text.startsWith(BINARY_MAGIC);
 }
 
 /** The file's bytes when it is a regular file within the text limit that holds a binary plist; otherwise undefined. */
@@ -21,5 +20,5 @@ export function readBinaryPlist(file: string): Buffer | undefined {
     if (error instanceof FileAccessError) return undefined;
     throw error;
   }
-  return bytes.subarray(0, MAGIC.length).toString('latin1') === MAGIC ? bytes : undefined;
+  return isBinaryPlist(bytes) ? bytes : undefined;
 }

@@ -13,7 +13,7 @@
 import { createHash, verify as verifySignature } from 'node:crypto';
 import { InputError } from '../errors';
 import type { CertificateInfo, TimestampInfo, VerificationFailure } from '../protocol';
-import { isPlistDict, parsePlist } from '../bundle/plist';
+import { isPlistDict, parsePlist } from '../plist';
 import { Certificate, certificateLabel, holds, readCertificate, stripZeros } from './certificate';
 import { ChainResult, checkChain } from './chain';
 import { children, content, context, expect, integerHex, name, Node, oid, raw, readNode, TAG, time } from './der';

@@ -8,7 +8,7 @@
  * Hand-written because it is tiny and no maintained library knows this dialect; definite lengths only.
  */
 import { InputError } from '../errors';
-import { PlistDict, PlistValue } from '../bundle/plist';
+import { PlistDict, PlistValue } from '../plist';
 
 const MAX_DEPTH = 256;
 

@@ -4,7 +4,7 @@
  */
 import { InputError } from '../errors';
 import type { SignatureReport, SliceReport } from '../protocol';
-import { PlistDict, plistToJson } from '../bundle/plist';
+import { PlistDict, plistToJson } from '../plist';
 import { classifySigner } from './classify';
 import { describeExecSegFlags, describeFlags, preferredCodeDirectory, runtimeVersion } from './codeDirectory';
 import { ContainerKind, parseFatArchs, sniffMachO } from './container';

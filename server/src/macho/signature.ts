@@ -7,7 +7,7 @@
  */
 import { InputError } from '../errors';
 import type { RequirementInfo, VerificationFailure } from '../protocol';
-import { isPlistDict, parsePlist, PlistDict, plistEqual, plistToJson, PlistValue } from '../bundle/plist';
+import { isPlistDict, parsePlist, PlistDict, plistEqual, plistToJson, PlistValue } from '../plist';
 import { analyzeCms, CmsAnalysis } from './cms';
 import { CodeDirectory, parseCodeDirectory } from './codeDirectory';
 import { decodeDerEntitlements } from './derEntitlements';

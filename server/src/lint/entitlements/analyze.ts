@@ -7,8 +7,9 @@
  */
 import { diagnostic, Fix, LintDiagnostic, TextEdit } from '../diagnostic';
 import { InputError } from '../../errors';
-import { parseBinaryPlist, PlistValue } from '../../bundle/plist';
-import { DictEntry, parsePlistText, PlistNode, Range } from '../plist/parse';
+import { BINARY_MAGIC, parseBinaryPlist } from '../../plist/binary';
+import type { PlistValue } from '../../plist/value';
+import { DictEntry, parsePlistText, PlistNode, Range } from '../../plist/xml';
 import {
   entitlement,
   EntitlementInfo,
@@ -153,7 +154,7 @@ function checkEntries(text: string, list: DictEntry[]): LintDiagnostic[] {
 }
 
 export function lintEntitlements(text: string): LintDiagnostic[] {
-  if (text.startsWith('bplist00')) {
+  if (text.startsWith(BINARY_MAGIC)) {
     return [diagnostic('plist/binary', 'this is a binary property list; entitlements must be XML (plutil -convert xml1)', { start: 0, end: 8 })];
   }
   const parsed = parsePlistText(text);

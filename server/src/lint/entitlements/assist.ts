@@ -6,7 +6,7 @@
  * newline into a NUL), and, where tab stops help, as a snippet for editors that support snippets. A completion
  * never replaces markup it does not own: inside a closing tag, a comment or a tag already written there is none.
  */
-import { parsePlistText, Range } from '../plist/parse';
+import { parsePlistText, Range } from '../../plist/xml';
 import { ENTITLEMENTS, entitlement, EntitlementInfo } from './catalog';
 
 const CATEGORY: Record<EntitlementInfo['category'], string> = {

@@ -8,14 +8,15 @@
 import { diagnostic, LintDiagnostic } from '../diagnostic';
 import { entitlement } from '../entitlements/catalog';
 import { RESTRICTED_PREFIX } from '../../rules/entitlementFacts';
-import { parsePlistText } from '../plist/parse';
+import { BINARY_MAGIC } from '../../plist/binary';
+import { parsePlistText } from '../../plist/xml';
 
 function isEntitlementKey(key: string): boolean {
   return key.startsWith('com.apple.security.') || key.startsWith(RESTRICTED_PREFIX) || entitlement(key) !== undefined;
 }
 
 export function lintInfoPlist(text: string): LintDiagnostic[] {
-  if (text.startsWith('bplist00')) return [];
+  if (text.startsWith(BINARY_MAGIC)) return [];
   const parsed = parsePlistText(text);
   const out = parsed.problems.map((p) => diagnostic('plist/syntax', p.message, p.range));
   if (parsed.entityDeclaration) {
