@@ -221,7 +221,5 @@ export const RULES = {
 
 export type RuleId = keyof typeof RULES;
 
-/** Where a rule's page is published; diagnostics and CLI output link here. */
-export function ruleDocUrl(id: RuleId): string {
-  return `https://github.com/go-macos-sign/go-macos-sign/blob/main/docs/rules/${id}.md`;
-}
+/** Where a rule's page is published (the address is part of the client contract, so it lives in protocol.ts). */
+export { ruleDocUrl } from '../protocol';

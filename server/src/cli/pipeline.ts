@@ -11,7 +11,8 @@ import { pathKind } from '../fileAccess';
 import { inspectPath } from '../inspect';
 import { issuerProblem, keyIdProblem, writePrivateKey } from '../notary/keyFile';
 import { stateDir, SubmissionStore } from '../notary/submissions';
-import { appleVerify, artifactKind, build, GoArch, notarize, NotarizeResult, packageArtifact, sign, staple, universal } from '../pipeline/steps';
+import { appleVerify, artifactKind, build, GoArch, notarize, packageArtifact, sign, staple, universal } from '../pipeline/steps';
+import type { NotarizeResult } from '../protocol';
 
 export const PIPELINE_COMMANDS = ['build', 'universal', 'sign', 'package', 'notarize', 'staple', 'release', 'submissions'] as const;
 export type PipelineCommand = (typeof PIPELINE_COMMANDS)[number];
