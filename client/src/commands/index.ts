@@ -8,17 +8,17 @@ import { openNotarizationLogCommand } from './openNotarizationLog';
 import type { ClientCommand } from './registry';
 import { refreshArtifactsCommand } from './refreshArtifacts';
 import { revealArtifactCommand } from './revealArtifact';
-import { stepCommand } from './runStep';
+import { buildCommand, releaseCommand, signCommand, stapleCommand, verifyCommand } from './runStep';
 import { setUpCredentialsCommand } from './setUpCredentials';
 
 export const COMMANDS: readonly ClientCommand[] = [
   inspectCommand,
   showDetailsCommand,
-  stepCommand('build', false),
-  stepCommand('sign', true),
-  stepCommand('staple', true),
-  stepCommand('verify', true),
-  stepCommand('release', false),
+  buildCommand,
+  signCommand,
+  stapleCommand,
+  verifyCommand,
+  releaseCommand,
   notarizeCommand,
   refreshArtifactsCommand,
   revealArtifactCommand,

@@ -21,7 +21,9 @@ async function runStep(c: CommandContext, step: Step, arg?: unknown): Promise<vo
   await vscode.tasks.executeTask(task);
 }
 
-/** The command that runs `step`; build and release act on the workspace, so they ignore what invoked them. */
-export function stepCommand(step: Step, onArtifact: boolean): ClientCommand {
-  return { id: `goMacosSign.${step}`, requiresTrust: true, run: (c, arg) => runStep(c, step, onArtifact ? arg : undefined) };
-}
+// Build and Release act on the workspace, so they ignore what invoked them.
+export const buildCommand: ClientCommand = { id: 'goMacosSign.build', requiresTrust: true, run: (c) => runStep(c, 'build') };
+export const signCommand: ClientCommand = { id: 'goMacosSign.sign', requiresTrust: true, run: (c, arg) => runStep(c, 'sign', arg) };
+export const stapleCommand: ClientCommand = { id: 'goMacosSign.staple', requiresTrust: true, run: (c, arg) => runStep(c, 'staple', arg) };
+export const verifyCommand: ClientCommand = { id: 'goMacosSign.verify', requiresTrust: true, run: (c, arg) => runStep(c, 'verify', arg) };
+export const releaseCommand: ClientCommand = { id: 'goMacosSign.release', requiresTrust: true, run: (c) => runStep(c, 'release') };
