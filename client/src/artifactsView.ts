@@ -7,11 +7,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import type { InspectReport, InspectRequest } from '../../server/src/protocol';
+import { InspectRequest, ruleDocUrl, type InspectReport } from '../../server/src/protocol';
 import { artifactDetails, artifactState, ArtifactState, DetailNode, NotarizationRecord, STATE_ICON, STATE_LABEL } from './artifactState';
 
-const INSPECT_METHOD: typeof InspectRequest.method = 'goMacosSign/inspect';
-const RULE_PAGE = (id: string) => `https://github.com/go-macos-sign/go-macos-sign/blob/main/docs/rules/${id}.md`;
 /** Files in the output folder that are never artifacts themselves. */
 const SKIP = /\.(zip|dmg|pkg|json|txt|log|md|plist|entitlements)$/i;
 const MAX_ARTIFACTS = 200;
@@ -60,7 +58,7 @@ export class ArtifactsView implements vscode.TreeDataProvider<Node>, vscode.File
     }
     const artifacts: Artifact[] = [];
     for (const uri of [...found.values()].slice(0, MAX_ARTIFACTS)) {
-      const result = await this.client.sendRequest<InspectRequest.Result>(INSPECT_METHOD, { path: uri.fsPath });
+      const result = await this.client.sendRequest<InspectRequest.Result>(InspectRequest.method, { path: uri.fsPath });
       for (const report of result.reports) artifacts.push({ uri: vscode.Uri.file(report.path), report, state: artifactState(report, this.record(report.path)) });
     }
     const before = this.artifacts.map((a) => a.uri);
@@ -102,7 +100,7 @@ export class ArtifactsView implements vscode.TreeDataProvider<Node>, vscode.File
 
   getChildren(node?: Node): Node[] {
     if (!node) return this.artifacts.map((artifact) => ({ artifact }));
-    const children = 'detail' in node ? node.detail.children ?? [] : artifactDetails(node.artifact.report, RULE_PAGE);
+    const children = 'detail' in node ? node.detail.children ?? [] : artifactDetails(node.artifact.report, ruleDocUrl);
     return children.map((detail) => ({ detail, artifact: node.artifact }));
   }
 

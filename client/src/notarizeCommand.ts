@@ -7,24 +7,13 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { NotarizeJson, SubmissionsJson } from '../../server/src/protocol';
 import type { NotarizationRecord } from './artifactState';
 import type { ArtifactsView } from './artifactsView';
 import { runCli } from './cliProcess';
 import { cliArgs, SettingsError } from './pipelineArgs';
 import { LatestRunNotification } from './runNotification';
 import { pipelineSettings, secretEnv } from './settings';
-
-/** What `go-macos-sign notarize --json` prints (server/src/pipeline/steps.ts NotarizeResult). */
-interface NotarizeJson {
-  status: string;
-  submissionId: string;
-  issues: { severity: string; path: string | null; architecture: string | null; message: string; docUrl: string | null; goCause?: string }[];
-  ticketCdhashes: string[];
-  localCdhashes: string[];
-  covered: boolean;
-  log: string | null;
-  error?: string;
-}
 
 export class Notarizer {
   readonly diagnostics = vscode.languages.createDiagnosticCollection('go-macos-sign-notary');
@@ -60,10 +49,7 @@ export class Notarizer {
   }
 
   async notarize(target?: vscode.Uri): Promise<void> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('Notarization runs tools; trust this workspace first.');
-      return;
-    }
+    // Runs tools: the command table (commands/registry.ts) lets it run only in a trusted workspace.
     const uri = target ?? (await this.pick());
     if (!uri) return;
     const folder = vscode.workspace.getWorkspaceFolder(uri) ?? vscode.workspace.workspaceFolders?.[0];
@@ -102,7 +88,7 @@ export class Notarizer {
   /** Records the verdict (view, Problems panel, stapling) and returns what the run's notification says. */
   private async record(uri: vscode.Uri, r: NotarizeJson, folder: vscode.WorkspaceFolder | undefined, report: (message: string) => void): Promise<string> {
     this.diagnostics.delete(uri);
-    if (r.error) return `failed: ${r.error}`;
+    if ('error' in r) return `failed: ${r.error}`;
     const record: NotarizationRecord = { status: r.status, submissionId: r.submissionId, cdhashes: r.ticketCdhashes, log: r.log };
     await this.view.remember(uri.fsPath, record);
     if (r.status === 'Accepted') {
@@ -134,9 +120,9 @@ export class Notarizer {
     const folder = vscode.workspace.workspaceFolders?.[0];
     if (!folder) return;
     const listed = await runCli(this.cli, ['submissions', '--json'], { cwd: folder.uri.fsPath });
-    let saved: { artifact: string; status: string }[] = [];
+    let saved: SubmissionsJson['submissions'] = [];
     try {
-      saved = (JSON.parse(listed.stdout) as { submissions: { artifact: string; status: string }[] }).submissions;
+      saved = (JSON.parse(listed.stdout) as SubmissionsJson).submissions;
     } catch {
       return;
     }

@@ -1,9 +1,11 @@
 /**
- * The model go-macos-sign reports about an artifact, and the custom LSP requests that carry it.
+ * The contract between the engine, the language server, the CLI's `--json` output and the VS Code client: the model
+ * go-macos-sign reports about an artifact, the custom LSP messages that carry it, and the JSON documents the pipeline
+ * commands print. Fields may be added; existing ones keep their names and meaning. The inspection shape is documented
+ * for users in docs/json-output.md.
  *
- * This file is the contract between the engine, the CLI's `--json` output and the VS Code client
- * (which imports it type-only). Fields may be added; existing ones keep their names and meaning.
- * The shape is documented for users in docs/json-output.md.
+ * The client imports this file and nothing else from the server, mostly as types; its only values are method names
+ * and the rule-page address, so importing it adds no engine code to the client bundle. This file imports nothing.
  */
 
 /** Who signed a slice, as far as the signature itself can tell (no network, no keychain). */
@@ -213,4 +215,73 @@ export namespace InspectRequest {
     reports: InspectReport[];
     errors: { path: string; message: string }[];
   }
+}
+
+/** Sent by the client when the user trusts the workspace after the server started (it runs `go list` only then). */
+export namespace TrustedNotification {
+  export const method = 'goMacosSign/trusted';
+}
+
+/** Where a rule's page is published; diagnostics, the CLI and the client's "macOS Signing" view link here. */
+export function ruleDocUrl(id: string): string {
+  return `https://github.com/go-macos-sign/go-macos-sign/blob/main/docs/rules/${id}.md`;
+}
+
+/** One issue in the notary service's developer log, as `notarytool log ID` prints it, with our reading of it. */
+export interface NotaryIssue {
+  severity: 'error' | 'warning' | string;
+  path: string | null;
+  architecture: string | null;
+  message: string;
+  docUrl: string | null;
+  code: string | number | null;
+  /** What this usually means for a Go program, and the fix; by message text (Apple's URLs have changed over time). */
+  goCause?: string;
+}
+
+/** The verdict of one notarization: what `notarize --json` adds to its document, and `release --json`'s `notarization`. */
+export interface NotarizeResult {
+  status: string;
+  submissionId: string;
+  issues: NotaryIssue[];
+  ticketCdhashes: string[];
+  localCdhashes: string[];
+  /** Whether every local cdhash appears in the ticket (false when not Accepted). */
+  covered: boolean;
+  /** Where the developer log was saved. */
+  log: string | null;
+  /** Whether this run resumed a saved submission instead of uploading. */
+  resumed: boolean;
+}
+
+/** A submission saved so that an interrupted wait resumes it (notary/submissions.ts). */
+export interface Submission {
+  id: string;
+  /** SHA-256 of the submitted archive, hex. */
+  archiveSha256: string;
+  /** The artifact the archive holds (what the user asked to notarize). */
+  artifact: string;
+  submittedAt: string;
+  status: 'In Progress' | 'Accepted' | 'Invalid' | 'Rejected' | string;
+}
+
+/**
+ * What every pipeline command prints with `--json` (server/src/cli/pipeline.ts): the command, the tool commands it
+ * ran, whether it succeeded, and the message of the step that failed.
+ */
+export interface PipelineJson<Command extends string = string> {
+  command: Command;
+  /** The tool commands run, as shown on the terminal. */
+  commands: string[];
+  ok: boolean;
+  /** Set when a step failed; the command-specific fields are then absent. */
+  error?: string;
+}
+
+/** `go-macos-sign notarize --json`: the verdict, or the error that stopped the step before one. */
+export type NotarizeJson = PipelineJson<'notarize'> & (NotarizeResult | { error: string });
+
+/** `go-macos-sign submissions --json`: the saved submissions. */
+export interface SubmissionsJson extends PipelineJson<'submissions'> {
+  submissions: Submission[];
 }

@@ -40,7 +40,7 @@ import { inspectPath } from './inspect';
 import { completionsAt, hoverAt } from './lint/entitlements/assist';
 import { cleanOverrides, FileDiagnostic, FileKind, fileKind, lintBinaryDocument, lintDocument, SeverityOverrides } from './lint/lintFiles';
 import { LIMITS } from './fileAccess';
-import { InspectRequest } from './protocol';
+import { InspectRequest, TrustedNotification } from './protocol';
 import { buildHoverAt } from './lint/buildconfig/assist';
 import { isBuildFileKind } from './lint/buildconfig/buildFiles';
 import { GoListCache } from './goListCache';
@@ -228,7 +228,7 @@ function toDiagnostic(d: FileDiagnostic): Diagnostic {
 
 /** Trust granted after start: the client tells us, and go.mod files get their `go list` analysis. */
 connection.onNotification(
-  'goMacosSign/trusted',
+  TrustedNotification.method,
   guarded(
     () => 'granting trust',
     undefined,

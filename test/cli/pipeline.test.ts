@@ -17,7 +17,8 @@ import { main } from '../../server/src/cli/main';
 import { inspectPath } from '../../server/src/inspect';
 import { issuerProblem, keyIdProblem, writePrivateKey } from '../../server/src/notary/keyFile';
 import { parseNotaryLog } from '../../server/src/notary/log';
-import { nextStep, Submission } from '../../server/src/notary/submissions';
+import { nextStep } from '../../server/src/notary/submissions';
+import type { NotarizeJson, NotarizeResult, NotaryIssue, PipelineJson, Submission, SubmissionsJson } from '../../server/src/protocol';
 import { CHILD_LIMIT, waitUntil, within } from '../support/bounds';
 import { DEVELOPER_ID_BINARY, fakeApple } from '../support/fakeApple';
 import { goTool, lipoTool, npmPackage, REPO, tempDir } from '../support/tools';
@@ -149,6 +150,27 @@ describe('go-macos-sign release with fake Apple tools', () => {
     const text = cli(['notarize', '--keychain-profile', 'notary', path.join(out, 'tool-darwin-arm64')], fake.env);
     assert.equal(text.code, 1);
     assert.match(text.stdout, /likely cause in a Go build: codesign ran without --options runtime/);
+  });
+
+  it('prints the notarize and submissions --json documents protocol.ts describes, field for field (the client reads them)', () => {
+    // Each table must name every field of its type and no other (the compiler checks), so a field added to the CLI's
+    // output or to the contract alone fails here.
+    const notarizeFields: Record<Exclude<keyof PipelineJson | keyof NotarizeResult, 'error'>, true> = { command: true, commands: true, ok: true, status: true, submissionId: true, issues: true, ticketCdhashes: true, localCdhashes: true, covered: true, log: true, resumed: true };
+    const issueFields: Record<Exclude<keyof NotaryIssue, 'goCause'>, true> = { severity: true, path: true, architecture: true, message: true, docUrl: true, code: true };
+    const submissionsFields: Record<Exclude<keyof SubmissionsJson, 'error'>, true> = { command: true, commands: true, ok: true, submissions: true };
+    const submissionFields: Record<keyof Submission, true> = { id: true, archiveSha256: true, artifact: true, submittedAt: true, status: true };
+    const keys = (o: object) => Object.keys(o).sort();
+    const fake = fakeApple();
+    const out = tempDir();
+    assert.equal(cli(['build', ...toolFlags(), '--arch', 'arm64', '--out', out, '--name', 'tool', '.'], fake.env).code, 0);
+    const notarized = JSON.parse(cli(['notarize', '--json', '--keychain-profile', 'notary', path.join(out, 'tool-darwin-arm64')], fake.env).stdout) as NotarizeJson;
+    assert.deepEqual(keys(notarized), keys(notarizeFields));
+    assert.ok(!('error' in notarized) && notarized.issues.length > 0, 'an Invalid verdict with issues');
+    for (const issue of notarized.issues) assert.deepEqual(keys(issue).filter((k) => k !== 'goCause'), keys(issueFields));
+    const listed = JSON.parse(cli(['submissions', '--json'], fake.env).stdout) as SubmissionsJson;
+    assert.deepEqual(keys(listed), keys(submissionsFields));
+    assert.equal(listed.submissions.length, 1);
+    assert.deepEqual(keys(listed.submissions[0]), keys(submissionFields));
   });
 
   it('resumes the same submission after the waiting process is killed', async () => {

@@ -13,7 +13,8 @@ import { inspectPath } from '../inspect';
 import { issuerProblem, keyIdProblem, writePrivateKey } from '../notary/keyFile';
 import { stateDir, SubmissionStore } from '../notary/submissions';
 import { lastValue, ParsedArgs, UsageError } from './command';
-import { appleVerify, artifactKind, build, GoArch, notarize, NotarizeResult, packageArtifact, sign, staple, universal } from '../pipeline/steps';
+import { appleVerify, artifactKind, build, GoArch, notarize, packageArtifact, sign, staple, universal } from '../pipeline/steps';
+import type { NotarizeResult } from '../protocol';
 
 export type PipelineCommand = 'build' | 'universal' | 'sign' | 'package' | 'notarize' | 'staple' | 'release' | 'submissions';
 

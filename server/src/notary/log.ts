@@ -4,19 +4,9 @@
  * {severity, code, path, message, docUrl, architecture}) and `ticketContents` (null or a list of
  * {path, digestAlgorithm, cdhash, arch}). Anything else is ignored; anything missing is tolerated.
  */
+import type { NotaryIssue } from '../protocol';
 
 export type NotaryStatus = 'Accepted' | 'Invalid' | 'Rejected' | 'In Progress' | string;
-
-export interface NotaryIssue {
-  severity: 'error' | 'warning' | string;
-  path: string | null;
-  architecture: string | null;
-  message: string;
-  docUrl: string | null;
-  code: string | number | null;
-  /** What this usually means for a Go program, and the fix; by message text (Apple's URLs have changed over time). */
-  goCause?: string;
-}
 
 export interface NotaryLog {
   status: NotaryStatus;

@@ -7,16 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileAccessError, readTextBounded } from '../fileAccess';
-
-export interface Submission {
-  id: string;
-  /** SHA-256 of the submitted archive, hex. */
-  archiveSha256: string;
-  /** The artifact the archive holds (what the user asked to notarize). */
-  artifact: string;
-  submittedAt: string;
-  status: 'In Progress' | 'Accepted' | 'Invalid' | 'Rejected' | string;
-}
+import type { Submission } from '../protocol';
 
 export type NextStep = { action: 'submit' } | { action: 'wait'; id: string } | { action: 'done'; submission: Submission };
 

@@ -12,9 +12,9 @@ import { InputError } from '../errors';
 import { appExecutable } from '../bundle/app';
 import { copyFileBounded, hashFile, listDirectory, pathKind, readTextBounded } from '../fileAccess';
 import { inspectPath, looksLikeMachO } from '../inspect';
-import { NotaryIssue, parseNotaryLog } from '../notary/log';
+import { parseNotaryLog } from '../notary/log';
 import { nextStep, SubmissionStore } from '../notary/submissions';
-import type { InspectReport } from '../protocol';
+import type { InspectReport, NotarizeResult, NotaryIssue } from '../protocol';
 
 export type GoArch = 'arm64' | 'amd64';
 
@@ -143,20 +143,6 @@ export async function packageArtifact(runner: Runner, target: string, o: Package
     fs.rmSync(root, { recursive: true, force: true });
   }
   return pkg;
-}
-
-export interface NotarizeResult {
-  status: string;
-  submissionId: string;
-  issues: NotaryIssue[];
-  ticketCdhashes: string[];
-  localCdhashes: string[];
-  /** Whether every local cdhash appears in the ticket (false when not Accepted). */
-  covered: boolean;
-  /** Where the developer log was saved. */
-  log: string | null;
-  /** Whether this run resumed a saved submission instead of uploading. */
-  resumed: boolean;
 }
 
 function sha256(file: string): string {

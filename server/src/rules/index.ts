@@ -11,6 +11,7 @@ import { ENTITLEMENT_RULES } from './entitlements';
 import { PLIST_RULES } from './plist';
 import { READINESS_RULES } from './readiness';
 import type { Rule } from './types';
+import { ruleDocUrl as ruleDocAddress } from '../protocol';
 
 export type { Rule, RuleSource, Severity } from './types';
 
@@ -23,7 +24,10 @@ export const RULES = {
 
 export type RuleId = keyof typeof RULES;
 
-/** Where a rule's page is published; diagnostics and CLI output link here. */
+/**
+ * Where a rule's page is published; diagnostics and CLI output link here. The address is part of the client contract
+ * (the client links rule pages without loading the catalog), so it is written once, in protocol.ts.
+ */
 export function ruleDocUrl(id: RuleId): string {
-  return `https://github.com/go-macos-sign/go-macos-sign/blob/main/docs/rules/${id}.md`;
+  return ruleDocAddress(id);
 }

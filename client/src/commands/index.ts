@@ -1,0 +1,33 @@
+/** Every command the client registers, in one table (registry.ts registers them and checks trust). */
+import { chooseIdentityCommand } from './chooseIdentity';
+import { copyCdhashCommand } from './copyCdhash';
+import { createEntitlementsCommand } from './createEntitlements';
+import { inspectCommand, showDetailsCommand } from './inspect';
+import { notarizeCommand } from './notarize';
+import { openNotarizationLogCommand } from './openNotarizationLog';
+import type { ClientCommand } from './registry';
+import { refreshArtifactsCommand } from './refreshArtifacts';
+import { revealArtifactCommand } from './revealArtifact';
+import { buildCommand, releaseCommand, signCommand, stapleCommand, verifyCommand } from './runStep';
+import { setUpCredentialsCommand } from './setUpCredentials';
+
+export const COMMANDS: readonly ClientCommand[] = [
+  inspectCommand,
+  showDetailsCommand,
+  buildCommand,
+  signCommand,
+  stapleCommand,
+  verifyCommand,
+  releaseCommand,
+  notarizeCommand,
+  refreshArtifactsCommand,
+  revealArtifactCommand,
+  copyCdhashCommand,
+  chooseIdentityCommand,
+  setUpCredentialsCommand,
+  createEntitlementsCommand,
+  openNotarizationLogCommand,
+];
+
+export { registerCommands } from './registry';
+export type { CommandContext } from './registry';
