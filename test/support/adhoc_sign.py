@@ -61,6 +61,16 @@ def segments(data):
     return linkedit, text_size, sig_cmd, first_section
 
 
+def embedded_signature(entries):
+    """The embedded-signature SuperBlob: a count, an index of (slot, offset) and the blobs, in the order given."""
+    offset = 12 + 8 * len(entries)
+    index, body = b'', b''
+    for slot, b in entries:
+        index += struct.pack('>II', slot, offset + len(body))
+        body += b
+    return struct.pack('>III', CSMAGIC_EMBEDDED_SIGNATURE, 12 + len(index) + len(body), len(entries)) + index + body
+
+
 def der(tag, content):
     n = len(content)
     if n < 0x80:
@@ -144,12 +154,7 @@ def main():
         entries = [(0, cds[0])] + [(0x1000 + i, cd) for i, cd in enumerate(cds[1:])] + sorted(blobs.items())
         # Apple puts the CMS wrapper last; an empty wrapper means "no CMS" for an ad-hoc signature.
         entries.append((0x10000, struct.pack('>II', 0xFADE0B01, 8)))
-        offset = 12 + 8 * len(entries)
-        index, body = b'', b''
-        for slot, b in entries:
-            index += struct.pack('>II', slot, offset + len(body))
-            body += b
-        return struct.pack('>III', CSMAGIC_EMBEDDED_SIGNATURE, 12 + len(index) + len(body), len(entries)) + index + body
+        return embedded_signature(entries)
 
     size = (len(build(data[:dataoff])) + 15) // 16 * 16
     struct.pack_into('<I', data, sig_cmd + 12, size)

@@ -22,7 +22,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), '..'))
-from adhoc_sign import LC_CODE_SIGNATURE, LC_SEGMENT_64, blob, code_directory, der_entitlements, load_commands, segments  # noqa: E402  (test/support/adhoc_sign.py)
+from adhoc_sign import LC_CODE_SIGNATURE, LC_SEGMENT_64, blob, code_directory, der_entitlements, embedded_signature, load_commands, segments  # noqa: E402  (test/support/adhoc_sign.py)
 
 FAT_MAGIC, FAT_MAGIC_64 = 0xCAFEBABE, 0xCAFEBABF
 CSMAGIC_EMBEDDED_SIGNATURE, CSMAGIC_CODEDIRECTORY, CSMAGIC_BLOBWRAPPER = 0xFADE0CC0, 0xFADE0C02, 0xFADE0B01
@@ -223,13 +223,7 @@ def sign_thin(data, identifier, entitlements_file=None, runtime=False):
 
     def build(content):
         cd = code_directory(content, dataoff, identifier, 'sha256', blobs, flags, text_size, max(blobs))
-        entries = [(0, cd)] + sorted(blobs.items()) + [(0x10000, struct.pack('>II', CSMAGIC_BLOBWRAPPER, 8))]
-        offset = 12 + 8 * len(entries)
-        index, body = b'', b''
-        for slot, b in entries:
-            index += struct.pack('>II', slot, offset + len(body))
-            body += b
-        return struct.pack('>III', CSMAGIC_EMBEDDED_SIGNATURE, 12 + len(index) + len(body), len(entries)) + index + body
+        return embedded_signature([(0, cd)] + sorted(blobs.items()) + [(0x10000, struct.pack('>II', CSMAGIC_BLOBWRAPPER, 8))])
 
     size = (len(build(bytes(data[:dataoff]))) + 15) // 16 * 16
     struct.pack_into('<I', data, sig_cmd + 12, size)
