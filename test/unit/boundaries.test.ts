@@ -1,7 +1,8 @@
 /**
- * Folder boundaries of server/src, read from the source: the rule catalog (rules/) is a leaf that readiness checks
- * (checks/) and linters (lint/) both import; those three folders import each other in one direction only, and no
- * two of their files import each other in a cycle.
+ * Boundaries, read from the source: the rule catalog (rules/) is a leaf that readiness checks (checks/) and linters
+ * (lint/) both import; no two folders of server/src import each other in a cycle, and no two files of those three;
+ * the engine never imports vscode or the language-server library; the client reaches server code only through
+ * protocol.ts.
  *
  * The import graph is read from the text of every .ts file (each relative `from '...'`, `import '...'`,
  * `import('...')` and `require('...')` specifier, type-only imports included), resolved to a file and reduced to
@@ -78,6 +79,10 @@ function findCycle(graph: Map<string, Set<string>>, keep: (node: string) => bool
 }
 
 const CATALOG_AND_USERS = ['checks', 'lint', 'rules'];
+/** The engine: everything but the adapters (server.ts with lsp/, cli/) and the goListCache the server keeps. */
+const ENGINE = ['macho', 'bundle', 'plist', 'rules', 'checks', 'lint', 'apple', 'notary', 'pipeline', 'fileAccess.ts', 'errors.ts', 'inspect.ts', 'protocol.ts'];
+/** Package specifiers (not relative paths) a file imports. */
+const PACKAGE = /(?:\bfrom|\bimport|\brequire)\s*\(?\s*['"]([^.'"][^'"]*)['"]/g;
 
 describe('folder boundaries of server/src', () => {
   const folders = importGraph(SRC, (file) => folderOf(SRC, file));
@@ -104,5 +109,27 @@ describe('folder boundaries of server/src', () => {
   it('no import cycle between files inside checks/, lint/ and rules/', () => {
     const files = importGraph(SRC, (file) => path.relative(SRC, file));
     assert.equal(findCycle(files, (f) => CATALOG_AND_USERS.includes(f.split(path.sep)[0])), undefined);
+  });
+
+  it('no import cycle between any two folders of server/src', () => {
+    assert.equal(findCycle(folders, () => true), undefined);
+  });
+
+  it('the engine imports neither vscode nor the language-server library', () => {
+    const offenders = tsFiles(SRC)
+      .filter((file) => ENGINE.includes(folderOf(SRC, file)))
+      .flatMap((file) => [...fs.readFileSync(file, 'utf8').matchAll(PACKAGE)].map((m) => m[1]).filter((p) => p === 'vscode' || p.startsWith('vscode-language')).map((p) => `${path.relative(SRC, file)}: ${p}`));
+    assert.deepEqual(offenders, []);
+  });
+});
+
+describe('the client and the server', () => {
+  it('the client imports server code only from protocol.ts, the one contract', () => {
+    const client = path.join(REPO, 'client', 'src');
+    const reached = tsFiles(client).flatMap((file) =>
+      [...fs.readFileSync(file, 'utf8').matchAll(SPECIFIER)].map((m) => resolve(file, m[1])).filter((target) => !path.relative(SRC, target).startsWith('..')).map((target) => path.relative(SRC, target)),
+    );
+    assert.ok(reached.length > 0, 'the client reads protocol.ts');
+    assert.deepEqual([...new Set(reached)], ['protocol.ts']);
   });
 });

@@ -12,7 +12,6 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { checkRegularFile, FileAccessError, pathKind } from '../fileAccess';
 import { withoutSecrets } from './runner';
-import type { CgoFinding } from '../lint/gomod/analyze';
 
 export interface GoListOptions {
   /** The module root (the folder of go.mod). */
@@ -119,8 +118,17 @@ export function splitObjects(text: string): string[] {
   return out;
 }
 
+/** A module whose packages import "C" in the darwin build, as go list reports it (the linter judges it). */
+export interface CgoModule {
+  module: string;
+  /** Its packages that import "C". */
+  packages: string[];
+  /** Module paths from the requirement written in go.mod down to `module`, when it is not required directly. */
+  chain?: string[];
+}
+
 /** Cgo modules of one `go list -deps` result, each with the chain of modules that pulls it into the main module. */
-export function cgoFindings(packages: Package[]): CgoFinding[] {
+export function cgoModules(packages: Package[]): CgoModule[] {
   const byPath = new Map(packages.map((p) => [p.ImportPath, p]));
   const parent = new Map<string, string>();
   const queue = packages.filter((p) => p.Module?.Main).map((p) => p.ImportPath);
@@ -135,7 +143,7 @@ export function cgoFindings(packages: Package[]): CgoFinding[] {
       queue.push(next);
     }
   }
-  const found = new Map<string, CgoFinding>();
+  const found = new Map<string, CgoModule>();
   for (const p of packages) {
     if (p.Standard || !p.Module || p.Module.Main || !p.CgoFiles?.length || !visited.has(p.ImportPath)) continue;
     const chain: string[] = [];
@@ -144,7 +152,7 @@ export function cgoFindings(packages: Package[]): CgoFinding[] {
       if (!module || module.Main) continue;
       if (chain[0] !== module.Path) chain.unshift(module.Path);
     }
-    const finding = found.get(p.Module.Path) ?? { module: p.Module.Path, packages: [], layer: 'go list' as const, ...(chain.length > 1 ? { chain } : {}) };
+    const finding = found.get(p.Module.Path) ?? { module: p.Module.Path, packages: [], ...(chain.length > 1 ? { chain } : {}) };
     finding.packages.push(p.ImportPath);
     found.set(p.Module.Path, finding);
   }
@@ -166,16 +174,16 @@ function checkModuleFiles(dir: string): void {
   }
 }
 
-/** Findings for every target architecture, merged. */
-export async function goListCgo(options: GoListOptions): Promise<CgoFinding[]> {
+/** Cgo modules for every target architecture, merged. */
+export async function goListCgo(options: GoListOptions): Promise<CgoModule[]> {
   checkModuleFiles(options.dir);
-  const merged = new Map<string, CgoFinding>();
+  const merged = new Map<string, CgoModule>();
   for (const goarch of options.goarchs) {
     const text = await run(options, goarch);
     const packages = splitObjects(text).map((o) => JSON.parse(o) as Package);
     const broken = packageErrors(packages, options.dir);
     if (broken) throw new GoListError(broken);
-    for (const finding of cgoFindings(packages)) {
+    for (const finding of cgoModules(packages)) {
       const existing = merged.get(finding.module);
       if (existing) existing.packages = [...new Set([...existing.packages, ...finding.packages])];
       else merged.set(finding.module, finding);

@@ -27,7 +27,8 @@ export function localCgo(goModFile: string, text: string, goarchs: string[], env
 export async function detectCgo(goModFile: string, text: string, options: Omit<GoListOptions, 'dir'> & { useGoList: boolean }): Promise<CgoResult> {
   if (options.useGoList) {
     try {
-      return { findings: await goListCgo({ ...options, dir: path.dirname(goModFile) }) };
+      const modules = await goListCgo({ ...options, dir: path.dirname(goModFile) });
+      return { findings: modules.map((m) => ({ ...m, layer: 'go list' as const })) };
     } catch (error) {
       const reason = (error as Error).message;
       // Each finding says that go list was asked and could not answer, and why: the user can fix that.
