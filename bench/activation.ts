@@ -40,26 +40,49 @@ function standIn(name = 'vscode'): unknown {
  */
 function vscodeModule(): unknown {
   const types = fs.readFileSync(path.join(ROOT, 'node_modules', '@types', 'vscode', 'index.d.ts'), 'utf8');
-  const names = [...new Set([...types.matchAll(/^\s{1,4}export (?:declare )?(?:class|enum|namespace|const|function|let) (\w+)/gm)].map((m) => m[1]))];
+  const names = [
+    ...new Set(
+      [...types.matchAll(/^\s{1,4}export (?:declare )?(?:class|enum|namespace|const|function|let) (\w+)/gm)].map(
+        (m) => m[1],
+      ),
+    ),
+  ];
   const root = standIn() as object;
   return new Proxy(root, {
     ownKeys: () => [...names, 'prototype'],
-    getOwnPropertyDescriptor: (_t, key) => (key === 'prototype' ? Object.getOwnPropertyDescriptor(root, 'prototype') : names.includes(String(key)) ? { configurable: true, enumerable: true, writable: true, value: (root as Record<string, unknown>)[String(key)] } : undefined),
+    getOwnPropertyDescriptor: (_t, key) =>
+      key === 'prototype'
+        ? Object.getOwnPropertyDescriptor(root, 'prototype')
+        : names.includes(String(key))
+          ? {
+              configurable: true,
+              enumerable: true,
+              writable: true,
+              value: (root as Record<string, unknown>)[String(key)],
+            }
+          : undefined,
   });
 }
 
 function sizes(): void {
   for (const file of ['client.js', 'server.js', 'cli.js', 'pageWorker.js']) {
     const size = fs.statSync(path.join(ROOT, 'dist', file)).size;
-    console.log(`dist/${file}: ${(size / 1024).toFixed(0)} KB${file === 'client.js' ? ` (target 400 KB or less)` : ''}`);
+    console.log(
+      `dist/${file}: ${(size / 1024).toFixed(0)} KB${file === 'client.js' ? ` (target 400 KB or less)` : ''}`,
+    );
   }
 }
 
 /** Time from spawning dist/server.js to its answer to `initialize`, over stdio. */
 async function serverStart(): Promise<number> {
   const started = process.hrtime.bigint();
-  const server = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const connection = createMessageConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
+  const server = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const connection = createMessageConnection(
+    new StreamMessageReader(server.stdout!),
+    new StreamMessageWriter(server.stdin!),
+  );
   connection.listen();
   await connection.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -75,9 +98,17 @@ async function main(): Promise<void> {
   Module.prototype.require = function (this: NodeModule, id: string) {
     return id === 'vscode' ? vscode : load.call(this, id);
   } as typeof Module.prototype.require;
-  const context = { subscriptions: [] as { dispose(): unknown }[], asAbsolutePath: (p: string) => path.join(ROOT, p), workspaceState: standIn('workspaceState'), secrets: standIn('secrets') };
+  const context = {
+    subscriptions: [] as { dispose(): unknown }[],
+    asAbsolutePath: (p: string) => path.join(ROOT, p),
+    workspaceState: standIn('workspaceState'),
+    secrets: standIn('secrets'),
+  };
   let started = process.hrtime.bigint();
-  const extension = require(path.join(ROOT, 'dist', 'client.js')) as { activate(c: unknown): Promise<void>; deactivate(): Promise<void> };
+  const extension = require(path.join(ROOT, 'dist', 'client.js')) as {
+    activate(c: unknown): Promise<void>;
+    deactivate(): Promise<void>;
+  };
   const loadMs = Number(process.hrtime.bigint() - started) / 1e6;
   started = process.hrtime.bigint();
   await extension.activate(context);
@@ -85,7 +116,9 @@ async function main(): Promise<void> {
   console.log(`client bundle load: ${loadMs.toFixed(1)} ms`);
   console.log(`activate(), entry to return: ${activateMs.toFixed(1)} ms (target 50 ms or less)`);
   await Promise.race([extension.deactivate(), new Promise((r) => setTimeout(r, 2000))]);
-  console.log(`language server, spawn to initialize answer (in the background of activation): ${(await serverStart()).toFixed(1)} ms`);
+  console.log(
+    `language server, spawn to initialize answer (in the background of activation): ${(await serverStart()).toFixed(1)} ms`,
+  );
   process.exit(0);
 }
 

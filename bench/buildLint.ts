@@ -38,7 +38,10 @@ function makefile(lines: number): string {
 }
 
 function goMod(requirements: number): { mod: string; sum: string } {
-  const requires = Array.from({ length: requirements }, (_, i) => `\tgithub.com/example/module-${i} v1.${i % 20}.${i % 7}${i % 3 === 0 ? ' // indirect' : ''}`);
+  const requires = Array.from(
+    { length: requirements },
+    (_, i) => `\tgithub.com/example/module-${i} v1.${i % 20}.${i % 7}${i % 3 === 0 ? ' // indirect' : ''}`,
+  );
   requires[17] = '\tgithub.com/mattn/go-sqlite3 v1.14.16';
   const sum = requires.map((r) => `${r.trim().split(' ').slice(0, 2).join(' ')} h1:${'x'.repeat(43)}=\n`).join('');
   return { mod: `module example.com/big\n\ngo 1.22\n\nrequire (\n${requires.join('\n')}\n)\n`, sum };
@@ -59,8 +62,12 @@ function report(name: string, text: string, lint: () => number): void {
   const ours = median(() => {
     diagnostics = lint();
   });
-  console.log(`${name}: ${text.split('\n').length - 1} lines, ${(text.length / 1024).toFixed(0)} KiB, ${diagnostics} diagnostics`);
-  console.log(`  bare word split: ${floor.toFixed(2)} ms   lint: ${ours.toFixed(2)} ms   ratio ${(ours / floor).toFixed(1)} (median of ${ROUNDS})`);
+  console.log(
+    `${name}: ${text.split('\n').length - 1} lines, ${(text.length / 1024).toFixed(0)} KiB, ${diagnostics} diagnostics`,
+  );
+  console.log(
+    `  bare word split: ${floor.toFixed(2)} ms   lint: ${ours.toFixed(2)} ms   ratio ${(ours / floor).toFixed(1)} (median of ${ROUNDS})`,
+  );
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gms-bench-'));
@@ -72,14 +79,24 @@ try {
   fs.writeFileSync(path.join(dir, 'go.mod'), mod);
   fs.writeFileSync(path.join(dir, 'go.sum'), sum);
   process.env.GOMODCACHE = path.join(dir, 'empty-module-cache');
-  report('go.mod, 300 requirements, no go list (module sources + known modules)', mod, () => lintDocument(path.join(dir, 'go.mod'), mod).length);
+  report(
+    'go.mod, 300 requirements, no go list (module sources + known modules)',
+    mod,
+    () => lintDocument(path.join(dir, 'go.mod'), mod).length,
+  );
 
   // A cached go list result, as the language server holds it after one background run.
   const cache = new GoListCache(() => undefined);
   const uri = pathToFileURL(path.join(dir, 'go.mod')).toString();
-  const findings: CgoFinding[] = [{ module: 'github.com/mattn/go-sqlite3', packages: ['github.com/mattn/go-sqlite3'], layer: 'go list' }];
+  const findings: CgoFinding[] = [
+    { module: 'github.com/mattn/go-sqlite3', packages: ['github.com/mattn/go-sqlite3'], layer: 'go list' },
+  ];
   cache.remember(uri, [], findings);
-  report('go.mod, 300 requirements, cached go list result', mod, () => lintDocument(path.join(dir, 'go.mod'), mod, { cgoFindings: cache.cached(uri, []) }).length);
+  report(
+    'go.mod, 300 requirements, cached go list result',
+    mod,
+    () => lintDocument(path.join(dir, 'go.mod'), mod, { cgoFindings: cache.cached(uri, []) }).length,
+  );
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -38,7 +38,10 @@ function defaultFile(): string {
 
 /** OpenSSL's SHA-256 rate on 4 KiB blocks, bytes per second. */
 function opensslRate(): number {
-  const out = execFileSync('openssl', ['speed', '-evp', 'sha256', '-bytes', '4096', '-seconds', '3'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('openssl', ['speed', '-evp', 'sha256', '-bytes', '4096', '-seconds', '3'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const line = out.trim().split('\n').at(-1)!; // "sha256   1960015.87k"
   return Number(line.trim().split(/\s+/).at(-1)!.replace(/k$/, '')) * 1000;
 }
@@ -59,7 +62,10 @@ async function signedSlices(file: FileSource): Promise<ByteSource[]> {
 }
 
 /** Seconds to verify every slice's pages in-process, and the number of signed bytes hashed. */
-async function verifyInProcess(fileName: string, parallel: boolean): Promise<{ seconds: number; bytes: number; valid: boolean }> {
+async function verifyInProcess(
+  fileName: string,
+  parallel: boolean,
+): Promise<{ seconds: number; bytes: number; valid: boolean }> {
   const file = await FileSource.open(fileName);
   try {
     let bytes = 0;
@@ -106,15 +112,23 @@ async function main(): Promise<void> {
   const measure = (cmd: string, args: string[]) => {
     timeProcess(cmd, args); // warm-up
     const runs = Array.from({ length: RUNS }, () => timeProcess(cmd, args));
-    return { seconds: median(runs.map((r) => r.seconds)), maxRssKiB: Math.max(...runs.map((r) => r.maxRssKiB)), status: runs[0].status };
+    return {
+      seconds: median(runs.map((r) => r.seconds)),
+      maxRssKiB: Math.max(...runs.map((r) => r.maxRssKiB)),
+      status: runs[0].status,
+    };
   };
   const ours = measure(process.execPath, [cli, 'verify', target]);
   const dgst = measure('openssl', ['dgst', '-sha256', target]);
   const sum = measure('sha256sum', [target]);
   console.log(`whole process (median of ${RUNS}):`);
   console.log(`  go-macos-sign verify  ${ours.seconds.toFixed(3)} s  (exit ${ours.status})`);
-  console.log(`  openssl dgst -sha256  ${dgst.seconds.toFixed(3)} s  -> go-macos-sign / openssl = ${(ours.seconds / dgst.seconds).toFixed(2)}`);
-  console.log(`  sha256sum             ${sum.seconds.toFixed(3)} s  -> go-macos-sign / sha256sum = ${(ours.seconds / sum.seconds).toFixed(2)}`);
+  console.log(
+    `  openssl dgst -sha256  ${dgst.seconds.toFixed(3)} s  -> go-macos-sign / openssl = ${(ours.seconds / dgst.seconds).toFixed(2)}`,
+  );
+  console.log(
+    `  sha256sum             ${sum.seconds.toFixed(3)} s  -> go-macos-sign / sha256sum = ${(ours.seconds / sum.seconds).toFixed(2)}`,
+  );
   const nodeAlone = measure(process.execPath, ['-e', '0']);
   console.log(
     `peak memory of go-macos-sign verify: ${(ours.maxRssKiB / 1024).toFixed(0)} MiB for a ${(size / MB).toFixed(0)} MB file ` +

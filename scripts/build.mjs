@@ -21,9 +21,19 @@ const common = {
 };
 
 await Promise.all([
-  esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
+  esbuild.build({
+    ...common,
+    entryPoints: ['client/src/extension.ts'],
+    outfile: 'dist/client.js',
+    external: ['vscode'],
+  }),
   esbuild.build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' }),
-  esbuild.build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  esbuild.build({
+    ...common,
+    entryPoints: ['server/src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+  }),
   esbuild.build({ ...common, entryPoints: ['server/src/macho/pageWorker.ts'], outfile: 'dist/pageWorker.js' }),
   ...(process.argv.includes('--bench')
     ? [
@@ -36,8 +46,18 @@ await Promise.all([
   // The API-level suite, for @vscode/test-electron and for the test-only extension that runs it in code-server.
   ...(process.argv.includes('--test-extension')
     ? [
-        esbuild.build({ ...common, entryPoints: ['test/vscode/suite/index.ts'], outfile: 'dist/test-suite.js', external: ['vscode'] }),
-        esbuild.build({ ...common, entryPoints: ['test/vscode/host-extension/extension.ts'], outfile: 'test/vscode/host-extension/dist/extension.js', external: ['vscode'] }),
+        esbuild.build({
+          ...common,
+          entryPoints: ['test/vscode/suite/index.ts'],
+          outfile: 'dist/test-suite.js',
+          external: ['vscode'],
+        }),
+        esbuild.build({
+          ...common,
+          entryPoints: ['test/vscode/host-extension/extension.ts'],
+          outfile: 'test/vscode/host-extension/dist/extension.js',
+          external: ['vscode'],
+        }),
       ]
     : []),
 ]);

@@ -11,18 +11,33 @@ const at = ([x, y]) => [(x - 12) * SCALE + SIZE / 2, (y - 12) * SCALE + SIZE / 2
 function cubic(p0, p1, p2, p3, steps = 24) {
   const points = [];
   for (let i = 1; i <= steps; i++) {
-    const t = i / steps, u = 1 - t;
-    points.push([0, 1].map((k) => u * u * u * p0[k] + 3 * u * u * t * p1[k] + 3 * u * t * t * p2[k] + t * t * t * p3[k]));
+    const t = i / steps,
+      u = 1 - t;
+    points.push(
+      [0, 1].map((k) => u * u * u * p0[k] + 3 * u * u * t * p1[k] + 3 * u * t * t * p2[k] + t * t * t * p3[k]),
+    );
   }
   return points;
 }
 
 // signing.svg: M12 2l8 3v6c0 5-3.5 9-8 11-4.5-2-8-6-8-11V5z
-const shield = [[12, 2], [20, 5], [20, 11], ...cubic([20, 11], [20, 16], [16.5, 20], [12, 22]), ...cubic([12, 22], [7.5, 20], [4, 16], [4, 11]), [4, 5]].map(at);
-const check = [[8.3, 12.2], [11, 14.9], [15.9, 9.4]].map(at);
+const shield = [
+  [12, 2],
+  [20, 5],
+  [20, 11],
+  ...cubic([20, 11], [20, 16], [16.5, 20], [12, 22]),
+  ...cubic([12, 22], [7.5, 20], [4, 16], [4, 11]),
+  [4, 5],
+].map(at);
+const check = [
+  [8.3, 12.2],
+  [11, 14.9],
+  [15.9, 9.4],
+].map(at);
 
 function segmentDistance([px, py], [ax, ay], [bx, by]) {
-  const dx = bx - ax, dy = by - ay;
+  const dx = bx - ax,
+    dy = by - ay;
   const t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)));
   return Math.hypot(px - ax - t * dx, py - ay - t * dy);
 }
@@ -30,13 +45,15 @@ function segmentDistance([px, py], [ax, ay], [bx, by]) {
 function inside([px, py], polygon) {
   let odd = false;
   for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
-    const [xi, yi] = polygon[i], [xj, yj] = polygon[j];
+    const [xi, yi] = polygon[i],
+      [xj, yj] = polygon[j];
     if (yi > py !== yj > py && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) odd = !odd;
   }
   return odd;
 }
 
-const edgeDistance = (p, polygon) => Math.min(...polygon.map((a, i) => segmentDistance(p, a, polygon[(i + 1) % polygon.length])));
+const edgeDistance = (p, polygon) =>
+  Math.min(...polygon.map((a, i) => segmentDistance(p, a, polygon[(i + 1) % polygon.length])));
 
 const RIM = [0x00, 0x7d, 0x9c]; // darker gopher blue
 const FACE = [0x00, 0xad, 0xd8]; // Go's gopher blue, #00ADD8
@@ -63,7 +80,8 @@ for (let y = 0; y < SIZE; y++) {
         covered++;
         for (let k = 0; k < 3; k++) sum[k] += c[k];
       }
-    if (covered) row.set([...sum.map((v) => Math.round(v / covered)), Math.round((255 * covered) / SAMPLES ** 2)], 1 + x * 4);
+    if (covered)
+      row.set([...sum.map((v) => Math.round(v / covered)), Math.round((255 * covered) / SAMPLES ** 2)], 1 + x * 4);
   }
   rows.push(row);
 }

@@ -1,4 +1,4 @@
-// Runs every test: type-check, bundle, then node's test runner over test/**/*.test.ts through tsx.
+// Runs every test: type-check, formatting (whole suite only), bundle, then node's test runner over test/**/*.test.ts through tsx.
 // Extra arguments are passed to `node --test` (for example a file list or --test-name-pattern).
 //
 // A hang never stalls the suite: --test-timeout bounds every test file (Node 20 applies it to each file's process as a
@@ -28,7 +28,22 @@ const extra = process.argv.slice(2);
 const files = extra.filter((a) => !a.startsWith('-'));
 const flags = extra.filter((a) => a.startsWith('-'));
 step(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']);
+// The whole suite also checks the formatting (`npm run format` fixes it); a run of chosen files does not.
+if (files.length === 0)
+  step(process.execPath, ['node_modules/prettier/bin/prettier.cjs', '--check', '--log-level=warn', '**/*.{ts,mjs}']);
 step(process.execPath, ['scripts/build.mjs']);
 step(process.execPath, ['--import', 'tsx', 'test/support/checkPackages.ts', 'test']);
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-timeout=${FILE_TIMEOUT_MS}`, ...flags, ...(files.length ? files : find('test').sort())], { stdio: 'inherit' });
+const r = spawnSync(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    `--test-timeout=${FILE_TIMEOUT_MS}`,
+    ...flags,
+    ...(files.length ? files : find('test').sort()),
+  ],
+  { stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);

@@ -43,10 +43,15 @@ export function cdhashesOf(report: InspectReport): string[] {
 export function artifactState(report: InspectReport, notarized?: NotarizationRecord): ArtifactState {
   const slices = report.architectures;
   if (slices.some((a) => a.signature && !a.verification.valid)) return 'broken';
-  if (report.bundle?.resourceSeal && (report.bundle.resourceSeal.problems.length > 0 || report.bundle.resourceSeal.error)) return 'broken';
+  if (
+    report.bundle?.resourceSeal &&
+    (report.bundle.resourceSeal.problems.length > 0 || report.bundle.resourceSeal.error)
+  )
+    return 'broken';
   if (slices.length === 0 || slices.some((a) => !a.signature)) return 'unsigned';
   const own = cdhashesOf(report);
-  if (notarized?.status === 'Accepted' && own.every((c) => notarized.cdhashes.includes(c))) return report.bundle?.stapledTicket ? 'stapled' : 'notarized';
+  if (notarized?.status === 'Accepted' && own.every((c) => notarized.cdhashes.includes(c)))
+    return report.bundle?.stapledTicket ? 'stapled' : 'notarized';
   if (report.bundle?.stapledTicket) return 'stapled';
   if (slices.every((a) => a.signature?.kind === 'linker-signed' || a.signature?.kind === 'adhoc')) return 'ad-hoc';
   return report.checks.every((c) => c.status !== 'fail') ? 'ready' : 'signed';
@@ -69,19 +74,61 @@ const CHECK_ICON = { pass: 'pass', warn: 'warning', fail: 'error', 'n/a': 'circl
 
 /** The children of an artifact node. `ruleUrl` gives a rule's page (kept outside so this stays free of the catalog). */
 export function artifactDetails(report: InspectReport, ruleUrl: (id: string) => string): DetailNode[] {
-  const nodes: DetailNode[] = report.checks.map((c) => ({ kind: 'check', label: c.id, description: c.status, tooltip: `${c.message}\n\n${ruleUrl(c.id)}`, icon: CHECK_ICON[c.status], link: ruleUrl(c.id) }));
+  const nodes: DetailNode[] = report.checks.map((c) => ({
+    kind: 'check',
+    label: c.id,
+    description: c.status,
+    tooltip: `${c.message}\n\n${ruleUrl(c.id)}`,
+    icon: CHECK_ICON[c.status],
+    link: ruleUrl(c.id),
+  }));
   for (const slice of report.architectures) {
     const sig = slice.signature;
     if (!sig) continue;
     const prefix = report.architectures.length > 1 ? `${slice.arch}: ` : '';
-    nodes.push({ kind: 'cdhash', label: `${prefix}cdhash`, description: sig.cdhash, tooltip: 'Click the copy button to copy', icon: 'symbol-key', value: sig.cdhash });
-    if (sig.timestamp) nodes.push({ kind: 'timestamp', label: `${prefix}secure timestamp`, description: sig.timestamp.time, tooltip: sig.timestamp.authority ?? undefined, icon: 'clock' });
+    nodes.push({
+      kind: 'cdhash',
+      label: `${prefix}cdhash`,
+      description: sig.cdhash,
+      tooltip: 'Click the copy button to copy',
+      icon: 'symbol-key',
+      value: sig.cdhash,
+    });
+    if (sig.timestamp)
+      nodes.push({
+        kind: 'timestamp',
+        label: `${prefix}secure timestamp`,
+        description: sig.timestamp.time,
+        tooltip: sig.timestamp.authority ?? undefined,
+        icon: 'clock',
+      });
     if (sig.certificates.length > 0) {
-      nodes.push({ kind: 'group', label: `${prefix}certificate chain`, icon: 'shield', children: sig.certificates.map((c) => ({ kind: 'certificate', label: c.commonName ?? c.subject, description: c.pinnedRoot ? 'Apple root (pinned)' : undefined, tooltip: `${c.subject}\nissued by ${c.issuer}\nvalid ${c.notBefore} – ${c.notAfter}`, icon: 'verified' })) });
+      nodes.push({
+        kind: 'group',
+        label: `${prefix}certificate chain`,
+        icon: 'shield',
+        children: sig.certificates.map((c) => ({
+          kind: 'certificate',
+          label: c.commonName ?? c.subject,
+          description: c.pinnedRoot ? 'Apple root (pinned)' : undefined,
+          tooltip: `${c.subject}\nissued by ${c.issuer}\nvalid ${c.notBefore} – ${c.notAfter}`,
+          icon: 'verified',
+        })),
+      });
     }
     const entitlements = sig.entitlements ?? sig.entitlementsDer;
     if (entitlements && Object.keys(entitlements).length > 0) {
-      nodes.push({ kind: 'entitlements', label: `${prefix}entitlements`, icon: 'list-unordered', children: Object.entries(entitlements).map(([k, v]) => ({ kind: 'entitlement', label: k, description: JSON.stringify(v), icon: 'symbol-property' })) });
+      nodes.push({
+        kind: 'entitlements',
+        label: `${prefix}entitlements`,
+        icon: 'list-unordered',
+        children: Object.entries(entitlements).map(([k, v]) => ({
+          kind: 'entitlement',
+          label: k,
+          description: JSON.stringify(v),
+          icon: 'symbol-property',
+        })),
+      });
     }
   }
   return nodes;

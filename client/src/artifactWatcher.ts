@@ -11,13 +11,15 @@ export function watchArtifacts(context: vscode.ExtensionContext, view: Artifacts
   const rewatch = () => {
     for (const w of watchers) w.dispose();
     watchers = (vscode.workspace.workspaceFolders ?? []).flatMap((folder) =>
-      (vscode.workspace.getConfiguration('goMacosSign', folder.uri).get<string[]>('artifacts') ?? ['dist/**/*']).map((glob) => {
-        const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, glob));
-        w.onDidCreate(() => view.refreshSoon());
-        w.onDidChange(() => view.refreshSoon());
-        w.onDidDelete(() => view.refreshSoon());
-        return w;
-      }),
+      (vscode.workspace.getConfiguration('goMacosSign', folder.uri).get<string[]>('artifacts') ?? ['dist/**/*']).map(
+        (glob) => {
+          const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, glob));
+          w.onDidCreate(() => view.refreshSoon());
+          w.onDidChange(() => view.refreshSoon());
+          w.onDidDelete(() => view.refreshSoon());
+          return w;
+        },
+      ),
     );
   };
   rewatch();

@@ -8,7 +8,15 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { InspectRequest, ruleDocUrl, type InspectReport } from '../../server/src/protocol';
-import { artifactDetails, artifactState, ArtifactState, DetailNode, NotarizationRecord, STATE_ICON, STATE_LABEL } from './artifactState';
+import {
+  artifactDetails,
+  artifactState,
+  ArtifactState,
+  DetailNode,
+  NotarizationRecord,
+  STATE_ICON,
+  STATE_LABEL,
+} from './artifactState';
 
 /** Files in the output folder that are never artifacts themselves. */
 const SKIP = /\.(zip|dmg|pkg|json|txt|log|md|plist|entitlements)$/i;
@@ -30,7 +38,11 @@ export class ArtifactsView implements vscode.TreeDataProvider<Node>, vscode.File
   readonly onDidChangeFileDecorations = this.decorationsChanged.event;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly client: LanguageClient, private readonly ready: Promise<void>, private readonly records: vscode.Memento) {}
+  constructor(
+    private readonly client: LanguageClient,
+    private readonly ready: Promise<void>,
+    private readonly records: vscode.Memento,
+  ) {}
 
   get all(): readonly Artifact[] {
     return this.artifacts;
@@ -46,9 +58,15 @@ export class ArtifactsView implements vscode.TreeDataProvider<Node>, vscode.File
     await this.ready;
     const found = new Map<string, vscode.Uri>();
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
-      const globs = vscode.workspace.getConfiguration('goMacosSign', folder.uri).get<string[]>('artifacts') ?? ['dist/**/*'];
+      const globs = vscode.workspace.getConfiguration('goMacosSign', folder.uri).get<string[]>('artifacts') ?? [
+        'dist/**/*',
+      ];
       for (const glob of globs) {
-        for (const uri of await vscode.workspace.findFiles(new vscode.RelativePattern(folder, glob), '**/node_modules/**', MAX_ARTIFACTS)) {
+        for (const uri of await vscode.workspace.findFiles(
+          new vscode.RelativePattern(folder, glob),
+          '**/node_modules/**',
+          MAX_ARTIFACTS,
+        )) {
           // A file inside an .app stands for the bundle.
           const app = /^(.*?\.app)(\/|$)/.exec(uri.fsPath);
           const target = app ? vscode.Uri.file(app[1]) : uri;
@@ -59,7 +77,12 @@ export class ArtifactsView implements vscode.TreeDataProvider<Node>, vscode.File
     const artifacts: Artifact[] = [];
     for (const uri of [...found.values()].slice(0, MAX_ARTIFACTS)) {
       const result = await this.client.sendRequest<InspectRequest.Result>(InspectRequest.method, { path: uri.fsPath });
-      for (const report of result.reports) artifacts.push({ uri: vscode.Uri.file(report.path), report, state: artifactState(report, this.record(report.path)) });
+      for (const report of result.reports)
+        artifacts.push({
+          uri: vscode.Uri.file(report.path),
+          report,
+          state: artifactState(report, this.record(report.path)),
+        });
     }
     const before = this.artifacts.map((a) => a.uri);
     this.artifacts = artifacts.sort((a, b) => a.uri.fsPath.localeCompare(b.uri.fsPath));
@@ -89,26 +112,47 @@ export class ArtifactsView implements vscode.TreeDataProvider<Node>, vscode.File
       return item;
     }
     const d = node.detail;
-    const item = new vscode.TreeItem(d.label, d.children ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      d.label,
+      d.children ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     item.description = d.description;
     item.iconPath = new vscode.ThemeIcon(d.icon);
-    if (d.tooltip) item.tooltip = new vscode.MarkdownString(d.link ? `${d.tooltip.split('\n\n')[0]}\n\n[Rule page](${d.link})` : d.tooltip);
+    if (d.tooltip)
+      item.tooltip = new vscode.MarkdownString(
+        d.link ? `${d.tooltip.split('\n\n')[0]}\n\n[Rule page](${d.link})` : d.tooltip,
+      );
     item.contextValue = d.kind;
-    if (d.link) item.command = { command: 'vscode.open', title: 'Open rule page', arguments: [vscode.Uri.parse(d.link)] };
+    if (d.link)
+      item.command = { command: 'vscode.open', title: 'Open rule page', arguments: [vscode.Uri.parse(d.link)] };
     return item;
   }
 
   getChildren(node?: Node): Node[] {
     if (!node) return this.artifacts.map((artifact) => ({ artifact }));
-    const children = 'detail' in node ? node.detail.children ?? [] : artifactDetails(node.artifact.report, ruleDocUrl);
+    const children =
+      'detail' in node ? (node.detail.children ?? []) : artifactDetails(node.artifact.report, ruleDocUrl);
     return children.map((detail) => ({ detail, artifact: node.artifact }));
   }
 
   provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
     const artifact = this.artifacts.find((a) => a.uri.fsPath === uri.fsPath);
     if (!artifact) return undefined;
-    const badge: Record<ArtifactState, string> = { unsigned: 'U', 'ad-hoc': 'A', signed: 'S', ready: 'R', notarized: 'N', stapled: 'N', broken: '!' };
-    const color = artifact.state === 'broken' ? new vscode.ThemeColor('errorForeground') : artifact.state === 'notarized' || artifact.state === 'stapled' ? new vscode.ThemeColor('testing.iconPassed') : undefined;
+    const badge: Record<ArtifactState, string> = {
+      unsigned: 'U',
+      'ad-hoc': 'A',
+      signed: 'S',
+      ready: 'R',
+      notarized: 'N',
+      stapled: 'N',
+      broken: '!',
+    };
+    const color =
+      artifact.state === 'broken'
+        ? new vscode.ThemeColor('errorForeground')
+        : artifact.state === 'notarized' || artifact.state === 'stapled'
+          ? new vscode.ThemeColor('testing.iconPassed')
+          : undefined;
     return new vscode.FileDecoration(badge[artifact.state], `macOS: ${STATE_LABEL[artifact.state]}`, color);
   }
 }

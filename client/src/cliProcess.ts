@@ -10,7 +10,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(cli: string, args: string[], options: { cwd: string; env?: Record<string, string>; signal?: AbortSignal; onOutput?: (text: string) => void }): Promise<CliResult> {
+export function runCli(
+  cli: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; signal?: AbortSignal; onOutput?: (text: string) => void },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], {
       cwd: options.cwd,
@@ -26,7 +30,15 @@ export function runCli(cli: string, args: string[], options: { cwd: string; env?
       err.push(b);
       options.onOutput?.(b.toString('utf8'));
     });
-    child.on('error', (e) => (e.name === 'AbortError' ? resolve({ code: 130, stdout: '', stderr: 'cancelled' }) : reject(e)));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('error', (e) =>
+      e.name === 'AbortError' ? resolve({ code: 130, stdout: '', stderr: 'cancelled' }) : reject(e),
+    );
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
   });
 }

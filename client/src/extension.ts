@@ -24,7 +24,8 @@ export interface GoMacosSignApi {
 }
 
 /** Inspecting only reads files, so the list stays in Restricted Mode; the view says what does not run and why. */
-const RESTRICTED = 'Restricted Mode: artifacts are inspected (that only reads them), but no tool runs (go, codesign, notarytool) until you trust this workspace.';
+const RESTRICTED =
+  'Restricted Mode: artifacts are inspected (that only reads them), but no tool runs (go, codesign, notarytool) until you trust this workspace.';
 
 export async function activate(context: vscode.ExtensionContext): Promise<GoMacosSignApi | undefined> {
   const log = vscode.window.createOutputChannel('Go macOS Sign', { log: true });
@@ -50,7 +51,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMaco
     void vscode.commands.executeCommand('setContext', 'goMacosSign.notMac', process.platform !== 'darwin');
     // Context keys and the first listing come after activation returns: none of it is needed to start.
     setTimeout(() => {
-      void vscode.workspace.findFiles('**/go.mod', '**/node_modules/**', 1).then((found) => vscode.commands.executeCommand('setContext', 'goMacosSign.hasGoMod', found.length > 0));
+      void vscode.workspace
+        .findFiles('**/go.mod', '**/node_modules/**', 1)
+        .then((found) => vscode.commands.executeCommand('setContext', 'goMacosSign.hasGoMod', found.length > 0));
       view.refreshSoon();
       void notarizer.resume();
     }, 0);

@@ -17,7 +17,11 @@ export function startLanguageServer(context: vscode.ExtensionContext, log: vscod
   const serverModule = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+    debug: {
+      module: serverModule,
+      transport: TransportKind.ipc,
+      options: { execArgv: ['--nolazy', '--inspect=6011'] },
+    },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
@@ -48,6 +52,10 @@ export function startLanguageServer(context: vscode.ExtensionContext, log: vscod
     log.error(`language server failed to start: ${message}`);
     void vscode.window.showErrorMessage(`Go macOS Sign's language server failed to start: ${message}`);
   });
-  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void ready.then(() => client.sendNotification(TrustedNotification.method))));
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(
+      () => void ready.then(() => client.sendNotification(TrustedNotification.method)),
+    ),
+  );
   return { client, ready };
 }

@@ -17,11 +17,20 @@ import { pipelineSettings, secretEnv } from './settings';
 
 export class Notarizer {
   readonly diagnostics = vscode.languages.createDiagnosticCollection('go-macos-sign-notary');
-  private readonly status = vscode.window.createStatusBarItem('goMacosSign.notarization', vscode.StatusBarAlignment.Left, 50);
+  private readonly status = vscode.window.createStatusBarItem(
+    'goMacosSign.notarization',
+    vscode.StatusBarAlignment.Left,
+    50,
+  );
   private readonly notice = new LatestRunNotification(
     (title, task) =>
-      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) =>
-        task((step) => progress.report(step), (listener) => token.onCancellationRequested(listener)),
+      vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+        (progress, token) =>
+          task(
+            (step) => progress.report(step),
+            (listener) => token.onCancellationRequested(listener),
+          ),
       ),
     {
       show: (text) => {
@@ -32,7 +41,12 @@ export class Notarizer {
     },
   );
 
-  constructor(private readonly cli: string, private readonly secrets: vscode.SecretStorage, private readonly view: ArtifactsView, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly cli: string,
+    private readonly secrets: vscode.SecretStorage,
+    private readonly view: ArtifactsView,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     this.status.name = 'macOS Notarization';
   }
 
@@ -43,8 +57,15 @@ export class Notarizer {
   }
 
   async pick(): Promise<vscode.Uri | undefined> {
-    const items = this.view.all.map((a) => ({ label: path.basename(a.uri.fsPath), description: vscode.workspace.asRelativePath(a.uri), uri: a.uri }));
-    if (items.length === 0) return (await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, openLabel: 'Notarize' }))?.[0];
+    const items = this.view.all.map((a) => ({
+      label: path.basename(a.uri.fsPath),
+      description: vscode.workspace.asRelativePath(a.uri),
+      uri: a.uri,
+    }));
+    if (items.length === 0)
+      return (
+        await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, openLabel: 'Notarize' })
+      )?.[0];
     return (await vscode.window.showQuickPick(items, { title: 'Notarize which artifact?' }))?.uri;
   }
 
@@ -70,7 +91,12 @@ export class Notarizer {
     const cwd = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
     await this.notice.run(`Notarization of ${name}`, `$(sync~spin) Notarizing ${name}…`, async (report, signal) => {
       report('uploading and waiting for Apple (the submission is saved: a reload resumes it)');
-      const result = await runCli(this.cli, args, { cwd, env: await secretEnv(this.secrets, settings), signal, onOutput: (t) => this.log.info(t.trimEnd()) });
+      const result = await runCli(this.cli, args, {
+        cwd,
+        env: await secretEnv(this.secrets, settings),
+        signal,
+        onOutput: (t) => this.log.info(t.trimEnd()),
+      });
       this.log.info(`notarize ${uri.fsPath}: exit ${result.code}`);
       if (result.code === 130) return undefined; // cancelled: nothing to say
       let parsed: NotarizeJson;
@@ -86,31 +112,51 @@ export class Notarizer {
   }
 
   /** Records the verdict (view, Problems panel, stapling) and returns what the run's notification says. */
-  private async record(uri: vscode.Uri, r: NotarizeJson, folder: vscode.WorkspaceFolder | undefined, report: (message: string) => void): Promise<string> {
+  private async record(
+    uri: vscode.Uri,
+    r: NotarizeJson,
+    folder: vscode.WorkspaceFolder | undefined,
+    report: (message: string) => void,
+  ): Promise<string> {
     this.diagnostics.delete(uri);
     if ('error' in r) return `failed: ${r.error}`;
-    const record: NotarizationRecord = { status: r.status, submissionId: r.submissionId, cdhashes: r.ticketCdhashes, log: r.log };
+    const record: NotarizationRecord = {
+      status: r.status,
+      submissionId: r.submissionId,
+      cdhashes: r.ticketCdhashes,
+      log: r.log,
+    };
     await this.view.remember(uri.fsPath, record);
     if (r.status === 'Accepted') {
       const stapleable = /\.(app|dmg|pkg)$/i.test(uri.fsPath);
       if (stapleable) {
         report('stapling the ticket');
-        await runCli(this.cli, cliArgs('staple', pipelineSettings(folder), uri.fsPath), { cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath) });
+        await runCli(this.cli, cliArgs('staple', pipelineSettings(folder), uri.fsPath), {
+          cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath),
+        });
       }
-      const coverage = r.covered ? 'the ticket covers every cdhash' : 'but the ticket does not list every cdhash of the file: was it changed after submission?';
+      const coverage = r.covered
+        ? 'the ticket covers every cdhash'
+        : 'but the ticket does not list every cdhash of the file: was it changed after submission?';
       return `notarized (${coverage})${stapleable ? ' and stapled' : '; Gatekeeper checks a bare binary online'}.`;
     }
     this.diagnostics.set(
       uri,
       r.issues.map((issue) => {
         const where = [issue.path, issue.architecture].filter(Boolean).join(', ');
-        const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), `${issue.message}${where ? ` (${where})` : ''}${issue.goCause ? ` Likely cause in a Go build: ${issue.goCause}` : ''}`, issue.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error);
+        const d = new vscode.Diagnostic(
+          new vscode.Range(0, 0, 0, 0),
+          `${issue.message}${where ? ` (${where})` : ''}${issue.goCause ? ` Likely cause in a Go build: ${issue.goCause}` : ''}`,
+          issue.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error,
+        );
         d.source = 'Apple notary service';
         if (issue.docUrl) d.code = { value: 'notarization', target: vscode.Uri.parse(issue.docUrl) };
         return d;
       }),
     );
-    const openLog = r.log ? ` [Open Log](command:vscode.open?${encodeURIComponent(JSON.stringify([vscode.Uri.file(r.log)]))})` : '';
+    const openLog = r.log
+      ? ` [Open Log](command:vscode.open?${encodeURIComponent(JSON.stringify([vscode.Uri.file(r.log)]))})`
+      : '';
     return `${r.status}: ${r.issues.length} issue${r.issues.length === 1 ? '' : 's'} in the Problems panel.${openLog}`;
   }
 

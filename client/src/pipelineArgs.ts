@@ -29,7 +29,10 @@ export class SettingsError extends Error {}
 /** The program's name: the setting, else the package folder's name. */
 export function programName(s: PipelineSettings): string {
   if (s.name) return s.name;
-  const parts = s.package.replace(/\/+$/, '').split('/').filter((p) => p && p !== '.');
+  const parts = s.package
+    .replace(/\/+$/, '')
+    .split('/')
+    .filter((p) => p && p !== '.');
   return parts[parts.length - 1] ?? 'program';
 }
 
@@ -44,21 +47,36 @@ function toolArgs(s: PipelineSettings): string[] {
 
 function buildArgs(s: PipelineSettings): string[] {
   return [
-    '--package', s.package, '--out', s.outputDirectory, '--name', programName(s),
-    '--arch', (s.architectures.length > 0 ? s.architectures : ['arm64', 'amd64']).join(','),
+    '--package',
+    s.package,
+    '--out',
+    s.outputDirectory,
+    '--name',
+    programName(s),
+    '--arch',
+    (s.architectures.length > 0 ? s.architectures : ['arm64', 'amd64']).join(','),
     ...(s.ldflags ? ['--ldflags', s.ldflags] : []),
     ...(s.cgo !== 'default' ? ['--cgo', s.cgo] : []),
   ];
 }
 
 function signArgs(s: PipelineSettings): string[] {
-  if (!s.identity) throw new SettingsError('No signing identity: run "Go macOS: Choose Signing Identity" or set goMacosSign.signing.identity.');
-  return ['--identity', s.identity, ...(s.identifier ? ['--identifier', s.identifier] : []), ...(s.entitlements ? ['--entitlements', s.entitlements] : [])];
+  if (!s.identity)
+    throw new SettingsError(
+      'No signing identity: run "Go macOS: Choose Signing Identity" or set goMacosSign.signing.identity.',
+    );
+  return [
+    '--identity',
+    s.identity,
+    ...(s.identifier ? ['--identifier', s.identifier] : []),
+    ...(s.entitlements ? ['--entitlements', s.entitlements] : []),
+  ];
 }
 
 function authArgs(s: PipelineSettings): string[] {
   if (s.method === 'keychainProfile') {
-    if (!s.keychainProfile) throw new SettingsError('No keychain profile: run "Go macOS: Set Up Notarization Credentials".');
+    if (!s.keychainProfile)
+      throw new SettingsError('No keychain profile: run "Go macOS: Set Up Notarization Credentials".');
     return ['--keychain-profile', s.keychainProfile];
   }
   if (!s.keyId) throw new SettingsError('No API key id: run "Go macOS: Set Up Notarization Credentials".');
@@ -82,7 +100,16 @@ export function cliArgs(step: Step, s: PipelineSettings, artifact = defaultArtif
       // Intact signatures and the readiness checks everywhere; on a Mac also codesign --verify --strict and spctl.
       return ['verify', '--readiness', ...toolArgs(s), '--', artifact];
     case 'release':
-      return ['release', ...out, ...buildArgs(s), ...signArgs(s), ...authArgs(s), '--timeout', s.timeout || '30m', ...toolArgs(s)];
+      return [
+        'release',
+        ...out,
+        ...buildArgs(s),
+        ...signArgs(s),
+        ...authArgs(s),
+        '--timeout',
+        s.timeout || '30m',
+        ...toolArgs(s),
+      ];
     case 'lint':
       return ['lint', '.'];
   }
@@ -90,5 +117,9 @@ export function cliArgs(step: Step, s: PipelineSettings, artifact = defaultArtif
 
 /** `security find-identity -v -p codesigning` lines: `  1) <SHA-1> "Developer ID Application: NAME (TEAMID)"`. */
 export function parseIdentities(output: string): { hash: string; name: string; developerId: boolean }[] {
-  return [...output.matchAll(/^\s*\d+\)\s+([0-9A-F]{40})\s+"([^"]+)"/gim)].map((m) => ({ hash: m[1], name: m[2], developerId: /^Developer ID Application:/.test(m[2]) }));
+  return [...output.matchAll(/^\s*\d+\)\s+([0-9A-F]{40})\s+"([^"]+)"/gim)].map((m) => ({
+    hash: m[1],
+    name: m[2],
+    developerId: /^Developer ID Application:/.test(m[2]),
+  }));
 }

@@ -7,11 +7,18 @@ const MARK = { pass: '✅', warn: '⚠️', fail: '❌', 'n/a': '➖' } as const
 
 function reportSection(report: InspectReport): string[] {
   const lines = [`## ${report.path}`, '', `${report.kind} · ${report.architectures.map((s) => s.arch).join(', ')}`, ''];
-  lines.push('| architecture | signer | identifier | team | runtime | timestamp | verification |', '|---|---|---|---|---|---|---|');
+  lines.push(
+    '| architecture | signer | identifier | team | runtime | timestamp | verification |',
+    '|---|---|---|---|---|---|---|',
+  );
   for (const s of report.architectures) {
     const sig = s.signature;
-    const verification = s.verification.valid ? `valid (${s.verification.pagesChecked} pages)` : s.verification.failures[0]?.message ?? 'invalid';
-    lines.push(`| ${s.arch} | ${sig?.kind ?? 'none'} | ${sig?.identifier ?? ''} | ${sig?.teamId ?? ''} | ${sig?.hardenedRuntime ? 'yes' : 'no'} | ${sig?.timestamp?.time ?? ''} | ${verification.replace(/\|/g, '\\|')} |`);
+    const verification = s.verification.valid
+      ? `valid (${s.verification.pagesChecked} pages)`
+      : (s.verification.failures[0]?.message ?? 'invalid');
+    lines.push(
+      `| ${s.arch} | ${sig?.kind ?? 'none'} | ${sig?.identifier ?? ''} | ${sig?.teamId ?? ''} | ${sig?.hardenedRuntime ? 'yes' : 'no'} | ${sig?.timestamp?.time ?? ''} | ${verification.replace(/\|/g, '\\|')} |`,
+    );
   }
   lines.push('', '### Readiness for notarization', '');
   for (const c of report.checks) lines.push(`- ${MARK[c.status]} \`${c.id}\` ${c.message}`);

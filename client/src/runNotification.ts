@@ -17,7 +17,10 @@ export interface ProgressStep {
 }
 
 /** vscode.window.withProgress at ProgressLocation.Notification, cancellable: the notification lives while `task` runs. */
-export type WithProgress = (title: string, task: (report: (step: ProgressStep) => void, onCancel: (listener: () => void) => void) => Promise<void>) => PromiseLike<void>;
+export type WithProgress = (
+  title: string,
+  task: (report: (step: ProgressStep) => void, onCancel: (listener: () => void) => void) => Promise<void>,
+) => PromiseLike<void>;
 
 /** The status-bar item that spins while a run works. */
 export interface BusyIndicator {
@@ -39,7 +42,11 @@ export class LatestRunNotification {
    * Closes the previous run's notification and runs `work` under a new one titled `title`. `work` resolves with the
    * verdict the notification then shows, or undefined to close it at once (a cancelled run).
    */
-  run(title: string, busyText: string, work: (report: (message: string) => void, signal: AbortSignal) => Promise<string | undefined>): Promise<void> {
+  run(
+    title: string,
+    busyText: string,
+    work: (report: (message: string) => void, signal: AbortSignal) => Promise<string | undefined>,
+  ): Promise<void> {
     this.closeShown?.();
     this.working++;
     this.busy.show(busyText);

@@ -25,7 +25,10 @@ export function pipelineSettings(folder?: vscode.WorkspaceFolder): PipelineSetti
     keyId: str('notarization.keyId'),
     issuer: str('notarization.issuer'),
     timeout: str('notarization.timeout', '30m'),
-    toolPaths: typeof tools === 'object' && tools !== null ? Object.fromEntries(Object.entries(tools).filter((e): e is [string, string] => typeof e[1] === 'string')) : {},
+    toolPaths:
+      typeof tools === 'object' && tools !== null
+        ? Object.fromEntries(Object.entries(tools).filter((e): e is [string, string] => typeof e[1] === 'string'))
+        : {},
   };
 }
 
@@ -33,7 +36,10 @@ export function pipelineSettings(folder?: vscode.WorkspaceFolder): PipelineSetti
 export const NOTARY_KEY_SECRET = 'goMacosSign.notaryApiKey';
 
 /** The environment that carries secrets to the CLI process (never its arguments). */
-export async function secretEnv(secrets: vscode.SecretStorage, settings: PipelineSettings): Promise<Record<string, string>> {
+export async function secretEnv(
+  secrets: vscode.SecretStorage,
+  settings: PipelineSettings,
+): Promise<Record<string, string>> {
   if (settings.method !== 'apiKey') return {};
   const key = await secrets.get(NOTARY_KEY_SECRET);
   return key ? { GO_MACOS_SIGN_NOTARY_KEY: key } : {};

@@ -15,7 +15,10 @@ interface Definition extends vscode.TaskDefinition {
 }
 
 export class PipelineTasks implements vscode.TaskProvider {
-  constructor(private readonly cli: string, private readonly secrets: vscode.SecretStorage) {}
+  constructor(
+    private readonly cli: string,
+    private readonly secrets: vscode.SecretStorage,
+  ) {}
 
   async provideTasks(): Promise<vscode.Task[]> {
     if (!vscode.workspace.isTrusted) return [];
@@ -46,10 +49,30 @@ export class PipelineTasks implements vscode.TaskProvider {
       if (error instanceof SettingsError) return undefined;
       throw error;
     }
-    const env = { ELECTRON_RUN_AS_NODE: '1', ...(definition.step === 'notarize' || definition.step === 'release' ? await secretEnv(this.secrets, settings) : {}) };
-    const execution = new vscode.ProcessExecution(process.execPath, [this.cli, ...args], { cwd: folder.uri.fsPath, env });
-    const matchers = definition.step === 'build' || definition.step === 'release' ? ['$go'] : definition.step === 'lint' ? ['$go-macos-sign'] : [];
-    const task = new vscode.Task(definition, folder, definition.artifact ? `${definition.step} ${definition.artifact}` : definition.step, TASK_TYPE, execution, matchers);
+    const env = {
+      ELECTRON_RUN_AS_NODE: '1',
+      ...(definition.step === 'notarize' || definition.step === 'release'
+        ? await secretEnv(this.secrets, settings)
+        : {}),
+    };
+    const execution = new vscode.ProcessExecution(process.execPath, [this.cli, ...args], {
+      cwd: folder.uri.fsPath,
+      env,
+    });
+    const matchers =
+      definition.step === 'build' || definition.step === 'release'
+        ? ['$go']
+        : definition.step === 'lint'
+          ? ['$go-macos-sign']
+          : [];
+    const task = new vscode.Task(
+      definition,
+      folder,
+      definition.artifact ? `${definition.step} ${definition.artifact}` : definition.step,
+      TASK_TYPE,
+      execution,
+      matchers,
+    );
     if (definition.step === 'build' || definition.step === 'release') task.group = vscode.TaskGroup.Build;
     return task;
   }

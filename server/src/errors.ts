@@ -9,4 +9,3 @@ export class InputError extends Error {
     super(message);
   }
 }
-

@@ -99,13 +99,15 @@ function accessError(file: string, error: unknown): FileAccessError {
 
 function checkRegular(file: string, stat: fs.Stats, limit: number): void {
   if (!stat.isFile()) throw new FileAccessError(file, 'not-regular', `not a regular file (${describe(stat)})`);
-  if (stat.size > limit) throw new FileAccessError(file, 'too-large', `larger than the ${limitText(limit)} limit (${stat.size} bytes)`);
+  if (stat.size > limit)
+    throw new FileAccessError(file, 'too-large', `larger than the ${limitText(limit)} limit (${stat.size} bytes)`);
 }
 
 /** The second check, on the descriptor: still a regular file within the limit, and the one the path named. */
 function checkOpened(file: string, before: fs.Stats, after: fs.Stats, limit: number): void {
   checkRegular(file, after, limit);
-  if (after.dev !== before.dev || after.ino !== before.ino) throw new FileAccessError(file, 'unreadable', 'changed while being opened');
+  if (after.dev !== before.dev || after.ino !== before.ino)
+    throw new FileAccessError(file, 'unreadable', 'changed while being opened');
 }
 
 /** Opens a regular file of at most `limit` bytes; the caller closes the descriptor. */
@@ -164,7 +166,7 @@ export function hashFile(file: string, algorithm: 'sha1' | 'sha256', limit: File
   try {
     const hash = createHash(algorithm);
     const piece = Buffer.alloc(Math.max(1, Math.min(size, PIECE)));
-    for (let done = 0; done < size; ) {
+    for (let done = 0; done < size;) {
       const n = readFully(fd, piece, Math.min(piece.length, size - done), done);
       if (n === 0) break;
       hash.update(piece.subarray(0, n));
@@ -188,7 +190,7 @@ export function copyFileBounded(from: string, to: string, limit: FileLimit = 'bi
     const out = fs.openSync(to, 'wx', fs.fstatSync(fd).mode & 0o777);
     try {
       const piece = Buffer.alloc(Math.max(1, Math.min(size, PIECE)));
-      for (let done = 0; done < size; ) {
+      for (let done = 0; done < size;) {
         let n: number;
         try {
           n = readFully(fd, piece, Math.min(piece.length, size - done), done);

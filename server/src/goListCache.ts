@@ -16,7 +16,10 @@ export class GoListCache {
   private readonly results = new Map<string, CgoFinding[] | null>();
   private readonly running = new Map<string, AbortController>();
 
-  constructor(private readonly log: (message: string) => void, private readonly go?: string) {}
+  constructor(
+    private readonly log: (message: string) => void,
+    private readonly go?: string,
+  ) {}
 
   /** The key for a go.mod's current inputs, or undefined when it is not a local file. */
   private key(uri: string, architectures: string[]): { file: string; key: string } | undefined {
@@ -57,7 +60,12 @@ export class GoListCache {
     const started = Date.now();
     try {
       const text = readTextBounded(k.file, 'text');
-      const result = await detectCgo(k.file, text, { goarchs: goarchs(architectures), useGoList: true, signal: controller.signal, go: this.go });
+      const result = await detectCgo(k.file, text, {
+        goarchs: goarchs(architectures),
+        useGoList: true,
+        signal: controller.signal,
+        go: this.go,
+      });
       if (controller.signal.aborted) return false;
       if (result.fallbackReason) {
         // The module sources and known modules answered instead; each finding says why go list could not.

@@ -28,7 +28,12 @@ export async function inspectFile(file: string, options: EngineOptions = {}): Pr
   const source = await FileSource.open(file);
   try {
     const { kind, slices } = await inspectMachO(source, {}, options);
-    return { path: file, kind, architectures: slices, checks: runReadinessChecks({ kind, slices }, checkOptions(options)) };
+    return {
+      path: file,
+      kind,
+      architectures: slices,
+      checks: runReadinessChecks({ kind, slices }, checkOptions(options)),
+    };
   } finally {
     await source.close();
   }
@@ -39,9 +44,28 @@ export async function inspectApp(root: string, options: EngineOptions = {}): Pro
   const bundle = readAppBundle(root);
   const source = await FileSource.open(bundle.executablePath);
   try {
-    const { slices } = await inspectMachO(source, { infoPlist: bundle.infoPlist, codeResources: bundle.codeResources }, options);
-    const checks = runReadinessChecks({ kind: 'app', slices, hasProvisioningProfile: bundle.hasProvisioningProfile, resourceSeal: bundle.report.resourceSeal }, checkOptions(options));
-    return { path: root, kind: 'app', executable: bundle.executablePath, bundle: bundle.report, architectures: slices, checks };
+    const { slices } = await inspectMachO(
+      source,
+      { infoPlist: bundle.infoPlist, codeResources: bundle.codeResources },
+      options,
+    );
+    const checks = runReadinessChecks(
+      {
+        kind: 'app',
+        slices,
+        hasProvisioningProfile: bundle.hasProvisioningProfile,
+        resourceSeal: bundle.report.resourceSeal,
+      },
+      checkOptions(options),
+    );
+    return {
+      path: root,
+      kind: 'app',
+      executable: bundle.executablePath,
+      bundle: bundle.report,
+      architectures: slices,
+      checks,
+    };
   } finally {
     await source.close();
   }
@@ -112,7 +136,9 @@ export async function inspectPath(target: string, options: EngineOptions = {}): 
   }
   for (const item of targets) {
     try {
-      result.reports.push(item.kind === 'app' ? await inspectApp(item.path, options) : await inspectFile(item.path, options));
+      result.reports.push(
+        item.kind === 'app' ? await inspectApp(item.path, options) : await inspectFile(item.path, options),
+      );
     } catch (error) {
       result.errors.push({ path: item.path, message: errorMessage(error) });
     }

@@ -38,7 +38,15 @@ import { pathToFileURL } from 'node:url';
 import { ruleDocUrl } from './rules';
 import { inspectPath } from './inspect';
 import { completionsAt, hoverAt } from './lint/entitlements/assist';
-import { cleanOverrides, FileDiagnostic, FileKind, fileKind, lintBinaryDocument, lintDocument, SeverityOverrides } from './lint/lintFiles';
+import {
+  cleanOverrides,
+  FileDiagnostic,
+  FileKind,
+  fileKind,
+  lintBinaryDocument,
+  lintDocument,
+  SeverityOverrides,
+} from './lint/lintFiles';
 import { LIMITS } from './fileAccess';
 import { InspectRequest, TrustedNotification } from './protocol';
 import { buildHoverAt } from './lint/buildconfig/assist';
@@ -75,12 +83,18 @@ exitEvenIfBlocked((message) => process.stderr.write(`go-macos-sign: ${message}\n
  * A handler that never throws: a failure is logged with what was being done, and the caller gets `fallback`.
  * A bug must not end the server; the log is where it surfaces.
  */
-function guarded<A extends unknown[], R>(doing: (...args: A) => string, fallback: R, handler: (...args: A) => R | Promise<R>): (...args: A) => Promise<R> {
+function guarded<A extends unknown[], R>(
+  doing: (...args: A) => string,
+  fallback: R,
+  handler: (...args: A) => R | Promise<R>,
+): (...args: A) => Promise<R> {
   return async (...args: A) => {
     try {
       return await handler(...args);
     } catch (error) {
-      connection.console.error(`${doing(...args)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      connection.console.error(
+        `${doing(...args)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       return fallback;
     }
   };
@@ -102,7 +116,10 @@ connection.onInitialize((params): InitializeResult => {
       hoverProvider: true,
       completionProvider: { triggerCharacters: ['<', '.'] },
     },
-    serverInfo: { name: 'go-macos-sign', version: typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'development' },
+    serverInfo: {
+      name: 'go-macos-sign',
+      version: typeof PACKAGE_VERSION === 'string' ? PACKAGE_VERSION : 'development',
+    },
   };
 });
 
@@ -112,7 +129,9 @@ function resolveTarget(target: unknown): string | { error: string } {
   if (/^[a-z][a-z0-9+.-]*:/i.test(target) && !/^[a-z]:[\\/]/i.test(target)) {
     const location = locate(target);
     if (location.kind === 'file') return location.path;
-    return { error: `${target}: ${location.kind === 'unreadable' ? location.reason : 'only local files can be inspected'}` };
+    return {
+      error: `${target}: ${location.kind === 'unreadable' ? location.reason : 'only local files can be inspected'}`,
+    };
   }
   return path.isAbsolute(target) || !workspaceRoot ? target : path.join(workspaceRoot, target);
 }
@@ -121,14 +140,20 @@ connection.onRequest(
   InspectRequest.method,
   guarded(
     (params: InspectRequest.Params) => `inspecting ${String(params?.path)}`,
-    { reports: [], errors: [{ path: '', message: 'the inspection failed (see the go-macos-sign log)' }] } as InspectRequest.Result,
+    {
+      reports: [],
+      errors: [{ path: '', message: 'the inspection failed (see the go-macos-sign log)' }],
+    } as InspectRequest.Result,
     async (params: InspectRequest.Params): Promise<InspectRequest.Result> => {
       const target = resolveTarget(params?.path);
-      if (typeof target !== 'string') return { reports: [], errors: [{ path: String(params?.path ?? ''), message: target.error }] };
+      if (typeof target !== 'string')
+        return { reports: [], errors: [{ path: String(params?.path ?? ''), message: target.error }] };
       const started = Date.now();
       const architectures = architecturesOf(params.options?.architectures);
       const result = await inspectPath(target, { checks: { architectures } });
-      log(`inspected ${target}: ${result.reports.length} artifact(s), ${result.errors.length} error(s) in ${Date.now() - started} ms`);
+      log(
+        `inspected ${target}: ${result.reports.length} artifact(s), ${result.errors.length} error(s) in ${Date.now() - started} ms`,
+      );
       return result;
     },
   ),
@@ -142,7 +167,15 @@ const SEVERITY: Record<FileDiagnostic['severity'], DiagnosticSeverity> = {
 };
 
 /** Editor language ids (VS Code's, and Vim's filetypes) that say what a file is when its name does not (a script without extension). */
-const LANGUAGE_KINDS: Record<string, FileKind> = { entitlements: 'entitlements', shellscript: 'shell', sh: 'shell', bash: 'shell', zsh: 'shell', makefile: 'makefile', make: 'makefile' };
+const LANGUAGE_KINDS: Record<string, FileKind> = {
+  entitlements: 'entitlements',
+  shellscript: 'shell',
+  sh: 'shell',
+  bash: 'shell',
+  zsh: 'shell',
+  makefile: 'makefile',
+  make: 'makefile',
+};
 
 /**
  * Plists that build files pass to `codesign --entitlements` (whatever their name), by path key, each with the keys of
@@ -175,7 +208,8 @@ function tooLarge(document: TextDocument): boolean {
     oversized.delete(document.uri);
     return false;
   }
-  if (!oversized.has(document.uri)) log(`not linting ${document.uri}: ${bytes} bytes is more than the ${limit}-byte limit`);
+  if (!oversized.has(document.uri))
+    log(`not linting ${document.uri}: ${bytes} bytes is more than the ${limit}-byte limit`);
   oversized.add(document.uri);
   return true;
 }
@@ -221,8 +255,22 @@ function noteEntitlements(buildKey: string, files: Set<string>): void {
 }
 
 function toDiagnostic(d: FileDiagnostic): Diagnostic {
-  const diagnostic: Diagnostic = { range: d.range, severity: SEVERITY[d.severity], code: d.code, codeDescription: { href: ruleDocUrl(d.code) }, source: 'go-macos-sign', message: d.message };
-  if (d.related) diagnostic.relatedInformation = d.related.map((r) => ({ location: { uri: r.file.includes(':') && !/^[a-z]:[\\/]/i.test(r.file) ? r.file : pathToFileURL(r.file).toString(), range: r.range }, message: r.message }));
+  const diagnostic: Diagnostic = {
+    range: d.range,
+    severity: SEVERITY[d.severity],
+    code: d.code,
+    codeDescription: { href: ruleDocUrl(d.code) },
+    source: 'go-macos-sign',
+    message: d.message,
+  };
+  if (d.related)
+    diagnostic.relatedInformation = d.related.map((r) => ({
+      location: {
+        uri: r.file.includes(':') && !/^[a-z]:[\\/]/i.test(r.file) ? r.file : pathToFileURL(r.file).toString(),
+        range: r.range,
+      },
+      message: r.message,
+    }));
   return diagnostic;
 }
 
@@ -268,10 +316,19 @@ async function validate(uri: string): Promise<void> {
   if (documents.get(uri)?.version !== version) return; // a newer version is on its way
   const location = located(uri);
   const text = document.getText();
-  const binary = kind === 'entitlements' && looksBinary(text) && location?.kind === 'file' ? readBinaryPlist(location.path) : undefined;
+  const binary =
+    kind === 'entitlements' && looksBinary(text) && location?.kind === 'file'
+      ? readBinaryPlist(location.path)
+      : undefined;
   const cgoFindings = kind === 'gomod' ? cgo.cached(uri, architectures) : undefined;
-  const found = binary ? lintBinaryDocument(uri, binary, overrides) : lintDocument(uri, text, { overrides, kind, architectures, cgoFindings, entitlementsSeen: (f) => seen.add(f) });
-  if (kind === 'gomod' && !cgoFindings && trusted) void cgo.refresh(uri, architectures).then((fresh) => fresh && lints.schedule(uri), (error: unknown) => log(`go list for ${uri} failed: ${String(error)}`));
+  const found = binary
+    ? lintBinaryDocument(uri, binary, overrides)
+    : lintDocument(uri, text, { overrides, kind, architectures, cgoFindings, entitlementsSeen: (f) => seen.add(f) });
+  if (kind === 'gomod' && !cgoFindings && trusted)
+    void cgo.refresh(uri, architectures).then(
+      (fresh) => fresh && lints.schedule(uri),
+      (error: unknown) => log(`go list for ${uri} failed: ${String(error)}`),
+    );
   void connection.sendDiagnostics({ uri, version, diagnostics: found.map(toDiagnostic) });
   if (kind !== 'entitlements' && kind !== 'info-plist' && location) noteEntitlements(location.key, seen);
 }
@@ -311,17 +368,31 @@ connection.onCodeAction(
       const kind = document && kindOf(document);
       if (!document || !kind || tooLarge(document)) return [];
       const overrides = await overridesFor(document.uri);
-      const wanted = new Set(context.diagnostics.filter((d) => d.source === 'go-macos-sign').map((d) => `${d.code}@${JSON.stringify(d.range)}`));
-      const before = (a: { line: number; character: number }, b: { line: number; character: number }) => a.line < b.line || (a.line === b.line && a.character <= b.character);
+      const wanted = new Set(
+        context.diagnostics
+          .filter((d) => d.source === 'go-macos-sign')
+          .map((d) => `${d.code}@${JSON.stringify(d.range)}`),
+      );
+      const before = (a: { line: number; character: number }, b: { line: number; character: number }) =>
+        a.line < b.line || (a.line === b.line && a.character <= b.character);
       const found = lintDocument(document.uri, document.getText(), { overrides, withFixes: true, kind }).filter(
-        (d) => d.fixes && (wanted.has(`${d.code}@${JSON.stringify(d.range)}`) || (before(d.range.start, range.end) && before(range.start, d.range.end))),
+        (d) =>
+          d.fixes &&
+          (wanted.has(`${d.code}@${JSON.stringify(d.range)}`) ||
+            (before(d.range.start, range.end) && before(range.start, d.range.end))),
       );
       return quickFixes(found).map((fix) => {
         if (!client.codeActionLiterals) {
           const args: FixArguments = { uri: document.uri, version: document.version, edits: fix.edits };
           return Command.create(fix.title, APPLY_FIX, args);
         }
-        return { title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: fix.diagnostics.map(toDiagnostic), isPreferred: fix.preferred, edit: { changes: { [document.uri]: fix.edits } } };
+        return {
+          title: fix.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: fix.diagnostics.map(toDiagnostic),
+          isPreferred: fix.preferred,
+          edit: { changes: { [document.uri]: fix.edits } },
+        };
       });
     },
   ),
@@ -336,14 +407,19 @@ connection.onExecuteCommand(
       const fix = args?.[0] as Partial<FixArguments> | undefined;
       if (command !== APPLY_FIX || typeof fix?.uri !== 'string' || !Array.isArray(fix.edits)) return;
       if (documents.get(fix.uri)?.version !== fix.version) {
-        void connection.window.showWarningMessage('The file changed since this fix was offered; ask for the fix again.');
+        void connection.window.showWarningMessage(
+          'The file changed since this fix was offered; ask for the fix again.',
+        );
         return;
       }
       if (!client.applyEdit) {
         log(`cannot apply "${command}": the editor does not support workspace/applyEdit`);
         return;
       }
-      await connection.workspace.applyEdit({ label: 'go-macos-sign quick fix', edit: { changes: { [fix.uri]: fix.edits } } });
+      await connection.workspace.applyEdit({
+        label: 'go-macos-sign quick fix',
+        edit: { changes: { [fix.uri]: fix.edits } },
+      });
     },
   ),
 );
@@ -357,7 +433,11 @@ connection.onHover(
       const kind = document && kindOf(document);
       if (!document || !(kind || isEntitlements(document, kind)) || tooLarge(document)) return null;
       const offset = document.offsetAt(position);
-      const hover = isEntitlements(document, kind) ? hoverAt(document.getText(), offset) : kind && isBuildFileKind(kind) ? buildHoverAt(kind, document.getText(), offset) : undefined;
+      const hover = isEntitlements(document, kind)
+        ? hoverAt(document.getText(), offset)
+        : kind && isBuildFileKind(kind)
+          ? buildHoverAt(kind, document.getText(), offset)
+          : undefined;
       if (!hover) return null;
       return {
         contents: { kind: client.hoverMarkdown ? MarkupKind.Markdown : MarkupKind.PlainText, value: hover.markdown },
@@ -380,9 +460,14 @@ connection.onCompletion(
           label: c.label,
           kind: c.snippet !== undefined ? CompletionItemKind.Snippet : CompletionItemKind.Property,
           detail: c.detail,
-          documentation: client.completionMarkdown ? { kind: MarkupKind.Markdown, value: c.documentation } : c.documentation,
+          documentation: client.completionMarkdown
+            ? { kind: MarkupKind.Markdown, value: c.documentation }
+            : c.documentation,
           insertTextFormat: snippet !== undefined ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
-          textEdit: { range: { start: document.positionAt(c.range.start), end: document.positionAt(c.range.end) }, newText: snippet ?? c.insert },
+          textEdit: {
+            range: { start: document.positionAt(c.range.start), end: document.positionAt(c.range.end) },
+            newText: snippet ?? c.insert,
+          },
         };
       });
     },
@@ -398,7 +483,8 @@ documents.onDidClose(
       cgo.cancel(document.uri);
       oversized.delete(document.uri);
       ignored.delete(document.uri);
-      if (locate(document.uri).kind !== 'unreadable') void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+      if (locate(document.uri).kind !== 'unreadable')
+        void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
     },
   ),
 );
@@ -407,7 +493,11 @@ documents.onDidClose(
 connection.onShutdown(() => settleFileRequests(1000));
 
 /** A last line of defence: an error that escaped every handler is logged, and the server keeps serving. */
-process.on('unhandledRejection', (error) => connection.console.error(`unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+process.on('unhandledRejection', (error) =>
+  connection.console.error(
+    `unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  ),
+);
 
 documents.listen(connection);
 connection.listen();

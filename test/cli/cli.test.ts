@@ -15,7 +15,11 @@ let arm64: string;
 let universal: string;
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { ...CHILD_LIMIT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], {
+    ...CHILD_LIMIT,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -29,14 +33,34 @@ describe('go-macos-sign inspect --json', () => {
     const r = cli('inspect', '--json', arm64, universal);
     assert.equal(r.code, 1, 'a fresh Go build fails readiness checks');
     const reports = JSON.parse(r.stdout) as InspectReport[];
-    assert.deepEqual(reports.map((x) => [x.path, x.kind]), [[arm64, 'macho'], [universal, 'universal']]);
+    assert.deepEqual(
+      reports.map((x) => [x.path, x.kind]),
+      [
+        [arm64, 'macho'],
+        [universal, 'universal'],
+      ],
+    );
     for (const report of reports) {
       assert.ok(Array.isArray(report.checks) && report.checks.length === 10);
       for (const slice of report.architectures) {
-        for (const key of ['arch', 'fileType', 'minOS', 'sdk', 'signature', 'verification']) assert.ok(key in slice, key);
+        for (const key of ['arch', 'fileType', 'minOS', 'sdk', 'signature', 'verification'])
+          assert.ok(key in slice, key);
         assert.deepEqual(Object.keys(slice.verification).sort(), ['failures', 'pagesChecked', 'valid', 'warnings']);
         if (slice.signature) {
-          for (const key of ['kind', 'identifier', 'teamId', 'flags', 'hardenedRuntime', 'cdhash', 'codeDirectoryVersion', 'hashType', 'certificates', 'signingTime', 'timestamp', 'entitlements']) {
+          for (const key of [
+            'kind',
+            'identifier',
+            'teamId',
+            'flags',
+            'hardenedRuntime',
+            'cdhash',
+            'codeDirectoryVersion',
+            'hashType',
+            'certificates',
+            'signingTime',
+            'timestamp',
+            'entitlements',
+          ]) {
             assert.ok(key in slice.signature, key);
           }
         }
@@ -76,7 +100,10 @@ describe('go-macos-sign lint', () => {
   it('finds *.entitlements in a directory, prints JSON with zero-based LSP ranges, exits 1 on errors', () => {
     const project = path.join(dir, 'project');
     fs.mkdirSync(path.join(project, 'build'), { recursive: true });
-    fs.writeFileSync(path.join(project, 'build', 'release.entitlements'), '<plist>\n<dict>\n<key>com.apple.security.get-task-allow</key><true/>\n</dict>\n</plist>\n');
+    fs.writeFileSync(
+      path.join(project, 'build', 'release.entitlements'),
+      '<plist>\n<dict>\n<key>com.apple.security.get-task-allow</key><true/>\n</dict>\n</plist>\n',
+    );
     fs.writeFileSync(path.join(project, 'notes.plist'), 'not linted: not an .entitlements file');
     const r = cli('lint', '--format', 'json', project);
     assert.equal(r.code, 1);
@@ -86,14 +113,15 @@ describe('go-macos-sign lint', () => {
         range: { start: { line: 2, character: 5 }, end: { line: 2, character: 38 } },
         severity: 'error',
         code: 'entitlements/get-task-allow',
-        message: 'get-task-allow lets any debugger attach; notarization rejects it. Keep it in a debug-only entitlements file',
+        message:
+          'get-task-allow lets any debugger attach; notarization rejects it. Keep it in a debug-only entitlements file',
       },
     ]);
     const text = cli('lint', project);
     assert.match(text.stdout, /release\.entitlements:3:6: error entitlements\/get-task-allow/);
   });
 
-  it('--rule changes a rule\'s severity or turns it off', () => {
+  it("--rule changes a rule's severity or turns it off", () => {
     const project = path.join(dir, 'project');
     const lowered = cli('lint', '--format', 'json', '--rule', 'entitlements/get-task-allow=warning', project);
     assert.equal(lowered.code, 0, 'no error left');
@@ -105,13 +133,20 @@ describe('go-macos-sign lint', () => {
 
   it('prints SARIF 2.1.0 for code scanning', () => {
     const project = path.join(dir, 'project');
-    const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'lint', '--format', 'sarif', '.'], { ...CHILD_LIMIT, cwd: project, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'lint', '--format', 'sarif', '.'], {
+      ...CHILD_LIMIT,
+      cwd: project,
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 1);
     const sarif = JSON.parse(r.stdout);
     assert.equal(sarif.version, '2.1.0');
     const run = sarif.runs[0];
     assert.equal(run.tool.driver.name, 'go-macos-sign');
-    assert.deepEqual(run.tool.driver.rules.map((x: { id: string }) => x.id), ['entitlements/get-task-allow']);
+    assert.deepEqual(
+      run.tool.driver.rules.map((x: { id: string }) => x.id),
+      ['entitlements/get-task-allow'],
+    );
     assert.match(run.tool.driver.rules[0].helpUri, /docs\/rules\/entitlements\/get-task-allow\.md$/);
     assert.deepEqual(run.results[0].locations[0].physicalLocation, {
       artifactLocation: { uri: 'build/release.entitlements' },
@@ -132,20 +167,56 @@ describe('go-macos-sign lint', () => {
     const r = cli('lint', '--format', 'json', seed);
     assert.equal(r.code, 1);
     const found = JSON.parse(r.stdout) as { file: string; code: string }[];
-    assert.deepEqual([...new Set(found.map((d) => path.relative(seed, d.file)))].sort(), ['.github/workflows/release.yml', '.goreleaser.yaml', 'Makefile', 'release.sh']);
+    assert.deepEqual([...new Set(found.map((d) => path.relative(seed, d.file)))].sort(), [
+      '.github/workflows/release.yml',
+      '.goreleaser.yaml',
+      'Makefile',
+      'release.sh',
+    ]);
     const fixed = cli('lint', path.join(REPO, 'test', 'fixtures', 'build', 'fixed'));
     assert.deepEqual([fixed.code, fixed.stdout.trim()], [0, 'no problems found']);
 
     // go.mod: without go list, the known-modules layer; the entitlements file named by codesign is linked as related.
     const project = path.join(dir, 'go-project');
     fs.mkdirSync(project, { recursive: true });
-    fs.writeFileSync(path.join(project, 'go.mod'), 'module example.com/p\n\ngo 1.22\n\nrequire github.com/mattn/go-sqlite3 v1.14.16\n');
-    fs.writeFileSync(path.join(project, 'app.entitlements'), '<plist><dict><key>com.apple.security.get-task-allow</key><true/></dict></plist>\n');
-    fs.writeFileSync(path.join(project, 'sign.sh'), 'codesign -f -o runtime --timestamp --entitlements app.entitlements -s "Developer ID Application: X (T)" tool\n');
-    const sarif = JSON.parse(spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'lint', '--no-go-list', '--format', 'sarif', '.'], { ...CHILD_LIMIT, cwd: project, encoding: 'utf8', env: { ...process.env, GOMODCACHE: path.join(dir, 'empty') } }).stdout);
-    const results = sarif.runs[0].results as { ruleId: string; relatedLocations?: { physicalLocation: { artifactLocation: { uri: string } } }[] }[];
-    assert.deepEqual(results.map((x) => x.ruleId).sort(), ['codesign/entitlements-file', 'entitlements/get-task-allow', 'gomod/cgo-dependency']);
-    assert.equal(results.find((x) => x.ruleId === 'codesign/entitlements-file')?.relatedLocations?.[0].physicalLocation.artifactLocation.uri, 'app.entitlements');
+    fs.writeFileSync(
+      path.join(project, 'go.mod'),
+      'module example.com/p\n\ngo 1.22\n\nrequire github.com/mattn/go-sqlite3 v1.14.16\n',
+    );
+    fs.writeFileSync(
+      path.join(project, 'app.entitlements'),
+      '<plist><dict><key>com.apple.security.get-task-allow</key><true/></dict></plist>\n',
+    );
+    fs.writeFileSync(
+      path.join(project, 'sign.sh'),
+      'codesign -f -o runtime --timestamp --entitlements app.entitlements -s "Developer ID Application: X (T)" tool\n',
+    );
+    const sarif = JSON.parse(
+      spawnSync(
+        process.execPath,
+        [path.join(REPO, 'dist', 'cli.js'), 'lint', '--no-go-list', '--format', 'sarif', '.'],
+        {
+          ...CHILD_LIMIT,
+          cwd: project,
+          encoding: 'utf8',
+          env: { ...process.env, GOMODCACHE: path.join(dir, 'empty') },
+        },
+      ).stdout,
+    );
+    const results = sarif.runs[0].results as {
+      ruleId: string;
+      relatedLocations?: { physicalLocation: { artifactLocation: { uri: string } } }[];
+    }[];
+    assert.deepEqual(results.map((x) => x.ruleId).sort(), [
+      'codesign/entitlements-file',
+      'entitlements/get-task-allow',
+      'gomod/cgo-dependency',
+    ]);
+    assert.equal(
+      results.find((x) => x.ruleId === 'codesign/entitlements-file')?.relatedLocations?.[0].physicalLocation
+        .artifactLocation.uri,
+      'app.entitlements',
+    );
   });
 });
 
@@ -157,11 +228,17 @@ describe('go-macos-sign usage errors', () => {
       const r = cli('lint', file);
       assert.equal(r.code, 2, r.stdout + r.stderr);
       assert.equal(r.stdout, '');
-      assert.equal(r.stderr, `go-macos-sign: ${file}: unsupported file type: lint reads entitlements (*.entitlements or a property list), Info.plist, go.mod, Makefiles, justfiles, shell scripts, .goreleaser.yaml, GitHub workflows, Taskfiles and .vscode/tasks.json or settings.json\n`);
+      assert.equal(
+        r.stderr,
+        `go-macos-sign: ${file}: unsupported file type: lint reads entitlements (*.entitlements or a property list), Info.plist, go.mod, Makefiles, justfiles, shell scripts, .goreleaser.yaml, GitHub workflows, Taskfiles and .vscode/tasks.json or settings.json\n`,
+      );
     }
     // A property list under another name is still read as entitlements, and a script is known by its shebang.
     const plist = path.join(dir, 'entitlements.plist');
-    fs.writeFileSync(plist, '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n<plist version="1.0"><dict><key>com.apple.security.get-task-allow</key><true/></dict></plist>\n');
+    fs.writeFileSync(
+      plist,
+      '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n<plist version="1.0"><dict><key>com.apple.security.get-task-allow</key><true/></dict></plist>\n',
+    );
     assert.match(cli('lint', plist).stdout, /entitlements\/get-task-allow/);
     const script = path.join(dir, 'release');
     fs.writeFileSync(script, '#!/bin/sh\nxcrun notarytool submit tool -p prof --wait\n');
@@ -175,7 +252,7 @@ describe('go-macos-sign usage errors', () => {
     assert.equal(r.stdout, '');
   });
 
-  it('--arch takes Go\'s names (amd64 = x86_64) and rejects unknown ones, for inspect and lint', () => {
+  it("--arch takes Go's names (amd64 = x86_64) and rejects unknown ones, for inspect and lint", () => {
     const both = cli('inspect', '--arch', 'amd64,arm64', universal);
     assert.match(both.stdout, /pass\s+macho\/architectures\s+x86_64, arm64\n/, both.stdout);
     assert.match(cli('inspect', '--arch=amd64', arm64).stdout, /FAIL\s+macho\/architectures\s+missing x86_64/);

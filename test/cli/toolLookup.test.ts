@@ -14,7 +14,8 @@ import { buildGo, lipoTool, REPO, tempDir } from '../support/tools';
 /** A folder holding the named files; `executable` false leaves the x bit off. */
 function folder(files: Record<string, boolean>): string {
   const dir = tempDir();
-  for (const [name, executable] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), '#!/bin/sh\n', { mode: executable ? 0o755 : 0o644 });
+  for (const [name, executable] of Object.entries(files))
+    fs.writeFileSync(path.join(dir, name), '#!/bin/sh\n', { mode: executable ? 0o755 : 0o644 });
   return dir;
 }
 
@@ -26,12 +27,19 @@ describe('resolveTool', () => {
     assert.equal(resolveTool('lipo', search(old, versioned, '/nonexistent')), 'llvm-lipo-14');
     assert.equal(resolveTool('lipo', search(old, versioned, folder({ 'llvm-lipo': true }))), 'llvm-lipo');
     assert.equal(resolveTool('lipo', search(old, folder({ lipo: true }))), 'lipo');
-    assert.equal(resolveTool('lipo', search(folder({ 'llvm-lipo-15': false }))), 'lipo', 'nothing usable: the name, for the not-found message');
+    assert.equal(
+      resolveTool('lipo', search(folder({ 'llvm-lipo-15': false }))),
+      'lipo',
+      'nothing usable: the name, for the not-found message',
+    );
     assert.equal(resolveTool('codesign', search(versioned)), 'codesign', 'a tool without other names is left alone');
   });
 
   it('says where a missing tool comes from', () => {
-    assert.match(notFoundMessage('lipo'), /^lipo: not found on PATH, nor llvm-lipo, llvm-lipo-N; .*apt-get install llvm-14.*--tool lipo=PATH/);
+    assert.match(
+      notFoundMessage('lipo'),
+      /^lipo: not found on PATH, nor llvm-lipo, llvm-lipo-N; .*apt-get install llvm-14.*--tool lipo=PATH/,
+    );
     assert.match(notFoundMessage('codesign'), /xcode-select --install/);
   });
 });
@@ -45,7 +53,11 @@ describe('go-macos-sign universal on Linux', () => {
 
   /** The CLI with only `dirs` on PATH, as on a machine where Debian's llvm-14 is the only lipo. */
   const universal = (output: string, dirs: string[]) =>
-    spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'universal', '--output', output, ...thin], { ...CHILD_LIMIT, encoding: 'utf8', env: { ...process.env, PATH: dirs.join(path.delimiter) } });
+    spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'universal', '--output', output, ...thin], {
+      ...CHILD_LIMIT,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: dirs.join(path.delimiter) },
+    });
 
   it('runs llvm-lipo-14 by itself when there is no lipo, and makes a universal file', () => {
     const bin = tempDir();
@@ -62,7 +74,10 @@ describe('go-macos-sign universal on Linux', () => {
     const r = universal(path.join(tempDir(), 'hello'), [tempDir()]);
     assert.equal(r.status, 1);
     const said = r.stdout + r.stderr; // a failed step is reported with the step's output
-    assert.match(said, /go-macos-sign universal: lipo: not found on PATH, nor llvm-lipo, llvm-lipo-N; .*apt-get install llvm-14/);
+    assert.match(
+      said,
+      /go-macos-sign universal: lipo: not found on PATH, nor llvm-lipo, llvm-lipo-N; .*apt-get install llvm-14/,
+    );
     assert.doesNotMatch(said, /\n\s+at /, 'no stack trace');
   });
 });

@@ -38,7 +38,9 @@ export interface Environment {
 }
 
 export function prepare(): Environment {
-  const missing = systemPackages().filter((p) => !installed(p)).map((p) => p.name);
+  const missing = systemPackages()
+    .filter((p) => !installed(p))
+    .map((p) => p.name);
   if (missing.length) throw new Error(`the end-to-end suite needs ${missing.join(', ')}; ${installHint(...missing)}`);
   mkdirSync(CACHE, { recursive: true });
   const node24 = join(CACHE, 'node24');
@@ -52,7 +54,15 @@ export function prepare(): Environment {
   step(`code-server-${CODE_SERVER_VERSION}`, () => {
     mkdirSync(cs, { recursive: true });
     // npm 11 runs dependencies' install scripts only when the project allows them; code-server builds native modules.
-    writeFileSync(join(cs, 'package.json'), JSON.stringify({ name: 'gms-e2e-code-server', private: true, dependencies: { 'code-server': CODE_SERVER_VERSION }, allowScripts: { 'code-server': true, argon2: true } }));
+    writeFileSync(
+      join(cs, 'package.json'),
+      JSON.stringify({
+        name: 'gms-e2e-code-server',
+        private: true,
+        dependencies: { 'code-server': CODE_SERVER_VERSION },
+        allowScripts: { 'code-server': true, argon2: true },
+      }),
+    );
     run('npm', ['install', '--no-audit', '--no-fund'], { cwd: cs, env });
   });
   const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));

@@ -51,21 +51,61 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts code-server on loopback in its own process group (so stopping it takes every child with it). */
-async function startCodeServer(folder: string, options: { trust: boolean; extraEnv: NodeJS.ProcessEnv; userSettings?: object; alsoInstall?: string[] }): Promise<string> {
+async function startCodeServer(
+  folder: string,
+  options: { trust: boolean; extraEnv: NodeJS.ProcessEnv; userSettings?: object; alsoInstall?: string[] },
+): Promise<string> {
   const userData = tempDir('gms-e2e-user-');
   userDataDirs.push(userData);
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', ...options.userSettings }, null, 2));
+  fs.writeFileSync(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify({ 'workbench.startupEditor': 'none', ...options.userSettings }, null, 2),
+  );
   const extensions = tempDir('gms-e2e-ext-');
-  const install = spawnSync(env.node, [env.codeServer, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', path.join(REPO, 'dist', 'go-macos-sign.vsix')], { ...CHILD_LIMIT, encoding: 'utf8' });
+  const install = spawnSync(
+    env.node,
+    [
+      env.codeServer,
+      '--user-data-dir',
+      userData,
+      '--extensions-dir',
+      extensions,
+      '--install-extension',
+      path.join(REPO, 'dist', 'go-macos-sign.vsix'),
+    ],
+    { ...CHILD_LIMIT, encoding: 'utf8' },
+  );
   assert.match(install.stdout, /successfully installed/, install.stderr);
   for (const vsix of options.alsoInstall ?? []) {
-    const more = spawnSync(env.node, [env.codeServer, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], { ...CHILD_LIMIT, encoding: 'utf8' });
+    const more = spawnSync(
+      env.node,
+      [env.codeServer, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix],
+      { ...CHILD_LIMIT, encoding: 'utf8' },
+    );
     assert.match(more.stdout, /successfully installed/, more.stderr);
   }
   const port = await freePort();
-  const args = [env.codeServer, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', ...(options.trust ? ['--disable-workspace-trust'] : []), '--user-data-dir', userData, '--extensions-dir', extensions, folder];
-  const child = spawn(env.node, args, { env: { ...process.env, ...options.extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const args = [
+    env.codeServer,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    ...(options.trust ? ['--disable-workspace-trust'] : []),
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    extensions,
+    folder,
+  ];
+  const child = spawn(env.node, args, {
+    env: { ...process.env, ...options.extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   started.push(child);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('code-server did not start in 60 s')), 60_000);
@@ -124,7 +164,8 @@ async function problems(ok: (rows: string[]) => boolean, timeout = 30_000): Prom
 /** Shows the macOS Signing view (clicking its icon again would hide the side bar). */
 async function showSigningView(): Promise<void> {
   const title = page.locator('.part.sidebar .composite.title', { hasText: /macOS Signing/i });
-  if (!(await title.isVisible().catch(() => false))) await page.locator('.activitybar .action-item a[aria-label^="macOS Signing"]').click();
+  if (!(await title.isVisible().catch(() => false)))
+    await page.locator('.activitybar .action-item a[aria-label^="macOS Signing"]').click();
   await title.waitFor({ timeout: 10_000 });
 }
 
@@ -142,10 +183,26 @@ before(async () => {
   assert.equal(pack.status, 0, pack.stderr);
 
   // The API-level suite (test/vscode/suite) in a test-only extension that runs it when the extension host starts.
-  const testBuild = spawnSync(process.execPath, ['scripts/build.mjs', '--test-extension'], { ...CHILD_LIMIT, cwd: REPO, encoding: 'utf8' });
+  const testBuild = spawnSync(process.execPath, ['scripts/build.mjs', '--test-extension'], {
+    ...CHILD_LIMIT,
+    cwd: REPO,
+    encoding: 'utf8',
+  });
   assert.equal(testBuild.status, 0, testBuild.stderr);
   const apiVsix = path.join(tempDir(), 'api-tests.vsix');
-  const apiPack = spawnSync(process.execPath, [path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', apiVsix], { ...CHILD_LIMIT, cwd: path.join(REPO, 'test', 'vscode', 'host-extension'), encoding: 'utf8' });
+  const apiPack = spawnSync(
+    process.execPath,
+    [
+      path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce'),
+      'package',
+      '--no-dependencies',
+      '--skip-license',
+      '--allow-missing-repository',
+      '--out',
+      apiVsix,
+    ],
+    { ...CHILD_LIMIT, cwd: path.join(REPO, 'test', 'vscode', 'host-extension'), encoding: 'utf8' },
+  );
   assert.equal(apiPack.status, 0, apiPack.stderr);
   apiResults = path.join(tempDir(), 'api-results.json');
 
@@ -154,17 +211,38 @@ before(async () => {
   const dist = path.join(workspace, 'dist');
   buildGo('arm64', dist, { name: 'hello-arm64' });
   buildGo('amd64', dist, { name: 'hello-amd64' });
-  fs.copyFileSync(path.join(npmPackage('@sentry/cli-darwin@3.8.0'), 'bin', 'sentry-cli'), path.join(dist, 'sentry-cli'));
+  fs.copyFileSync(
+    path.join(npmPackage('@sentry/cli-darwin@3.8.0'), 'bin', 'sentry-cli'),
+    path.join(dist, 'sentry-cli'),
+  );
 
   const fake = fakeApple();
-  browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  browser = await chromium.launch({
+    executablePath: env.chromium,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   // The extension host gets its PATH from a login shell, so the fakes are named the way users name tools that are not
   // on PATH: the machine-scoped goMacosSign.toolPaths setting.
-  const toolPaths = Object.fromEntries(['xcrun', 'codesign', 'ditto', 'xattr', 'spctl', 'security'].map((t) => [t, path.join(fake.bin, t)]));
+  const toolPaths = Object.fromEntries(
+    ['xcrun', 'codesign', 'ditto', 'xattr', 'spctl', 'security'].map((t) => [t, path.join(fake.bin, t)]),
+  );
   page = await open(
     await startCodeServer(workspace, {
       trust: true,
-      extraEnv: { FAKE_APPLE_LOG: fake.log, FAKE_NOTARY_DIR: fake.env.FAKE_NOTARY_DIR, GO_MACOS_SIGN_STATE_DIR: fake.env.GO_MACOS_SIGN_STATE_DIR, GO_MACOS_SIGN_API_RESULTS: apiResults },
+      extraEnv: {
+        FAKE_APPLE_LOG: fake.log,
+        FAKE_NOTARY_DIR: fake.env.FAKE_NOTARY_DIR,
+        GO_MACOS_SIGN_STATE_DIR: fake.env.GO_MACOS_SIGN_STATE_DIR,
+        GO_MACOS_SIGN_API_RESULTS: apiResults,
+      },
       userSettings: { 'goMacosSign.toolPaths': toolPaths },
       alsoInstall: [apiVsix],
     }),
@@ -183,13 +261,21 @@ after(async () => {
 });
 
 describe('go-macos-sign in VS Code 1.139 (code-server)', () => {
-  it('API level, inside the extension host: activation, commands, tasks, the view\'s items, diagnostics', async () => {
+  it("API level, inside the extension host: activation, commands, tasks, the view's items, diagnostics", async () => {
     const until = Date.now() + 90_000;
     while (!fs.existsSync(apiResults) && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
     assert.ok(fs.existsSync(apiResults), `the test-only extension wrote no results\n${extensionLog()}`);
-    const results = JSON.parse(fs.readFileSync(apiResults, 'utf8')) as { name: string; ok: boolean; message?: string }[];
-    for (const r of results) console.log(`    ${r.ok ? 'ok' : 'FAILED'}: ${r.name}${r.message ? ` (${r.message})` : ''}`);
-    assert.deepEqual(results.filter((r) => !r.ok), []);
+    const results = JSON.parse(fs.readFileSync(apiResults, 'utf8')) as {
+      name: string;
+      ok: boolean;
+      message?: string;
+    }[];
+    for (const r of results)
+      console.log(`    ${r.ok ? 'ok' : 'FAILED'}: ${r.name}${r.message ? ` (${r.message})` : ''}`);
+    assert.deepEqual(
+      results.filter((r) => !r.ok),
+      [],
+    );
     assert.equal(results.length, 5);
   });
 
@@ -197,7 +283,10 @@ describe('go-macos-sign in VS Code 1.139 (code-server)', () => {
     await openFile('debug.entitlements');
     await page.keyboard.press('Control+Shift+M');
     const rows = await problems((r) => r.some((t) => t.includes('entitlements/get-task-allow')));
-    assert.ok(rows.some((t) => t.includes('entitlements/get-task-allow') && t.includes('Ln 5')), rows.join('\n'));
+    assert.ok(
+      rows.some((t) => t.includes('entitlements/get-task-allow') && t.includes('Ln 5')),
+      rows.join('\n'),
+    );
     await shot('1-entitlements-problem');
     await goTo(5, 12);
     await page.keyboard.press('Control+.');
@@ -214,15 +303,27 @@ describe('go-macos-sign in VS Code 1.139 (code-server)', () => {
   it('go.mod: the cgo requirement is flagged on its line, with the rule link', async () => {
     await openFile('go.mod');
     const rows = await problems((r) => r.some((t) => t.includes('gomod/cgo-dependency')));
-    assert.ok(rows.some((t) => t.includes('gomod/cgo-dependency') && t.includes('Ln 5')), rows.join('\n'));
+    assert.ok(
+      rows.some((t) => t.includes('gomod/cgo-dependency') && t.includes('Ln 5')),
+      rows.join('\n'),
+    );
     await shot('2-gomod-cgo');
   });
 
-  it('Makefile: the seed article\'s codesign line is diagnosed, and -H=macOS has a hover', async () => {
+  it("Makefile: the seed article's codesign line is diagnosed, and -H=macOS has a hover", async () => {
     await openFile('Makefile');
     const rows = await problems((r) => r.some((t) => t.includes('codesign/timestamp-none')));
-    for (const code of ['ldflags/invalid-headtype', 'codesign/deep', 'codesign/timestamp-none', 'codesign/not-developer-id', 'codesign/missing-runtime']) {
-      assert.ok(rows.some((t) => t.includes(code)), `${code} missing:\n${rows.join('\n')}`);
+    for (const code of [
+      'ldflags/invalid-headtype',
+      'codesign/deep',
+      'codesign/timestamp-none',
+      'codesign/not-developer-id',
+      'codesign/missing-runtime',
+    ]) {
+      assert.ok(
+        rows.some((t) => t.includes(code)),
+        `${code} missing:\n${rows.join('\n')}`,
+      );
     }
     await shot('3-makefile-problems');
     await goTo(2, 24);
@@ -267,10 +368,18 @@ describe('go-macos-sign in VS Code 1.139 (code-server)', () => {
     };
     await notarize('hello-arm64', '5-notarize-pick');
     await page.keyboard.press('Control+Shift+M');
-    const expected = ['The binary is not signed with a valid Developer ID certificate.', 'The signature does not include a secure timestamp.', 'The executable does not have the hardened runtime enabled.'];
+    const expected = [
+      'The binary is not signed with a valid Developer ID certificate.',
+      'The signature does not include a secure timestamp.',
+      'The executable does not have the hardened runtime enabled.',
+    ];
     const rows = await problems((r) => expected.every((m) => r.some((t) => t.includes(m))), 60_000);
     await shot('5-notarize-invalid');
-    for (const m of expected) assert.ok(rows.some((t) => t.includes(m)), `${m}\n${rows.join('\n')}\n--- extension log ---\n${extensionLog()}`);
+    for (const m of expected)
+      assert.ok(
+        rows.some((t) => t.includes(m)),
+        `${m}\n${rows.join('\n')}\n--- extension log ---\n${extensionLog()}`,
+      );
 
     await notarize('sentry-cli');
     await showSigningView();
@@ -283,8 +392,14 @@ describe('go-macos-sign in VS Code 1.139 (code-server)', () => {
     assert.match(text, /sentry-cli[\s\S]*notarized/, `${text}\n--- extension log ---\n${extensionLog()}`);
     assert.doesNotMatch(text, /hello-arm64[^\n]*notarized/);
     // The Accepted verdict replaced the Invalid one: one notification on screen, and no spinner in the status bar.
-    await page.locator('.notifications-toasts .notification-toast', { hasText: 'notarized' }).waitFor({ timeout: 15_000 });
-    assert.equal(await page.locator('.notifications-toasts .notification-toast').count(), 1, await page.locator('.notifications-toasts').innerText());
+    await page
+      .locator('.notifications-toasts .notification-toast', { hasText: 'notarized' })
+      .waitFor({ timeout: 15_000 });
+    assert.equal(
+      await page.locator('.notifications-toasts .notification-toast').count(),
+      1,
+      await page.locator('.notifications-toasts').innerText(),
+    );
     assert.equal(await page.locator('.part.statusbar .statusbar-item', { hasText: 'Notarizing' }).count(), 0);
     await shot('5-notarize-accepted');
   });
@@ -296,11 +411,18 @@ describe('go-macos-sign in VS Code 1.139 (code-server)', () => {
     try {
       // VS Code asks whether to trust the folder; stay in Restricted Mode.
       const dialog = page.locator('.monaco-dialog-box');
-      if (await dialog.isVisible().catch(() => false)) await dialog.locator('.monaco-button', { hasText: /Don.t Trust|No/ }).first().click();
+      if (await dialog.isVisible().catch(() => false))
+        await dialog
+          .locator('.monaco-button', { hasText: /Don.t Trust|No/ })
+          .first()
+          .click();
       await showSigningView();
       const message = page.locator('.pane-body', { hasText: 'Restricted Mode: artifacts are inspected' });
       await message.waitFor({ timeout: 30_000 });
-      assert.match(await message.innerText(), /no tool runs \(go, codesign, notarytool\) until you trust this workspace/);
+      assert.match(
+        await message.innerText(),
+        /no tool runs \(go, codesign, notarytool\) until you trust this workspace/,
+      );
       // A step that would run tools refuses, and says why.
       await runCommand('Go macOS: Build for macOS');
       const toast = page.locator('.notifications-toasts', { hasText: 'trust this workspace first' });

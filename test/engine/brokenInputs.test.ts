@@ -20,7 +20,10 @@ let dataOffset: number;
 let textSection: { offset: number; size: number };
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { ...CHILD_LIMIT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], {
+    ...CHILD_LIMIT,
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -80,7 +83,12 @@ describe('a modified page', () => {
     assert.match(f.section ?? '', /__text/);
     const r = cli('verify', file);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, new RegExp(`page ${Math.floor(at / 4096)} \\(offset 0x${(Math.floor(at / 4096) * 4096).toString(16)}, __TEXT,__text\\)`));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `page ${Math.floor(at / 4096)} \\(offset 0x${(Math.floor(at / 4096) * 4096).toString(16)}, __TEXT,__text\\)`,
+      ),
+    );
   });
 
   it('in the load commands is page 0', async () => {
@@ -89,7 +97,10 @@ describe('a modified page', () => {
       return b;
     });
     const s = await slice(file);
-    assert.deepEqual(s.verification.failures.map((f) => f.page), [0]);
+    assert.deepEqual(
+      s.verification.failures.map((f) => f.page),
+      [0],
+    );
     assert.match(s.verification.failures[0].section ?? '', /load commands/);
   });
 });
@@ -109,7 +120,10 @@ describe('a damaged signature', () => {
       return b;
     });
     const s = await slice(file);
-    assert.ok(s.verification.failures.some((f) => f.code === 'signature-out-of-bounds'), JSON.stringify(s.verification.failures));
+    assert.ok(
+      s.verification.failures.some((f) => f.code === 'signature-out-of-bounds'),
+      JSON.stringify(s.verification.failures),
+    );
     const r = cli('verify', file);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /past the end/);
@@ -126,14 +140,22 @@ describe('a damaged signature', () => {
 
   it('CodeDirectory slot counts and offsets that overflow', async () => {
     const cdAt = dataOffset + 20; // Go writes one index entry, so the CodeDirectory starts at offset 20
-    for (const [field, value] of [[0x1c, 0xffffffff], [0x10, 0xfffffff0], [0x18, 0x7fffffff], [0x14, 0xffffffff]] as const) {
+    for (const [field, value] of [
+      [0x1c, 0xffffffff],
+      [0x10, 0xfffffff0],
+      [0x18, 0x7fffffff],
+      [0x14, 0xffffffff],
+    ] as const) {
       const file = variant(`cd-field-${field}`, (b) => {
         b.writeUInt32BE(value, cdAt + field);
         return b;
       });
       const s = await slice(file);
       assert.equal(s.verification.valid, false, `field 0x${field.toString(16)}`);
-      assert.ok(s.verification.failures.some((f) => f.code === 'codedirectory-malformed'), JSON.stringify(s.verification.failures));
+      assert.ok(
+        s.verification.failures.some((f) => f.code === 'codedirectory-malformed'),
+        JSON.stringify(s.verification.failures),
+      );
     }
   });
 
@@ -145,7 +167,10 @@ describe('a damaged signature', () => {
     });
     const s = await slice(file);
     assert.equal(s.verification.valid, false);
-    assert.ok(s.verification.failures.some((f) => f.code === 'superblob-malformed'), JSON.stringify(s.verification.failures));
+    assert.ok(
+      s.verification.failures.some((f) => f.code === 'superblob-malformed'),
+      JSON.stringify(s.verification.failures),
+    );
   });
 });
 
@@ -172,14 +197,39 @@ describe('files that are not usable Mach-O files', () => {
   });
 
   it('a truncated header and load commands', () => {
-    expectOneLineError(cli('verify', variant('short-header', (b) => b.subarray(0, 20))));
-    expectOneLineError(cli('verify', variant('short-commands', (b) => b.subarray(0, 200))));
+    expectOneLineError(
+      cli(
+        'verify',
+        variant('short-header', (b) => b.subarray(0, 20)),
+      ),
+    );
+    expectOneLineError(
+      cli(
+        'verify',
+        variant('short-commands', (b) => b.subarray(0, 200)),
+      ),
+    );
   });
 
   it('load-command counts and sizes that overflow', () => {
-    expectOneLineError(cli('verify', variant('ncmds', (b) => (b.writeUInt32LE(0xffffffff, 16), b))));
-    expectOneLineError(cli('verify', variant('sizeofcmds', (b) => (b.writeUInt32LE(0xfffffff0, 20), b))));
-    expectOneLineError(cli('verify', variant('cmdsize', (b) => (b.writeUInt32LE(0xfffffff8, 32 + 4), b))));
+    expectOneLineError(
+      cli(
+        'verify',
+        variant('ncmds', (b) => (b.writeUInt32LE(0xffffffff, 16), b)),
+      ),
+    );
+    expectOneLineError(
+      cli(
+        'verify',
+        variant('sizeofcmds', (b) => (b.writeUInt32LE(0xfffffff0, 20), b)),
+      ),
+    );
+    expectOneLineError(
+      cli(
+        'verify',
+        variant('cmdsize', (b) => (b.writeUInt32LE(0xfffffff8, 32 + 4), b)),
+      ),
+    );
   });
 
   it('a universal header whose slice lies outside the file', () => {
@@ -228,23 +278,36 @@ describe('LC_ENCRYPTION_INFO', () => {
   it('a load command turned into one cannot hide the change: the load commands are always checked', async () => {
     const s = await slice(variant('claims-encrypted', (b) => encryptionCommand(b, 0, b.length)));
     assert.equal(s.verification.valid, false);
-    assert.deepEqual(s.verification.failures.map((f) => [f.code, f.page]), [['page-mismatch', 0]]);
+    assert.deepEqual(
+      s.verification.failures.map((f) => [f.code, f.page]),
+      [['page-mismatch', 0]],
+    );
   });
 
   it('pages inside a signed encrypted range are skipped with a note; the others are still checked', async () => {
     const plain = variant('encrypted-unsigned', (b) => encryptionCommand(b, 4 * 4096, 2 * 4096));
     const signed = path.join(dir, 'encrypted-signed');
-    spawnSync('python3', [path.join(REPO, 'test', 'support', 'adhoc_sign.py'), plain, signed, '--identifier', 'com.example.encrypted'], { ...CHILD_LIMIT, encoding: 'utf8' });
+    spawnSync(
+      'python3',
+      [path.join(REPO, 'test', 'support', 'adhoc_sign.py'), plain, signed, '--identifier', 'com.example.encrypted'],
+      { ...CHILD_LIMIT, encoding: 'utf8' },
+    );
     const intact = await slice(signed);
     assert.equal(intact.verification.valid, true, JSON.stringify(intact.verification.failures));
-    assert.ok(intact.verification.warnings.some((w) => /2 pages are encrypted on disk/.test(w)), JSON.stringify(intact.verification.warnings));
+    assert.ok(
+      intact.verification.warnings.some((w) => /2 pages are encrypted on disk/.test(w)),
+      JSON.stringify(intact.verification.warnings),
+    );
     const bytes = fs.readFileSync(signed);
     bytes[4 * 4096 + 100] ^= 1; // inside the encrypted range: its on-disk bytes are not what was hashed
     bytes[8 * 4096 + 100] ^= 1; // outside it
     const changed = path.join(dir, 'encrypted-changed');
     fs.writeFileSync(changed, bytes);
     const s = await slice(changed);
-    assert.deepEqual(s.verification.failures.map((f) => [f.code, f.page]), [['page-mismatch', 8]]);
+    assert.deepEqual(
+      s.verification.failures.map((f) => [f.code, f.page]),
+      [['page-mismatch', 8]],
+    );
   });
 });
 
@@ -257,7 +320,10 @@ describe('universal headers', () => {
     fs.writeFileSync(file, bytes);
     const r = cli('verify', file);
     expectOneLineError(r);
-    assert.match(r.stderr, /architecture 0 of the universal file \(offset 0\) overlaps the fat header, which ends at 28/);
+    assert.match(
+      r.stderr,
+      /architecture 0 of the universal file \(offset 0\) overlaps the fat header, which ends at 28/,
+    );
   });
 });
 
@@ -266,12 +332,22 @@ describe('bytes appended after a thin Mach-O', () => {
     const tail = Buffer.from('appended payload: not part of any segment');
     const signed = await slice(variant('appended-signed', (b) => Buffer.concat([b, tail])));
     assert.equal(signed.verification.valid, true);
-    assert.ok(signed.verification.warnings.some((w) => w.startsWith(`${tail.length} bytes follow the end of the Mach-O image (offset ${original.length})`)), JSON.stringify(signed.verification.warnings));
+    assert.ok(
+      signed.verification.warnings.some((w) =>
+        w.startsWith(`${tail.length} bytes follow the end of the Mach-O image (offset ${original.length})`),
+      ),
+      JSON.stringify(signed.verification.warnings),
+    );
     const amd64 = fs.readFileSync(buildGo('amd64', dir)); // Go leaves darwin/amd64 unsigned
     const file = path.join(dir, 'appended-unsigned');
     fs.writeFileSync(file, Buffer.concat([amd64, tail]));
     const unsigned = await slice(file);
-    assert.ok(unsigned.verification.warnings.some((w) => w.startsWith(`${tail.length} bytes follow the end of the Mach-O image (offset ${amd64.length})`)), JSON.stringify(unsigned.verification.warnings));
+    assert.ok(
+      unsigned.verification.warnings.some((w) =>
+        w.startsWith(`${tail.length} bytes follow the end of the Mach-O image (offset ${amd64.length})`),
+      ),
+      JSON.stringify(unsigned.verification.warnings),
+    );
     assert.match(cli('inspect', file).stdout, /note: \d+ bytes follow the end of the Mach-O image/);
   });
 });

@@ -75,7 +75,11 @@ describe('resource seal (_CodeSignature/CodeResources)', () => {
     fs.rmSync(path.join(app, 'Contents', 'Resources', 'en.lproj', 'Credits.rtf')); // optional: may go
     const report = await inspectApp();
     const problems = report.bundle!.resourceSeal!.problems.map((p) => `${p.kind} ${p.path}`).sort();
-    assert.deepEqual(problems, ['added Resources/added.txt', 'missing Resources/data.bin', 'modified Resources/Terminal.icns']);
+    assert.deepEqual(problems, [
+      'added Resources/added.txt',
+      'missing Resources/data.bin',
+      'modified Resources/Terminal.icns',
+    ]);
     const intact = report.checks.find((c) => c.id === 'signature/intact')!;
     assert.equal(intact.status, 'fail');
     assert.match(intact.message, /Terminal\.icns \(modified\)/);
@@ -84,7 +88,15 @@ describe('resource seal (_CodeSignature/CodeResources)', () => {
   it('reads a binary Info.plist and notices a stapled ticket', async () => {
     const info = path.join(app, 'Contents', 'Info.plist');
     const xml = fs.readFileSync(info);
-    execFileSync('python3', ['-c', 'import plistlib,sys; d=plistlib.load(open(sys.argv[1],"rb")); plistlib.dump(d, open(sys.argv[1],"wb"), fmt=plistlib.FMT_BINARY)', info], CHILD_LIMIT);
+    execFileSync(
+      'python3',
+      [
+        '-c',
+        'import plistlib,sys; d=plistlib.load(open(sys.argv[1],"rb")); plistlib.dump(d, open(sys.argv[1],"wb"), fmt=plistlib.FMT_BINARY)',
+        info,
+      ],
+      CHILD_LIMIT,
+    );
     fs.writeFileSync(path.join(app, 'Contents', 'CodeResources'), 'ticket'); // where stapler puts the ticket in a bundle
     const report = await inspectApp();
     assert.equal(report.bundle?.infoPlistFormat, 'binary');
@@ -97,7 +109,10 @@ describe('resource seal (_CodeSignature/CodeResources)', () => {
   it('refuses a CFBundleExecutable that escapes Contents/MacOS', async () => {
     const info = path.join(app, 'Contents', 'Info.plist');
     const text = fs.readFileSync(info, 'utf8');
-    fs.writeFileSync(info, text.replace(/(<key>CFBundleExecutable<\/key>\s*<string>)[^<]*/, '$1../../../../etc/passwd'));
+    fs.writeFileSync(
+      info,
+      text.replace(/(<key>CFBundleExecutable<\/key>\s*<string>)[^<]*/, '$1../../../../etc/passwd'),
+    );
     const result = await inspectPath(app);
     assert.equal(result.reports.length, 0);
     assert.match(result.errors[0].message, /not a plain file name/);

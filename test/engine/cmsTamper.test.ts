@@ -23,7 +23,8 @@ let original: Buffer;
 /** File offsets of the arm64 slice's blobs. */
 let arm64: { slice: number; codeDirectory: number; cms: number; cmsLength: number };
 /** Apple Root CA's SHA-256 fingerprint as Apple publishes it (https://www.apple.com/certificateauthority/). */
-const APPLE_ROOT_SHA256 = 'B0:B1:73:0E:CB:C7:FF:45:05:14:2C:49:F1:29:5E:6E:DA:6B:CA:ED:7E:2C:68:C5:BE:91:B5:A1:10:01:F0:24';
+const APPLE_ROOT_SHA256 =
+  'B0:B1:73:0E:CB:C7:FF:45:05:14:2C:49:F1:29:5E:6E:DA:6B:CA:ED:7E:2C:68:C5:BE:91:B5:A1:10:01:F0:24';
 
 function blobOffsets(bytes: Buffer, slice: number) {
   // LC_CODE_SIGNATURE: scan the slice's load commands (64-bit little-endian header: ncmds at 16, commands from 32).
@@ -35,7 +36,8 @@ function blobOffsets(bytes: Buffer, slice: number) {
   }
   const sb = slice + dataoff;
   const index = new Map<number, number>();
-  for (let i = 0, n = bytes.readUInt32BE(sb + 8); i < n; i++) index.set(bytes.readUInt32BE(sb + 12 + i * 8), sb + bytes.readUInt32BE(sb + 16 + i * 8));
+  for (let i = 0, n = bytes.readUInt32BE(sb + 8); i < n; i++)
+    index.set(bytes.readUInt32BE(sb + 12 + i * 8), sb + bytes.readUInt32BE(sb + 16 + i * 8));
   const cms = index.get(0x10000)!;
   return { slice, codeDirectory: index.get(0)!, cms: cms + 8, cmsLength: bytes.readUInt32BE(cms + 4) - 8 };
 }
@@ -58,15 +60,21 @@ const codes = (s: SliceReport) => s.verification.failures.map((f) => f.code).sor
 
 before(() => {
   original = fs.readFileSync(path.join(npmPackage('@sentry/cli-darwin@3.8.0'), 'bin', 'sentry-cli'));
-  const slices = [0, 1].map((i) => ({ cpu: original.readUInt32BE(8 + i * 20), offset: original.readUInt32BE(8 + i * 20 + 8) }));
+  const slices = [0, 1].map((i) => ({
+    cpu: original.readUInt32BE(8 + i * 20),
+    offset: original.readUInt32BE(8 + i * 20 + 8),
+  }));
   arm64 = blobOffsets(original, slices.find((s) => s.cpu === 0x0100000c)!.offset);
 });
 
 describe('CMS verification of a Developer ID signature', () => {
-  it('a flipped byte in the signer\'s signature fails the signature and the timestamp imprint over it', async () => {
+  it("a flipped byte in the signer's signature fails the signature and the timestamp imprint over it", async () => {
     const cmsFile = path.join(dir, 'cms.der');
     fs.writeFileSync(cmsFile, original.subarray(arm64.cms, arm64.cms + arm64.cmsLength));
-    const parsed = execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', cmsFile], { ...CHILD_LIMIT, encoding: 'utf8' });
+    const parsed = execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', cmsFile], {
+      ...CHILD_LIMIT,
+      encoding: 'utf8',
+    });
     // The first 256-byte OCTET STRING is the outer RSA signature; the timestamp token's comes later, in unsignedAttrs.
     const line = parsed.split('\n').find((l) => /hl=4 l= 256 prim: OCTET STRING/.test(l))!;
     const [offset, headerLength] = [Number(line.trim().split(':')[0]), 4];
@@ -91,18 +99,26 @@ describe('CMS verification of a Developer ID signature', () => {
 
   it('the signed cdhash lists (hash agility v1 and v2) are each checked against the CodeDirectories present', () => {
     const cms = original.subarray(arm64.cms, arm64.cms + arm64.cmsLength);
-    const cd = original.subarray(arm64.codeDirectory, arm64.codeDirectory + original.readUInt32BE(arm64.codeDirectory + 4));
+    const cd = original.subarray(
+      arm64.codeDirectory,
+      arm64.codeDirectory + original.readUInt32BE(arm64.codeDirectory + 4),
+    );
     assert.equal(cd[0x25], 2, 'one SHA-256 CodeDirectory (cs_blobs.h hashType at 0x25)');
     const primary = { slot: 0, hashType: 2, cdhashFull: createHash('sha256').update(cd).digest() };
-    const codes = (digests: (typeof primary)[]) => analyzeCms(cms, cd, digests, new Date()).failures.map((f) => f.message);
+    const codes = (digests: (typeof primary)[]) =>
+      analyzeCms(cms, cd, digests, new Date()).failures.map((f) => f.message);
     assert.deepEqual(codes([primary]), []);
     // An extra SHA-384 CodeDirectory: absent from v1's list; v2 has no SHA-384 entry, which Security tolerates.
     const extra = { slot: 0x1000, hashType: 4, cdhashFull: createHash('sha384').update(cd).digest() };
-    assert.deepEqual(codes([primary, extra]), ['the signed list of cdhashes (hash agility v1) does not match the CodeDirectories present']);
+    assert.deepEqual(codes([primary, extra]), [
+      'the signed list of cdhashes (hash agility v1) does not match the CodeDirectories present',
+    ]);
     // A cdhash that differs only after its first 20 bytes: v1 holds truncated cdhashes, v2 the whole digest.
     const late = { ...primary, cdhashFull: Buffer.from(primary.cdhashFull) };
     late.cdhashFull[25] ^= 0x01;
-    assert.deepEqual(codes([late]), ['the signed cdhash for the CodeDirectory in slot 0x0 (hash agility v2) does not match it']);
+    assert.deepEqual(codes([late]), [
+      'the signed cdhash for the CodeDirectory in slot 0x0 (hash agility v2) does not match it',
+    ]);
   });
 
   it('an untouched copy is valid and chains to the pinned Apple Root CA', async () => {
@@ -125,12 +141,21 @@ interface Asn1 {
 
 /** `openssl asn1parse` of a DER file, one element per line. */
 function asn1(file: string): Asn1[] {
-  const text = execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', file], { ...CHILD_LIMIT, encoding: 'utf8' });
+  const text = execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', file], {
+    ...CHILD_LIMIT,
+    encoding: 'utf8',
+  });
   return text
     .split('\n')
     .map((line) => /^\s*(\d+):d=(\d+)\s+hl=(\d+)\s+l=\s*(\d+)\s+(?:cons|prim):\s+(.*)$/.exec(line))
     .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ offset: Number(m[1]), depth: Number(m[2]), header: Number(m[3]), length: Number(m[4]), type: m[5].trim() }));
+    .map((m) => ({
+      offset: Number(m[1]),
+      depth: Number(m[2]),
+      header: Number(m[3]),
+      length: Number(m[4]),
+      type: m[5].trim(),
+    }));
 }
 
 interface CarriedCertificate {
@@ -162,7 +187,11 @@ function carriedCertificates(file: string): CarriedCertificate[] {
       const signature = inside.find((e) => e.depth === 5 && e.type === 'BIT STRING')!;
       const der = path.join(dir, `cert-${cert.offset}.der`);
       fs.writeFileSync(der, bytes.subarray(cert.offset, end));
-      const subject = execFileSync('openssl', ['x509', '-inform', 'DER', '-in', der, '-noout', '-subject', '-nameopt', 'multiline'], { ...CHILD_LIMIT, encoding: 'utf8' });
+      const subject = execFileSync(
+        'openssl',
+        ['x509', '-inform', 'DER', '-in', der, '-noout', '-subject', '-nameopt', 'multiline'],
+        { ...CHILD_LIMIT, encoding: 'utf8' },
+      );
       return {
         commonName: /commonName\s*=\s*(.*)/.exec(subject)![1].trim(),
         start: cert.offset,
@@ -177,7 +206,11 @@ function carriedCertificates(file: string): CarriedCertificate[] {
 const openssl = (args: string[]) => spawnSync('openssl', args, { ...CHILD_LIMIT, encoding: 'utf8', cwd: dir });
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { ...CHILD_LIMIT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], {
+    ...CHILD_LIMIT,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -191,26 +224,49 @@ describe('a changed byte in a certificate the signature carries breaks the signa
     files.cms = path.join(dir, 'outer-cms.der');
     fs.writeFileSync(files.cms, original.subarray(arm64.cms, arm64.cms + arm64.cmsLength));
     files.codeDirectory = path.join(dir, 'code-directory.bin');
-    fs.writeFileSync(files.codeDirectory, original.subarray(arm64.codeDirectory, arm64.codeDirectory + original.readUInt32BE(arm64.codeDirectory + 4)));
+    fs.writeFileSync(
+      files.codeDirectory,
+      original.subarray(arm64.codeDirectory, arm64.codeDirectory + original.readUInt32BE(arm64.codeDirectory + 4)),
+    );
     outer = carriedCertificates(files.cms);
     // The trust anchor: the carried Apple Root CA, accepted only because its fingerprint is the one Apple publishes.
     const root = outer.find((c) => c.commonName === 'Apple Root CA')!;
     files.root = path.join(dir, 'apple-root.pem');
-    execFileSync('openssl', ['x509', '-inform', 'DER', '-in', path.join(dir, `cert-${root.start}.der`), '-out', files.root], CHILD_LIMIT);
-    assert.match(execFileSync('openssl', ['x509', '-in', files.root, '-noout', '-fingerprint', '-sha256'], { ...CHILD_LIMIT, encoding: 'utf8' }), new RegExp(APPLE_ROOT_SHA256));
+    execFileSync(
+      'openssl',
+      ['x509', '-inform', 'DER', '-in', path.join(dir, `cert-${root.start}.der`), '-out', files.root],
+      CHILD_LIMIT,
+    );
+    assert.match(
+      execFileSync('openssl', ['x509', '-in', files.root, '-noout', '-fingerprint', '-sha256'], {
+        ...CHILD_LIMIT,
+        encoding: 'utf8',
+      }),
+      new RegExp(APPLE_ROOT_SHA256),
+    );
     // The RFC 3161 token: the SignedData after the id-smime-aa-timeStampToken attribute type.
     const items = asn1(files.cms);
     const attribute = items.findIndex((e) => e.type.endsWith(':id-smime-aa-timeStampToken'));
     const token = items.slice(attribute).find((e) => e.type === 'SEQUENCE')!;
     tokenOffset = token.offset;
     files.token = path.join(dir, 'token.der');
-    fs.writeFileSync(files.token, original.subarray(arm64.cms + token.offset, arm64.cms + token.offset + token.header + token.length));
+    fs.writeFileSync(
+      files.token,
+      original.subarray(arm64.cms + token.offset, arm64.cms + token.offset + token.header + token.length),
+    );
     timestamp = carriedCertificates(files.token);
-    const text = execFileSync('openssl', ['ts', '-reply', '-token_in', '-token_out', '-in', files.token, '-text'], { ...CHILD_LIMIT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const text = execFileSync('openssl', ['ts', '-reply', '-token_in', '-token_out', '-in', files.token, '-text'], {
+      ...CHILD_LIMIT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const hash = /Hash Algorithm: (\S+)/.exec(text)![1];
     files.tokenTime = Math.floor(Date.parse(/Time stamp: (.*)/.exec(text)![1]) / 1000);
     const signatureLine = items.find((e) => e.depth === 5 && e.type.startsWith('OCTET STRING') && e.length === 256)!; // the signer's RSA signature
-    const signature = original.subarray(arm64.cms + signatureLine.offset + signatureLine.header, arm64.cms + signatureLine.offset + signatureLine.header + 256);
+    const signature = original.subarray(
+      arm64.cms + signatureLine.offset + signatureLine.header,
+      arm64.cms + signatureLine.offset + signatureLine.header + 256,
+    );
     files.tokenImprint = createHash(hash).update(signature).digest('hex');
   });
 
@@ -219,13 +275,46 @@ describe('a changed byte in a certificate the signature carries breaks the signa
     const file = path.join(dir, 'candidate-cms.der');
     fs.writeFileSync(file, cms);
     // Apple's certificate extensions are critical and unknown to OpenSSL; its own purpose checks are not codesign's.
-    return openssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', file, '-content', files.codeDirectory, '-CAfile', files.root, '-purpose', 'any', '-ignore_critical', '-out', '/dev/null']).status === 0;
+    return (
+      openssl([
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        file,
+        '-content',
+        files.codeDirectory,
+        '-CAfile',
+        files.root,
+        '-purpose',
+        'any',
+        '-ignore_critical',
+        '-out',
+        '/dev/null',
+      ]).status === 0
+    );
   }
 
   function opensslTsAccepts(token: Buffer): boolean {
     const file = path.join(dir, 'candidate-token.der');
     fs.writeFileSync(file, token);
-    return openssl(['ts', '-verify', '-token_in', '-in', file, '-digest', files.tokenImprint, '-CAfile', files.root, '-attime', String(files.tokenTime)]).status === 0;
+    return (
+      openssl([
+        'ts',
+        '-verify',
+        '-token_in',
+        '-in',
+        file,
+        '-digest',
+        files.tokenImprint,
+        '-CAfile',
+        files.root,
+        '-attime',
+        String(files.tokenTime),
+      ]).status === 0
+    );
   }
 
   /** A root is never what OpenSSL trusts from the message; its own check is that its self-signature holds. */
@@ -240,8 +329,16 @@ describe('a changed byte in a certificate the signature carries breaks the signa
   it('OpenSSL accepts the untouched CMS and timestamp token (the oracle works)', () => {
     assert.equal(opensslCmsAccepts(fs.readFileSync(files.cms)), true);
     assert.equal(opensslTsAccepts(fs.readFileSync(files.token)), true);
-    assert.deepEqual(outer.map((c) => c.commonName).sort(), ['Apple Root CA', 'Developer ID Application: GetSentry LLC (97JCY7859U)', 'Developer ID Certification Authority']);
-    assert.deepEqual(timestamp.map((c) => c.commonName).sort(), ['Apple Root CA', 'Apple Timestamp Certification Authority', 'Timestamp Signer ST1']);
+    assert.deepEqual(outer.map((c) => c.commonName).sort(), [
+      'Apple Root CA',
+      'Developer ID Application: GetSentry LLC (97JCY7859U)',
+      'Developer ID Certification Authority',
+    ]);
+    assert.deepEqual(timestamp.map((c) => c.commonName).sort(), [
+      'Apple Root CA',
+      'Apple Timestamp Certification Authority',
+      'Timestamp Signer ST1',
+    ]);
   });
 
   for (const part of ['keyByte', 'issuerNameByte', 'signatureByte'] as const) {
@@ -251,14 +348,19 @@ describe('a changed byte in a certificate the signature carries breaks the signa
       for (const cert of outer) {
         const cms = Buffer.from(original.subarray(arm64.cms, arm64.cms + arm64.cmsLength));
         cms[cert[part]] ^= flip;
-        const refused = cert.commonName === 'Apple Root CA' ? !opensslSelfSignatureHolds(cms.subarray(cert.start, cert.end)) : !opensslCmsAccepts(cms);
+        const refused =
+          cert.commonName === 'Apple Root CA'
+            ? !opensslSelfSignatureHolds(cms.subarray(cert.start, cert.end))
+            : !opensslCmsAccepts(cms);
         assert.equal(refused, true, `OpenSSL refuses a changed ${cert.commonName}`);
         const file = variant(`cert-${part}-${cert.start}`, (b) => {
           b[arm64.cms + cert[part]] ^= flip;
         });
         const slice = await arm64Slice(file);
         assert.equal(slice.verification.valid, false, cert.commonName);
-        const named = slice.verification.failures.filter((f) => f.code === 'cms-certificate' && f.message.startsWith(`the certificate "${cert.commonName}" `));
+        const named = slice.verification.failures.filter(
+          (f) => f.code === 'cms-certificate' && f.message.startsWith(`the certificate "${cert.commonName}" `),
+        );
         assert.equal(named.length, 1, `${cert.commonName}: ${JSON.stringify(slice.verification.failures)}`);
       }
     });
@@ -267,7 +369,10 @@ describe('a changed byte in a certificate the signature carries breaks the signa
       for (const cert of timestamp) {
         const token = Buffer.from(fs.readFileSync(files.token));
         token[cert[part]] ^= flip;
-        const refused = cert.commonName === 'Apple Root CA' ? !opensslSelfSignatureHolds(token.subarray(cert.start, cert.end)) : !opensslTsAccepts(token);
+        const refused =
+          cert.commonName === 'Apple Root CA'
+            ? !opensslSelfSignatureHolds(token.subarray(cert.start, cert.end))
+            : !opensslTsAccepts(token);
         assert.equal(refused, true, `OpenSSL refuses a changed ${cert.commonName}`);
         const file = variant(`ts-cert-${part}-${cert.start}`, (b) => {
           b[arm64.cms + tokenOffset + cert[part]] ^= flip;
@@ -276,25 +381,39 @@ describe('a changed byte in a certificate the signature carries breaks the signa
         const slice = report.architectures.find((s) => s.arch === 'arm64')!;
         assert.equal(slice.verification.valid, false, cert.commonName);
         assert.ok(
-          slice.verification.failures.some((f) => f.code === 'timestamp-certificate' && f.message.startsWith(`the certificate "${cert.commonName}" `)),
+          slice.verification.failures.some(
+            (f) => f.code === 'timestamp-certificate' && f.message.startsWith(`the certificate "${cert.commonName}" `),
+          ),
           `${cert.commonName}: ${JSON.stringify(slice.verification.failures)}`,
         );
         const secure = checkOf(report, 'signature/secure-timestamp');
         assert.equal(secure.status, 'fail', `${cert.commonName}: ${secure.message}`);
         assert.match(secure.message, /arm64: .*timestamp/);
-        assert.ok(!slice.verification.warnings.some((w) => /not issued by Apple/.test(w)), 'a damaged token is not "someone else\'s" token');
+        assert.ok(
+          !slice.verification.warnings.some((w) => /not issued by Apple/.test(w)),
+          'a damaged token is not "someone else\'s" token',
+        );
       }
     });
   }
 
   it('verify exits 1 and names the damaged certificate, in the CMS and in the timestamp token', () => {
     const leaf = outer.find((c) => c.commonName.startsWith('Developer ID Application'))!;
-    const cms = cli('verify', variant('cli-leaf', (b) => void (b[arm64.cms + leaf.signatureByte] ^= 0x01)));
+    const cms = cli(
+      'verify',
+      variant('cli-leaf', (b) => void (b[arm64.cms + leaf.signatureByte] ^= 0x01)),
+    );
     assert.equal(cms.code, 1, cms.stdout + cms.stderr);
-    assert.match(cms.stdout, /\(arm64\): INVALID: the certificate "Developer ID Application: GetSentry LLC \(97JCY7859U\)" in the CMS signature is damaged/);
+    assert.match(
+      cms.stdout,
+      /\(arm64\): INVALID: the certificate "Developer ID Application: GetSentry LLC \(97JCY7859U\)" in the CMS signature is damaged/,
+    );
     assert.match(cms.stdout, /\(x86_64\): valid developer-id-application signature/);
     const tsa = timestamp.find((c) => c.commonName === 'Timestamp Signer ST1')!;
-    const token = cli('verify', variant('cli-tsa', (b) => void (b[arm64.cms + tokenOffset + tsa.keyByte] ^= 0x01)));
+    const token = cli(
+      'verify',
+      variant('cli-tsa', (b) => void (b[arm64.cms + tokenOffset + tsa.keyByte] ^= 0x01)),
+    );
     assert.equal(token.code, 1, token.stdout + token.stderr);
     assert.match(token.stdout, /\(arm64\): INVALID: .*"Timestamp Signer ST1" in the timestamp token is damaged/);
     assert.doesNotMatch(cms.stdout + token.stdout + cms.stderr + token.stderr, /error:[0-9A-F]{8}|routines/);

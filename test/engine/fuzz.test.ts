@@ -33,16 +33,19 @@ class StrictSource extends BufferSource {
     super(buf, name);
   }
   override read(offset: number, length: number): Buffer {
-    if (offset < 0 || length < 0 || offset + length > this.buf.length) assert.fail(`read past the bound: ${offset}+${length} > ${this.buf.length}`);
+    if (offset < 0 || length < 0 || offset + length > this.buf.length)
+      assert.fail(`read past the bound: ${offset}+${length} > ${this.buf.length}`);
     return super.read(offset, length);
   }
   override chunk(offset: number, length: number): Promise<Buffer> {
-    if (offset < 0 || length < 0 || offset + length > this.buf.length) assert.fail(`chunk past the bound: ${offset}+${length} > ${this.buf.length}`);
+    if (offset < 0 || length < 0 || offset + length > this.buf.length)
+      assert.fail(`chunk past the bound: ${offset}+${length} > ${this.buf.length}`);
     this.counter.chunks++; // page-hashing reads, counted across slices so the test can show that path ran
     return super.chunk(offset, length);
   }
   override slice(offset: number, size: number, name: string): ByteSource {
-    if (offset < 0 || size < 0 || offset + size > this.buf.length) assert.fail(`slice past the bound: ${offset}+${size} > ${this.buf.length}`);
+    if (offset < 0 || size < 0 || offset + size > this.buf.length)
+      assert.fail(`slice past the bound: ${offset}+${size} > ${this.buf.length}`);
     return new StrictSource(this.buf.subarray(offset, offset + size), name, this.counter);
   }
 }
@@ -102,12 +105,32 @@ before(() => {
   const goSig = objdumpFacts(path.join(dir, 'hello-arm64')).codeSignature!;
   // Go's signer hashes every page up to the signature (codeLimit = dataoff).
   const goSigned = [{ slice: 0, start: 0, end: goSig.dataOffset }];
-  seeds.push({ name: 'go-arm64', bytes: go, hot: [[0, 4096], [goSig.dataOffset, goSig.dataOffset + 2048]], signed: goSigned });
+  seeds.push({
+    name: 'go-arm64',
+    bytes: go,
+    hot: [
+      [0, 4096],
+      [goSig.dataOffset, goSig.dataOffset + 2048],
+    ],
+    signed: goSigned,
+  });
   const fseventsFile = path.join(npmPackage('fsevents@2.3.3'), 'fsevents.node');
   const fsevents = fs.readFileSync(fseventsFile);
   const arm64At = universalOffsets(fseventsFile).arm64;
-  const arm64Signed = [{ slice: arm64At, start: arm64At, end: arm64At + objdumpFacts(fseventsFile, 'arm64').codeSignature!.dataOffset }];
-  seeds.push({ name: 'fsevents', bytes: fsevents, hot: [[0, 64], [16384, 16384 + 4096], [98304, 98304 + 4096], [fsevents.length - 2048, fsevents.length]], signed: arm64Signed });
+  const arm64Signed = [
+    { slice: arm64At, start: arm64At, end: arm64At + objdumpFacts(fseventsFile, 'arm64').codeSignature!.dataOffset },
+  ];
+  seeds.push({
+    name: 'fsevents',
+    bytes: fsevents,
+    hot: [
+      [0, 64],
+      [16384, 16384 + 4096],
+      [98304, 98304 + 4096],
+      [fsevents.length - 2048, fsevents.length],
+    ],
+    signed: arm64Signed,
+  });
 });
 
 describe('fuzzing the engine with mutated real binaries', () => {
@@ -129,7 +152,10 @@ describe('fuzzing the engine with mutated real binaries', () => {
         if (changed) {
           signedChanges++;
           const slice = result.slices.find((s) => s.offset === changed.slice);
-          assert.ok(!slice || !slice.verification.valid, `case ${i} (seed ${SEED}, ${seed.name}) changed signed bytes and still verifies`);
+          assert.ok(
+            !slice || !slice.verification.valid,
+            `case ${i} (seed ${SEED}, ${seed.name}) changed signed bytes and still verifies`,
+          );
         }
       } catch (error) {
         if (!isInputError(error)) {
@@ -139,7 +165,9 @@ describe('fuzzing the engine with mutated real binaries', () => {
       }
       pageReads += source.counter.chunks;
     }
-    console.log(`fuzz: ${CASES} cases, ${reports} reports, ${inputErrors} input errors, ${signedChanges} verdicts on changed signed bytes, ${pageReads} page reads`);
+    console.log(
+      `fuzz: ${CASES} cases, ${reports} reports, ${inputErrors} input errors, ${signedChanges} verdicts on changed signed bytes, ${pageReads} page reads`,
+    );
     assert.ok(reports > 0 && inputErrors > 0, 'the mutations exercise both outcomes');
     assert.ok(signedChanges > 0, 'some cases change signed bytes and are judged');
     assert.ok(pageReads > 0, 'page hashing read through the strict source');
@@ -178,11 +206,16 @@ describe('fuzzing the engine with mutated real binaries', () => {
           const verdict = await verifySignature(source, image, signature, {}, { parallel: false });
           if (changed) {
             judged++;
-            assert.equal(verdict.valid, false, `case ${i} (seed ${SEED + 1}) changed a sealed byte at ${changed.start}..${changed.end} and still verifies`);
+            assert.equal(
+              verdict.valid,
+              false,
+              `case ${i} (seed ${SEED + 1}) changed a sealed byte at ${changed.start}..${changed.end} and still verifies`,
+            );
           }
         }
       } catch (error) {
-        if (!isInputError(error)) throw new Error(`signature case ${i} (seed ${SEED + 1}) threw ${(error as Error)?.stack ?? error}`);
+        if (!isInputError(error))
+          throw new Error(`signature case ${i} (seed ${SEED + 1}) threw ${(error as Error)?.stack ?? error}`);
       } finally {
         pristine.copy(work, dataOffset, dataOffset, dataOffset + dataSize);
       }
@@ -192,8 +225,13 @@ describe('fuzzing the engine with mutated real binaries', () => {
 
   it('the untouched seeds verify (the verdicts above mean something)', async () => {
     for (const seed of seeds) {
-      const { slices } = await inspectMachO(new StrictSource(Buffer.from(seed.bytes), seed.name), {}, { parallel: false });
-      for (const range of seed.signed) assert.equal(slices.find((s) => s.offset === range.slice)?.verification.valid, true, seed.name);
+      const { slices } = await inspectMachO(
+        new StrictSource(Buffer.from(seed.bytes), seed.name),
+        {},
+        { parallel: false },
+      );
+      for (const range of seed.signed)
+        assert.equal(slices.find((s) => s.offset === range.slice)?.verification.valid, true, seed.name);
     }
   });
 });

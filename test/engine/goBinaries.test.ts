@@ -147,14 +147,18 @@ describe('fat64 universal headers', () => {
     fs.writeFileSync(file, fat64);
     const [a, b] = [await inspectOne(universal), await inspectOne(file)];
     assert.equal(b.kind, 'universal');
-    assert.deepEqual(b.architectures.map((s) => [s.arch, s.offset, s.verification.valid]), a.architectures.map((s) => [s.arch, s.offset, s.verification.valid]));
+    assert.deepEqual(
+      b.architectures.map((s) => [s.arch, s.offset, s.verification.valid]),
+      a.architectures.map((s) => [s.arch, s.offset, s.verification.valid]),
+    );
   });
 });
 
 describe('SDK versions', () => {
   /** Offset of the LC_BUILD_VERSION command, found by scanning the load commands (64-bit little-endian). */
   function buildVersionAt(b: Buffer): number {
-    for (let at = 32, i = 0; i < b.readUInt32LE(16); i++, at += b.readUInt32LE(at + 4)) if (b.readUInt32LE(at) === 0x32) return at;
+    for (let at = 32, i = 0; i < b.readUInt32LE(16); i++, at += b.readUInt32LE(at + 4))
+      if (b.readUInt32LE(at) === 0x32) return at;
     throw new Error('no LC_BUILD_VERSION');
   }
 
@@ -174,7 +178,10 @@ describe('SDK versions', () => {
     legacy.writeUInt32LE(0x000a0800, at + 12);
     fs.writeFileSync(path.join(dir, 'version-min'), legacy);
     report = await inspectOne(path.join(dir, 'version-min'));
-    assert.deepEqual([report.architectures[0].platform, report.architectures[0].minOS, report.architectures[0].sdk], ['macos', '10.6.0', '10.8.0']);
+    assert.deepEqual(
+      [report.architectures[0].platform, report.architectures[0].minOS, report.architectures[0].sdk],
+      ['macos', '10.6.0', '10.8.0'],
+    );
     assert.equal(check(report, 'macho/min-sdk').status, 'fail');
   });
 });
@@ -187,7 +194,11 @@ describe('llvm-strip re-signing (an independent producer of linker signatures)',
     const sig = report.architectures[0].signature!;
     assert.equal(sig.kind, 'linker-signed');
     assert.equal(sig.identifier, 'stripped-tool');
-    assert.equal(report.architectures[0].verification.valid, true, JSON.stringify(report.architectures[0].verification.failures));
+    assert.equal(
+      report.architectures[0].verification.valid,
+      true,
+      JSON.stringify(report.architectures[0].verification.failures),
+    );
     assert.equal(check(report, 'signature/identifier').status, 'pass');
   });
 });

@@ -16,13 +16,17 @@ import { HEAP_MB, HostileWorkspace, KILL_AFTER_MS, limitText, makeHostileWorkspa
 let ws: HostileWorkspace;
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, path.join(REPO, 'dist', 'cli.js'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    timeout: KILL_AFTER_MS,
-    killSignal: 'SIGKILL',
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [`--max-old-space-size=${HEAP_MB}`, path.join(REPO, 'dist', 'cli.js'), ...args],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      timeout: KILL_AFTER_MS,
+      killSignal: 'SIGKILL',
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   assert.equal(r.signal, null, `go-macos-sign ${args.join(' ')} did not end by itself (killed by ${r.signal})`);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -42,7 +46,10 @@ describe('lint of a hostile workspace', () => {
     const r = cli(['lint', ws.sign.dir]);
     assert.equal(r.stderr, '');
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /Makefile:2:\d+: error codesign\/entitlements-file app\.entitlements: not a regular file \(a character device\); codesign will fail\./);
+    assert.match(
+      r.stdout,
+      /Makefile:2:\d+: error codesign\/entitlements-file app\.entitlements: not a regular file \(a character device\); codesign will fail\./,
+    );
   });
 
   it('refuses a named file that links to /dev/zero, and a FIFO', () => {
@@ -67,17 +74,28 @@ describe('lint of a hostile workspace', () => {
   });
 
   it('refuses files over the size limit before reading them', () => {
-    failsWith(cli(['lint', ws.huge.entitlements]), `${ws.huge.entitlements}: larger than the ${limitText('text')} limit (${LIMITS.text + 1} bytes)`);
+    failsWith(
+      cli(['lint', ws.huge.entitlements]),
+      `${ws.huge.entitlements}: larger than the ${limitText('text')} limit (${LIMITS.text + 1} bytes)`,
+    );
     const r = cli(['lint', ws.huge.makefile]);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, new RegExp(`big\\.entitlements: larger than the ${limitText('text')} limit \\(\\d+ bytes\\); codesign will fail\\.`));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `big\\.entitlements: larger than the ${limitText('text')} limit \\(\\d+ bytes\\); codesign will fail\\.`,
+      ),
+    );
   });
 
   it('ends on symbolic link loops: not followed in the walk, named in the message', () => {
     const r = cli(['lint', ws.loop.dir]);
     assert.equal(r.stderr, '');
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /Makefile:2:\d+: error codesign\/entitlements-file loop\.entitlements: a symbolic link loop; codesign will fail\./);
+    assert.match(
+      r.stdout,
+      /Makefile:2:\d+: error codesign\/entitlements-file loop\.entitlements: a symbolic link loop; codesign will fail\./,
+    );
     failsWith(cli(['lint', ws.loop.pair]), `${ws.loop.pair}: a symbolic link loop`);
   });
 });
@@ -90,11 +108,17 @@ describe('inspect of a hostile workspace', () => {
   });
 
   it('refuses a link to /dev/zero', () => {
-    failsWith(cli(['inspect', ws.sign.entitlements]), `${ws.sign.entitlements}: not a regular file (a character device)`);
+    failsWith(
+      cli(['inspect', ws.sign.entitlements]),
+      `${ws.sign.entitlements}: not a regular file (a character device)`,
+    );
   });
 
   it('refuses a file over the binary limit before reading it', () => {
-    failsWith(cli(['inspect', ws.huge.binary]), `${ws.huge.binary}: larger than the ${limitText('binary')} limit (${LIMITS.binary + 1} bytes)`);
+    failsWith(
+      cli(['inspect', ws.huge.binary]),
+      `${ws.huge.binary}: larger than the ${limitText('binary')} limit (${LIMITS.binary + 1} bytes)`,
+    );
   });
 
   it('ends on symbolic link loops', () => {

@@ -40,7 +40,8 @@ describe('parallel page hashing', () => {
     assert.deepEqual(sequential, { here: 1, workers: 0 });
     const parallel: PageRunCounts = { here: 0, workers: 0 };
     assert.deepEqual(await failingPages(file, true, parallel), expected);
-    if (availableParallelism() >= 2) assert.ok(parallel.workers > 0, `worker threads hashed no pages: ${JSON.stringify(parallel)}`);
+    if (availableParallelism() >= 2)
+      assert.ok(parallel.workers > 0, `worker threads hashed no pages: ${JSON.stringify(parallel)}`);
     assert.deepEqual(await failingPages(original, true), []);
   });
 });

@@ -27,13 +27,25 @@ const ENTITLEMENTS = {
 
 function writePlist(name: string, value: unknown): string {
   const file = path.join(dir, name);
-  execFileSync('python3', ['-c', 'import json,plistlib,sys; plistlib.dump(json.loads(sys.argv[2]), open(sys.argv[1],"wb"))', file, JSON.stringify(value)], CHILD_LIMIT);
+  execFileSync(
+    'python3',
+    [
+      '-c',
+      'import json,plistlib,sys; plistlib.dump(json.loads(sys.argv[2]), open(sys.argv[1],"wb"))',
+      file,
+      JSON.stringify(value),
+    ],
+    CHILD_LIMIT,
+  );
   return file;
 }
 
 function sign(name: string, args: string[]): { file: string; cdhashes: Record<string, string> } {
   const file = path.join(dir, name);
-  const out = execFileSync('python3', [path.join(REPO, 'test', 'support', 'adhoc_sign.py'), goBinary, file, ...args], { ...CHILD_LIMIT, encoding: 'utf8' });
+  const out = execFileSync('python3', [path.join(REPO, 'test', 'support', 'adhoc_sign.py'), goBinary, file, ...args], {
+    ...CHILD_LIMIT,
+    encoding: 'utf8',
+  });
   return { file, cdhashes: (JSON.parse(out) as { cdhashes: Record<string, string> }).cdhashes };
 }
 
@@ -53,7 +65,17 @@ describe('an agile ad-hoc signature with requirements and entitlements', () => {
   let signed: { file: string; cdhashes: Record<string, string> };
   before(() => {
     const plist = writePlist('entitlements.plist', ENTITLEMENTS);
-    signed = sign('agile', ['--identifier', 'com.example.hello', '--entitlements', plist, '--der-entitlements', plist, '--runtime', '--hashes', 'sha1,sha256']);
+    signed = sign('agile', [
+      '--identifier',
+      'com.example.hello',
+      '--entitlements',
+      plist,
+      '--der-entitlements',
+      plist,
+      '--runtime',
+      '--hashes',
+      'sha1,sha256',
+    ]);
   });
 
   it('reads both CodeDirectories, their cdhashes, and prefers SHA-256 for display', async () => {
@@ -62,7 +84,13 @@ describe('an agile ad-hoc signature with requirements and entitlements', () => {
     assert.deepEqual(sig.flags, ['adhoc', 'runtime']);
     assert.equal(sig.hardenedRuntime, true);
     assert.equal(sig.identifier, 'com.example.hello');
-    assert.deepEqual(sig.codeDirectories.map((cd) => [cd.slot, cd.hashType, cd.nSpecialSlots]), [[0, 'sha1', 7], [0x1000, 'sha256', 7]]);
+    assert.deepEqual(
+      sig.codeDirectories.map((cd) => [cd.slot, cd.hashType, cd.nSpecialSlots]),
+      [
+        [0, 'sha1', 7],
+        [0x1000, 'sha256', 7],
+      ],
+    );
     assert.equal(sig.codeDirectories[0].cdhashFull, signed.cdhashes.sha1);
     assert.equal(sig.codeDirectories[1].cdhashFull, signed.cdhashes.sha256);
     assert.equal(sig.codeDirectories[1].cdhash, signed.cdhashes.sha256.slice(0, 40), 'cdhash is truncated to 20 bytes');
@@ -86,7 +114,10 @@ describe('an agile ad-hoc signature with requirements and entitlements', () => {
     const report = await inspectOne(signed.file);
     assert.equal(check(report, 'entitlements/get-task-allow').status, 'fail');
     assert.equal(check(report, 'entitlements/restricted-needs-profile').status, 'fail');
-    assert.match(check(report, 'entitlements/restricted-needs-profile').message, /com\.apple\.developer\.endpoint-security\.client/);
+    assert.match(
+      check(report, 'entitlements/restricted-needs-profile').message,
+      /com\.apple\.developer\.endpoint-security\.client/,
+    );
   });
 
   it('names the special slot whose blob changed after signing, in each CodeDirectory', async () => {
@@ -97,7 +128,13 @@ describe('an agile ad-hoc signature with requirements and entitlements', () => {
     fs.writeFileSync(tampered, bytes);
     const slice = (await inspectOne(tampered)).architectures[0];
     const failures = slice.verification.failures.filter((f) => f.code === 'special-slot-mismatch');
-    assert.deepEqual(failures.map((f) => [f.codeDirectorySlot, f.specialSlot]), [[0, 'Entitlements'], [0x1000, 'Entitlements']]);
+    assert.deepEqual(
+      failures.map((f) => [f.codeDirectorySlot, f.specialSlot]),
+      [
+        [0, 'Entitlements'],
+        [0x1000, 'Entitlements'],
+      ],
+    );
     assert.equal(slice.verification.failures.length, 2, 'no page changed');
   });
 });
@@ -107,40 +144,67 @@ describe('rules on sealing', () => {
     const plist = writePlist('small.plist', { 'com.apple.security.cs.allow-jit': true });
     const { file } = sign('unsealed', ['--identifier', 'x', '--entitlements', plist, '--special-slots', '2']);
     const slice = (await inspectOne(file)).architectures[0];
-    assert.ok(slice.verification.failures.some((f) => f.code === 'unsealed-blob' && f.specialSlot === 'Entitlements'), JSON.stringify(slice.verification.failures));
+    assert.ok(
+      slice.verification.failures.some((f) => f.code === 'unsealed-blob' && f.specialSlot === 'Entitlements'),
+      JSON.stringify(slice.verification.failures),
+    );
   });
 
   it('XML and DER entitlements that disagree are reported', async () => {
     const xml = writePlist('xml.plist', { 'com.apple.security.cs.allow-jit': true });
-    const derPlist = writePlist('der.plist', { 'com.apple.security.cs.allow-jit': true, 'com.apple.security.get-task-allow': true });
+    const derPlist = writePlist('der.plist', {
+      'com.apple.security.cs.allow-jit': true,
+      'com.apple.security.get-task-allow': true,
+    });
     const { file } = sign('disagree', ['--identifier', 'x', '--entitlements', xml, '--der-entitlements', derPlist]);
     const report = await inspectOne(file);
     const slice = report.architectures[0];
     assert.equal(slice.verification.valid, true, 'both blobs are sealed');
     assert.ok(slice.verification.warnings.some((w) => /XML and DER entitlements disagree/.test(w)));
-    assert.equal(check(report, 'entitlements/get-task-allow').status, 'fail', 'the DER form, which macOS enforces, grants it');
+    assert.equal(
+      check(report, 'entitlements/get-task-allow').status,
+      'fail',
+      'the DER form, which macOS enforces, grants it',
+    );
   });
 });
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { ...CHILD_LIMIT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], {
+    ...CHILD_LIMIT,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('entitlements blobs as real signers write them', () => {
-  for (const [label, prefix] of [['whitespace', '\n\t  '], ['a byte-order mark and a newline', '\ufeff\n']] as const) {
+  for (const [label, prefix] of [
+    ['whitespace', '\n\t  '],
+    ['a byte-order mark and a newline', '\ufeff\n'],
+  ] as const) {
     it(`${label} before <?xml is read as macOS reads it: signature intact, entitlements seen, a note at most`, async () => {
       const clean = writePlist(`clean-${label.length}.plist`, ENTITLEMENTS);
       const xml = path.join(dir, `leading-${label.length}.plist`);
       fs.writeFileSync(xml, Buffer.concat([Buffer.from(prefix), fs.readFileSync(clean)]));
-      const { file } = sign(`leading-${label.length}`, ['--identifier', 'x', '--entitlements', xml, '--der-entitlements', clean]);
+      const { file } = sign(`leading-${label.length}`, [
+        '--identifier',
+        'x',
+        '--entitlements',
+        xml,
+        '--der-entitlements',
+        clean,
+      ]);
       const report = await inspectOne(file);
       const slice = report.architectures[0];
       assert.equal(slice.verification.valid, true, JSON.stringify(slice.verification.failures));
       assert.equal(check(report, 'signature/intact').status, 'pass');
       assert.deepEqual(slice.signature!.entitlementsXml, ENTITLEMENTS);
       assert.deepEqual(slice.signature!.entitlementsUnreadable, []);
-      assert.ok(slice.verification.warnings.some((w) => /whitespace before <\?xml/.test(w)), JSON.stringify(slice.verification.warnings));
+      assert.ok(
+        slice.verification.warnings.some((w) => /whitespace before <\?xml/.test(w)),
+        JSON.stringify(slice.verification.warnings),
+      );
       assert.equal(cli('verify', file).code, 0);
     });
   }
@@ -148,13 +212,24 @@ describe('entitlements blobs as real signers write them', () => {
   it('an XML blob that cannot be parsed never reads as "no entitlements"', async () => {
     const xml = path.join(dir, 'broken.plist');
     // get-task-allow = true, then a <key> without a value: python's plistlib refuses it as well.
-    fs.writeFileSync(xml, '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict><key>com.apple.security.get-task-allow</key><true/><key>dangling</key></dict></plist>\n');
-    assert.throws(() => execFileSync('python3', ['-c', 'import plistlib,sys; plistlib.load(open(sys.argv[1],"rb"))', xml], { ...CHILD_LIMIT, stdio: 'ignore' }));
+    fs.writeFileSync(
+      xml,
+      '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict><key>com.apple.security.get-task-allow</key><true/><key>dangling</key></dict></plist>\n',
+    );
+    assert.throws(() =>
+      execFileSync('python3', ['-c', 'import plistlib,sys; plistlib.load(open(sys.argv[1],"rb"))', xml], {
+        ...CHILD_LIMIT,
+        stdio: 'ignore',
+      }),
+    );
     const { file } = sign('broken-xml', ['--identifier', 'x', '--entitlements', xml]);
     const report = await inspectOne(file);
     const sig = report.architectures[0].signature!;
     assert.equal(sig.entitlementsXml, null);
-    assert.deepEqual(sig.entitlementsUnreadable.map((b) => b.form), ['XML']);
+    assert.deepEqual(
+      sig.entitlementsUnreadable.map((b) => b.form),
+      ['XML'],
+    );
     assert.ok(report.architectures[0].verification.failures.some((f) => f.code === 'entitlements-malformed'));
     const gta = check(report, 'entitlements/get-task-allow');
     assert.equal(gta.status, 'fail');
@@ -166,16 +241,29 @@ describe('entitlements blobs as real signers write them', () => {
   });
 
   it('XML and DER that disagree: each form is shown, and every key from either is checked', async () => {
-    const xml = writePlist('xml-has-it.plist', { 'com.apple.security.get-task-allow': true, 'com.apple.developer.team-identifier': 'ABCDE12345' });
+    const xml = writePlist('xml-has-it.plist', {
+      'com.apple.security.get-task-allow': true,
+      'com.apple.developer.team-identifier': 'ABCDE12345',
+    });
     const derPlist = writePlist('der-lacks-it.plist', { 'com.apple.security.cs.allow-jit': true });
-    const { file } = sign('disagree-other-way', ['--identifier', 'x', '--entitlements', xml, '--der-entitlements', derPlist]);
+    const { file } = sign('disagree-other-way', [
+      '--identifier',
+      'x',
+      '--entitlements',
+      xml,
+      '--der-entitlements',
+      derPlist,
+    ]);
     const report = await inspectOne(file);
     const slice = report.architectures[0];
     const warning = slice.verification.warnings.find((w) => /disagree/.test(w)) ?? '';
     assert.match(warning, /com\.apple\.security\.get-task-allow: XML true, DER absent/);
     assert.match(warning, /com\.apple\.security\.cs\.allow-jit: XML absent, DER true/);
     assert.equal(check(report, 'entitlements/get-task-allow').status, 'fail', 'the XML form grants it');
-    assert.match(check(report, 'entitlements/restricted-needs-profile').message, /com\.apple\.developer\.team-identifier/);
+    assert.match(
+      check(report, 'entitlements/restricted-needs-profile').message,
+      /com\.apple\.developer\.team-identifier/,
+    );
     const text = cli('inspect', file).stdout;
     assert.match(text, /entitlements\s+\(XML\) .*com\.apple\.security\.get-task-allow=true/);
     assert.match(text, /\(DER\) com\.apple\.security\.cs\.allow-jit=true/);
@@ -193,10 +281,19 @@ describe('names that could disguise themselves', () => {
     const escaped = 'com.example.\\x1b[31mred\\u{202e}evil';
     assert.equal(slice.signature!.identifier, escaped);
     assert.equal(slice.signature!.codeDirectories[0].identifier, escaped);
-    assert.ok(slice.verification.warnings.some((w) => w.includes(`identifier "${escaped}" contains bytes that are not printable`)), JSON.stringify(slice.verification.warnings));
+    assert.ok(
+      slice.verification.warnings.some((w) =>
+        w.includes(`identifier "${escaped}" contains bytes that are not printable`),
+      ),
+      JSON.stringify(slice.verification.warnings),
+    );
     assert.equal(check(report, 'signature/identifier').status, 'warn');
     assert.match(check(report, 'signature/identifier').message, /non-printable/);
-    for (const args of [['inspect', file], ['inspect', '--json', file], ['verify', file]]) {
+    for (const args of [
+      ['inspect', file],
+      ['inspect', '--json', file],
+      ['verify', file],
+    ]) {
       const r = cli(...args);
       assert.doesNotMatch(r.stdout + r.stderr, /[\u001b\u202e]/, args.join(' '));
     }

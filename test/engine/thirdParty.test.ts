@@ -25,7 +25,7 @@ async function inspectOne(file: string): Promise<InspectReport> {
 describe('@sentry/cli-darwin@3.8.0: universal, Developer ID, hardened runtime, timestamped', () => {
   const file = () => path.join(npmPackage('@sentry/cli-darwin@3.8.0'), 'bin', 'sentry-cli');
 
-  it('is signed by GetSentry LLC (97JCY7859U) through Apple\'s Developer ID chain in every slice', async () => {
+  it("is signed by GetSentry LLC (97JCY7859U) through Apple's Developer ID chain in every slice", async () => {
     const report = await inspectOne(file());
     const offsets = universalOffsets(file());
     assert.equal(report.kind, 'universal');
@@ -46,7 +46,7 @@ describe('@sentry/cli-darwin@3.8.0: universal, Developer ID, hardened runtime, t
       assert.ok(sig.timestamp, 'a secure timestamp is present');
       assert.equal(sig.timestamp!.imprintValid, true);
       assert.equal(sig.timestamp!.signatureValid, true);
-      assert.equal(sig.timestamp!.chainToAppleRoot, true, 'stamped by Apple\'s time-stamp authority');
+      assert.equal(sig.timestamp!.chainToAppleRoot, true, "stamped by Apple's time-stamp authority");
       assert.deepEqual(slice.verification.warnings, []);
       assert.ok(Date.parse(sig.timestamp!.time) > Date.parse('2020-01-01'));
       // codesign wrote (empty) XML and DER entitlements blobs: no entitlement is granted
@@ -68,7 +68,16 @@ describe('@sentry/cli-darwin@3.8.0: universal, Developer ID, hardened runtime, t
 
   it('passes the notarization checks, and warns that the slices carry different identifiers', async () => {
     const report = await inspectOne(file());
-    for (const id of ['signature/present', 'signature/intact', 'signature/developer-id', 'signature/hardened-runtime', 'signature/secure-timestamp', 'entitlements/get-task-allow', 'macho/min-sdk', 'macho/architectures']) {
+    for (const id of [
+      'signature/present',
+      'signature/intact',
+      'signature/developer-id',
+      'signature/hardened-runtime',
+      'signature/secure-timestamp',
+      'entitlements/get-task-allow',
+      'macho/min-sdk',
+      'macho/architectures',
+    ]) {
       assert.equal(check(report, id).status, 'pass', `${id}: ${check(report, id).message}`);
     }
     const ids = new Set(report.architectures.map((s) => s.signature!.identifier));
@@ -111,7 +120,11 @@ describe('Go programs built by others', () => {
   it('@bufbuild/buf-darwin-arm64@1.75.0: a directory scan finds its three linker-signed programs', async () => {
     const result = await inspectPath(path.join(npmPackage('@bufbuild/buf-darwin-arm64@1.75.0'), 'bin'));
     assert.deepEqual(result.errors, []);
-    assert.deepEqual(result.reports.map((r) => path.basename(r.path)).sort(), ['buf', 'protoc-gen-buf-breaking', 'protoc-gen-buf-lint']);
+    assert.deepEqual(result.reports.map((r) => path.basename(r.path)).sort(), [
+      'buf',
+      'protoc-gen-buf-breaking',
+      'protoc-gen-buf-lint',
+    ]);
     for (const report of result.reports) {
       assert.equal(report.architectures[0].signature?.kind, 'linker-signed');
       assert.equal(report.architectures[0].verification.valid, true, report.path);
@@ -128,7 +141,11 @@ describe('@vscode/vsce-sign-darwin-arm64@2.0.6: codesign ad-hoc', () => {
     assert.equal(sig.kind, 'adhoc');
     assert.deepEqual(sig.flags, ['adhoc']);
     assert.equal(sig.codeDirectoryVersion, '0x20400');
-    assert.equal(report.architectures[0].verification.valid, true, JSON.stringify(report.architectures[0].verification.failures));
+    assert.equal(
+      report.architectures[0].verification.valid,
+      true,
+      JSON.stringify(report.architectures[0].verification.failures),
+    );
     assert.equal(check(report, 'signature/developer-id').status, 'fail');
     assert.match(check(report, 'signature/developer-id').message, /ad-hoc/);
   });
@@ -138,7 +155,10 @@ describe('@vscode/vsce-sign-darwin-arm64@2.0.6: codesign ad-hoc', () => {
     const dataOffset = objdumpFacts(file()).codeSignature!.dataOffset;
     const count = bytes.readUInt32BE(dataOffset + 8);
     assert.ok(count >= 2, 'codesign writes several blobs');
-    const entries = Array.from({ length: count }, (_, i) => ({ slot: bytes.readUInt32BE(dataOffset + 12 + i * 8), at: dataOffset + 16 + i * 8 }));
+    const entries = Array.from({ length: count }, (_, i) => ({
+      slot: bytes.readUInt32BE(dataOffset + 12 + i * 8),
+      at: dataOffset + 16 + i * 8,
+    }));
     const cdOffset = bytes.readUInt32BE(entries.find((e) => e.slot === 0)!.at);
     const other = entries.find((e) => e.slot !== 0)!;
     bytes.writeUInt32BE(cdOffset + 8, other.at); // the other blob now starts 8 bytes inside the CodeDirectory
@@ -147,7 +167,10 @@ describe('@vscode/vsce-sign-darwin-arm64@2.0.6: codesign ad-hoc', () => {
     fs.writeFileSync(patched, bytes);
     const slice = (await inspectOne(patched)).architectures[0];
     assert.equal(slice.verification.valid, false);
-    assert.ok(slice.verification.failures.some((f) => /overlaps|runs past|not sealed|does not match/.test(f.message)), JSON.stringify(slice.verification.failures));
+    assert.ok(
+      slice.verification.failures.some((f) => /overlaps|runs past|not sealed|does not match/.test(f.message)),
+      JSON.stringify(slice.verification.failures),
+    );
   });
 });
 
@@ -155,7 +178,15 @@ describe('node-notifier@10.0.1: terminal-notifier.app', () => {
   it('is an app bundle whose Info.plist names an unsigned x86_64 executable', async () => {
     const app = path.join(npmPackage('node-notifier@10.0.1'), 'vendor', 'mac.noindex', 'terminal-notifier.app');
     const info = JSON.parse(
-      execFileSync('python3', ['-c', 'import plistlib,json,sys; d=plistlib.load(open(sys.argv[1],"rb")); print(json.dumps({k:d[k] for k in ("CFBundleIdentifier","CFBundleExecutable")}))', path.join(app, 'Contents', 'Info.plist')], { ...CHILD_LIMIT, encoding: 'utf8' }),
+      execFileSync(
+        'python3',
+        [
+          '-c',
+          'import plistlib,json,sys; d=plistlib.load(open(sys.argv[1],"rb")); print(json.dumps({k:d[k] for k in ("CFBundleIdentifier","CFBundleExecutable")}))',
+          path.join(app, 'Contents', 'Info.plist'),
+        ],
+        { ...CHILD_LIMIT, encoding: 'utf8' },
+      ),
     ) as { CFBundleIdentifier: string; CFBundleExecutable: string };
     const report = await inspectOne(app);
     assert.equal(report.kind, 'app');
@@ -165,22 +196,34 @@ describe('node-notifier@10.0.1: terminal-notifier.app', () => {
     assert.equal(report.bundle?.infoPlistFormat, 'xml');
     assert.equal(report.bundle?.codeResources, false);
     assert.equal(report.bundle?.stapledTicket, false);
-    assert.deepEqual(report.architectures.map((s) => s.arch), ['x86_64']);
+    assert.deepEqual(
+      report.architectures.map((s) => s.arch),
+      ['x86_64'],
+    );
     assert.equal(report.architectures[0].signature, null);
   });
 
   it('is found as one artifact when its parent directory is scanned', async () => {
     const result = await inspectPath(path.join(npmPackage('node-notifier@10.0.1'), 'vendor'));
-    assert.deepEqual(result.reports.map((r) => r.kind), ['app']);
+    assert.deepEqual(
+      result.reports.map((r) => r.kind),
+      ['app'],
+    );
   });
 });
 
 describe('directory scans go by magic bytes, not names', () => {
   it('finds a Mach-O file named like a text file, and skips a text file named like a binary', async () => {
     const dir = tempDir();
-    fs.copyFileSync(path.join(npmPackage('@esbuild/darwin-arm64@0.28.2'), 'bin', 'esbuild'), path.join(dir, 'README.txt'));
+    fs.copyFileSync(
+      path.join(npmPackage('@esbuild/darwin-arm64@0.28.2'), 'bin', 'esbuild'),
+      path.join(dir, 'README.txt'),
+    );
     fs.writeFileSync(path.join(dir, 'tool.dylib'), 'not a binary');
     const result = await inspectPath(dir);
-    assert.deepEqual(result.reports.map((r) => path.basename(r.path)), ['README.txt']);
+    assert.deepEqual(
+      result.reports.map((r) => path.basename(r.path)),
+      ['README.txt'],
+    );
   });
 });

@@ -15,7 +15,10 @@ before(async () => {
   const wasm = fs.readFileSync(path.join(REPO, 'node_modules', 'vscode-oniguruma', 'release', 'onig.wasm'));
   await oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
   const registry = new Registry({
-    onigLib: Promise.resolve({ createOnigScanner: (s) => new oniguruma.OnigScanner(s), createOnigString: (s) => new oniguruma.OnigString(s) }),
+    onigLib: Promise.resolve({
+      createOnigScanner: (s) => new oniguruma.OnigScanner(s),
+      createOnigString: (s) => new oniguruma.OnigString(s),
+    }),
     loadGrammar: async (scope) => {
       if (scope !== 'text.xml.plist.entitlements') return null;
       const file = path.join(REPO, 'syntaxes', 'entitlements.tmLanguage.json');
@@ -35,10 +38,26 @@ function scopesOf(line: string, fragment: string): string[] {
 
 describe('entitlements grammar', () => {
   it('gives each family of keys its own scope', () => {
-    assert.ok(scopesOf('<key>com.apple.security.cs.allow-jit</key>', 'allow-jit').includes('keyword.other.entitlement.runtime-exception.entitlements'));
-    assert.ok(scopesOf('<key>com.apple.security.get-task-allow</key>', 'get-task').includes('invalid.deprecated.entitlement.debug.entitlements'));
-    assert.ok(scopesOf('<key>com.apple.security.app-sandbox</key>', 'app-sandbox').includes('support.constant.entitlement.security.entitlements'));
-    assert.ok(scopesOf('<key>com.apple.developer.endpoint-security.client</key>', 'endpoint').includes('storage.modifier.entitlement.restricted.entitlements'));
+    assert.ok(
+      scopesOf('<key>com.apple.security.cs.allow-jit</key>', 'allow-jit').includes(
+        'keyword.other.entitlement.runtime-exception.entitlements',
+      ),
+    );
+    assert.ok(
+      scopesOf('<key>com.apple.security.get-task-allow</key>', 'get-task').includes(
+        'invalid.deprecated.entitlement.debug.entitlements',
+      ),
+    );
+    assert.ok(
+      scopesOf('<key>com.apple.security.app-sandbox</key>', 'app-sandbox').includes(
+        'support.constant.entitlement.security.entitlements',
+      ),
+    );
+    assert.ok(
+      scopesOf('<key>com.apple.developer.endpoint-security.client</key>', 'endpoint').includes(
+        'storage.modifier.entitlement.restricted.entitlements',
+      ),
+    );
     assert.ok(scopesOf('<key>keychain-access-groups</key>', 'keychain').includes('variable.other.key.entitlements'));
   });
 

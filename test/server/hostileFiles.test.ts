@@ -44,7 +44,11 @@ async function stopWithin(server: LspServer): Promise<void> {
   }
 }
 
-const inspect = (server: LspServer, target: string) => within(server.connection.sendRequest<InspectRequest.Result>('goMacosSign/inspect', { path: target }), `inspect ${target}`);
+const inspect = (server: LspServer, target: string) =>
+  within(
+    server.connection.sendRequest<InspectRequest.Result>('goMacosSign/inspect', { path: target }),
+    `inspect ${target}`,
+  );
 
 /** The one error an inspect of `target` answers. */
 async function inspectError(server: LspServer, target: string): Promise<string> {
@@ -72,14 +76,19 @@ describe('diagnostics for a hostile workspace', () => {
   /** Opens a file of the workspace as an editor would, and resolves with the diagnostics published for it. */
   function open(file: string, languageId: string): Promise<PublishedDiagnostics['diagnostics']> {
     const uri = pathToFileURL(file).href;
-    void server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text: fs.readFileSync(file, 'utf8') } });
+    void server.connection.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId, version: 1, text: fs.readFileSync(file, 'utf8') },
+    });
     return server.diagnostics(uri, () => true, KILL_AFTER_MS).then((p) => p.diagnostics);
   }
 
-  const messages = (diagnostics: PublishedDiagnostics['diagnostics'], code: string) => diagnostics.filter((d) => d.code === code).map((d) => d.message);
+  const messages = (diagnostics: PublishedDiagnostics['diagnostics'], code: string) =>
+    diagnostics.filter((d) => d.code === code).map((d) => d.message);
 
   it('reports an --entitlements file that links to /dev/zero instead of reading it', async () => {
-    assert.deepEqual(messages(await open(ws.sign.makefile, 'makefile'), 'codesign/entitlements-file'), ['app.entitlements: not a regular file (a character device); codesign will fail.']);
+    assert.deepEqual(messages(await open(ws.sign.makefile, 'makefile'), 'codesign/entitlements-file'), [
+      'app.entitlements: not a regular file (a character device); codesign will fail.',
+    ]);
   });
 
   it('says nothing about -X when a Go file of the package links to /dev/zero, rather than guess', async () => {
@@ -88,11 +97,15 @@ describe('diagnostics for a hostile workspace', () => {
   });
 
   it('reports an entitlements file over the size limit without reading it', async () => {
-    assert.deepEqual(messages(await open(ws.huge.makefile, 'makefile'), 'codesign/entitlements-file'), [`big.entitlements: larger than the ${limitText('text')} limit (${LIMITS.text + 1} bytes); codesign will fail.`]);
+    assert.deepEqual(messages(await open(ws.huge.makefile, 'makefile'), 'codesign/entitlements-file'), [
+      `big.entitlements: larger than the ${limitText('text')} limit (${LIMITS.text + 1} bytes); codesign will fail.`,
+    ]);
   });
 
   it('names a symbolic link loop', async () => {
-    assert.deepEqual(messages(await open(ws.loop.makefile, 'makefile'), 'codesign/entitlements-file'), ['loop.entitlements: a symbolic link loop; codesign will fail.']);
+    assert.deepEqual(messages(await open(ws.loop.makefile, 'makefile'), 'codesign/entitlements-file'), [
+      'loop.entitlements: a symbolic link loop; codesign will fail.',
+    ]);
   });
 
   it('lints a go.mod beside a go.sum that is a FIFO, and does not run go list on it', async () => {
@@ -122,8 +135,14 @@ describe('goMacosSign/inspect of a hostile workspace', () => {
   it('refuses a link to /dev/zero, a file over the binary limit and symbolic link loops', async () => {
     const server = await start(ws.root);
     try {
-      assert.equal(await inspectError(server, ws.sign.entitlements), `${ws.sign.entitlements}: not a regular file (a character device)`);
-      assert.equal(await inspectError(server, ws.huge.binary), `${ws.huge.binary}: larger than the ${limitText('binary')} limit (${LIMITS.binary + 1} bytes)`);
+      assert.equal(
+        await inspectError(server, ws.sign.entitlements),
+        `${ws.sign.entitlements}: not a regular file (a character device)`,
+      );
+      assert.equal(
+        await inspectError(server, ws.huge.binary),
+        `${ws.huge.binary}: larger than the ${limitText('binary')} limit (${LIMITS.binary + 1} bytes)`,
+      );
       assert.equal(await inspectError(server, ws.loop.pair), `${ws.loop.pair}: a symbolic link loop`);
       assert.equal(await inspectError(server, ws.loop.dir), `${ws.loop.dir}: no Mach-O files or .app bundles found`);
     } finally {

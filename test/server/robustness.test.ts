@@ -18,7 +18,8 @@ import { tempDir } from '../support/tools';
 
 const dir = tempDir();
 const uriOf = (file: string) => pathToFileURL(path.join(dir, file)).href;
-const GET_TASK_ALLOW = '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n\t<key>com.apple.security.get-task-allow</key>\n\t<true/>\n</dict>\n</plist>\n';
+const GET_TASK_ALLOW =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n\t<key>com.apple.security.get-task-allow</key>\n\t<true/>\n</dict>\n</plist>\n';
 
 /** An entitlements file of about `bytes` bytes: get-task-allow, then filler keys. */
 function bigEntitlements(bytes: number): string {
@@ -33,11 +34,18 @@ function bigEntitlements(bytes: number): string {
 
 let server: LspServer;
 let version = 0;
-const open = (uri: string, text: string, languageId = 'plaintext') => server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: ++version, text } });
+const open = (uri: string, text: string, languageId = 'plaintext') =>
+  server.connection.sendNotification('textDocument/didOpen', {
+    textDocument: { uri, languageId, version: ++version, text },
+  });
 
 before(async () => {
   // A client that says nothing of itself: settings are not asked for, so a lint follows an edit at once.
-  server = await startServer({ rootUri: pathToFileURL(dir).href, workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'hostile' }], capabilities: {} });
+  server = await startServer({
+    rootUri: pathToFileURL(dir).href,
+    workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'hostile' }],
+    capabilities: {},
+  });
 });
 
 after(async () => {
@@ -49,8 +57,18 @@ async function stillServes(name: string): Promise<void> {
   const uri = uriOf(`${name}.entitlements`);
   const published = server.diagnostics(uri);
   await open(uri, GET_TASK_ALLOW, 'entitlements');
-  assert.deepEqual((await published).diagnostics.map((d) => d.code), ['entitlements/get-task-allow']);
-  const hover = await within(server.connection.sendRequest<{ contents: { value: string } } | null>('textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 12 } }), 60_000, 'a hover');
+  assert.deepEqual(
+    (await published).diagnostics.map((d) => d.code),
+    ['entitlements/get-task-allow'],
+  );
+  const hover = await within(
+    server.connection.sendRequest<{ contents: { value: string } } | null>('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 3, character: 12 },
+    }),
+    60_000,
+    'a hover',
+  );
   assert.match(hover!.contents.value, /get-task-allow/i);
 }
 
@@ -63,9 +81,24 @@ describe('a failing handler is logged, and the server keeps serving', () => {
     await open(uri, deep, 'jsonc');
     assert.deepEqual((await published).diagnostics, []);
     const everything = { start: { line: 0, character: 0 }, end: { line: 0, character: deep.length } };
-    const actions = await within(server.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: everything, context: { diagnostics: [] } }), 60_000, 'code actions');
+    const actions = await within(
+      server.connection.sendRequest('textDocument/codeAction', {
+        textDocument: { uri },
+        range: everything,
+        context: { diagnostics: [] },
+      }),
+      60_000,
+      'code actions',
+    );
     assert.deepEqual(actions, []);
-    await within(server.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 5000 } }), 60_000, 'a hover');
+    await within(
+      server.connection.sendRequest('textDocument/hover', {
+        textDocument: { uri },
+        position: { line: 0, character: 5000 },
+      }),
+      60_000,
+      'a hover',
+    );
     await stillServes('after-deep-json');
   });
 
@@ -75,7 +108,15 @@ describe('a failing handler is logged, and the server keeps serving', () => {
     await open(uri, GET_TASK_ALLOW, 'entitlements');
     await published;
     // No context at all: the handler's TypeError is caught, logged, and the request answered with nothing.
-    const actions = await within(server.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } }, context: null }), 60_000, 'code actions');
+    const actions = await within(
+      server.connection.sendRequest('textDocument/codeAction', {
+        textDocument: { uri },
+        range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } },
+        context: null,
+      }),
+      60_000,
+      'code actions',
+    );
     assert.deepEqual(actions, []);
     assert.match(await server.logLine(/^computing quick fixes for .*malformed\.entitlements failed: /), /TypeError/);
     await stillServes('after-malformed-request');
@@ -94,14 +135,25 @@ describe('URIs that name no local file are ignored, with a log line', () => {
     assert.match(await server.logLine(/^ignoring file:\/\/otherhost\/tool\.entitlements/), /names the host otherhost/);
     for (const uri of [otherHost, encodedSlash]) {
       const position = { line: 1, character: 3 };
-      assert.equal(await server.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position }), null);
-      assert.deepEqual(await server.connection.sendRequest('textDocument/completion', { textDocument: { uri }, position }), []);
+      assert.equal(
+        await server.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position }),
+        null,
+      );
+      assert.deepEqual(
+        await server.connection.sendRequest('textDocument/completion', { textDocument: { uri }, position }),
+        [],
+      );
     }
-    const inspected = await server.connection.sendRequest<InspectRequest.Result>('goMacosSign/inspect', { path: 'file://otherhost/tool' });
+    const inspected = await server.connection.sendRequest<InspectRequest.Result>('goMacosSign/inspect', {
+      path: 'file://otherhost/tool',
+    });
     assert.match(inspected.errors[0].message, /names the host otherhost/);
     await stillServes('after-bad-uris');
     // Linted after them, yet nothing was published for them.
-    assert.deepEqual(server.published.filter((p) => [otherHost, encodedSlash, 'file://otherhost/tool.entitlements'].includes(p.uri)), []);
+    assert.deepEqual(
+      server.published.filter((p) => [otherHost, encodedSlash, 'file://otherhost/tool.entitlements'].includes(p.uri)),
+      [],
+    );
   });
 });
 
@@ -113,7 +165,13 @@ describe('size and volume', () => {
     await open(uri, text, 'entitlements');
     assert.deepEqual((await published).diagnostics, []);
     assert.match(await server.logLine(/^not linting .*huge\.entitlements/), /more than the \d+-byte limit/);
-    assert.equal(await server.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 12 } }), null);
+    assert.equal(
+      await server.connection.sendRequest('textDocument/hover', {
+        textDocument: { uri },
+        position: { line: 3, character: 12 },
+      }),
+      null,
+    );
     await server.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
   });
 
@@ -121,20 +179,42 @@ describe('size and volume', () => {
     const uri = uriOf('edited.entitlements');
     const first = ++version;
     const text = bigEntitlements(1024 * 1024);
-    await server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'entitlements', version: first, text } });
+    await server.connection.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'entitlements', version: first, text },
+    });
     const last = first + 300;
     for (let v = first + 1; v <= last; v++) {
       // Each edit sends the whole file (as a client without incremental sync does), with a value changed.
-      void server.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ text: text.replace('<string>v', `<string>${v}`) }] });
+      void server.connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version: v },
+        contentChanges: [{ text: text.replace('<string>v', `<string>${v}`) }],
+      });
     }
     version = last;
-    const hover = await within(server.connection.sendRequest<{ contents: { value: string } } | null>('textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 12 } }), 120_000, 'the hover after 300 edits');
+    const hover = await within(
+      server.connection.sendRequest<{ contents: { value: string } } | null>('textDocument/hover', {
+        textDocument: { uri },
+        position: { line: 3, character: 12 },
+      }),
+      120_000,
+      'the hover after 300 edits',
+    );
     assert.match(hover!.contents.value, /get-task-allow/i);
     const final = await server.diagnostics(uri, (p) => p.version === last, 120_000);
-    assert.deepEqual(final.diagnostics.map((d) => d.code), ['entitlements/get-task-allow']);
+    assert.deepEqual(
+      final.diagnostics.map((d) => d.code),
+      ['entitlements/get-task-allow'],
+    );
     const versions = server.published.filter((p) => p.uri === uri).map((p) => p.version!);
-    assert.deepEqual(versions, [...versions].sort((a, b) => a - b), 'never an older version after a newer one');
-    assert.ok(versions.length < 150, `linted ${versions.length} of 301 versions: edits in a burst must not each be linted`);
+    assert.deepEqual(
+      versions,
+      [...versions].sort((a, b) => a - b),
+      'never an older version after a newer one',
+    );
+    assert.ok(
+      versions.length < 150,
+      `linted ${versions.length} of 301 versions: edits in a burst must not each be linted`,
+    );
   });
 
   it('2 MB of random bytes as an entitlements document: a bounded number of problems', async () => {
@@ -165,7 +245,8 @@ describe('exit and the end of stdin end the server, even while a read never retu
     const target = fifo();
     void other.connection.sendRequest('goMacosSign/inspect', { path: target }).catch(() => undefined);
     // Several, so that every thread of libuv's pool may be stuck.
-    for (let i = 0; i < 4; i++) void other.connection.sendRequest('goMacosSign/inspect', { path: target }).catch(() => undefined);
+    for (let i = 0; i < 4; i++)
+      void other.connection.sendRequest('goMacosSign/inspect', { path: target }).catch(() => undefined);
     await within(other.connection.sendRequest('shutdown'), 60_000, 'the answer to shutdown');
     await other.connection.sendNotification('exit');
     const ended = await within(other.ended, 60_000, 'the server to end after exit');
@@ -176,9 +257,17 @@ describe('exit and the end of stdin end the server, even while a read never retu
   it('the end of stdin while goMacosSign/inspect reads a FIFO', async () => {
     const other = await startServer({ rootUri: pathToFileURL(dir).href });
     const target = fifo();
-    for (let i = 0; i < 5; i++) void other.connection.sendRequest('goMacosSign/inspect', { path: target }).catch(() => undefined);
+    for (let i = 0; i < 5; i++)
+      void other.connection.sendRequest('goMacosSign/inspect', { path: target }).catch(() => undefined);
     // Requests are handled in order: once this one is answered, the reads above have started.
-    await within(other.connection.sendRequest('textDocument/hover', { textDocument: { uri: uriOf('none.entitlements') }, position: { line: 0, character: 0 } }), 60_000, 'a hover');
+    await within(
+      other.connection.sendRequest('textDocument/hover', {
+        textDocument: { uri: uriOf('none.entitlements') },
+        position: { line: 0, character: 0 },
+      }),
+      60_000,
+      'a hover',
+    );
     other.child.stdin!.end();
     const ended = await within(other.ended, 60_000, 'the server to end after stdin closed');
     assert.ok(ended.code !== null || ended.signal === 'SIGKILL', JSON.stringify(ended));

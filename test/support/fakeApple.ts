@@ -25,13 +25,29 @@ export function fakeApple(extra: NodeJS.ProcessEnv = {}): FakeApple {
   const dir = tempDir('gms-fake-apple-');
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
-  for (const tool of FAKE_TOOLS) fs.symlinkSync(path.join(REPO, 'test', 'support', 'fake-apple', 'fake.py'), path.join(bin, tool));
+  for (const tool of FAKE_TOOLS)
+    fs.symlinkSync(path.join(REPO, 'test', 'support', 'fake-apple', 'fake.py'), path.join(bin, tool));
   const log = path.join(dir, 'calls.jsonl');
-  const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, FAKE_APPLE_LOG: log, FAKE_NOTARY_DIR: path.join(dir, 'notary'), GO_MACOS_SIGN_STATE_DIR: path.join(dir, 'state'), ...extra };
+  const env = {
+    ...process.env,
+    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+    FAKE_APPLE_LOG: log,
+    FAKE_NOTARY_DIR: path.join(dir, 'notary'),
+    GO_MACOS_SIGN_STATE_DIR: path.join(dir, 'state'),
+    ...extra,
+  };
   return {
     bin,
     log,
     env,
-    calls: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]) : []),
+    calls: () =>
+      fs.existsSync(log)
+        ? fs
+            .readFileSync(log, 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as string[])
+        : [],
   };
 }

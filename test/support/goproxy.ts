@@ -47,7 +47,10 @@ with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
 export function buildProxy(dir: string, modules: ProxyModule[] = DEBIAN_MODULES): string {
   for (const m of modules) {
     const src = m.src ?? path.join(GOCODE, m.path);
-    if (!fs.existsSync(src)) throw new Error(`${src} is missing; ${m.src ? 'the test names no such folder' : installHint(packageFor(path.join(src, 'go.mod')).name)}`);
+    if (!fs.existsSync(src))
+      throw new Error(
+        `${src} is missing; ${m.src ? 'the test names no such folder' : installHint(packageFor(path.join(src, 'go.mod')).name)}`,
+      );
     const at = path.join(dir, escape(m.path), '@v');
     fs.mkdirSync(at, { recursive: true });
     fs.writeFileSync(path.join(at, 'list'), `${m.version}\n`);

@@ -79,7 +79,10 @@ export function makeHostileWorkspace(root: string): HostileWorkspace {
   execFileSync('mkfifo', [pipe], CHILD_LIMIT);
 
   const gosum = path.join(root, 'gosum');
-  write(path.join(gosum, 'go.mod'), 'module example.com/tool\n\ngo 1.19\n\nrequire github.com/mattn/go-sqlite3 v1.14.22\n');
+  write(
+    path.join(gosum, 'go.mod'),
+    'module example.com/tool\n\ngo 1.19\n\nrequire github.com/mattn/go-sqlite3 v1.14.22\n',
+  );
   // Importing the module makes go list read go.sum (and block on the FIFO until its timeout).
   write(path.join(gosum, 'main.go'), 'package main\n\nimport _ "github.com/mattn/go-sqlite3"\n\nfunc main() {}\n');
   execFileSync('mkfifo', [path.join(gosum, 'go.sum')], CHILD_LIMIT);
@@ -106,7 +109,12 @@ export function makeHostileWorkspace(root: string): HostileWorkspace {
     fifo: { dir: fifo, pipe },
     gosum: { dir: gosum, gomod: path.join(gosum, 'go.mod') },
     huge: { dir: huge, makefile: hugeMakefile, entitlements: bigEntitlements, binary: bigBinary },
-    loop: { dir: loop, makefile: loopMakefile, entitlements: path.join(loop, 'loop.entitlements'), pair: path.join(loop, 'a') },
+    loop: {
+      dir: loop,
+      makefile: loopMakefile,
+      entitlements: path.join(loop, 'loop.entitlements'),
+      pair: path.join(loop, 'a'),
+    },
   };
 }
 

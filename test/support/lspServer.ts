@@ -7,7 +7,12 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  MessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-jsonrpc/node';
 import { within } from './bounds';
 import { REPO } from './tools';
 
@@ -17,7 +22,10 @@ export const VSCODE_CAPABILITIES = {
   textDocument: {
     completion: { completionItem: { snippetSupport: true, documentationFormat: ['markdown', 'plaintext'] } },
     hover: { contentFormat: ['markdown', 'plaintext'] },
-    codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['', 'quickfix', 'refactor', 'source'] } }, isPreferredSupport: true },
+    codeAction: {
+      codeActionLiteralSupport: { codeActionKind: { valueSet: ['', 'quickfix', 'refactor', 'source'] } },
+      isPreferredSupport: true,
+    },
     publishDiagnostics: { relatedInformation: true, versionSupport: true, codeDescriptionSupport: true },
   },
 };
@@ -30,7 +38,14 @@ export interface Position {
 export interface PublishedDiagnostics {
   uri: string;
   version?: number;
-  diagnostics: { range: { start: Position; end: Position }; code: string; severity: number; message: string; source: string; relatedInformation?: unknown[] }[];
+  diagnostics: {
+    range: { start: Position; end: Position };
+    code: string;
+    severity: number;
+    message: string;
+    source: string;
+    relatedInformation?: unknown[];
+  }[];
 }
 
 export interface LspServer {
@@ -65,10 +80,22 @@ export interface ServerOptions {
 }
 
 export async function startServer(options: ServerOptions): Promise<LspServer> {
-  const execArgs = [`--max-old-space-size=${options.maxOldSpaceMb ?? 512}`, path.join(REPO, 'dist', 'server.js'), '--stdio'];
-  const child = spawn(process.execPath, execArgs, { stdio: ['pipe', 'pipe', 'inherit'], env: options.env ?? process.env });
-  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  const execArgs = [
+    `--max-old-space-size=${options.maxOldSpaceMb ?? 512}`,
+    path.join(REPO, 'dist', 'server.js'),
+    '--stdio',
+  ];
+  const child = spawn(process.execPath, execArgs, {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: options.env ?? process.env,
+  });
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const connection = createMessageConnection(
+    new StreamMessageReader(child.stdout!),
+    new StreamMessageWriter(child.stdin!),
+  );
   const logs: string[] = [];
   const published: PublishedDiagnostics[] = [];
   const listeners = new Set<() => void>();
@@ -97,7 +124,9 @@ export async function startServer(options: ServerOptions): Promise<LspServer> {
     published.push(params);
     notify();
   });
-  connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) => params.items.map((item) => options.settings?.[item.section ?? ''] ?? null));
+  connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) =>
+    params.items.map((item) => options.settings?.[item.section ?? ''] ?? null),
+  );
   connection.listen();
   const initialized = await within(
     connection.sendRequest<LspServer['initialized']>('initialize', {
@@ -118,8 +147,10 @@ export async function startServer(options: ServerOptions): Promise<LspServer> {
     ended,
     logs,
     published,
-    diagnostics: (uri, accept = () => true, ms = 60_000) => awaitFirst(() => published.find((p) => p.uri === uri && accept(p)), ms, `diagnostics for ${uri}`),
-    logLine: (pattern, ms = 60_000) => awaitFirst(() => logs.find((l) => pattern.test(l)), ms, `a log line matching ${pattern}`),
+    diagnostics: (uri, accept = () => true, ms = 60_000) =>
+      awaitFirst(() => published.find((p) => p.uri === uri && accept(p)), ms, `diagnostics for ${uri}`),
+    logLine: (pattern, ms = 60_000) =>
+      awaitFirst(() => logs.find((l) => pattern.test(l)), ms, `a log line matching ${pattern}`),
     async stop() {
       try {
         await within(connection.sendRequest('shutdown'), 60_000, 'the answer to shutdown');

@@ -18,19 +18,27 @@ const objdump = () => findTool(['llvm-objdump', 'llvm-objdump-14', 'llvm-objdump
 /** Load commands of `file` (of slice `arch` for a universal file) as llvm-objdump prints them. */
 export function objdumpFacts(file: string, arch?: string): ObjdumpFacts {
   const args = ['--macho', '--private-headers', ...(arch ? [`--arch=${arch}`] : []), file];
-  const commands = run(objdump(), args).split(/\nLoad command \d+\n/).slice(1);
+  const commands = run(objdump(), args)
+    .split(/\nLoad command \d+\n/)
+    .slice(1);
   const facts: ObjdumpFacts = { codeSignature: null, minos: null, sdk: null, uuid: null, dylibs: [], sections: [] };
   for (const text of commands) {
     const get = (key: string) => text.match(new RegExp(`^\\s*${key} (\\S+)`, 'm'))?.[1] ?? null;
     const cmd = get('cmd');
-    if (cmd === 'LC_CODE_SIGNATURE') facts.codeSignature = { dataOffset: Number(get('dataoff')), dataSize: Number(get('datasize')) };
+    if (cmd === 'LC_CODE_SIGNATURE')
+      facts.codeSignature = { dataOffset: Number(get('dataoff')), dataSize: Number(get('datasize')) };
     if (cmd === 'LC_BUILD_VERSION') [facts.minos, facts.sdk] = [get('minos'), get('sdk')];
     if (cmd === 'LC_UUID') facts.uuid = get('uuid');
     if (cmd === 'LC_LOAD_DYLIB') facts.dylibs.push(get('name')!);
     if (cmd === 'LC_SEGMENT_64') {
       for (const section of text.split('Section\n').slice(1)) {
         const s = (key: string) => section.match(new RegExp(`^\\s*${key} (\\S+)`, 'm'))?.[1] ?? '';
-        facts.sections.push({ sectname: s('sectname'), segname: s('segname'), offset: Number(s('offset')), size: Number(s('size')) });
+        facts.sections.push({
+          sectname: s('sectname'),
+          segname: s('segname'),
+          offset: Number(s('offset')),
+          size: Number(s('size')),
+        });
       }
     }
   }

@@ -25,7 +25,8 @@ export function systemPackages(text = fs.readFileSync(LIST, 'utf8')): SystemPack
     .filter((line) => line.trim() && !line.startsWith('#'))
     .map((line) => {
       const [name, suite, provides, ...purpose] = line.trim().split(/\s+/);
-      if (suite !== 'test' && suite !== 'e2e') throw new Error(`${LIST}: ${name}: the suite column is test or e2e, not ${suite}`);
+      if (suite !== 'test' && suite !== 'e2e')
+        throw new Error(`${LIST}: ${name}: the suite column is test or e2e, not ${suite}`);
       return { name, suite, provides: provides.split('|'), purpose: purpose.join(' ') };
     });
 }
@@ -34,7 +35,8 @@ function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, command)));
 }
 
-export const installed = (p: SystemPackage) => p.provides.some((thing) => (path.isAbsolute(thing) ? fs.existsSync(thing) : onPath(thing)));
+export const installed = (p: SystemPackage) =>
+  p.provides.some((thing) => (path.isAbsolute(thing) ? fs.existsSync(thing) : onPath(thing)));
 
 /** The package that provides one of `things` (command names or absolute paths), or throws: the list must cover it. */
 export function packageFor(...things: string[]): SystemPackage {

@@ -30,27 +30,52 @@ function firstExisting(candidates: string[]): string | null {
 
 export function findTool(names: string[], what: string): string {
   const found = firstExisting(names);
-  if (!found) throw new Error(`${what} not found (looked for ${names.join(', ')}); ${installHint(packageFor(...names).name)}`);
+  if (!found)
+    throw new Error(`${what} not found (looked for ${names.join(', ')}); ${installHint(packageFor(...names).name)}`);
   return found;
 }
 
-export const goTool = () => findTool([process.env.GO ?? 'go', '/usr/lib/go-1.19/bin/go', '/usr/lib/go/bin/go', '/usr/local/go/bin/go'], 'the Go toolchain');
+export const goTool = () =>
+  findTool(
+    [process.env.GO ?? 'go', '/usr/lib/go-1.19/bin/go', '/usr/lib/go/bin/go', '/usr/local/go/bin/go'],
+    'the Go toolchain',
+  );
 export const lipoTool = () => findTool(['llvm-lipo', 'llvm-lipo-14', 'llvm-lipo-15', 'llvm-lipo-16'], 'llvm-lipo');
-export const stripTool = () => findTool(['llvm-strip', 'llvm-strip-14', 'llvm-strip-15', 'llvm-strip-16'], 'llvm-strip');
+export const stripTool = () =>
+  findTool(['llvm-strip', 'llvm-strip-14', 'llvm-strip-15', 'llvm-strip-16'], 'llvm-strip');
 
 export function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024, ...CHILD_LIMIT, ...options });
+  return execFileSync(cmd, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+    ...CHILD_LIMIT,
+    ...options,
+  });
 }
 
 /** Builds examples/hello (or `srcDir`) for darwin/`goarch` with the real Go toolchain, CGO off. */
-export function buildGo(goarch: 'arm64' | 'amd64', outDir: string, options: { srcDir?: string; ldflags?: string; name?: string } = {}): string {
+export function buildGo(
+  goarch: 'arm64' | 'amd64',
+  outDir: string,
+  options: { srcDir?: string; ldflags?: string; name?: string } = {},
+): string {
   fs.mkdirSync(outDir, { recursive: true });
   const out = path.join(outDir, options.name ?? `hello-${goarch}`);
   const args = ['build', '-trimpath', '-o', out];
   if (options.ldflags) args.push(`-ldflags=${options.ldflags}`);
   run(goTool(), [...args, '.'], {
     cwd: options.srcDir ?? path.join(REPO, 'examples', 'hello'),
-    env: { ...process.env, GOOS: 'darwin', GOARCH: goarch, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GOCACHE: path.join(CACHE, 'gocache'), GOPATH: path.join(CACHE, 'gopath'), GOTOOLCHAIN: 'local' },
+    env: {
+      ...process.env,
+      GOOS: 'darwin',
+      GOARCH: goarch,
+      CGO_ENABLED: '0',
+      GOFLAGS: '-mod=mod',
+      GOCACHE: path.join(CACHE, 'gocache'),
+      GOPATH: path.join(CACHE, 'gopath'),
+      GOTOOLCHAIN: 'local',
+    },
   });
   return out;
 }

@@ -80,7 +80,21 @@ function findCycle(graph: Map<string, Set<string>>, keep: (node: string) => bool
 
 const CATALOG_AND_USERS = ['checks', 'lint', 'rules'];
 /** The engine: everything but the adapters (server.ts with lsp/, cli/) and the goListCache the server keeps. */
-const ENGINE = ['macho', 'bundle', 'plist', 'rules', 'checks', 'lint', 'apple', 'notary', 'pipeline', 'fileAccess.ts', 'errors.ts', 'inspect.ts', 'protocol.ts'];
+const ENGINE = [
+  'macho',
+  'bundle',
+  'plist',
+  'rules',
+  'checks',
+  'lint',
+  'apple',
+  'notary',
+  'pipeline',
+  'fileAccess.ts',
+  'errors.ts',
+  'inspect.ts',
+  'protocol.ts',
+];
 /** Package specifiers (not relative paths) a file imports. */
 const PACKAGE = /(?:\bfrom|\bimport|\brequire)\s*\(?\s*['"]([^.'"][^'"]*)['"]/g;
 
@@ -93,32 +107,60 @@ describe('folder boundaries of server/src', () => {
   });
 
   it('the cycle finder finds a cycle, and none once a node of it is left out', () => {
-    const g = new Map([['a', new Set(['b'])], ['b', new Set(['c'])], ['c', new Set(['a'])], ['d', new Set(['a'])]]);
-    assert.deepEqual(findCycle(g, () => true), ['a', 'b', 'c', 'a']);
-    assert.equal(findCycle(g, (n) => n !== 'c'), undefined);
+    const g = new Map([
+      ['a', new Set(['b'])],
+      ['b', new Set(['c'])],
+      ['c', new Set(['a'])],
+      ['d', new Set(['a'])],
+    ]);
+    assert.deepEqual(
+      findCycle(g, () => true),
+      ['a', 'b', 'c', 'a'],
+    );
+    assert.equal(
+      findCycle(g, (n) => n !== 'c'),
+      undefined,
+    );
   });
 
   it('rules/ imports neither checks/ nor lint/', () => {
-    assert.deepEqual([...(folders.get('rules') ?? [])].filter((n) => n === 'checks' || n === 'lint'), []);
+    assert.deepEqual(
+      [...(folders.get('rules') ?? [])].filter((n) => n === 'checks' || n === 'lint'),
+      [],
+    );
   });
 
   it('no import cycle between checks/, lint/ and rules/', () => {
-    assert.equal(findCycle(folders, (n) => CATALOG_AND_USERS.includes(n)), undefined);
+    assert.equal(
+      findCycle(folders, (n) => CATALOG_AND_USERS.includes(n)),
+      undefined,
+    );
   });
 
   it('no import cycle between files inside checks/, lint/ and rules/', () => {
     const files = importGraph(SRC, (file) => path.relative(SRC, file));
-    assert.equal(findCycle(files, (f) => CATALOG_AND_USERS.includes(f.split(path.sep)[0])), undefined);
+    assert.equal(
+      findCycle(files, (f) => CATALOG_AND_USERS.includes(f.split(path.sep)[0])),
+      undefined,
+    );
   });
 
   it('no import cycle between any two folders of server/src', () => {
-    assert.equal(findCycle(folders, () => true), undefined);
+    assert.equal(
+      findCycle(folders, () => true),
+      undefined,
+    );
   });
 
   it('the engine imports neither vscode nor the language-server library', () => {
     const offenders = tsFiles(SRC)
       .filter((file) => ENGINE.includes(folderOf(SRC, file)))
-      .flatMap((file) => [...fs.readFileSync(file, 'utf8').matchAll(PACKAGE)].map((m) => m[1]).filter((p) => p === 'vscode' || p.startsWith('vscode-language')).map((p) => `${path.relative(SRC, file)}: ${p}`));
+      .flatMap((file) =>
+        [...fs.readFileSync(file, 'utf8').matchAll(PACKAGE)]
+          .map((m) => m[1])
+          .filter((p) => p === 'vscode' || p.startsWith('vscode-language'))
+          .map((p) => `${path.relative(SRC, file)}: ${p}`),
+      );
     assert.deepEqual(offenders, []);
   });
 });
@@ -127,7 +169,10 @@ describe('the client and the server', () => {
   it('the client imports server code only from protocol.ts, the one contract', () => {
     const client = path.join(REPO, 'client', 'src');
     const reached = tsFiles(client).flatMap((file) =>
-      [...fs.readFileSync(file, 'utf8').matchAll(SPECIFIER)].map((m) => resolve(file, m[1])).filter((target) => !path.relative(SRC, target).startsWith('..')).map((target) => path.relative(SRC, target)),
+      [...fs.readFileSync(file, 'utf8').matchAll(SPECIFIER)]
+        .map((m) => resolve(file, m[1]))
+        .filter((target) => !path.relative(SRC, target).startsWith('..'))
+        .map((target) => path.relative(SRC, target)),
     );
     assert.ok(reached.length > 0, 'the client reads protocol.ts');
     assert.deepEqual([...new Set(reached)], ['protocol.ts']);

@@ -22,7 +22,9 @@ describe('rule catalog', () => {
   });
 
   it('each rule is in exactly one area table, under its own id', () => {
-    const tables = [READINESS_RULES, ENTITLEMENT_RULES, PLIST_RULES, BUILD_RULES].map((t) => Object.entries(t) as [string, Rule][]);
+    const tables = [READINESS_RULES, ENTITLEMENT_RULES, PLIST_RULES, BUILD_RULES].map(
+      (t) => Object.entries(t) as [string, Rule][],
+    );
     const ids = tables.flat().map(([key]) => key);
     assert.equal(new Set(ids).size, ids.length, 'an id appears in two tables');
     assert.equal(Object.keys(RULES).length, ids.length);

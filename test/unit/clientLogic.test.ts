@@ -36,10 +36,51 @@ const SETTINGS: PipelineSettings = {
 };
 
 describe('CLI arguments from settings', () => {
-  it('builds each step\'s command line, with secrets kept out of it', () => {
-    assert.deepEqual(cliArgs('build', SETTINGS), ['build', '--package', '.', '--out', 'dist', '--name', 'hello', '--arch', 'arm64,amd64', '--ldflags', '-s -w']);
-    assert.deepEqual(cliArgs('sign', SETTINGS, 'dist/hello'), ['sign', '--identity', SETTINGS.identity, '--identifier', 'com.example.hello', '--', 'dist/hello']);
-    assert.deepEqual(cliArgs('notarize', { ...SETTINGS, method: 'apiKey', keyId: 'K1', issuer: 'I1', toolPaths: { xcrun: '/usr/bin/xcrun' } }, 'dist/hello', true), ['notarize', '--json', '--key-id', 'K1', '--issuer', 'I1', '--timeout', '30m', '--tool', 'xcrun=/usr/bin/xcrun', '--', 'dist/hello']);
+  it("builds each step's command line, with secrets kept out of it", () => {
+    assert.deepEqual(cliArgs('build', SETTINGS), [
+      'build',
+      '--package',
+      '.',
+      '--out',
+      'dist',
+      '--name',
+      'hello',
+      '--arch',
+      'arm64,amd64',
+      '--ldflags',
+      '-s -w',
+    ]);
+    assert.deepEqual(cliArgs('sign', SETTINGS, 'dist/hello'), [
+      'sign',
+      '--identity',
+      SETTINGS.identity,
+      '--identifier',
+      'com.example.hello',
+      '--',
+      'dist/hello',
+    ]);
+    assert.deepEqual(
+      cliArgs(
+        'notarize',
+        { ...SETTINGS, method: 'apiKey', keyId: 'K1', issuer: 'I1', toolPaths: { xcrun: '/usr/bin/xcrun' } },
+        'dist/hello',
+        true,
+      ),
+      [
+        'notarize',
+        '--json',
+        '--key-id',
+        'K1',
+        '--issuer',
+        'I1',
+        '--timeout',
+        '30m',
+        '--tool',
+        'xcrun=/usr/bin/xcrun',
+        '--',
+        'dist/hello',
+      ],
+    );
     assert.deepEqual(cliArgs('verify', SETTINGS, '-odd name'), ['verify', '--readiness', '--', '-odd name']);
     assert.throws(() => cliArgs('sign', { ...SETTINGS, identity: '' }), SettingsError);
     assert.throws(() => cliArgs('notarize', { ...SETTINGS, keychainProfile: '' }), SettingsError);
@@ -50,21 +91,42 @@ describe('CLI arguments from settings', () => {
     const project = path.join(tempDir(), 'hello');
     fs.cpSync(path.join(REPO, 'examples', 'hello'), project, { recursive: true });
     const args = cliArgs('release', { ...SETTINGS, toolPaths: { go: goTool(), lipo: lipoTool() } }, undefined, true);
-    const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { ...CHILD_LIMIT, cwd: project, env: { ...fake.env, GOCACHE: path.join(tempDir(), 'gocache') }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], {
+      ...CHILD_LIMIT,
+      cwd: project,
+      env: { ...fake.env, GOCACHE: path.join(tempDir(), 'gocache') },
+      encoding: 'utf8',
+    });
     const result = JSON.parse(r.stdout);
     // The fake codesign signs ad hoc (no test holds a Developer ID key), so the notary's verdict on the bytes is Invalid.
     assert.equal(result.notarization.status, 'Invalid');
-    assert.ok(result.notarization.issues.some((i: { message: string }) => i.message === 'The binary is not signed with a valid Developer ID certificate.'));
+    assert.ok(
+      result.notarization.issues.some(
+        (i: { message: string }) => i.message === 'The binary is not signed with a valid Developer ID certificate.',
+      ),
+    );
     assert.equal(r.status, 1);
     assert.equal(result.ok, false);
-    assert.equal(result.commands[0], `GOOS=darwin GOARCH=arm64 go build -trimpath -ldflags '-s -w' -o ${project}/dist/hello-darwin-arm64 .`);
+    assert.equal(
+      result.commands[0],
+      `GOOS=darwin GOARCH=arm64 go build -trimpath -ldflags '-s -w' -o ${project}/dist/hello-darwin-arm64 .`,
+    );
   });
 
   it('reads the identities `security find-identity -v -p codesigning` prints', () => {
-    const output = '  1) 1111111111111111111111111111111111111111 "Developer ID Application: Example Corp (ABCDE12345)"\n  2) 2222222222222222222222222222222222222222 "Apple Development: dev@example.com (FGHIJ67890)"\n     2 valid identities found\n';
+    const output =
+      '  1) 1111111111111111111111111111111111111111 "Developer ID Application: Example Corp (ABCDE12345)"\n  2) 2222222222222222222222222222222222222222 "Apple Development: dev@example.com (FGHIJ67890)"\n     2 valid identities found\n';
     assert.deepEqual(parseIdentities(output), [
-      { hash: '1111111111111111111111111111111111111111', name: 'Developer ID Application: Example Corp (ABCDE12345)', developerId: true },
-      { hash: '2222222222222222222222222222222222222222', name: 'Apple Development: dev@example.com (FGHIJ67890)', developerId: false },
+      {
+        hash: '1111111111111111111111111111111111111111',
+        name: 'Developer ID Application: Example Corp (ABCDE12345)',
+        developerId: true,
+      },
+      {
+        hash: '2222222222222222222222222222222222222222',
+        name: 'Apple Development: dev@example.com (FGHIJ67890)',
+        developerId: false,
+      },
     ]);
   });
 });
@@ -80,7 +142,8 @@ describe('artifact states for the macOS Signing view', () => {
     assert.equal(artifactState(amd64), 'unsigned');
     assert.equal(artifactState(arm64), 'ad-hoc');
 
-    const [sentry] = (await inspectPath(path.join(npmPackage('@sentry/cli-darwin@3.8.0'), 'bin', 'sentry-cli'))).reports;
+    const [sentry] = (await inspectPath(path.join(npmPackage('@sentry/cli-darwin@3.8.0'), 'bin', 'sentry-cli')))
+      .reports;
     assert.equal(artifactState(sentry), 'ready');
     const cdhashes = sentry.architectures.map((a) => a.signature!.cdhash);
     assert.equal(artifactState(sentry, { status: 'Accepted', submissionId: 's', cdhashes }), 'notarized');
@@ -94,10 +157,20 @@ describe('artifact states for the macOS Signing view', () => {
     assert.equal(artifactState((await inspectPath(tampered)).reports[0]), 'broken');
 
     const details = artifactDetails(sentry, rule);
-    assert.ok(details.some((n) => n.kind === 'check' && n.label === 'signature/developer-id' && n.icon === 'pass' && n.link === rule('signature/developer-id')));
+    assert.ok(
+      details.some(
+        (n) =>
+          n.kind === 'check' &&
+          n.label === 'signature/developer-id' &&
+          n.icon === 'pass' &&
+          n.link === rule('signature/developer-id'),
+      ),
+    );
     assert.ok(details.some((n) => n.kind === 'cdhash' && n.value === cdhashes[0]));
     assert.ok(details.some((n) => n.kind === 'timestamp'));
-    assert.ok(details.some((n) => n.kind === 'group' && n.children?.some((c) => c.description === 'Apple root (pinned)')));
+    assert.ok(
+      details.some((n) => n.kind === 'group' && n.children?.some((c) => c.description === 'Apple root (pinned)')),
+    );
   });
 });
 
@@ -108,7 +181,10 @@ class Notifications {
     const cancelListeners: (() => void)[] = [];
     const n = { title, steps: [] as ProgressStep[], open: true, cancel: () => cancelListeners.forEach((l) => l()) };
     this.shown.push(n);
-    return task((step) => n.steps.push(step), (listener) => cancelListeners.push(listener)).finally(() => (n.open = false));
+    return task(
+      (step) => n.steps.push(step),
+      (listener) => cancelListeners.push(listener),
+    ).finally(() => (n.open = false));
   };
   get onScreen() {
     return this.shown.filter((n) => n.open).map((n) => `${n.title}: ${n.steps.at(-1)?.message ?? ''}`);
@@ -116,7 +192,15 @@ class Notifications {
 }
 
 function spinner() {
-  return { spinning: false, show() { this.spinning = true; }, hide() { this.spinning = false; } };
+  return {
+    spinning: false,
+    show() {
+      this.spinning = true;
+    },
+    hide() {
+      this.spinning = false;
+    },
+  };
 }
 
 /** A promise the test resolves: the moment Apple's verdict arrives. */
@@ -128,8 +212,8 @@ function gate<T>() {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('the Notarize flow\'s notification', () => {
-  it('ends the spinner with the work, shows the verdict in the run\'s own notification, and the next run replaces it', async () => {
+describe("the Notarize flow's notification", () => {
+  it("ends the spinner with the work, shows the verdict in the run's own notification, and the next run replaces it", async () => {
     const notifications = new Notifications();
     const busy = spinner();
     const flow = new LatestRunNotification(notifications.withProgress, busy);
@@ -146,7 +230,10 @@ describe('the Notarize flow\'s notification', () => {
     await first;
     assert.equal(busy.spinning, false, 'no spinner while the verdict is on screen');
     assert.deepEqual(notifications.onScreen, ['Notarization of hello: Invalid: 2 issues in the Problems panel.']);
-    assert.deepEqual(notifications.shown[0].steps.at(-1), { message: 'Invalid: 2 issues in the Problems panel.', increment: 100 });
+    assert.deepEqual(notifications.shown[0].steps.at(-1), {
+      message: 'Invalid: 2 issues in the Problems panel.',
+      increment: 100,
+    });
 
     const accepted = gate<string>();
     const second = flow.run('Notarization of hello', 'Notarizing hello…', async (report) => {
@@ -155,7 +242,11 @@ describe('the Notarize flow\'s notification', () => {
     });
     await settle();
     assert.equal(busy.spinning, true);
-    assert.deepEqual(notifications.onScreen, ['Notarization of hello: waiting for Apple'], 'the Invalid verdict is gone');
+    assert.deepEqual(
+      notifications.onScreen,
+      ['Notarization of hello: waiting for Apple'],
+      'the Invalid verdict is gone',
+    );
     accepted.open('notarized (the ticket covers every cdhash).');
     await second;
     await settle();
@@ -171,10 +262,17 @@ describe('the Notarize flow\'s notification', () => {
     const busy = spinner();
     const flow = new LatestRunNotification(notifications.withProgress, busy, 20);
     let aborted = false;
-    const running = flow.run('Notarization of a', 'Notarizing a…', (_report, signal) => new Promise((resolve) => signal.addEventListener('abort', () => {
-      aborted = true;
-      resolve(undefined);
-    })));
+    const running = flow.run(
+      'Notarization of a',
+      'Notarizing a…',
+      (_report, signal) =>
+        new Promise((resolve) =>
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve(undefined);
+          }),
+        ),
+    );
     await settle();
     notifications.shown[0].cancel();
     await running;
@@ -199,9 +297,12 @@ describe('the Notarize flow\'s notification', () => {
     const flow = new LatestRunNotification(notifications.withProgress, busy);
     const slow = gate<string>();
     const first = flow.run('Notarization of a', 'Notarizing a…', () => slow.promise);
-    await assert.rejects(flow.run('Notarization of b', 'Notarizing b…', async () => {
-      throw new Error('spawn failed');
-    }), /spawn failed/);
+    await assert.rejects(
+      flow.run('Notarization of b', 'Notarizing b…', async () => {
+        throw new Error('spawn failed');
+      }),
+      /spawn failed/,
+    );
     await settle();
     assert.equal(busy.spinning, true, 'a is still working');
     assert.deepEqual(notifications.onScreen, ['Notarization of a: ']);
@@ -214,7 +315,10 @@ describe('the Notarize flow\'s notification', () => {
   it('a notification that cannot be shown fails the run and stops the spinner', async () => {
     const busy = spinner();
     const flow = new LatestRunNotification(() => Promise.reject(new Error('no window')), busy);
-    await assert.rejects(flow.run('Notarization of a', 'Notarizing a…', async () => 'Accepted'), /no window/);
+    await assert.rejects(
+      flow.run('Notarization of a', 'Notarizing a…', async () => 'Accepted'),
+      /no window/,
+    );
     assert.equal(busy.spinning, false);
   });
 });

@@ -15,20 +15,82 @@ import { tempDir } from '../support/tools';
 
 const dir = tempDir();
 const file = (name: string) => path.join(dir, name);
-const openssl = (...args: string[]) => execFileSync('openssl', args, { ...CHILD_LIMIT, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+const openssl = (...args: string[]) =>
+  execFileSync('openssl', args, { ...CHILD_LIMIT, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
 const rand = prng(0xc0de);
 const codeDirectory = randomBytes(rand, 600);
 /** When OpenSSL signed: the signing time it writes (UTCTime, whole seconds) falls between these two clock readings. */
 const signed = { from: 0, until: 0 };
 
 function makeChain(keyArgs: string[], prefix: string): void {
-  openssl('req', '-x509', '-newkey', ...keyArgs, '-nodes', '-keyout', `${prefix}ca.key`, '-out', `${prefix}ca.pem`, '-days', '30', '-subj', '/CN=Test Root CA/O=Test');
-  openssl('req', '-newkey', ...keyArgs, '-nodes', '-keyout', `${prefix}leaf.key`, '-out', `${prefix}leaf.csr`,
-    '-subj', '/UID=TEAM123456/CN=Developer ID Application: Test Corp (TEAM123456)/OU=TEAM123456/O=Test Corp/C=US');
-  fs.writeFileSync(file(`${prefix}ext.cnf`), 'extendedKeyUsage=critical,codeSigning\n1.2.840.113635.100.6.1.13=critical,DER:0500\n');
-  openssl('x509', '-req', '-in', `${prefix}leaf.csr`, '-CA', `${prefix}ca.pem`, '-CAkey', `${prefix}ca.key`, '-CAcreateserial', '-days', '30', '-extfile', `${prefix}ext.cnf`, '-out', `${prefix}leaf.pem`);
-  openssl('cms', '-sign', '-binary', '-nosmimecap', '-md', 'sha256', '-in', 'cd.bin', '-signer', `${prefix}leaf.pem`, '-inkey', `${prefix}leaf.key`,
-    '-certfile', `${prefix}ca.pem`, '-outform', 'DER', '-out', `${prefix}cms.der`);
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    ...keyArgs,
+    '-nodes',
+    '-keyout',
+    `${prefix}ca.key`,
+    '-out',
+    `${prefix}ca.pem`,
+    '-days',
+    '30',
+    '-subj',
+    '/CN=Test Root CA/O=Test',
+  );
+  openssl(
+    'req',
+    '-newkey',
+    ...keyArgs,
+    '-nodes',
+    '-keyout',
+    `${prefix}leaf.key`,
+    '-out',
+    `${prefix}leaf.csr`,
+    '-subj',
+    '/UID=TEAM123456/CN=Developer ID Application: Test Corp (TEAM123456)/OU=TEAM123456/O=Test Corp/C=US',
+  );
+  fs.writeFileSync(
+    file(`${prefix}ext.cnf`),
+    'extendedKeyUsage=critical,codeSigning\n1.2.840.113635.100.6.1.13=critical,DER:0500\n',
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${prefix}leaf.csr`,
+    '-CA',
+    `${prefix}ca.pem`,
+    '-CAkey',
+    `${prefix}ca.key`,
+    '-CAcreateserial',
+    '-days',
+    '30',
+    '-extfile',
+    `${prefix}ext.cnf`,
+    '-out',
+    `${prefix}leaf.pem`,
+  );
+  openssl(
+    'cms',
+    '-sign',
+    '-binary',
+    '-nosmimecap',
+    '-md',
+    'sha256',
+    '-in',
+    'cd.bin',
+    '-signer',
+    `${prefix}leaf.pem`,
+    '-inkey',
+    `${prefix}leaf.key`,
+    '-certfile',
+    `${prefix}ca.pem`,
+    '-outform',
+    'DER',
+    '-out',
+    `${prefix}cms.der`,
+  );
 }
 
 before(() => {
@@ -50,7 +112,10 @@ for (const kind of ['rsa', 'ec']) {
       assert.equal(a.signer?.commonName, 'Developer ID Application: Test Corp (TEAM123456)');
       assert.equal(a.signer?.teamId, 'TEAM123456');
       assert.ok(a.signer?.appleExtensions.includes('1.2.840.113635.100.6.1.13'));
-      assert.deepEqual(a.certificates.map((c) => c.commonName), ['Developer ID Application: Test Corp (TEAM123456)', 'Test Root CA']);
+      assert.deepEqual(
+        a.certificates.map((c) => c.commonName),
+        ['Developer ID Application: Test Corp (TEAM123456)', 'Test Root CA'],
+      );
       const signingTime = Date.parse(a.signingTime ?? '');
       assert.ok(signingTime >= signed.from && signingTime <= signed.until, `${a.signingTime} is when OpenSSL signed`);
       assert.equal(a.timestamp, null);
@@ -67,10 +132,16 @@ for (const kind of ['rsa', 'ec']) {
     it('detects a different CodeDirectory and a damaged signature', () => {
       const other = Buffer.from(codeDirectory);
       other[10] ^= 1;
-      assert.deepEqual(analyzeCms(cms(), other, digests).failures.map((f) => f.code), ['cms-message-digest']);
+      assert.deepEqual(
+        analyzeCms(cms(), other, digests).failures.map((f) => f.code),
+        ['cms-message-digest'],
+      );
       const damaged = cms();
       damaged[damaged.length - 20] ^= 1; // inside the signature value, the last field of the only SignerInfo
-      assert.deepEqual(analyzeCms(damaged, codeDirectory, digests).failures.map((f) => f.code), ['cms-signature']);
+      assert.deepEqual(
+        analyzeCms(damaged, codeDirectory, digests).failures.map((f) => f.code),
+        ['cms-signature'],
+      );
     });
 
     it('never throws on truncated or random input', () => {
@@ -79,7 +150,8 @@ for (const kind of ['rsa', 'ec']) {
         const a = analyzeCms(bytes.subarray(0, end), codeDirectory, digests);
         assert.ok(a.failures.length > 0, `truncated at ${end}`);
       }
-      for (let i = 0; i < 200; i++) assert.ok(analyzeCms(randomBytes(rand, 1 + (i % 300)), codeDirectory, digests).failures.length > 0);
+      for (let i = 0; i < 200; i++)
+        assert.ok(analyzeCms(randomBytes(rand, 1 + (i % 300)), codeDirectory, digests).failures.length > 0);
     });
   });
 }
@@ -91,7 +163,13 @@ function asn1(der: string) {
     .split('\n')
     .map((line) => /^\s*(\d+):d=(\d+)\s+hl=(\d+)\s+l=\s*(\d+)\s+(?:cons|prim):\s+(.*)$/.exec(line))
     .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ offset: Number(m[1]), depth: Number(m[2]), header: Number(m[3]), length: Number(m[4]), type: m[5].trim() }));
+    .map((m) => ({
+      offset: Number(m[1]),
+      depth: Number(m[2]),
+      header: Number(m[3]),
+      length: Number(m[4]),
+      type: m[5].trim(),
+    }));
 }
 
 describe('the certificates a CMS signature carries', () => {
@@ -103,10 +181,26 @@ describe('the certificates a CMS signature carries', () => {
     return items
       .filter((e) => e.depth === 4 && e.offset > field.offset && e.offset < field.offset + field.header + field.length)
       .map((cert) => {
-        const signature = items.find((e) => e.depth === 5 && e.type === 'BIT STRING' && e.offset > cert.offset && e.offset < cert.offset + cert.header + cert.length)!;
+        const signature = items.find(
+          (e) =>
+            e.depth === 5 &&
+            e.type === 'BIT STRING' &&
+            e.offset > cert.offset &&
+            e.offset < cert.offset + cert.header + cert.length,
+        )!;
         const der = `carried-${cert.offset}.der`;
         fs.writeFileSync(file(der), cms().subarray(cert.offset, cert.offset + cert.header + cert.length));
-        const subject = openssl('x509', '-inform', 'DER', '-in', der, '-noout', '-subject', '-nameopt', 'multiline').toString();
+        const subject = openssl(
+          'x509',
+          '-inform',
+          'DER',
+          '-in',
+          der,
+          '-noout',
+          '-subject',
+          '-nameopt',
+          'multiline',
+        ).toString();
         return { commonName: /commonName\s*=\s*(.*)/.exec(subject)![1].trim(), signature };
       });
   };
@@ -114,7 +208,24 @@ describe('the certificates a CMS signature carries', () => {
   const opensslVerifies = (bytes: Buffer) => {
     fs.writeFileSync(file('candidate.der'), bytes);
     try {
-      openssl('cms', '-verify', '-binary', '-inform', 'DER', '-in', 'candidate.der', '-content', 'cd.bin', '-CAfile', 'rsa-ca.pem', '-purpose', 'any', '-ignore_critical', '-out', 'out.bin');
+      openssl(
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        'candidate.der',
+        '-content',
+        'cd.bin',
+        '-CAfile',
+        'rsa-ca.pem',
+        '-purpose',
+        'any',
+        '-ignore_critical',
+        '-out',
+        'out.bin',
+      );
       return true;
     } catch {
       return false;
@@ -124,35 +235,104 @@ describe('the certificates a CMS signature carries', () => {
   it('a changed signature on any of them is a failure naming it, as OpenSSL refuses it', () => {
     assert.equal(opensslVerifies(cms()), true);
     const certificates = carried();
-    assert.deepEqual(certificates.map((c) => c.commonName).sort(), ['Developer ID Application: Test Corp (TEAM123456)', 'Test Root CA']);
+    assert.deepEqual(certificates.map((c) => c.commonName).sort(), [
+      'Developer ID Application: Test Corp (TEAM123456)',
+      'Test Root CA',
+    ]);
     for (const { commonName, signature } of certificates) {
       const bytes = cms();
       bytes[signature.offset + signature.header + 20] ^= 0x01;
       if (commonName !== 'Test Root CA') assert.equal(opensslVerifies(bytes), false, commonName);
       const failures = analyzeCms(bytes, codeDirectory, digests).failures;
-      assert.deepEqual(failures.map((f) => f.code), ['cms-certificate'], commonName);
-      assert.match(failures[0].message, new RegExp(`^the certificate "${commonName.replace(/[()]/g, '\\$&')}" in the CMS signature is damaged`));
+      assert.deepEqual(
+        failures.map((f) => f.code),
+        ['cms-certificate'],
+        commonName,
+      );
+      assert.match(
+        failures[0].message,
+        new RegExp(`^the certificate "${commonName.replace(/[()]/g, '\\$&')}" in the CMS signature is damaged`),
+      );
     }
   });
 
-  it('a certificate OpenSSL cannot read is named in our words, not OpenSSL\'s', () => {
+  it("a certificate OpenSSL cannot read is named in our words, not OpenSSL's", () => {
     const leaf = carried().find((c) => c.commonName.startsWith('Developer ID'))!;
     const bytes = cms();
     bytes[leaf.signature.offset + leaf.signature.header] = 0x09; // a BIT STRING cannot have 9 unused bits
     fs.writeFileSync(file('unreadable.der'), bytes);
-    assert.throws(() => openssl('pkcs7', '-inform', 'DER', '-in', 'unreadable.der', '-print_certs'), 'OpenSSL refuses it too');
+    assert.throws(
+      () => openssl('pkcs7', '-inform', 'DER', '-in', 'unreadable.der', '-print_certs'),
+      'OpenSSL refuses it too',
+    );
     const failures = analyzeCms(bytes, codeDirectory, digests).failures;
-    assert.deepEqual(failures.map((f) => f.code), ['cms-malformed']);
-    assert.match(failures[0].message, /certificate \d of the CMS signature \("Developer ID Application: Test Corp \(TEAM123456\)"\) is not a valid X\.509 certificate/);
+    assert.deepEqual(
+      failures.map((f) => f.code),
+      ['cms-malformed'],
+    );
+    assert.match(
+      failures[0].message,
+      /certificate \d of the CMS signature \("Developer ID Application: Test Corp \(TEAM123456\)"\) is not a valid X\.509 certificate/,
+    );
     assert.doesNotMatch(failures[0].message, /routines|error:/);
   });
 
   it('a self-made root named "Apple Root CA" is not trusted: trust comes from Apple\'s key, not the name', () => {
     fs.writeFileSync(file('apple-name.cnf'), '[req]\ndistinguished_name = dn\nstring_mask = default\n[dn]\n');
-    openssl('req', '-config', 'apple-name.cnf', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'fake-root.key', '-out', 'fake-root.pem', '-days', '30',
-      '-subj', '/C=US/O=Apple Inc./OU=Apple Certification Authority/CN=Apple Root CA');
-    openssl('x509', '-req', '-in', 'rsa-leaf.csr', '-CA', 'fake-root.pem', '-CAkey', 'fake-root.key', '-CAcreateserial', '-days', '30', '-extfile', 'rsa-ext.cnf', '-out', 'fake-leaf.pem');
-    openssl('cms', '-sign', '-binary', '-nosmimecap', '-md', 'sha256', '-in', 'cd.bin', '-signer', 'fake-leaf.pem', '-inkey', 'rsa-leaf.key', '-certfile', 'fake-root.pem', '-outform', 'DER', '-out', 'fake-cms.der');
+    openssl(
+      'req',
+      '-config',
+      'apple-name.cnf',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'fake-root.key',
+      '-out',
+      'fake-root.pem',
+      '-days',
+      '30',
+      '-subj',
+      '/C=US/O=Apple Inc./OU=Apple Certification Authority/CN=Apple Root CA',
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      'rsa-leaf.csr',
+      '-CA',
+      'fake-root.pem',
+      '-CAkey',
+      'fake-root.key',
+      '-CAcreateserial',
+      '-days',
+      '30',
+      '-extfile',
+      'rsa-ext.cnf',
+      '-out',
+      'fake-leaf.pem',
+    );
+    openssl(
+      'cms',
+      '-sign',
+      '-binary',
+      '-nosmimecap',
+      '-md',
+      'sha256',
+      '-in',
+      'cd.bin',
+      '-signer',
+      'fake-leaf.pem',
+      '-inkey',
+      'rsa-leaf.key',
+      '-certfile',
+      'fake-root.pem',
+      '-outform',
+      'DER',
+      '-out',
+      'fake-cms.der',
+    );
     const a = analyzeCms(fs.readFileSync(file('fake-cms.der')), codeDirectory, digests);
     assert.deepEqual(a.failures, [], 'intact, only untrusted');
     assert.equal(a.chainToAppleRoot, false);

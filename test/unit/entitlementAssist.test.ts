@@ -4,16 +4,20 @@ import { describe, it } from 'node:test';
 import { completionsAt, hoverAt } from '../../server/src/lint/entitlements/assist';
 import { ENTITLEMENTS } from '../../server/src/lint/entitlements/catalog';
 
-const doc = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n${body}</dict>\n</plist>\n`;
+const doc = (body: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n${body}</dict>\n</plist>\n`;
 
 describe('hover', () => {
-  it('explains a key: what it does, its family, the Go advice and Apple\'s page', () => {
+  it("explains a key: what it does, its family, the Go advice and Apple's page", () => {
     const text = doc('\t<key>com.apple.security.cs.disable-library-validation</key>\n\t<true/>\n');
     const hover = hoverAt(text, text.indexOf('library'))!;
     assert.match(hover.markdown, /\*\*Disable library validation\*\*/);
     assert.match(hover.markdown, /Hardened-runtime exception/);
     assert.match(hover.markdown, /\*\*Go:\*\* .*plugin/);
-    assert.match(hover.markdown, /\(https:\/\/developer\.apple\.com\/documentation\/bundleresources\/entitlements\/com\.apple\.security\.cs\.disable-library-validation\)/);
+    assert.match(
+      hover.markdown,
+      /\(https:\/\/developer\.apple\.com\/documentation\/bundleresources\/entitlements\/com\.apple\.security\.cs\.disable-library-validation\)/,
+    );
     assert.equal(text.slice(hover.range.start, hover.range.end), 'com.apple.security.cs.disable-library-validation');
     assert.equal(hoverAt(text, text.indexOf('<true/>') + 2), null);
   });
@@ -47,10 +51,19 @@ describe('completion', () => {
     assert.equal(jit.snippet, '<key>com.apple.security.cs.allow-jit</key>\n<true/>');
     assert.equal(jit.insert, '<key>com.apple.security.cs.allow-jit</key><true/>');
     assert.equal(text.slice(jit.range.start, jit.range.end), '<');
-    assert.ok(items.every((i) => !/[\n\r\t\0$]/.test(i.insert)), 'plain text is one line, without tab stops');
+    assert.ok(
+      items.every((i) => !/[\n\r\t\0$]/.test(i.insert)),
+      'plain text is one line, without tab stops',
+    );
     // A start tag being typed is replaced whole.
     const typed = doc('\t<ke\n');
-    assert.equal(typed.slice(completionsAt(typed, typed.indexOf('<ke') + 3)[0].range.start, completionsAt(typed, typed.indexOf('<ke') + 3)[0].range.end), '<ke');
+    assert.equal(
+      typed.slice(
+        completionsAt(typed, typed.indexOf('<ke') + 3)[0].range.start,
+        completionsAt(typed, typed.indexOf('<ke') + 3)[0].range.end,
+      ),
+      '<ke',
+    );
   });
 
   it('never replaces markup it does not own: a closing tag, a comment, a tag already written', () => {

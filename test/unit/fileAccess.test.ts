@@ -9,7 +9,16 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { copyFileBounded, FileAccessError, hashFile, LIMITS, listDirectory, readFileBounded, readTextBounded, RegularFile } from '../../server/src/fileAccess';
+import {
+  copyFileBounded,
+  FileAccessError,
+  hashFile,
+  LIMITS,
+  listDirectory,
+  readFileBounded,
+  readTextBounded,
+  RegularFile,
+} from '../../server/src/fileAccess';
 import { HEAP_MB, KILL_AFTER_MS, limitText } from '../support/hostileWorkspace';
 import { REPO, tempDir } from '../support/tools';
 import { CHILD_LIMIT } from '../support/bounds';
@@ -52,15 +61,30 @@ describe('reading a regular file', () => {
 
   it('says what is wrong in one line: missing, a directory, a loop, over the limit of its kind', () => {
     const missing = path.join(dir, 'missing');
-    assert.deepEqual(problem(() => readFileBounded(missing)), { problem: 'missing', message: `${missing}: no such file` });
-    assert.deepEqual(problem(() => readFileBounded(dir)), { problem: 'not-regular', message: `${dir}: not a regular file (a directory)` });
+    assert.deepEqual(
+      problem(() => readFileBounded(missing)),
+      { problem: 'missing', message: `${missing}: no such file` },
+    );
+    assert.deepEqual(
+      problem(() => readFileBounded(dir)),
+      { problem: 'not-regular', message: `${dir}: not a regular file (a directory)` },
+    );
     const loop = path.join(dir, 'loop');
     fs.symlinkSync('loop', loop);
-    assert.deepEqual(problem(() => readFileBounded(loop)), { problem: 'unreadable', message: `${loop}: a symbolic link loop` });
+    assert.deepEqual(
+      problem(() => readFileBounded(loop)),
+      { problem: 'unreadable', message: `${loop}: a symbolic link loop` },
+    );
     const source = path.join(dir, 'generated.go');
     fs.writeFileSync(source, Buffer.alloc(LIMITS.goSource + 1, 0x20));
     assert.equal(readTextBounded(source, 'text').length, LIMITS.goSource + 1);
-    assert.deepEqual(problem(() => readTextBounded(source, 'goSource')), { problem: 'too-large', message: `${source}: larger than the ${limitText('goSource')} limit (${LIMITS.goSource + 1} bytes)` });
+    assert.deepEqual(
+      problem(() => readTextBounded(source, 'goSource')),
+      {
+        problem: 'too-large',
+        message: `${source}: larger than the ${limitText('goSource')} limit (${LIMITS.goSource + 1} bytes)`,
+      },
+    );
   });
 
   it('refuses a sparse file over the limit before reading a byte', () => {
@@ -72,7 +96,11 @@ describe('reading a regular file', () => {
   it('hashes in pieces what python hashlib hashes whole', () => {
     const file = path.join(dir, 'resource.bin');
     fs.writeFileSync(file, seeded(2 * 1024 * 1024 + 12345));
-    const expected = execFileSync('python3', ['-c', 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())', file], { ...CHILD_LIMIT, encoding: 'utf8' }).trim();
+    const expected = execFileSync(
+      'python3',
+      ['-c', 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())', file],
+      { ...CHILD_LIMIT, encoding: 'utf8' },
+    ).trim();
     assert.equal(hashFile(file, 'sha256').toString('hex'), expected);
   });
 
@@ -125,7 +153,11 @@ describe('files that would block or never end', () => {
   /** Runs `code` (CommonJS, with `fa` = the helper and `fs`) in a child under the heap ceiling and the kill timeout. */
   function child(code: string, ...args: string[]): string[] {
     const prelude = `const fs = require('node:fs'); const fa = require(${JSON.stringify(path.join(REPO, 'server', 'src', 'fileAccess.ts'))}); const [a] = process.argv.slice(1);\n`;
-    const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', '-e', prelude + code, ...args], { encoding: 'utf8', timeout: KILL_AFTER_MS, killSignal: 'SIGKILL', cwd: REPO });
+    const r = spawnSync(
+      process.execPath,
+      [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', '-e', prelude + code, ...args],
+      { encoding: 'utf8', timeout: KILL_AFTER_MS, killSignal: 'SIGKILL', cwd: REPO },
+    );
     assert.equal(r.signal, null, `the child did not end by itself: ${r.stderr}`);
     assert.equal(r.status, 0, r.stderr);
     return r.stdout.trim().split('\n');
@@ -167,7 +199,10 @@ describe('files that would block or never end', () => {
         await show(() => fa.readFileBounded(a));
         await show(() => fa.RegularFile.open(a));
       })();`;
-    assert.deepEqual(child(code, pipe), [`1 ${pipe}: not a regular file (a FIFO)`, `2 ${pipe}: not a regular file (a FIFO)`]);
+    assert.deepEqual(child(code, pipe), [
+      `1 ${pipe}: not a regular file (a FIFO)`,
+      `2 ${pipe}: not a regular file (a FIFO)`,
+    ]);
   });
 });
 
@@ -179,17 +214,28 @@ export function rawReads(source: string): string[] {
   const found: string[] = [];
   for (const m of source.matchAll(/\bfs\.(\w+)/g)) if (!WRITES.has(m[1])) found.push(`fs.${m[1]}`);
   for (const m of source.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*['"](?:node:)?fs['"]/g)) {
-    for (const name of m[1].split(',').map((n) => n.trim().split(/\s+as\s+/)[0]).filter(Boolean)) if (!WRITES.has(name)) found.push(name);
+    for (const name of m[1]
+      .split(',')
+      .map((n) => n.trim().split(/\s+as\s+/)[0])
+      .filter(Boolean))
+      if (!WRITES.has(name)) found.push(name);
   }
-  for (const m of source.matchAll(/['"](?:node:)?fs\/promises['"]|require\(\s*['"](?:node:)?fs['"]\s*\)/g)) found.push(m[0]);
+  for (const m of source.matchAll(/['"](?:node:)?fs\/promises['"]|require\(\s*['"](?:node:)?fs['"]\s*\)/g))
+    found.push(m[0]);
   return found;
 }
 
 describe('the only reader', () => {
   it('finds raw reads in any form', () => {
-    assert.deepEqual(rawReads("import * as fs from 'node:fs';\nfs.readFileSync(f); fs.writeFileSync(f, x); fs.promises.open(f);"), ['fs.readFileSync', 'fs.promises']);
+    assert.deepEqual(
+      rawReads("import * as fs from 'node:fs';\nfs.readFileSync(f); fs.writeFileSync(f, x); fs.promises.open(f);"),
+      ['fs.readFileSync', 'fs.promises'],
+    );
     assert.deepEqual(rawReads("import { readdirSync, rmSync as rm } from 'fs';"), ['readdirSync']);
-    assert.deepEqual(rawReads("import { open } from 'node:fs/promises';\nconst fs2 = require('fs');"), ["'node:fs/promises'", "require('fs')"]);
+    assert.deepEqual(rawReads("import { open } from 'node:fs/promises';\nconst fs2 = require('fs');"), [
+      "'node:fs/promises'",
+      "require('fs')",
+    ]);
   });
 
   it('no module of server/src reads files except through fileAccess.ts', () => {
@@ -200,7 +246,8 @@ describe('the only reader', () => {
         const full = path.join(d, e.name);
         if (e.isDirectory()) walk(full);
         else if (e.name.endsWith('.ts') && full !== path.join(root, 'fileAccess.ts')) {
-          for (const call of rawReads(fs.readFileSync(full, 'utf8'))) offenders.push(`${path.relative(REPO, full)}: ${call}`);
+          for (const call of rawReads(fs.readFileSync(full, 'utf8')))
+            offenders.push(`${path.relative(REPO, full)}: ${call}`);
         }
       }
     };

@@ -27,14 +27,19 @@ describe('format names', () => {
 
   it('decompiles requirement expressions and gives up on unknown opcodes', () => {
     const expr = (...words: (number | string)[]) =>
-      Buffer.concat(words.map((w) => {
-        if (typeof w === 'number') return Buffer.from([w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255]);
-        const data = Buffer.from(w);
-        const padded = Buffer.alloc((data.length + 3) & ~3);
-        data.copy(padded);
-        return Buffer.concat([Buffer.from([0, 0, 0, data.length]), padded]);
-      }));
-    assert.equal(decompile(expr(6, 2, 'com.example.tool', 15)), 'identifier "com.example.tool" and anchor apple generic');
+      Buffer.concat(
+        words.map((w) => {
+          if (typeof w === 'number') return Buffer.from([w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255]);
+          const data = Buffer.from(w);
+          const padded = Buffer.alloc((data.length + 3) & ~3);
+          data.copy(padded);
+          return Buffer.concat([Buffer.from([0, 0, 0, data.length]), padded]);
+        }),
+      );
+    assert.equal(
+      decompile(expr(6, 2, 'com.example.tool', 15)),
+      'identifier "com.example.tool" and anchor apple generic',
+    );
     assert.equal(decompile(expr(7, 6, 1, 1, 21)), 'always and always or notarized');
     assert.equal(decompile(expr(99)), null);
     assert.equal(decompile(expr(6, 2)), null, 'truncated');

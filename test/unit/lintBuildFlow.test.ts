@@ -11,7 +11,8 @@ import { lintDocument } from '../../server/src/lint/lintFiles';
 /** [rule, text pointed at, [related text, message][]] for each diagnostic, in file order. */
 function lint(file: string, text: string) {
   const lines = text.split('\n');
-  const slice = (r: { start: { line: number; character: number }; end: { character: number } }) => lines[r.start.line].slice(r.start.character, r.end.character);
+  const slice = (r: { start: { line: number; character: number }; end: { character: number } }) =>
+    lines[r.start.line].slice(r.start.character, r.end.character);
   const found = lintDocument(file, text);
   return {
     found,
@@ -19,7 +20,13 @@ function lint(file: string, text: string) {
   };
 }
 
-const FLOW_CODES = new Set(['notarytool/unsupported-container', 'stapler/unsupported-target', 'spctl/bare-cli', 'build/modify-after-sign', 'codesign/missing-runtime']);
+const FLOW_CODES = new Set([
+  'notarytool/unsupported-container',
+  'stapler/unsupported-target',
+  'spctl/bare-cli',
+  'build/modify-after-sign',
+  'codesign/missing-runtime',
+]);
 const flowOnly = (summary: unknown[][]) => summary.filter((d) => FLOW_CODES.has(d[0] as string));
 
 describe('shell scripts', () => {
@@ -57,12 +64,28 @@ describe('shell scripts', () => {
     assert.deepEqual(summary, [
       ['notarytool/unsupported-container', '"$BIN"', [...BIN_ORIGINS, MADE_BY_LIPO]],
       ['stapler/unsupported-target', '"$BIN"', [...BIN_ORIGINS, MADE_BY_LIPO]],
-      ['stapler/unsupported-target', '"$ZIP"', [['ZIP="$DIST/$APP-$VERSION.zip"', 'ZIP is set here'], ['DIST=dist', 'DIST is set here'], ['APP=myapp', 'APP is set here'], ['VERSION="${VERSION:-0.0.0-dev}"', 'VERSION is set here'], ['"$ZIP"', 'made here by ditto -c -k: a zip archive']]],
+      [
+        'stapler/unsupported-target',
+        '"$ZIP"',
+        [
+          ['ZIP="$DIST/$APP-$VERSION.zip"', 'ZIP is set here'],
+          ['DIST=dist', 'DIST is set here'],
+          ['APP=myapp', 'APP is set here'],
+          ['VERSION="${VERSION:-0.0.0-dev}"', 'VERSION is set here'],
+          ['"$ZIP"', 'made here by ditto -c -k: a zip archive'],
+        ],
+      ],
       ['spctl/bare-cli', '"$BIN"', [...BIN_ORIGINS, MADE_BY_LIPO]],
     ]);
     assert.equal(found[0].range.start.line, 13, 'the submission, not the build');
-    assert.match(found[0].message, /^\$BIN \(dist\/myapp\) holds a bare Mach-O \(made by lipo -output\): notarytool submit accepts only \.zip, \.dmg and \.pkg.*ditto -c -k --keepParent dist\/myapp dist\/myapp\.zip/);
-    assert.match(found[2].message, /^\$ZIP \(dist\/myapp-0\.0\.0-dev\.zip\) holds a zip archive \(made by ditto -c -k\): a ticket cannot be stapled to a zip/);
+    assert.match(
+      found[0].message,
+      /^\$BIN \(dist\/myapp\) holds a bare Mach-O \(made by lipo -output\): notarytool submit accepts only \.zip, \.dmg and \.pkg.*ditto -c -k --keepParent dist\/myapp dist\/myapp\.zip/,
+    );
+    assert.match(
+      found[2].message,
+      /^\$ZIP \(dist\/myapp-0\.0\.0-dev\.zip\) holds a zip archive \(made by ditto -c -k\): a ticket cannot be stapled to a zip/,
+    );
     // The related places are in the script itself: the lipo line for where the binary was made.
     assert.equal(found[0].related?.[3].range.start.line, 11);
   });
@@ -92,13 +115,28 @@ describe('shell scripts', () => {
       'xcrun notarytool submit "$KNOWN" -p notary --wait',
       '',
     ].join('\n');
-    assert.deepEqual(flowOnly(lint('/nowhere/ci.sh', text).summary), [['notarytool/unsupported-container', '"$KNOWN"', [['KNOWN=dist/tool', 'KNOWN is set here']]]]);
+    assert.deepEqual(flowOnly(lint('/nowhere/ci.sh', text).summary), [
+      ['notarytool/unsupported-container', '"$KNOWN"', [['KNOWN=dist/tool', 'KNOWN is set here']]],
+    ]);
   });
 
   it('follows reassignment, defaults and exports in order', () => {
-    const text = ['OUT=dist/app.zip', 'export OUT=dist/app', 'NAME=${NAME:-$OUT}', 'xcrun notarytool submit "${NAME}" -p notary --wait', ''].join('\n');
+    const text = [
+      'OUT=dist/app.zip',
+      'export OUT=dist/app',
+      'NAME=${NAME:-$OUT}',
+      'xcrun notarytool submit "${NAME}" -p notary --wait',
+      '',
+    ].join('\n');
     assert.deepEqual(lint('/nowhere/n.sh', text).summary, [
-      ['notarytool/unsupported-container', '"${NAME}"', [['NAME=${NAME:-$OUT}', 'NAME is set here'], ['OUT=dist/app', 'OUT is set here']]],
+      [
+        'notarytool/unsupported-container',
+        '"${NAME}"',
+        [
+          ['NAME=${NAME:-$OUT}', 'NAME is set here'],
+          ['OUT=dist/app', 'OUT is set here'],
+        ],
+      ],
     ]);
   });
 
@@ -120,21 +158,45 @@ describe('shell scripts', () => {
       ['stapler/unsupported-target', 'dist/upload.zip', [made]],
     ]);
     assert.match(found[0].message, /^dist\/tool\.zip holds a bare Mach-O \(made by go build -o\)/);
-    assert.match(found[1].message, /^dist\/upload\.zip holds a bare Mach-O \(made by go build -o\): stapler only works on \.app bundles/);
+    assert.match(
+      found[1].message,
+      /^dist\/upload\.zip holds a bare Mach-O \(made by go build -o\): stapler only works on \.app bundles/,
+    );
   });
 
   it('reads the signing identity through its variable', () => {
-    const text = ['IDENTITY=-', 'codesign --force --options runtime --timestamp --sign "$IDENTITY" dist/tool', 'ditto -c -k --keepParent dist/tool dist/tool.zip', 'xcrun notarytool submit dist/tool.zip -p notary --wait', ''].join('\n');
-    assert.deepEqual(lint('/nowhere/sign.sh', text).summary, [['codesign/not-developer-id', '"$IDENTITY"', [['IDENTITY=-', 'IDENTITY is set here']]]]);
+    const text = [
+      'IDENTITY=-',
+      'codesign --force --options runtime --timestamp --sign "$IDENTITY" dist/tool',
+      'ditto -c -k --keepParent dist/tool dist/tool.zip',
+      'xcrun notarytool submit dist/tool.zip -p notary --wait',
+      '',
+    ].join('\n');
+    assert.deepEqual(lint('/nowhere/sign.sh', text).summary, [
+      ['codesign/not-developer-id', '"$IDENTITY"', [['IDENTITY=-', 'IDENTITY is set here']]],
+    ]);
   });
 
   it('compares signed and modified paths by value', () => {
-    const text = ['BIN=dist/app', 'codesign -f -o runtime --timestamp -s "$ID" "$BIN"', 'strip dist/app', ''].join('\n');
-    assert.deepEqual(lint('/nowhere/s.sh', text).summary.map((d) => d.slice(0, 2)), [['build/modify-after-sign', 'dist/app']]);
+    const text = ['BIN=dist/app', 'codesign -f -o runtime --timestamp -s "$ID" "$BIN"', 'strip dist/app', ''].join(
+      '\n',
+    );
+    assert.deepEqual(
+      lint('/nowhere/s.sh', text).summary.map((d) => d.slice(0, 2)),
+      [['build/modify-after-sign', 'dist/app']],
+    );
   });
 
   it('knows a disk image made by hdiutil needs no hardened runtime, whatever its variable is called', () => {
-    const text = ['DMG=out/App', 'IMAGE="$DMG.dmg"', 'hdiutil create -volname App -srcfolder dist/root -ov "$DMG"', 'codesign --force --timestamp -s "Developer ID Application: X (T)" "$IMAGE"', 'xcrun notarytool submit "$IMAGE" -p notary --wait', 'xcrun stapler staple "$IMAGE"', ''].join('\n');
+    const text = [
+      'DMG=out/App',
+      'IMAGE="$DMG.dmg"',
+      'hdiutil create -volname App -srcfolder dist/root -ov "$DMG"',
+      'codesign --force --timestamp -s "Developer ID Application: X (T)" "$IMAGE"',
+      'xcrun notarytool submit "$IMAGE" -p notary --wait',
+      'xcrun stapler staple "$IMAGE"',
+      '',
+    ].join('\n');
     assert.deepEqual(flowOnly(lint('/nowhere/dmg.sh', text).summary), []);
   });
 });
@@ -185,7 +247,10 @@ describe('Makefiles', () => {
       ['stapler/unsupported-target', '${BIN}', [...origins, made]],
       ['stapler/unsupported-target', '"$$OUT"', [['OUT=$(BIN)', 'OUT is set here'], ...origins, made]],
     ]);
-    assert.deepEqual(found.map((d) => d.range.start.line + 1), [17, 18, 27]);
+    assert.deepEqual(
+      found.map((d) => d.range.start.line + 1),
+      [17, 18, 27],
+    );
     assert.match(found[0].message, /^\$\(BIN\) \(dist\/myapp\) holds a bare Mach-O \(made by go build -o\)/);
   });
 
@@ -226,7 +291,10 @@ describe('Makefiles', () => {
       ['notarytool/unsupported-container', '$<', [['$@', 'made here by go build -o: a bare Mach-O']]],
       ['notarytool/unsupported-container', '$(BIN)', [['BIN = dist/myapp', 'BIN is set here']]],
     ]);
-    assert.deepEqual(found.map((d) => d.range.start.line + 1), [7, 18]);
+    assert.deepEqual(
+      found.map((d) => d.range.start.line + 1),
+      [7, 18],
+    );
   });
 });
 
@@ -274,7 +342,10 @@ describe('GitHub workflows', () => {
       ['notarytool/unsupported-container', '"$BIN"', [['dist/myapp', 'BIN is set here'], made]],
       ['stapler/unsupported-target', '${{ env.BIN }}', [['dist/myapp', 'BIN is set here'], made]],
     ]);
-    assert.deepEqual(found.map((d) => d.range.start.line + 1), [24, 27]);
+    assert.deepEqual(
+      found.map((d) => d.range.start.line + 1),
+      [24, 27],
+    );
     assert.equal(found[0].related?.[1].range.start.line, 14);
   });
 });
@@ -307,20 +378,53 @@ describe('GoReleaser', () => {
   it('knows {{ .Path }} in a post hook is the bare binary just built, and settles static templates', () => {
     const { summary, found } = lint('/nowhere/.goreleaser.yaml', GORELEASER);
     assert.deepEqual(flowOnly(summary), [
-      ['notarytool/unsupported-container', '"{{ .Path }}"', [['id: macos', 'made here by this GoReleaser build: a bare Mach-O']]],
-      ['stapler/unsupported-target', '{{ .Env.DIST }}/{{ .ProjectName }}', [['dist', 'DIST is set here'], ['myapp', 'project_name is set here']]],
+      [
+        'notarytool/unsupported-container',
+        '"{{ .Path }}"',
+        [['id: macos', 'made here by this GoReleaser build: a bare Mach-O']],
+      ],
+      [
+        'stapler/unsupported-target',
+        '{{ .Env.DIST }}/{{ .ProjectName }}',
+        [
+          ['dist', 'DIST is set here'],
+          ['myapp', 'project_name is set here'],
+        ],
+      ],
     ]);
     const notary = found.find((d) => d.code === 'notarytool/unsupported-container')!;
     assert.match(notary.message, /^\{\{ \.Path \}\} holds a bare Mach-O \(made by this GoReleaser build\)/);
-    assert.match(found.find((d) => d.code === 'stapler/unsupported-target')!.message, /^\{\{ \.Env\.DIST \}\}\/\{\{ \.ProjectName \}\} \(dist\/myapp\): stapler only works/);
+    assert.match(
+      found.find((d) => d.code === 'stapler/unsupported-target')!.message,
+      /^\{\{ \.Env\.DIST \}\}\/\{\{ \.ProjectName \}\} \(dist\/myapp\): stapler only works/,
+    );
   });
 });
 
 describe('values that grow', () => {
   it('gives up on values that double at each step, in the shell and in make, without exhausting time or memory', () => {
-    const shell = ['A0=x', ...Array.from({ length: 60 }, (_, k) => `A${k + 1}="$A${k}$A${k}"`), 'xcrun notarytool submit "$A60" -p notary --wait', 'xcrun notarytool submit "$A3" -p notary --wait', ''].join('\n');
-    assert.deepEqual(lint('/nowhere/grow.sh', shell).summary.map((d) => d.slice(0, 2)), [['notarytool/unsupported-container', '"$A3"']]);
-    const make = ['A0 = x', ...Array.from({ length: 60 }, (_, k) => `A${k + 1} = $(A${k})$(A${k})`), 'n:', '\txcrun notarytool submit $(A60) -p notary --wait', '\txcrun notarytool submit $(A3) -p notary --wait', ''].join('\n');
-    assert.deepEqual(lint('/nowhere/Makefile', make).summary.map((d) => d.slice(0, 2)), [['notarytool/unsupported-container', '$(A3)']]);
+    const shell = [
+      'A0=x',
+      ...Array.from({ length: 60 }, (_, k) => `A${k + 1}="$A${k}$A${k}"`),
+      'xcrun notarytool submit "$A60" -p notary --wait',
+      'xcrun notarytool submit "$A3" -p notary --wait',
+      '',
+    ].join('\n');
+    assert.deepEqual(
+      lint('/nowhere/grow.sh', shell).summary.map((d) => d.slice(0, 2)),
+      [['notarytool/unsupported-container', '"$A3"']],
+    );
+    const make = [
+      'A0 = x',
+      ...Array.from({ length: 60 }, (_, k) => `A${k + 1} = $(A${k})$(A${k})`),
+      'n:',
+      '\txcrun notarytool submit $(A60) -p notary --wait',
+      '\txcrun notarytool submit $(A3) -p notary --wait',
+      '',
+    ].join('\n');
+    assert.deepEqual(
+      lint('/nowhere/Makefile', make).summary.map((d) => d.slice(0, 2)),
+      [['notarytool/unsupported-container', '$(A3)']],
+    );
   });
 });

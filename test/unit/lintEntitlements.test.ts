@@ -19,15 +19,18 @@ import { findBlob } from '../../server/src/macho/superblob';
 import { CHILD_LIMIT } from '../support/bounds';
 import { npmPackage, tempDir } from '../support/tools';
 
-const plist = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n${body}</dict>\n</plist>\n`;
+const plist = (body: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n${body}</dict>\n</plist>\n`;
 /** The text each diagnostic points at, with its code: what a user sees underlined. */
 const marked = (text: string) => lintEntitlements(text).map((d) => [d.code, text.slice(d.range.start, d.range.end)]);
 
 describe('entitlements written by others', () => {
-  it('@electron/osx-sign@1.3.3 templates: what Apple\'s documentation says about each key', () => {
+  it("@electron/osx-sign@1.3.3 templates: what Apple's documentation says about each key", () => {
     const dir = path.join(npmPackage('@electron/osx-sign@1.3.3'), 'entitlements');
     const findings = (file: string) =>
-      lintDocument(file, fs.readFileSync(path.join(dir, file), 'utf8')).map((d) => `${d.severity} ${d.code} ${d.message.split(/[ :]/)[0]}`);
+      lintDocument(file, fs.readFileSync(path.join(dir, file), 'utf8')).map(
+        (d) => `${d.severity} ${d.code} ${d.message.split(/[ :]/)[0]}`,
+      );
     // Electron's V8 needs a JIT exception; a pure-Go program does not (info only).
     assert.deepEqual(findings('default.darwin.gpu.plist'), ['info entitlements/unneeded-for-go Allow']);
     assert.deepEqual(findings('default.darwin.renderer.plist'), ['info entitlements/unneeded-for-go Allow']);
@@ -39,13 +42,19 @@ describe('entitlements written by others', () => {
       'warning entitlements/unknown-key com.apple.security.device.print',
       'warning entitlements/sandbox-key-without-sandbox com.apple.security.device.usb',
     ]);
-    assert.deepEqual(findings('default.darwin.plugin.plist'), ['info entitlements/unneeded-for-go Allow', 'info entitlements/library-validation A']);
+    assert.deepEqual(findings('default.darwin.plugin.plist'), [
+      'info entitlements/unneeded-for-go Allow',
+      'info entitlements/library-validation A',
+    ]);
     assert.deepEqual(findings('default.mas.plist'), ['info entitlements/app-sandbox-cli App']);
     assert.deepEqual(findings('default.mas.child.plist'), ['info entitlements/app-sandbox-cli App']);
   });
 
-  it('the XML entitlements embedded in @sentry/cli-darwin\'s Developer ID signature are clean', () => {
-    const whole = new BufferSource(fs.readFileSync(path.join(npmPackage('@sentry/cli-darwin@3.8.0'), 'bin', 'sentry-cli')), 'sentry');
+  it("the XML entitlements embedded in @sentry/cli-darwin's Developer ID signature are clean", () => {
+    const whole = new BufferSource(
+      fs.readFileSync(path.join(npmPackage('@sentry/cli-darwin@3.8.0'), 'bin', 'sentry-cli')),
+      'sentry',
+    );
     for (const arch of parseFatArchs(whole)) {
       const slice = whole.slice(arch.offset, arch.size, 'slice');
       const blob = findBlob(readSignature(slice, parseMachO(slice))!.superBlob, 5)!;
@@ -78,9 +87,15 @@ describe('rules and their ranges', () => {
   it('"any variation of true" counts for get-task-allow', () => {
     for (const value of ['<string>YES</string>', '<integer>1</integer>', '<string>true</string>']) {
       // also the wrong type: get-task-allow is a Boolean
-      assert.deepEqual(marked(plist(`<key>com.apple.security.get-task-allow</key>${value}\n`)).map(([c]) => c), ['entitlements/get-task-allow', 'entitlements/wrong-type']);
+      assert.deepEqual(
+        marked(plist(`<key>com.apple.security.get-task-allow</key>${value}\n`)).map(([c]) => c),
+        ['entitlements/get-task-allow', 'entitlements/wrong-type'],
+      );
     }
-    assert.deepEqual(marked(plist('<key>com.apple.security.get-task-allow</key><false/>\n')).map(([c]) => c), ['entitlements/false-value']);
+    assert.deepEqual(
+      marked(plist('<key>com.apple.security.get-task-allow</key><false/>\n')).map(([c]) => c),
+      ['entitlements/false-value'],
+    );
   });
 
   it('format: BOM, CRLF, comments, non-ASCII, a root that is not a dictionary', () => {
@@ -91,41 +106,72 @@ describe('rules and their ranges', () => {
       ['entitlements/format', '<!-- debug build -->'],
       ['entitlements/format', 'é'],
     ]);
-    assert.deepEqual(marked('<plist><array><true/></array></plist>'), [['entitlements/format', '<array><true/></array>']]);
+    assert.deepEqual(marked('<plist><array><true/></array></plist>'), [
+      ['entitlements/format', '<array><true/></array>'],
+    ]);
   });
 
   it('syntax: not well-formed, a key without a value, foreign elements; binary plists', () => {
-    assert.deepEqual(marked(plist('<key>a</key>\n')).map(([c, t]) => [c, t]), [['plist/syntax', '<key>a</key>']]);
-    assert.deepEqual(marked('<plist><dict><foo/></dict></plist>').map(([c]) => c), ['plist/syntax']);
+    assert.deepEqual(
+      marked(plist('<key>a</key>\n')).map(([c, t]) => [c, t]),
+      [['plist/syntax', '<key>a</key>']],
+    );
+    assert.deepEqual(
+      marked('<plist><dict><foo/></dict></plist>').map(([c]) => c),
+      ['plist/syntax'],
+    );
     assert.equal(marked('<plist><dict>').length > 0, true);
-    assert.deepEqual(marked('bplist00\u0000\u0001').map(([c]) => c), ['plist/binary']);
+    assert.deepEqual(
+      marked('bplist00\u0000\u0001').map(([c]) => c),
+      ['plist/binary'],
+    );
   });
 });
 
 describe('hostile input', () => {
   it('billion laughs: refused without expansion, at once', () => {
-    const lol = '<!DOCTYPE lolz [<!ENTITY a "aaaaaaaaaa">' + Array.from({ length: 9 }, (_, i) => `<!ENTITY ${String.fromCharCode(98 + i)} "${`&${String.fromCharCode(97 + i)};`.repeat(10)}">`).join('') + ']><plist><string>&j;</string></plist>';
+    const lol =
+      '<!DOCTYPE lolz [<!ENTITY a "aaaaaaaaaa">' +
+      Array.from(
+        { length: 9 },
+        (_, i) => `<!ENTITY ${String.fromCharCode(98 + i)} "${`&${String.fromCharCode(97 + i)};`.repeat(10)}">`,
+      ).join('') +
+      ']><plist><string>&j;</string></plist>';
     // Its time is measured in bench/lint.ts; here, that nothing was expanded: one finding, about the entities.
     const ds = lintEntitlements(lol);
-    assert.deepEqual(ds.map((d) => d.code), ['entitlements/format']);
+    assert.deepEqual(
+      ds.map((d) => d.code),
+      ['entitlements/format'],
+    );
     assert.match(ds[0].message, /entities/);
   });
 
   it('an external entity pointing at a local file is never read', () => {
     const secret = path.join(tempDir(), 'secret.txt');
     fs.writeFileSync(secret, 'TOP-SECRET-MARKER');
-    const ds = lintEntitlements(`<!DOCTYPE plist [<!ENTITY x SYSTEM "file://${secret}">]><plist><dict><key>&x;</key><true/></dict></plist>`);
+    const ds = lintEntitlements(
+      `<!DOCTYPE plist [<!ENTITY x SYSTEM "file://${secret}">]><plist><dict><key>&x;</key><true/></dict></plist>`,
+    );
     assert.ok(ds.length > 0);
     assert.ok(ds.every((d) => !d.message.includes('TOP-SECRET')));
   });
 
   it('a 10 MB plist, deep nesting and invalid UTF-8 end with diagnostics, not crashes', () => {
-    const big = plist(Array.from({ length: 200_000 }, (_, i) => `<key>com.example.key${i}</key><string>${'v'.repeat(20)}</string>\n`).join(''));
+    const big = plist(
+      Array.from(
+        { length: 200_000 },
+        (_, i) => `<key>com.example.key${i}</key><string>${'v'.repeat(20)}</string>\n`,
+      ).join(''),
+    );
     assert.ok(big.length > 10_000_000);
     assert.deepEqual(lintEntitlements(big), []);
     const deep = `<plist>${'<array>'.repeat(5000)}${'</array>'.repeat(5000)}</plist>`;
     assert.ok(lintEntitlements(deep).some((d) => d.code === 'plist/syntax' && /deep/.test(d.message)));
-    const invalid = Buffer.concat([Buffer.from(plist('<key>a')), Buffer.from([0xff, 0xfe]), Buffer.from('</key><true/>\n')]).toString('utf8');
+    const invalid = Buffer.concat([
+      Buffer.from(plist('<key>a')),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('</key><true/>\n'),
+    ]).toString('utf8');
     assert.ok(lintEntitlements(invalid).some((d) => d.code === 'entitlements/format'));
   });
 
@@ -138,7 +184,9 @@ describe('hostile input', () => {
       t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
-    const text = Buffer.from(Array.from({ length: 2 * 1024 * 1024 }, () => Math.floor(random() * 256))).toString('utf8');
+    const text = Buffer.from(Array.from({ length: 2 * 1024 * 1024 }, () => Math.floor(random() * 256))).toString(
+      'utf8',
+    );
     const { problems } = parsePlistText(text);
     assert.ok(problems.length <= MAX_PROBLEMS, `${problems.length} problems`);
     const last = problems[problems.length - 1];
@@ -173,7 +221,10 @@ describe('quick fixes', () => {
         assert.ok(i >= 0, `${d.fixes![0].title} introduced ${code}`);
         remaining.splice(i, 1);
       }
-      assert.ok(after.filter((c) => c === d.code).length < before.filter((b) => b.code === d.code).length, d.fixes![0].title);
+      assert.ok(
+        after.filter((c) => c === d.code).length < before.filter((b) => b.code === d.code).length,
+        d.fixes![0].title,
+      );
     }
   });
 
@@ -185,8 +236,14 @@ describe('quick fixes', () => {
       text = applyEdits(text, next.fixes![0].edits);
     }
     // Only advice without a fix remains: allow-jit is rarely needed by Go programs.
-    assert.deepEqual(lintEntitlements(text).map((d) => [d.severity, d.code]), [['info', 'entitlements/unneeded-for-go']]);
-    assert.equal(text, '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n\t<key>com.apple.security.cs.allow-jit</key>\n\t<true/>\n</dict>\n</plist>\n');
+    assert.deepEqual(
+      lintEntitlements(text).map((d) => [d.severity, d.code]),
+      [['info', 'entitlements/unneeded-for-go']],
+    );
+    assert.equal(
+      text,
+      '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n\t<key>com.apple.security.cs.allow-jit</key>\n\t<true/>\n</dict>\n</plist>\n',
+    );
   });
 });
 
@@ -197,7 +254,10 @@ describe('rules that know the keys', () => {
     assert.match(d.message, /did you mean com\.apple\.security\.cs\.allow-jit\?/);
     assert.equal(text.slice(d.range.start, d.range.end), 'com.apple.security.cs.allow-jti');
     const fixed = applyEdits(text, d.fixes![0].edits);
-    assert.deepEqual(lintEntitlements(fixed).map((x) => x.code), ['entitlements/unneeded-for-go']);
+    assert.deepEqual(
+      lintEntitlements(fixed).map((x) => x.code),
+      ['entitlements/unneeded-for-go'],
+    );
   });
 
   it('a Boolean written as a string is the wrong type, and the fix makes it <true/>', () => {
@@ -205,23 +265,39 @@ describe('rules that know the keys', () => {
     const wrong = lintEntitlements(text).find((x) => x.code === 'entitlements/wrong-type')!;
     assert.equal(text.slice(wrong.range.start, wrong.range.end), '<string>YES</string>');
     assert.equal(wrong.fixes![0].title, 'Change to <true/>');
-    assert.deepEqual(lintEntitlements(applyEdits(text, wrong.fixes![0].edits)).map((x) => x.code), ['entitlements/library-validation']);
+    assert.deepEqual(
+      lintEntitlements(applyEdits(text, wrong.fixes![0].edits)).map((x) => x.code),
+      ['entitlements/library-validation'],
+    );
   });
 
   it('Info.plist keys are in the wrong file', () => {
-    assert.deepEqual(marked(plist('<key>NSCameraUsageDescription</key><string>Scans QR codes</string>\n<key>CFBundleIdentifier</key><string>x</string>\n')).map(([c, t]) => [c, t]), [
-      ['entitlements/wrong-file', 'NSCameraUsageDescription'],
-      ['entitlements/wrong-file', 'CFBundleIdentifier'],
-    ]);
+    assert.deepEqual(
+      marked(
+        plist(
+          '<key>NSCameraUsageDescription</key><string>Scans QR codes</string>\n<key>CFBundleIdentifier</key><string>x</string>\n',
+        ),
+      ).map(([c, t]) => [c, t]),
+      [
+        ['entitlements/wrong-file', 'NSCameraUsageDescription'],
+        ['entitlements/wrong-file', 'CFBundleIdentifier'],
+      ],
+    );
   });
 
   it('sandbox keys are fine inside the sandbox, and reported without it', () => {
     const key = '<key>com.apple.security.network.client</key><true/>\n';
-    assert.deepEqual(marked(plist(key)).map(([c]) => c), ['entitlements/sandbox-key-without-sandbox']);
-    assert.deepEqual(marked(plist(`<key>com.apple.security.app-sandbox</key><true/>\n${key}`)).map(([c]) => c), ['entitlements/app-sandbox-cli']);
+    assert.deepEqual(
+      marked(plist(key)).map(([c]) => c),
+      ['entitlements/sandbox-key-without-sandbox'],
+    );
+    assert.deepEqual(
+      marked(plist(`<key>com.apple.security.app-sandbox</key><true/>\n${key}`)).map(([c]) => c),
+      ['entitlements/app-sandbox-cli'],
+    );
   });
 
-  it('keys outside Apple\'s security namespace that are not near a known key are left alone', () => {
+  it("keys outside Apple's security namespace that are not near a known key are left alone", () => {
     assert.deepEqual(marked(plist('<key>com.example.custom</key><true/>\n')), []);
   });
 });
@@ -229,23 +305,43 @@ describe('rules that know the keys', () => {
 describe('severity overrides', () => {
   it('apply per rule id, and ignore malformed settings', () => {
     const text = plist('<key>com.apple.security.get-task-allow</key><true/>\n<key>a</key><false/>\n');
-    const overrides = cleanOverrides({ 'entitlements/get-task-allow': 'hint', 'entitlements/false-value': 'off', 'entitlements/jit-cascade': 'loud', x: 3 });
+    const overrides = cleanOverrides({
+      'entitlements/get-task-allow': 'hint',
+      'entitlements/false-value': 'off',
+      'entitlements/jit-cascade': 'loud',
+      x: 3,
+    });
     assert.deepEqual(overrides, { 'entitlements/get-task-allow': 'hint', 'entitlements/false-value': 'off' });
-    assert.deepEqual(lintDocument('f', text, { overrides }).map((d) => [d.code, d.severity]), [['entitlements/get-task-allow', 'hint']]);
+    assert.deepEqual(
+      lintDocument('f', text, { overrides }).map((d) => [d.code, d.severity]),
+      [['entitlements/get-task-allow', 'hint']],
+    );
     assert.deepEqual(cleanOverrides('nonsense'), {});
   });
 });
 
 describe('Info.plist', () => {
   it('a real Info.plist (terminal-notifier.app) is clean', () => {
-    const info = path.join(npmPackage('node-notifier@10.0.1'), 'vendor', 'mac.noindex', 'terminal-notifier.app', 'Contents', 'Info.plist');
+    const info = path.join(
+      npmPackage('node-notifier@10.0.1'),
+      'vendor',
+      'mac.noindex',
+      'terminal-notifier.app',
+      'Contents',
+      'Info.plist',
+    );
     assert.deepEqual(lintDocument(info, fs.readFileSync(info, 'utf8')), []);
   });
 
   it('explains the myth: entitlements in Info.plist have no effect', () => {
-    const text = plist('<key>CFBundleIdentifier</key><string>com.example.tool</string>\n<key>com.apple.security.app-sandbox</key><true/>\n');
+    const text = plist(
+      '<key>CFBundleIdentifier</key><string>com.example.tool</string>\n<key>com.apple.security.app-sandbox</key><true/>\n',
+    );
     const ds = lintDocument('/x/Contents/Info.plist', text);
-    assert.deepEqual(ds.map((d) => d.code), ['infoplist/entitlement-key']);
+    assert.deepEqual(
+      ds.map((d) => d.code),
+      ['infoplist/entitlement-key'],
+    );
     assert.match(ds[0].message, /has no effect.*codesign --entitlements/);
   });
 });
@@ -253,28 +349,53 @@ describe('Info.plist', () => {
 describe('binary entitlements', () => {
   it('are reported as binary, and their decoded keys are still checked', async () => {
     const file = path.join(tempDir(), 'binary.entitlements');
-    execFileSync('python3', ['-c', 'import plistlib,sys; plistlib.dump({"com.apple.security.get-task-allow": True, "com.apple.security.cs.allow-jti": True}, open(sys.argv[1],"wb"), fmt=plistlib.FMT_BINARY)', file], CHILD_LIMIT);
+    execFileSync(
+      'python3',
+      [
+        '-c',
+        'import plistlib,sys; plistlib.dump({"com.apple.security.get-task-allow": True, "com.apple.security.cs.allow-jti": True}, open(sys.argv[1],"wb"), fmt=plistlib.FMT_BINARY)',
+        file,
+      ],
+      CHILD_LIMIT,
+    );
     const ds = await lintPaths([file]);
-    assert.deepEqual(ds.map((d) => d.code).sort(), ['entitlements/get-task-allow', 'entitlements/unknown-key', 'plist/binary']);
-    assert.match(ds.find((d) => d.code === 'entitlements/unknown-key')!.message, /did you mean com\.apple\.security\.cs\.allow-jit\? \(in the binary plist\)/);
+    assert.deepEqual(ds.map((d) => d.code).sort(), [
+      'entitlements/get-task-allow',
+      'entitlements/unknown-key',
+      'plist/binary',
+    ]);
+    assert.match(
+      ds.find((d) => d.code === 'entitlements/unknown-key')!.message,
+      /did you mean com\.apple\.security\.cs\.allow-jit\? \(in the binary plist\)/,
+    );
     assert.ok(ds.every((d) => !d.fixes));
   });
 });
 
 describe('positional parser details', () => {
   it('decodes character references and CDATA in keys and values, keeping the source range', () => {
-    const text = '<plist><dict><key>com.apple.security.cs.allow&#45;jit</key><string><![CDATA[a<b]]>&amp;c</string></dict></plist>';
+    const text =
+      '<plist><dict><key>com.apple.security.cs.allow&#45;jit</key><string><![CDATA[a<b]]>&amp;c</string></dict></plist>';
     const root = parsePlistText(text).root!;
     assert.equal(root.kind, 'dict');
     if (root.kind !== 'dict') return;
     assert.equal(root.entries[0].key, 'com.apple.security.cs.allow-jit');
-    assert.equal(text.slice(root.entries[0].keyRange.start, root.entries[0].keyRange.end), 'com.apple.security.cs.allow&#45;jit');
+    assert.equal(
+      text.slice(root.entries[0].keyRange.start, root.entries[0].keyRange.end),
+      'com.apple.security.cs.allow&#45;jit',
+    );
     const value = root.entries[0].value!;
     assert.equal(value.kind === 'string' && value.text, 'a<b&c');
   });
 
   it('reports stray text between elements, but not comments or whitespace', () => {
-    assert.deepEqual(marked(plist('<key>com.example.a</key> oops <true/>\n')).map(([c]) => c), ['plist/syntax']);
-    assert.deepEqual(marked(plist('<!-- note -->\n<key>com.example.a</key>\n<true/>\n')).map(([c]) => c), ['entitlements/format']);
+    assert.deepEqual(
+      marked(plist('<key>com.example.a</key> oops <true/>\n')).map(([c]) => c),
+      ['plist/syntax'],
+    );
+    assert.deepEqual(
+      marked(plist('<!-- note -->\n<key>com.example.a</key>\n<true/>\n')).map(([c]) => c),
+      ['entitlements/format'],
+    );
   });
 });

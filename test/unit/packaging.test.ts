@@ -17,7 +17,8 @@ const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'ut
 const VSCE = path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce');
 const BUNDLES = ['dist/cli.js', 'dist/client.js', 'dist/pageWorker.js', 'dist/server.js'];
 /** vsce writes README.md, CHANGELOG.md and LICENSE as readme.md, changelog.md and LICENSE.txt. */
-const SHIPPED = /^(dist\/(cli|client|pageWorker|server)\.js|media\/.+|syntaxes\/.+|package\.json|README\.md|CHANGELOG\.md|LICENSE(\.txt)?)$/i;
+const SHIPPED =
+  /^(dist\/(cli|client|pageWorker|server)\.js|media\/.+|syntaxes\/.+|package\.json|README\.md|CHANGELOG\.md|LICENSE(\.txt)?)$/i;
 const PNG_HEADER = `
 import json, struct, sys
 data = open(sys.argv[1], 'rb').read(33)
@@ -32,8 +33,16 @@ function run(cmd: string, args: string[], cwd: string): string {
 }
 
 function assertShipped(files: string[]): void {
-  assert.deepEqual(files.filter((f) => !SHIPPED.test(f)), [], 'nothing but the bundles and assets');
-  for (const f of [...BUNDLES, manifest.icon, 'package.json', 'README.md']) assert.ok(files.some((g) => g.toLowerCase() === f.toLowerCase()), `${f} is shipped`);
+  assert.deepEqual(
+    files.filter((f) => !SHIPPED.test(f)),
+    [],
+    'nothing but the bundles and assets',
+  );
+  for (const f of [...BUNDLES, manifest.icon, 'package.json', 'README.md'])
+    assert.ok(
+      files.some((g) => g.toLowerCase() === f.toLowerCase()),
+      `${f} is shipped`,
+    );
 }
 
 const VSIX_LISTING = `
@@ -44,7 +53,9 @@ with zipfile.ZipFile(sys.argv[1]) as z:
 
 describe('package.json', () => {
   it('pins engines.vscode to the @types/vscode it is compiled against', () => {
-    const types = JSON.parse(fs.readFileSync(path.join(REPO, 'node_modules', '@types', 'vscode', 'package.json'), 'utf8'));
+    const types = JSON.parse(
+      fs.readFileSync(path.join(REPO, 'node_modules', '@types', 'vscode', 'package.json'), 'utf8'),
+    );
     assert.equal(manifest.engines.vscode, `^${types.version}`);
     assert.equal(manifest.devDependencies['@types/vscode'], types.version);
   });
@@ -69,7 +80,9 @@ describe('package.json', () => {
   it('has a 128x128 PNG icon under media/', () => {
     assert.match(manifest.icon, /^media\/[\w-]+\.png$/);
     const png = fs.readFileSync(path.join(REPO, manifest.icon));
-    const header = JSON.parse(execFileSync('python3', ['-c', PNG_HEADER, path.join(REPO, manifest.icon)], { ...CHILD_LIMIT, encoding: 'utf8' }));
+    const header = JSON.parse(
+      execFileSync('python3', ['-c', PNG_HEADER, path.join(REPO, manifest.icon)], { ...CHILD_LIMIT, encoding: 'utf8' }),
+    );
     assert.deepEqual(header, { signature: true, width: 128, height: 128, colourType: 6 });
     assert.ok(png.length < 64 * 1024);
   });
@@ -77,7 +90,11 @@ describe('package.json', () => {
   it('builds the production bundles before vsce packages them and before npm packs them', () => {
     assert.equal(manifest.scripts['vscode:prepublish'], 'node scripts/build.mjs --production');
     assert.equal(manifest.scripts.prepack, manifest.scripts['vscode:prepublish']);
-    assert.doesNotMatch(manifest.scripts.package, /--no-prepublish|build\.mjs/, 'npm run package goes through vscode:prepublish');
+    assert.doesNotMatch(
+      manifest.scripts.package,
+      /--no-prepublish|build\.mjs/,
+      'npm run package goes through vscode:prepublish',
+    );
   });
 
   it('ships only the bundles and assets: one allow-list ("files") for the .vsix and the npm package', () => {
@@ -85,7 +102,9 @@ describe('package.json', () => {
     const vsix = run(process.execPath, [VSCE, 'ls'], REPO).split('\n').filter(Boolean);
     assertShipped(vsix);
     // --ignore-scripts: prepack would rebuild dist/ under the other tests' feet.
-    const npm = JSON.parse(run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], REPO))[0].files.map((f: { path: string }) => f.path);
+    const npm = JSON.parse(run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], REPO))[0].files.map(
+      (f: { path: string }) => f.path,
+    );
     assertShipped(npm);
     assert.deepEqual([...npm].sort(), [...vsix].sort());
   });
@@ -96,7 +115,10 @@ describe('a fresh clone', () => {
   const clone = () => {
     const dir = path.join(tempDir('gms-clone-'), 'go-macos-sign');
     const ignored = new Set(['node_modules', 'dist', 'out', '.cache', '.demo', 'test-results', '.git']);
-    fs.cpSync(REPO, dir, { recursive: true, filter: (src) => !ignored.has(path.basename(src)) && !src.endsWith('.vsix') });
+    fs.cpSync(REPO, dir, {
+      recursive: true,
+      filter: (src) => !ignored.has(path.basename(src)) && !src.endsWith('.vsix'),
+    });
     fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
     return dir;
   };
@@ -105,8 +127,12 @@ describe('a fresh clone', () => {
     const dir = clone();
     const vsix = path.join(dir, 'out.vsix');
     run(process.execPath, [VSCE, 'package', '--out', vsix], dir);
-    const listing = JSON.parse(execFileSync('python3', ['-c', VSIX_LISTING, vsix], { ...CHILD_LIMIT, encoding: 'utf8' }));
-    assertShipped(listing.files.filter((f: string) => f.startsWith('extension/')).map((f: string) => f.slice('extension/'.length)));
+    const listing = JSON.parse(
+      execFileSync('python3', ['-c', VSIX_LISTING, vsix], { ...CHILD_LIMIT, encoding: 'utf8' }),
+    );
+    assertShipped(
+      listing.files.filter((f: string) => f.startsWith('extension/')).map((f: string) => f.slice('extension/'.length)),
+    );
     assert.match(listing.manifest, new RegExp(`<Icon>extension/${manifest.icon}</Icon>`));
     assert.doesNotMatch(listing.client, /sourceMappingURL/, 'the production build has no source maps');
   });
@@ -127,7 +153,10 @@ describe('README', () => {
   it('lists every system package in one install line, the same list .ci/run installs', () => {
     const installLines = readme.split('\n').filter((l) => l.startsWith('sudo apt-get install -y '));
     assert.equal(installLines.length, 1, 'one install line');
-    assert.deepEqual(installLines[0].replace('sudo apt-get install -y ', '').trim().split(/\s+/), systemPackages().map((p) => p.name));
+    assert.deepEqual(
+      installLines[0].replace('sudo apt-get install -y ', '').trim().split(/\s+/),
+      systemPackages().map((p) => p.name),
+    );
     assert.match(fs.readFileSync(path.join(REPO, '.ci', 'run'), 'utf8'), /done <scripts\/system-packages\.txt/);
   });
 

@@ -46,25 +46,37 @@ describe('property lists', () => {
   it('refuses entity declarations (billion laughs, external entities) at once', () => {
     const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><plist><string>&lol2;</string></plist>`;
     rejects(() => parseXmlPlist(laughs), /entities/);
-    rejects(() => parseXmlPlist(`<!DOCTYPE plist [<!ENTITY x SYSTEM "file:///etc/passwd">]><plist><string>&x;</string></plist>`));
+    rejects(() =>
+      parseXmlPlist(`<!DOCTYPE plist [<!ENTITY x SYSTEM "file:///etc/passwd">]><plist><string>&x;</string></plist>`),
+    );
   });
 
-  it('accepts Apple\'s DOCTYPE, a missing declaration and a bare dict', () => {
+  it("accepts Apple's DOCTYPE, a missing declaration and a bare dict", () => {
     const apple = `<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n<plist version="1.0"><dict><key>a</key><true/></dict></plist>`;
     assert.deepEqual(plistToJson(parseXmlPlist(apple)), { a: true });
     assert.deepEqual(plistToJson(parseXmlPlist('  <dict><key>n</key><integer>0x10</integer></dict>')), { n: 16 });
   });
 
   it('gives one-line errors for malformed XML', () => {
-    for (const bad of ['', '<plist>', '<plist><dict><key>a</key></dict></plist>', '<plist><foo/></plist>', '<plist><integer>x</integer></plist>', 'not xml']) {
+    for (const bad of [
+      '',
+      '<plist>',
+      '<plist><dict><key>a</key></dict></plist>',
+      '<plist><foo/></plist>',
+      '<plist><integer>x</integer></plist>',
+      'not xml',
+    ]) {
       rejects(() => parseXmlPlist(bad));
     }
   });
 
-  it('reads CDATA, references and line ends as python\'s plistlib does (one reader for engine and linters)', () => {
-    const text = '<plist><dict><key>a\r\nb</key><string><![CDATA[x<y&z]]> &amp; line1\r\nline2\rline3</string></dict></plist>';
+  it("reads CDATA, references and line ends as python's plistlib does (one reader for engine and linters)", () => {
+    const text =
+      '<plist><dict><key>a\r\nb</key><string><![CDATA[x<y&z]]> &amp; line1\r\nline2\rline3</string></dict></plist>';
     const script = 'import json, plistlib, sys; print(json.dumps(plistlib.loads(sys.stdin.buffer.read())))';
-    const expected = JSON.parse(execFileSync('python3', ['-c', script], { ...CHILD_LIMIT, input: text }).toString('utf8'));
+    const expected = JSON.parse(
+      execFileSync('python3', ['-c', script], { ...CHILD_LIMIT, input: text }).toString('utf8'),
+    );
     assert.deepEqual(plistToJson(parseXmlPlist(text)), expected);
     const linted = parsePlistText(text).root;
     assert.ok(linted?.kind === 'dict' && linted.entries[0].value?.kind === 'string');
@@ -72,13 +84,24 @@ describe('property lists', () => {
   });
 
   it('refuses an internal DTD subset, as plistlib does, and says where a plist goes wrong', () => {
-    rejects(() => parseXmlPlist('<!DOCTYPE plist [<!ATTLIST plist version CDATA "1.0">]><plist><true/></plist>'), /internal DTD subset/);
-    rejects(() => parseXmlPlist('<plist>\n  <integer>x</integer></plist>'), /^not a valid XML property list: invalid <integer> "x" at 2:3$/);
-    rejects(() => parseXmlPlist('<plist><dict><key>a</key></dict></plist>'), /^not a valid XML property list: <key>a<\/key> has no value at 1:14$/);
+    rejects(
+      () => parseXmlPlist('<!DOCTYPE plist [<!ATTLIST plist version CDATA "1.0">]><plist><true/></plist>'),
+      /internal DTD subset/,
+    );
+    rejects(
+      () => parseXmlPlist('<plist>\n  <integer>x</integer></plist>'),
+      /^not a valid XML property list: invalid <integer> "x" at 2:3$/,
+    );
+    rejects(
+      () => parseXmlPlist('<plist><dict><key>a</key></dict></plist>'),
+      /^not a valid XML property list: <key>a<\/key> has no value at 1:14$/,
+    );
   });
 
   it('keeps __proto__ keys as data', () => {
-    const value = parseXmlPlist('<plist><dict><key>__proto__</key><dict><key>polluted</key><true/></dict></dict></plist>');
+    const value = parseXmlPlist(
+      '<plist><dict><key>__proto__</key><dict><key>polluted</key><true/></dict></dict></plist>',
+    );
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
     assert.deepEqual(Object.keys(value as object), ['__proto__']);
   });
@@ -88,7 +111,17 @@ describe('property lists', () => {
     rejects(() => parseBinaryPlist(good.subarray(0, good.length - 1)));
     const selfRef = Buffer.from(good);
     // Point the top object's first array/dict reference back at itself: a cycle.
-    const cyclic = Buffer.concat([Buffer.from('bplist00'), Buffer.from([0xa1, 0x00, 0x08]), Buffer.alloc(6), Buffer.from([0, 1, 1]), Buffer.alloc(7), Buffer.from([1]), Buffer.alloc(8), Buffer.alloc(7), Buffer.from([0x0a])]);
+    const cyclic = Buffer.concat([
+      Buffer.from('bplist00'),
+      Buffer.from([0xa1, 0x00, 0x08]),
+      Buffer.alloc(6),
+      Buffer.from([0, 1, 1]),
+      Buffer.alloc(7),
+      Buffer.from([1]),
+      Buffer.alloc(8),
+      Buffer.alloc(7),
+      Buffer.from([0x0a]),
+    ]);
     rejects(() => parseBinaryPlist(cyclic), /contains itself/);
     selfRef.writeBigUInt64BE(2n ** 60n, selfRef.length - 24); // numObjects
     rejects(() => parseBinaryPlist(selfRef));
@@ -105,15 +138,31 @@ describe('property lists', () => {
 });
 
 describe('DER entitlements', () => {
-  it('decodes rcodesign\'s published test vectors', () => {
+  it("decodes rcodesign's published test vectors", () => {
     assert.deepEqual(plistToJson(decodeDerEntitlements(Buffer.from([112, 5, 2, 1, 1, 176, 0]))), {});
-    assert.deepEqual(plistToJson(decodeDerEntitlements(Buffer.from([112, 15, 2, 1, 1, 176, 10, 48, 8, 12, 3, 107, 101, 121, 1, 1, 255]))), { key: true });
-    const three = [112, 37, 2, 1, 1, 176, 32, 48, 8, 12, 3, 107, 101, 121, 1, 1, 0, 48, 9, 12, 4, 107, 101, 121, 50, 1, 1, 255, 48, 9, 12, 4, 107, 101, 121, 51, 2, 1, 42];
+    assert.deepEqual(
+      plistToJson(
+        decodeDerEntitlements(Buffer.from([112, 15, 2, 1, 1, 176, 10, 48, 8, 12, 3, 107, 101, 121, 1, 1, 255])),
+      ),
+      { key: true },
+    );
+    const three = [
+      112, 37, 2, 1, 1, 176, 32, 48, 8, 12, 3, 107, 101, 121, 1, 1, 0, 48, 9, 12, 4, 107, 101, 121, 50, 1, 1, 255, 48,
+      9, 12, 4, 107, 101, 121, 51, 2, 1, 42,
+    ];
     assert.deepEqual(plistToJson(decodeDerEntitlements(Buffer.from(three))), { key: false, key2: true, key3: 42 });
   });
 
   it('refuses malformed DER', () => {
-    for (const bad of [[], [112], [112, 0x80, 2, 1, 1, 0, 0], [0x30, 5, 2, 1, 1, 176, 0], [112, 5, 2, 1, 2, 176, 0], [112, 6, 2, 1, 1, 48, 1, 0], [112, 5, 2, 1, 1, 176, 0, 0]]) {
+    for (const bad of [
+      [],
+      [112],
+      [112, 0x80, 2, 1, 1, 0, 0],
+      [0x30, 5, 2, 1, 1, 176, 0],
+      [112, 5, 2, 1, 2, 176, 0],
+      [112, 6, 2, 1, 1, 48, 1, 0],
+      [112, 5, 2, 1, 1, 176, 0, 0],
+    ]) {
       rejects(() => decodeDerEntitlements(Buffer.from(bad)));
     }
   });

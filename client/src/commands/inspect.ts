@@ -8,7 +8,9 @@ import { renderInspection } from '../render';
 import { ClientCommand, CommandContext, uriOf } from './registry';
 
 async function inspect(c: CommandContext, uri: vscode.Uri | undefined): Promise<void> {
-  const target = uri ?? (await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, openLabel: 'Inspect' }))?.[0];
+  const target =
+    uri ??
+    (await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, openLabel: 'Inspect' }))?.[0];
   if (!target) return;
   if (target.scheme !== 'file') {
     void vscode.window.showWarningMessage('Go macOS Sign can only inspect files on the local disk.');
@@ -28,9 +30,20 @@ async function inspect(c: CommandContext, uri: vscode.Uri | undefined): Promise<
   await vscode.window.showTextDocument(document, { preview: true });
   const failing = result.reports.filter((r) => r.checks.some((check) => check.status === 'fail'));
   if (result.errors.length > 0) void vscode.window.showErrorMessage(result.errors[0].message);
-  else if (failing.length > 0) void vscode.window.showWarningMessage(`${failing.length} of ${result.reports.length} artifact(s) would not pass notarization.`);
+  else if (failing.length > 0)
+    void vscode.window.showWarningMessage(
+      `${failing.length} of ${result.reports.length} artifact(s) would not pass notarization.`,
+    );
   else void vscode.window.showInformationMessage('Ready for notarization: every check passed.');
 }
 
-export const inspectCommand: ClientCommand = { id: 'goMacosSign.inspect', requiresTrust: false, run: (c, arg) => inspect(c, uriOf(arg)) };
-export const showDetailsCommand: ClientCommand = { id: 'goMacosSign.showDetails', requiresTrust: false, run: (c, arg) => inspect(c, uriOf(arg)) };
+export const inspectCommand: ClientCommand = {
+  id: 'goMacosSign.inspect',
+  requiresTrust: false,
+  run: (c, arg) => inspect(c, uriOf(arg)),
+};
+export const showDetailsCommand: ClientCommand = {
+  id: 'goMacosSign.showDetails',
+  requiresTrust: false,
+  run: (c, arg) => inspect(c, uriOf(arg)),
+};

@@ -69,12 +69,23 @@ function run(options: GoListOptions, goarch: string): Promise<string> {
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new GoListError(e.code === 'ENOENT' ? `${options.go ?? 'go'} not found` : e.name === 'AbortError' ? 'cancelled' : e.message));
+      reject(
+        new GoListError(
+          e.code === 'ENOENT' ? `${options.go ?? 'go'} not found` : e.name === 'AbortError' ? 'cancelled' : e.message,
+        ),
+      );
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else reject(new GoListError(signal ? `go list stopped (${signal})` : failureReason(Buffer.concat(err).toString('utf8'), options.dir) || `go list exited with ${code}`));
+      else
+        reject(
+          new GoListError(
+            signal
+              ? `go list stopped (${signal})`
+              : failureReason(Buffer.concat(err).toString('utf8'), options.dir) || `go list exited with ${code}`,
+          ),
+        );
     });
   });
 }
@@ -86,7 +97,14 @@ function run(options: GoListOptions, goarch: string): Promise<string> {
 export function failureReason(stderr: string, dir: string): string {
   const lines = stderr
     .split('\n')
-    .map((l) => l.trim().split(`${dir}${path.sep}`).join('').replace(/^go: /, '').replace(/; to add:?$/, ''))
+    .map((l) =>
+      l
+        .trim()
+        .split(`${dir}${path.sep}`)
+        .join('')
+        .replace(/^go: /, '')
+        .replace(/; to add:?$/, ''),
+    )
     .filter((l) => l && !/:$/.test(l) && !/^go get\b/.test(l));
   const reason = lines[0] ?? '';
   return reason.length > 240 ? `${reason.slice(0, 239)}…` : reason;
@@ -152,7 +170,11 @@ export function cgoModules(packages: Package[]): CgoModule[] {
       if (!module || module.Main) continue;
       if (chain[0] !== module.Path) chain.unshift(module.Path);
     }
-    const finding = found.get(p.Module.Path) ?? { module: p.Module.Path, packages: [], ...(chain.length > 1 ? { chain } : {}) };
+    const finding = found.get(p.Module.Path) ?? {
+      module: p.Module.Path,
+      packages: [],
+      ...(chain.length > 1 ? { chain } : {}),
+    };
     finding.packages.push(p.ImportPath);
     found.set(p.Module.Path, finding);
   }

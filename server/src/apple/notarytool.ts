@@ -10,17 +10,44 @@ export type NotaryAuth =
   | { kind: 'api-key'; keyFile: string; keyId: string; issuer?: string };
 
 export function authArgs(auth: NotaryAuth): string[] {
-  if (auth.kind === 'keychain-profile') return ['--keychain-profile', auth.profile, ...(auth.keychain ? ['--keychain', auth.keychain] : [])];
+  if (auth.kind === 'keychain-profile')
+    return ['--keychain-profile', auth.profile, ...(auth.keychain ? ['--keychain', auth.keychain] : [])];
   return ['--key', auth.keyFile, '--key-id', auth.keyId, ...(auth.issuer ? ['--issuer', auth.issuer] : [])];
 }
 
-export const submitArgs = (file: string, auth: NotaryAuth) => ['notarytool', 'submit', file, ...authArgs(auth), '--output-format', 'json'];
-export const waitArgs = (id: string, auth: NotaryAuth, timeout: string) => ['notarytool', 'wait', id, ...authArgs(auth), '--timeout', timeout, '--output-format', 'json'];
-export const logArgs = (id: string, auth: NotaryAuth, output: string) => ['notarytool', 'log', id, ...authArgs(auth), output];
+export const submitArgs = (file: string, auth: NotaryAuth) => [
+  'notarytool',
+  'submit',
+  file,
+  ...authArgs(auth),
+  '--output-format',
+  'json',
+];
+export const waitArgs = (id: string, auth: NotaryAuth, timeout: string) => [
+  'notarytool',
+  'wait',
+  id,
+  ...authArgs(auth),
+  '--timeout',
+  timeout,
+  '--output-format',
+  'json',
+];
+export const logArgs = (id: string, auth: NotaryAuth, output: string) => [
+  'notarytool',
+  'log',
+  id,
+  ...authArgs(auth),
+  output,
+];
 
 function json(text: string, what: string): Record<string, unknown> {
   // notarytool may print progress lines before its JSON; the JSON object is the last line that starts with `{`.
-  const line = text.trim().split('\n').reverse().find((l) => l.trim().startsWith('{'));
+  const line = text
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.trim().startsWith('{'));
   if (!line) throw new Error(`notarytool ${what} printed no JSON`);
   try {
     return JSON.parse(line) as Record<string, unknown>;
@@ -32,12 +59,17 @@ function json(text: string, what: string): Record<string, unknown> {
 /** `submit --output-format json`: `{"id": "...", "message": "Successfully uploaded file", "path": "..."}`. */
 export function parseSubmit(stdout: string): { id: string; message: string } {
   const o = json(stdout, 'submit');
-  if (typeof o.id !== 'string' || !/^[0-9a-f-]{8,}$/i.test(o.id)) throw new Error('notarytool submit gave no submission id');
+  if (typeof o.id !== 'string' || !/^[0-9a-f-]{8,}$/i.test(o.id))
+    throw new Error('notarytool submit gave no submission id');
   return { id: o.id, message: typeof o.message === 'string' ? o.message : '' };
 }
 
 /** `wait --output-format json`: `{"id": "...", "status": "Accepted", "message": "Processing complete"}`. */
 export function parseWait(stdout: string): { id: string; status: string; message: string } {
   const o = json(stdout, 'wait');
-  return { id: typeof o.id === 'string' ? o.id : '', status: typeof o.status === 'string' ? o.status : 'unknown', message: typeof o.message === 'string' ? o.message : '' };
+  return {
+    id: typeof o.id === 'string' ? o.id : '',
+    status: typeof o.status === 'string' ? o.status : 'unknown',
+    message: typeof o.message === 'string' ? o.message : '',
+  };
 }

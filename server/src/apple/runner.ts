@@ -51,7 +51,10 @@ export interface RunnerOptions {
 }
 
 export class ToolError extends Error {
-  constructor(message: string, readonly result?: RunResult) {
+  constructor(
+    message: string,
+    readonly result?: RunResult,
+  ) {
     super(message);
   }
 }
@@ -72,7 +75,10 @@ export class Runner {
 
   constructor(private readonly options: RunnerOptions) {}
 
-  async run(command: Command, { allowFailure = false, quiet = false }: { allowFailure?: boolean; quiet?: boolean } = {}): Promise<RunResult> {
+  async run(
+    command: Command,
+    { allowFailure = false, quiet = false }: { allowFailure?: boolean; quiet?: boolean } = {},
+  ): Promise<RunResult> {
     // A path named with --tool is echoed by its tool name; a tool found under another name (llvm-lipo) by that name.
     const named = this.options.tools?.[command.tool];
     const executable = named ?? resolveTool(command.tool);
@@ -97,9 +103,25 @@ export class Runner {
         this.options.err(b.toString('utf8'));
       });
       child.on('error', (e: NodeJS.ErrnoException) =>
-        reject(new ToolError(e.code === 'ENOENT' ? (named ? `${command.tool}: ${named} not found (named with --tool ${command.tool}=PATH)` : notFoundMessage(command.tool)) : e.name === 'AbortError' ? `${command.tool}: cancelled` : `${command.tool}: ${e.message}`)),
+        reject(
+          new ToolError(
+            e.code === 'ENOENT'
+              ? named
+                ? `${command.tool}: ${named} not found (named with --tool ${command.tool}=PATH)`
+                : notFoundMessage(command.tool)
+              : e.name === 'AbortError'
+                ? `${command.tool}: cancelled`
+                : `${command.tool}: ${e.message}`,
+          ),
+        ),
       );
-      child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+      child.on('close', (code, signal) =>
+        resolve({
+          code: code ?? (signal ? 128 : 1),
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+        }),
+      );
     });
     if (result.code !== 0 && !allowFailure) throw new ToolError(`${command.tool} failed (exit ${result.code})`, result);
     return result;

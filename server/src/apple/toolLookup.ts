@@ -20,7 +20,20 @@ const SOURCES: Record<string, string> = {
   lipo: "it comes with Xcode's command-line tools on macOS; elsewhere LLVM's llvm-lipo does the same job (Debian: apt-get install llvm-14)",
 };
 const XCODE = "it comes with macOS and Xcode's command-line tools (xcode-select --install)";
-for (const tool of ['codesign', 'xcrun', 'ditto', 'xattr', 'spctl', 'security', 'hdiutil', 'pkgbuild', 'productbuild', 'stapler', 'notarytool']) SOURCES[tool] = XCODE;
+for (const tool of [
+  'codesign',
+  'xcrun',
+  'ditto',
+  'xattr',
+  'spctl',
+  'security',
+  'hdiutil',
+  'pkgbuild',
+  'productbuild',
+  'stapler',
+  'notarytool',
+])
+  SOURCES[tool] = XCODE;
 
 /** `name` when it is on PATH or goes by no other name; otherwise the alternative found on PATH, or `name` again. */
 export function resolveTool(name: string, searchPath = process.env.PATH ?? ''): string {

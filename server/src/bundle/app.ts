@@ -54,12 +54,20 @@ function readInfo(root: string) {
     throw error;
   }
   const executable = stringKey(parsed.value, 'CFBundleExecutable');
-  if (!executable) throw new InputError(`${infoPath}: CFBundleExecutable is missing, so the bundle has no main executable`);
-  if (executable.includes('/') || executable.includes('\\') || executable === '..' || executable === '.' || executable.includes('\0')) {
+  if (!executable)
+    throw new InputError(`${infoPath}: CFBundleExecutable is missing, so the bundle has no main executable`);
+  if (
+    executable.includes('/') ||
+    executable.includes('\\') ||
+    executable === '..' ||
+    executable === '.' ||
+    executable.includes('\0')
+  ) {
     throw new InputError(`${infoPath}: CFBundleExecutable ${JSON.stringify(executable)} is not a plain file name`);
   }
   const executablePath = path.join(contents, 'MacOS', executable);
-  if (!isRegularFile(executablePath)) throw new InputError(`${root}: the main executable Contents/MacOS/${executable} is missing`);
+  if (!isRegularFile(executablePath))
+    throw new InputError(`${root}: the main executable Contents/MacOS/${executable} is missing`);
   return { contents, infoPlist, parsed, executable, executablePath };
 }
 

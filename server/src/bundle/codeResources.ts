@@ -14,7 +14,6 @@ import { FileAccessError, hashFile, linkKind, listDirectory, readLink } from '..
 import type { ResourceSeal } from '../protocol';
 import { isPlistDict, parsePlist, PlistValue } from '../plist';
 
-
 /** Keeps a hostile bundle from making us walk forever. */
 const MAX_FILES = 100_000;
 
@@ -114,11 +113,19 @@ export function verifyResourceSeal(bundleRoot: string, codeResources: Buffer, ma
     }
     checked++;
     if (typeof options.symlink === 'string') {
-      if (kind !== 'symlink' || readLink(file) !== options.symlink) problems.push({ path: relative, kind: 'symlink-changed' });
+      if (kind !== 'symlink' || readLink(file) !== options.symlink)
+        problems.push({ path: relative, kind: 'symlink-changed' });
       continue;
     }
     if (options.cdhash instanceof Uint8Array) continue; // nested code: sealed by its own signature
-    const expected = entry instanceof Uint8Array ? { algorithm: 'sha1' as const, hash: entry } : options.hash2 instanceof Uint8Array ? { algorithm: 'sha256' as const, hash: options.hash2 } : options.hash instanceof Uint8Array ? { algorithm: 'sha1' as const, hash: options.hash } : null;
+    const expected =
+      entry instanceof Uint8Array
+        ? { algorithm: 'sha1' as const, hash: entry }
+        : options.hash2 instanceof Uint8Array
+          ? { algorithm: 'sha256' as const, hash: options.hash2 }
+          : options.hash instanceof Uint8Array
+            ? { algorithm: 'sha1' as const, hash: options.hash }
+            : null;
     // Only a regular file itself (not a symbolic link to one, not a FIFO or device) can match a file's seal.
     if (!expected || kind !== 'file' || !digest(file, expected.algorithm)?.equals(Buffer.from(expected.hash))) {
       problems.push({ path: relative, kind: 'modified' });

@@ -4,7 +4,15 @@
  * Each check reads facts the parsers already established (no re-parsing) and names the architectures it is about.
  * Rules, their explanations and sources are in the rule catalog (`rules/`).
  */
-import type { CheckOptions, CheckResult, CheckStatus, ResourceSeal, SignerKind, SliceReport, TimestampInfo } from '../protocol';
+import type {
+  CheckOptions,
+  CheckResult,
+  CheckStatus,
+  ResourceSeal,
+  SignerKind,
+  SliceReport,
+  TimestampInfo,
+} from '../protocol';
 import { GET_TASK_ALLOW, meansTrue, RESTRICTED_PREFIX } from '../rules/entitlementFacts';
 import { RuleId } from '../rules';
 
@@ -37,22 +45,44 @@ function result(id: RuleId, status: CheckStatus, message: string, architectures?
 }
 
 /** Groups slices failing a predicate and reports them, or passes with `passMessage`. */
-function perSlice(id: RuleId, slices: SliceReport[], bad: (s: SliceReport) => string | null, passMessage: string): CheckResult {
+function perSlice(
+  id: RuleId,
+  slices: SliceReport[],
+  bad: (s: SliceReport) => string | null,
+  passMessage: string,
+): CheckResult {
   const problems = slices.map((s) => ({ arch: s.arch, why: bad(s) })).filter((p) => p.why !== null);
   if (problems.length === 0) return result(id, 'pass', passMessage);
-  return result(id, 'fail', problems.map((p) => `${p.arch}: ${p.why}`).join('; '), problems.map((p) => p.arch));
+  return result(
+    id,
+    'fail',
+    problems.map((p) => `${p.arch}: ${p.why}`).join('; '),
+    problems.map((p) => p.arch),
+  );
 }
 
 export function checkSignaturePresent(input: ReadinessInput): CheckResult {
-  return perSlice('signature/present', input.slices, (s) => (s.signature ? null : 'no code signature'), 'every architecture carries a code signature');
+  return perSlice(
+    'signature/present',
+    input.slices,
+    (s) => (s.signature ? null : 'no code signature'),
+    'every architecture carries a code signature',
+  );
 }
 
 export function checkSignatureIntact(input: ReadinessInput): CheckResult {
   const seal = input.resourceSeal;
   if (seal?.error) return result('signature/intact', 'fail', `the resource seal cannot be read: ${seal.error}`);
   if (seal && seal.problems.length > 0) {
-    const listed = seal.problems.slice(0, 5).map((p) => `${p.path} (${p.kind})`).join(', ');
-    return result('signature/intact', 'fail', `bundle files changed after signing: ${listed}${seal.problems.length > 5 ? `, and ${seal.problems.length - 5} more` : ''}`);
+    const listed = seal.problems
+      .slice(0, 5)
+      .map((p) => `${p.path} (${p.kind})`)
+      .join(', ');
+    return result(
+      'signature/intact',
+      'fail',
+      `bundle files changed after signing: ${listed}${seal.problems.length > 5 ? `, and ${seal.problems.length - 5} more` : ''}`,
+    );
   }
   const signed = input.slices.filter((s) => s.signature);
   if (signed.length === 0) return result('signature/intact', 'n/a', 'nothing is signed');
@@ -84,7 +114,12 @@ export function checkHardenedRuntime(input: ReadinessInput): CheckResult {
   return perSlice(
     'signature/hardened-runtime',
     input.slices,
-    (s) => (!s.signature ? 'unsigned' : s.signature.hardenedRuntime ? null : 'the runtime flag is not set (sign with --options runtime)'),
+    (s) =>
+      !s.signature
+        ? 'unsigned'
+        : s.signature.hardenedRuntime
+          ? null
+          : 'the runtime flag is not set (sign with --options runtime)',
     'the hardened runtime is enabled',
   );
 }
@@ -96,9 +131,13 @@ export function checkSecureTimestamp(input: ReadinessInput): CheckResult {
     (s) => {
       const ts = s.signature?.timestamp;
       if (!s.signature) return 'unsigned';
-      if (!ts) return s.signature.signingTime ? `only a signer-asserted signing time (${s.signature.signingTime}), no secure timestamp` : 'no secure timestamp';
+      if (!ts)
+        return s.signature.signingTime
+          ? `only a signer-asserted signing time (${s.signature.signingTime}), no secure timestamp`
+          : 'no secure timestamp';
       if (!ts.imprintValid || !ts.signatureValid) return 'the timestamp token does not verify';
-      if (!ts.certificatesIntact) return 'a certificate in the timestamp token is damaged, so the timestamp cannot be trusted';
+      if (!ts.certificatesIntact)
+        return 'a certificate in the timestamp token is damaged, so the timestamp cannot be trusted';
       return null;
     },
     describeTimestamp(input.slices[0]?.signature?.timestamp),
@@ -124,7 +163,9 @@ function entitlementSources(s: SliceReport): Record<string, unknown>[] {
 /** "the XML entitlements cannot be read (…)" for blobs that are present but unreadable, or null. */
 function unreadable(s: SliceReport): string | null {
   const blobs = s.signature?.entitlementsUnreadable ?? [];
-  return blobs.length > 0 ? blobs.map((b) => `the ${b.form} entitlements cannot be read (${b.reason})`).join(' and ') : null;
+  return blobs.length > 0
+    ? blobs.map((b) => `the ${b.form} entitlements cannot be read (${b.reason})`).join(' and ')
+    : null;
 }
 
 export function checkGetTaskAllow(input: ReadinessInput): CheckResult {
@@ -142,29 +183,61 @@ export function checkGetTaskAllow(input: ReadinessInput): CheckResult {
 }
 
 export function checkRestrictedEntitlements(input: ReadinessInput): CheckResult {
-  const restricted = (s: SliceReport) => [...new Set(entitlementSources(s).flatMap((e) => Object.keys(e)))].filter((k) => k.startsWith(RESTRICTED_PREFIX));
+  const restricted = (s: SliceReport) =>
+    [...new Set(entitlementSources(s).flatMap((e) => Object.keys(e)))].filter((k) => k.startsWith(RESTRICTED_PREFIX));
   const found = input.slices.filter((s) => restricted(s).length > 0);
   const unknown = input.slices.filter((s) => unreadable(s) !== null);
   if (found.length === 0) {
     if (unknown.length > 0) {
-      return result('entitlements/restricted-needs-profile', 'warn', unknown.map((s) => `${s.arch}: ${unreadable(s)}`).join('; '), unknown.map((s) => s.arch));
+      return result(
+        'entitlements/restricted-needs-profile',
+        'warn',
+        unknown.map((s) => `${s.arch}: ${unreadable(s)}`).join('; '),
+        unknown.map((s) => s.arch),
+      );
     }
-    return result('entitlements/restricted-needs-profile', 'pass', 'no restricted (com.apple.developer.*) entitlements');
+    return result(
+      'entitlements/restricted-needs-profile',
+      'pass',
+      'no restricted (com.apple.developer.*) entitlements',
+    );
   }
   const keys = [...new Set(found.flatMap(restricted))].join(', ');
   if (input.kind === 'app' && input.hasProvisioningProfile) {
-    return result('entitlements/restricted-needs-profile', 'pass', `restricted entitlements (${keys}) with an embedded provisioning profile`);
+    return result(
+      'entitlements/restricted-needs-profile',
+      'pass',
+      `restricted entitlements (${keys}) with an embedded provisioning profile`,
+    );
   }
-  const where = input.kind === 'app' ? 'the bundle has no Contents/embedded.provisionprofile' : 'a bare executable cannot embed the provisioning profile they need';
-  return result('entitlements/restricted-needs-profile', 'fail', `${keys}: ${where}`, found.map((s) => s.arch));
+  const where =
+    input.kind === 'app'
+      ? 'the bundle has no Contents/embedded.provisionprofile'
+      : 'a bare executable cannot embed the provisioning profile they need';
+  return result(
+    'entitlements/restricted-needs-profile',
+    'fail',
+    `${keys}: ${where}`,
+    found.map((s) => s.arch),
+  );
 }
 
 export function checkMinSdk(input: ReadinessInput): CheckResult {
   const missing = input.slices.filter((s) => s.sdk === null);
-  const failing = perSlice('macho/min-sdk', input.slices, (s) => (s.sdk !== null && sdkValue(s.sdk) < MIN_SDK ? `SDK ${s.sdk} is older than 10.9` : null), '');
+  const failing = perSlice(
+    'macho/min-sdk',
+    input.slices,
+    (s) => (s.sdk !== null && sdkValue(s.sdk) < MIN_SDK ? `SDK ${s.sdk} is older than 10.9` : null),
+    '',
+  );
   if (failing.status === 'fail') return failing;
   if (missing.length > 0) {
-    return result('macho/min-sdk', 'warn', `no LC_BUILD_VERSION or LC_VERSION_MIN_MACOSX records the SDK`, missing.map((s) => s.arch));
+    return result(
+      'macho/min-sdk',
+      'warn',
+      `no LC_BUILD_VERSION or LC_VERSION_MIN_MACOSX records the SDK`,
+      missing.map((s) => s.arch),
+    );
   }
   return result('macho/min-sdk', 'pass', `SDK ${[...new Set(input.slices.map((s) => s.sdk))].join(', ')}`);
 }
@@ -180,12 +253,24 @@ export function checkArchitectures(input: ReadinessInput, options: CheckOptions)
   if (options.architectures.length > 0) {
     const missing = options.architectures.filter((a) => !present.includes(a));
     const extra = present.filter((a) => !options.architectures.includes(a));
-    if (missing.length > 0) return result('macho/architectures', 'fail', `missing ${missing.join(', ')} (has ${list}; expected ${options.architectures.join(', ')})`);
-    if (extra.length > 0) return result('macho/architectures', 'warn', `also contains ${extra.join(', ')} (expected ${options.architectures.join(', ')})`, extra);
+    if (missing.length > 0)
+      return result(
+        'macho/architectures',
+        'fail',
+        `missing ${missing.join(', ')} (has ${list}; expected ${options.architectures.join(', ')})`,
+      );
+    if (extra.length > 0)
+      return result(
+        'macho/architectures',
+        'warn',
+        `also contains ${extra.join(', ')} (expected ${options.architectures.join(', ')})`,
+        extra,
+      );
     return result('macho/architectures', 'pass', list);
   }
   const unexpected = present.filter((a) => !SHIPPABLE_ARCHS.includes(a));
-  if (unexpected.length > 0) return result('macho/architectures', 'warn', `${unexpected.join(', ')} is not arm64 or x86_64`, unexpected);
+  if (unexpected.length > 0)
+    return result('macho/architectures', 'warn', `${unexpected.join(', ')} is not arm64 or x86_64`, unexpected);
   return result('macho/architectures', 'pass', list);
 }
 
@@ -194,17 +279,37 @@ export function checkIdentifier(input: ReadinessInput): CheckResult {
   if (signed.length === 0) return result('signature/identifier', 'n/a', 'nothing is signed');
   const ids = [...new Set(signed.map((s) => s.signature!.identifier))];
   // Names arrive escaped (macho/printable.ts); an unescaped \x or \u{ means the signature held non-printable bytes.
-  const disguised = signed.filter((s) => [s.signature!.identifier, s.signature!.teamId ?? ''].some((n) => /(^|[^\\])(\\\\)*\\(x[0-9a-f]{2}|u\{)/.test(n)));
+  const disguised = signed.filter((s) =>
+    [s.signature!.identifier, s.signature!.teamId ?? ''].some((n) => /(^|[^\\])(\\\\)*\\(x[0-9a-f]{2}|u\{)/.test(n)),
+  );
   if (disguised.length > 0) {
-    const names = disguised.map((s) => `${s.arch} "${s.signature!.identifier}"${s.signature!.teamId ? ` (team ${s.signature!.teamId})` : ''}`).join(', ');
-    return result('signature/identifier', 'warn', `the identifier or team ID holds non-printable bytes, shown escaped: ${names}`, disguised.map((s) => s.arch));
+    const names = disguised
+      .map(
+        (s) => `${s.arch} "${s.signature!.identifier}"${s.signature!.teamId ? ` (team ${s.signature!.teamId})` : ''}`,
+      )
+      .join(', ');
+    return result(
+      'signature/identifier',
+      'warn',
+      `the identifier or team ID holds non-printable bytes, shown escaped: ${names}`,
+      disguised.map((s) => s.arch),
+    );
   }
   const linkerDefault = signed.filter((s) => s.signature!.identifier === 'a.out');
   if (linkerDefault.length > 0) {
-    return result('signature/identifier', 'warn', 'the identifier is "a.out", the linker\'s default; sign with --identifier com.example.tool', linkerDefault.map((s) => s.arch));
+    return result(
+      'signature/identifier',
+      'warn',
+      'the identifier is "a.out", the linker\'s default; sign with --identifier com.example.tool',
+      linkerDefault.map((s) => s.arch),
+    );
   }
   if (ids.length > 1) {
-    return result('signature/identifier', 'warn', `slices have different identifiers: ${signed.map((s) => `${s.arch} "${s.signature!.identifier}"`).join(', ')}`);
+    return result(
+      'signature/identifier',
+      'warn',
+      `slices have different identifiers: ${signed.map((s) => `${s.arch} "${s.signature!.identifier}"`).join(', ')}`,
+    );
   }
   return result('signature/identifier', 'pass', `"${ids[0]}"`);
 }

@@ -33,7 +33,9 @@ export function formatReport(report: InspectReport, style: Style): string[] {
   if (report.bundle) {
     lines.push(field('bundle id', report.bundle.identifier ?? '(none)'));
     lines.push(field('executable', `${report.bundle.executable} (Info.plist ${report.bundle.infoPlistFormat})`));
-    lines.push(field('resources', report.bundle.codeResources ? 'sealed (_CodeSignature/CodeResources)' : 'not sealed'));
+    lines.push(
+      field('resources', report.bundle.codeResources ? 'sealed (_CodeSignature/CodeResources)' : 'not sealed'),
+    );
     lines.push(field('stapled', report.bundle.stapledTicket ? 'yes (Contents/CodeResources)' : 'no'));
   }
   for (const slice of report.architectures) lines.push(...formatSlice(slice, style));
@@ -43,9 +45,13 @@ export function formatReport(report: InspectReport, style: Style): string[] {
 }
 
 function formatSlice(slice: SliceReport, style: Style): string[] {
-  const os = slice.platform ? `${slice.platform} ${slice.minOS ?? '?'} (SDK ${slice.sdk ?? '?'})` : 'no platform version';
+  const os = slice.platform
+    ? `${slice.platform} ${slice.minOS ?? '?'} (SDK ${slice.sdk ?? '?'})`
+    : 'no platform version';
   const flags = slice.headerFlags.includes('PIE') ? ', PIE' : '';
-  const lines = [`  ${style.bold(slice.arch)}  ${slice.fileType}${flags} · ${os}${slice.offset ? ` · at offset ${slice.offset}` : ''}`];
+  const lines = [
+    `  ${style.bold(slice.arch)}  ${slice.fileType}${flags} · ${os}${slice.offset ? ` · at offset ${slice.offset}` : ''}`,
+  ];
   lines.push(field('uuid', slice.uuid ?? 'none (no LC_UUID)'));
   if (!slice.signature) {
     lines.push(field('signature', style.red('none')));
@@ -54,9 +60,12 @@ function formatSlice(slice: SliceReport, style: Style): string[] {
   }
   lines.push(...formatSignature(slice.signature, style));
   const v = slice.verification;
-  if (v.valid) lines.push(field('verification', style.green(`valid: ${v.pagesChecked} pages and every sealed component match`)));
+  if (v.valid)
+    lines.push(field('verification', style.green(`valid: ${v.pagesChecked} pages and every sealed component match`)));
   else {
-    lines.push(field('verification', style.red(`INVALID (${v.failures.length} problem${v.failures.length === 1 ? '' : 's'})`)));
+    lines.push(
+      field('verification', style.red(`INVALID (${v.failures.length} problem${v.failures.length === 1 ? '' : 's'})`)),
+    );
     for (const f of v.failures.slice(0, 20)) lines.push(`      ${f.message}`);
     if (v.failures.length > 20) lines.push(`      ... and ${v.failures.length - 20} more`);
   }
@@ -66,20 +75,37 @@ function formatSlice(slice: SliceReport, style: Style): string[] {
 
 function formatSignature(sig: SignatureReport, style: Style): string[] {
   const lines = [
-    field('signature', `${sig.kind}${sig.certificates.length > 0 && !sig.chainToAppleRoot ? style.yellow(' (certificate chain does not reach Apple Root CA)') : ''}`),
+    field(
+      'signature',
+      `${sig.kind}${sig.certificates.length > 0 && !sig.chainToAppleRoot ? style.yellow(' (certificate chain does not reach Apple Root CA)') : ''}`,
+    ),
     field('identifier', sig.identifier),
     field('team id', sig.teamId ?? 'not set'),
     field('flags', sig.flags.length > 0 ? sig.flags.join(', ') : 'none'),
   ];
   for (const cd of sig.codeDirectories) {
     const runtime = cd.runtimeVersion ? ` runtime ${cd.runtimeVersion}` : '';
-    lines.push(field(cd.slot === 0 ? 'directory' : 'alternate', `v${cd.version} ${cd.hashType} · ${cd.nCodeSlots} pages of ${cd.pageSize} · cdhash ${cd.cdhash}${runtime}`));
+    lines.push(
+      field(
+        cd.slot === 0 ? 'directory' : 'alternate',
+        `v${cd.version} ${cd.hashType} · ${cd.nCodeSlots} pages of ${cd.pageSize} · cdhash ${cd.cdhash}${runtime}`,
+      ),
+    );
   }
   for (const [i, cert] of sig.certificates.entries()) {
-    lines.push(field(i === 0 ? 'authority' : '', `${cert.commonName ?? cert.subject}  ${style.dim(`(valid ${cert.notBefore.slice(0, 10)} to ${cert.notAfter.slice(0, 10)})`)}`));
+    lines.push(
+      field(
+        i === 0 ? 'authority' : '',
+        `${cert.commonName ?? cert.subject}  ${style.dim(`(valid ${cert.notBefore.slice(0, 10)} to ${cert.notAfter.slice(0, 10)})`)}`,
+      ),
+    );
   }
-  if (sig.timestamp) lines.push(field('timestamp', `${sig.timestamp.time}${sig.timestamp.authority ? ` by ${sig.timestamp.authority}` : ''}`));
-  else if (sig.signingTime) lines.push(field('signed time', `${sig.signingTime} (asserted by the signer, not a secure timestamp)`));
+  if (sig.timestamp)
+    lines.push(
+      field('timestamp', `${sig.timestamp.time}${sig.timestamp.authority ? ` by ${sig.timestamp.authority}` : ''}`),
+    );
+  else if (sig.signingTime)
+    lines.push(field('signed time', `${sig.signingTime} (asserted by the signer, not a secure timestamp)`));
   const req = sig.requirements?.find((r) => r.type === 'designated');
   if (req) lines.push(field('designated', req.text ?? `(${req.bytes.length / 2} bytes, not decoded)`));
   lines.push(...formatEntitlementBlobs(sig, style));
@@ -97,7 +123,10 @@ function formatEntitlementBlobs(sig: SignatureReport, style: Style): string[] {
   return (['XML', 'DER'] as const).map((form) => {
     const bad = sig.entitlementsUnreadable.find((b) => b.form === form);
     const value = form === 'XML' ? xml : der;
-    return field(form === 'XML' ? 'entitlements' : '', `(${form}) ${bad ? style.red(`unreadable: ${bad.reason}`) : value ? formatEntitlements(value) : 'none'}`);
+    return field(
+      form === 'XML' ? 'entitlements' : '',
+      `(${form}) ${bad ? style.red(`unreadable: ${bad.reason}`) : value ? formatEntitlements(value) : 'none'}`,
+    );
   });
 }
 
@@ -108,7 +137,12 @@ function formatEntitlements(entitlements: Record<string, unknown>): string {
 }
 
 function formatCheck(check: CheckResult, style: Style): string {
-  const mark = { pass: style.green('pass'), warn: style.yellow('warn'), fail: style.red('FAIL'), 'n/a': style.dim('n/a ') }[check.status];
+  const mark = {
+    pass: style.green('pass'),
+    warn: style.yellow('warn'),
+    fail: style.red('FAIL'),
+    'n/a': style.dim('n/a '),
+  }[check.status];
   const title = RULES[check.id as RuleId]?.title ?? check.id;
   return `    ${mark}  ${check.id.padEnd(40)} ${check.status === 'pass' ? style.dim(check.message || title) : check.message}`;
 }

@@ -12,15 +12,27 @@ const GROUPS: Record<Command['group'], string> = {
 /** Lines `  NAME  TEXT`, with TEXT's later lines indented under its first. */
 function table(rows: [string, string][]): string[] {
   const width = Math.max(...rows.map(([name]) => name.length)) + 2;
-  return rows.flatMap(([name, text]) => text.split('\n').map((line, i) => `  ${(i === 0 ? name : '').padEnd(width)}${line}`));
+  return rows.flatMap(([name, text]) =>
+    text.split('\n').map((line, i) => `  ${(i === 0 ? name : '').padEnd(width)}${line}`),
+  );
 }
 
 export function mainHelp(commands: readonly Command[]): string {
-  const lines = ['usage: go-macos-sign <command> [options] <path>...', '       go-macos-sign <command> --help   (that command\'s options)'];
+  const lines = [
+    'usage: go-macos-sign <command> [options] <path>...',
+    "       go-macos-sign <command> --help   (that command's options)",
+  ];
   for (const group of Object.keys(GROUPS) as Command['group'][]) {
     lines.push('', GROUPS[group], ...table(commands.filter((c) => c.group === group).map((c) => [c.name, c.summary])));
   }
-  lines.push('', 'options:', ...table([['-h, --help', 'this help'], ['--version', 'print the version']]));
+  lines.push(
+    '',
+    'options:',
+    ...table([
+      ['-h, --help', 'this help'],
+      ['--version', 'print the version'],
+    ]),
+  );
   lines.push('', 'Paths may be files, .app bundles or directories (searched for Mach-O files by their magic bytes).');
   return lines.join('\n');
 }
@@ -32,7 +44,10 @@ function optionName(o: OptionSpec): string {
 export function commandHelp(command: Command): string {
   const [usage, ...notes] = command.usage.split('\n');
   const lines = [`usage: go-macos-sign ${command.name} ${usage}`, '', ...command.summary.split('\n')];
-  const options: [string, string][] = [...command.options.map((o): [string, string] => [optionName(o), o.help]), ['-h, --help', 'this help']];
+  const options: [string, string][] = [
+    ...command.options.map((o): [string, string] => [optionName(o), o.help]),
+    ['-h, --help', 'this help'],
+  ];
   lines.push('', 'options:', ...table(options));
   if (notes.length > 0) lines.push(...notes);
   return lines.join('\n');

@@ -28,7 +28,12 @@ export interface CliContext {
 
 const asksForHelp = (argv: readonly string[]) => argv.includes('-h') || argv.includes('--help');
 
-export async function main(argv: string[], out = defaultOut, err = defaultErr, context: CliContext = {}): Promise<number> {
+export async function main(
+  argv: string[],
+  out = defaultOut,
+  err = defaultErr,
+  context: CliContext = {},
+): Promise<number> {
   try {
     if (argv.length === 0) {
       out(mainHelp(COMMANDS));

@@ -13,10 +13,21 @@ import { inspectPath } from '../inspect';
 import { issuerProblem, keyIdProblem, writePrivateKey } from '../notary/keyFile';
 import { stateDir, SubmissionStore } from '../notary/submissions';
 import { lastValue, ParsedArgs, UsageError } from './command';
-import { appleVerify, artifactKind, build, GoArch, notarize, packageArtifact, sign, staple, universal } from '../pipeline/steps';
+import {
+  appleVerify,
+  artifactKind,
+  build,
+  GoArch,
+  notarize,
+  packageArtifact,
+  sign,
+  staple,
+  universal,
+} from '../pipeline/steps';
 import type { NotarizeResult } from '../protocol';
 
-export type PipelineCommand = 'build' | 'universal' | 'sign' | 'package' | 'notarize' | 'staple' | 'release' | 'submissions';
+export type PipelineCommand =
+  'build' | 'universal' | 'sign' | 'package' | 'notarize' | 'staple' | 'release' | 'submissions';
 
 /** One pipeline command's parsed arguments (cli/command.ts parses them against its entry in cli/commands/release.ts). */
 export interface PipelineArgs extends ParsedArgs {
@@ -26,8 +37,14 @@ export interface PipelineArgs extends ParsedArgs {
 const one = lastValue;
 
 function archs(a: PipelineArgs): GoArch[] {
-  const list = (one(a, '--arch') ?? 'arm64,amd64').split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s === 'x86_64' ? 'amd64' : s));
-  for (const arch of list) if (arch !== 'arm64' && arch !== 'amd64') throw new UsageError(`--arch: macOS targets are arm64 and amd64, not ${arch}`);
+  const list = (one(a, '--arch') ?? 'arm64,amd64')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => (s === 'x86_64' ? 'amd64' : s));
+  for (const arch of list)
+    if (arch !== 'arm64' && arch !== 'amd64')
+      throw new UsageError(`--arch: macOS targets are arm64 and amd64, not ${arch}`);
   return list as GoArch[];
 }
 
@@ -43,7 +60,10 @@ function tools(a: PipelineArgs): Record<string, string> {
 
 function identity(a: PipelineArgs, env: NodeJS.ProcessEnv): string {
   const id = one(a, '--identity') ?? env.GO_MACOS_SIGN_IDENTITY;
-  if (!id) throw new UsageError('signing needs --identity "Developer ID Application: NAME (TEAMID)" (or GO_MACOS_SIGN_IDENTITY)');
+  if (!id)
+    throw new UsageError(
+      'signing needs --identity "Developer ID Application: NAME (TEAMID)" (or GO_MACOS_SIGN_IDENTITY)',
+    );
   return id;
 }
 
@@ -58,7 +78,8 @@ function notaryAuth(a: PipelineArgs, env: NodeJS.ProcessEnv, cleanup: (() => voi
   const keyId = one(a, '--key-id') ?? env.GO_MACOS_SIGN_NOTARY_KEY_ID;
   const issuer = one(a, '--issuer') ?? env.GO_MACOS_SIGN_NOTARY_ISSUER;
   const keyFile = one(a, '--key');
-  if (profile && (keyFile || keyId)) throw new UsageError('choose one notarization method: --keychain-profile, or --key with --key-id');
+  if (profile && (keyFile || keyId))
+    throw new UsageError('choose one notarization method: --keychain-profile, or --key with --key-id');
   if (profile) return { kind: 'keychain-profile', profile, keychain: one(a, '--keychain') };
   // The key id also names the temporary key file: only App Store Connect's own format can reach a path.
   const badKeyId = keyId === undefined ? null : keyIdProblem(keyId);
@@ -66,8 +87,12 @@ function notaryAuth(a: PipelineArgs, env: NodeJS.ProcessEnv, cleanup: (() => voi
   const badIssuer = issuer === undefined ? null : issuerProblem(issuer);
   if (badIssuer) throw new UsageError(`--issuer: ${badIssuer}`);
   const secret = keyFile ? undefined : env.GO_MACOS_SIGN_NOTARY_KEY;
-  if ((keyFile || secret) && keyId) return { kind: 'api-key', keyFile: keyFile ?? writePrivateKey(keyId, secret!, cleanup), keyId, issuer };
-  if (keyFile || secret || keyId) throw new UsageError('an App Store Connect API key needs both --key FILE (or GO_MACOS_SIGN_NOTARY_KEY) and --key-id');
+  if ((keyFile || secret) && keyId)
+    return { kind: 'api-key', keyFile: keyFile ?? writePrivateKey(keyId, secret!, cleanup), keyId, issuer };
+  if (keyFile || secret || keyId)
+    throw new UsageError(
+      'an App Store Connect API key needs both --key FILE (or GO_MACOS_SIGN_NOTARY_KEY) and --key-id',
+    );
   throw new UsageError(
     'notarization needs credentials: --keychain-profile NAME (made once with `xcrun notarytool store-credentials NAME`, which also stores an Apple ID and app-specific password), or --key AuthKey_ID.p8 --key-id ID [--issuer UUID]',
   );
@@ -78,7 +103,15 @@ function buildOptions(a: PipelineArgs, cwd: string) {
   const name = one(a, '--name') ?? (path.basename(path.resolve(cwd, pkg)) || 'program');
   const cgo = one(a, '--cgo');
   if (cgo !== undefined && cgo !== '0' && cgo !== '1') throw new UsageError('--cgo takes 0 or 1');
-  return { package: pkg, out: path.resolve(cwd, one(a, '--out') ?? 'dist'), name, archs: archs(a), ldflags: one(a, '--ldflags'), cgo: cgo as '0' | '1' | undefined, trimpath: !a.flags.has('--no-trimpath') };
+  return {
+    package: pkg,
+    out: path.resolve(cwd, one(a, '--out') ?? 'dist'),
+    name,
+    archs: archs(a),
+    ldflags: one(a, '--ldflags'),
+    cgo: cgo as '0' | '1' | undefined,
+    trimpath: !a.flags.has('--no-trimpath'),
+  };
 }
 
 function target(a: PipelineArgs, cwd: string): string {
@@ -99,12 +132,22 @@ export interface PipelineIO {
 function printNotarization(r: NotarizeResult, say: (s: string) => void): void {
   say(`notarization ${r.submissionId}: ${r.status}${r.resumed ? ' (resumed)' : ''}`);
   for (const issue of r.issues) {
-    say(`  ${issue.severity}: ${issue.path ?? ''}${issue.architecture ? ` (${issue.architecture})` : ''}: ${issue.message}`);
+    say(
+      `  ${issue.severity}: ${issue.path ?? ''}${issue.architecture ? ` (${issue.architecture})` : ''}: ${issue.message}`,
+    );
     if (issue.goCause) say(`    likely cause in a Go build: ${issue.goCause}`);
     if (issue.docUrl) say(`    ${issue.docUrl}`);
   }
-  if (r.status === 'Accepted' && r.localCdhashes.length === 0) say(`  the ticket lists ${r.ticketCdhashes.length} cdhash(es); no signed Mach-O was read at the artifact itself (a .dmg or .pkg is not opened here), so they are not compared`);
-  else if (r.status === 'Accepted') say(r.covered ? `  the ticket covers every cdhash of the artifact (${r.localCdhashes.join(', ')})` : `  the ticket does not list every cdhash of the artifact: local ${r.localCdhashes.join(', ') || 'none'}, ticket ${r.ticketCdhashes.join(', ') || 'none'}`);
+  if (r.status === 'Accepted' && r.localCdhashes.length === 0)
+    say(
+      `  the ticket lists ${r.ticketCdhashes.length} cdhash(es); no signed Mach-O was read at the artifact itself (a .dmg or .pkg is not opened here), so they are not compared`,
+    );
+  else if (r.status === 'Accepted')
+    say(
+      r.covered
+        ? `  the ticket covers every cdhash of the artifact (${r.localCdhashes.join(', ')})`
+        : `  the ticket does not list every cdhash of the artifact: local ${r.localCdhashes.join(', ') || 'none'}, ticket ${r.ticketCdhashes.join(', ') || 'none'}`,
+    );
   if (r.log) say(`  log: ${r.log}`);
 }
 
@@ -128,21 +171,39 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
       case 'universal': {
         const output = one(a, '--output');
         if (!output || a.paths.length === 0) throw new UsageError('universal takes --output FILE and the thin files');
-        result.output = await universal(runner, a.paths.map((p) => path.resolve(cwd, p)), path.resolve(cwd, output));
+        result.output = await universal(
+          runner,
+          a.paths.map((p) => path.resolve(cwd, p)),
+          path.resolve(cwd, output),
+        );
         break;
       }
       case 'sign': {
-        await sign(runner, target(a, cwd), { identity: identity(a, env), identifier: one(a, '--identifier'), entitlements: one(a, '--entitlements') });
+        await sign(runner, target(a, cwd), {
+          identity: identity(a, env),
+          identifier: one(a, '--identifier'),
+          entitlements: one(a, '--entitlements'),
+        });
         break;
       }
       case 'package': {
         const format = (one(a, '--format') ?? 'zip') as 'zip' | 'dmg' | 'pkg';
         if (!['zip', 'dmg', 'pkg'].includes(format)) throw new UsageError('--format takes zip, dmg or pkg');
-        result.output = await packageArtifact(runner, target(a, cwd), { format, identity: format === 'pkg' ? one(a, '--installer-identity') : one(a, '--identity') ?? env.GO_MACOS_SIGN_IDENTITY, identifier: one(a, '--identifier'), version: one(a, '--version'), installLocation: one(a, '--install-location') });
+        result.output = await packageArtifact(runner, target(a, cwd), {
+          format,
+          identity:
+            format === 'pkg' ? one(a, '--installer-identity') : (one(a, '--identity') ?? env.GO_MACOS_SIGN_IDENTITY),
+          identifier: one(a, '--identifier'),
+          version: one(a, '--version'),
+          installLocation: one(a, '--install-location'),
+        });
         break;
       }
       case 'notarize': {
-        const r = await notarize(runner, target(a, cwd), notaryAuth(a, env, cleanup), { timeout: one(a, '--timeout') ?? '30m', store: new SubmissionStore(stateDir(env)) });
+        const r = await notarize(runner, target(a, cwd), notaryAuth(a, env, cleanup), {
+          timeout: one(a, '--timeout') ?? '30m',
+          store: new SubmissionStore(stateDir(env)),
+        });
         Object.assign(result, r);
         printNotarization(r, say);
         if (r.status !== 'Accepted') code = 1;
@@ -205,7 +266,8 @@ async function release(
     await sign(runner, artifact, { identity: id, ...signing });
   } else {
     // Built (and perhaps signed) by other tooling: signed here only when an identity is named.
-    if (a.paths.length > 0) throw new UsageError('release --artifact takes no package path: the artifact is already built');
+    if (a.paths.length > 0)
+      throw new UsageError('release --artifact takes no package path: the artifact is already built');
     artifact = path.resolve(cwd, given);
     if (pathKind(artifact) === 'missing') throw new InputError(`${artifact}: no such file`);
     const id = one(a, '--identity') ?? env.GO_MACOS_SIGN_IDENTITY;
@@ -213,16 +275,27 @@ async function release(
     else say(`${path.basename(artifact)}: not signed again (no --identity): notarizing the signature it carries`);
   }
   result.artifact = artifact;
-  const notarization = await notarize(runner, artifact, auth, { timeout: one(a, '--timeout') ?? '30m', store: new SubmissionStore(stateDir(env)) });
+  const notarization = await notarize(runner, artifact, auth, {
+    timeout: one(a, '--timeout') ?? '30m',
+    store: new SubmissionStore(stateDir(env)),
+  });
   result.notarization = notarization;
   printNotarization(notarization, say);
   if (notarization.status !== 'Accepted') return 1;
   if (artifactKind(artifact) !== 'binary') result.staple = await staple(runner, artifact);
-  else say(`${path.basename(artifact)}: not stapled (a bare binary cannot carry a ticket; Gatekeeper checks online). Ship ${path.basename(String(notarization.log ?? artifact)).replace(/\.notary-log\.json$/, '')}.`);
+  else
+    say(
+      `${path.basename(artifact)}: not stapled (a bare binary cannot carry a ticket; Gatekeeper checks online). Ship ${path.basename(String(notarization.log ?? artifact)).replace(/\.notary-log\.json$/, '')}.`,
+    );
   // The engine's readiness report works everywhere; Apple's own checks only where Apple's tools are.
   const { reports } = await inspectPath(artifact);
-  const failed = reports.flatMap((r) => r.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`));
-  result.readiness = reports.map((r) => ({ path: r.path, checks: r.checks.map((c) => ({ id: c.id, status: c.status })) }));
+  const failed = reports.flatMap((r) =>
+    r.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`),
+  );
+  result.readiness = reports.map((r) => ({
+    path: r.path,
+    checks: r.checks.map((c) => ({ id: c.id, status: c.status })),
+  }));
   for (const f of failed) say(`readiness: ${f}`);
   if (onMac && !(await appleVerify(runner, artifact))) return 1;
   if (!notarization.covered) return 1;

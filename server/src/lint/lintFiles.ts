@@ -66,7 +66,8 @@ const LEVELS = new Set(['error', 'warning', 'info', 'hint', 'off']);
 export function cleanOverrides(raw: unknown): SeverityOverrides {
   const out: SeverityOverrides = {};
   if (typeof raw !== 'object' || raw === null) return out;
-  for (const [id, level] of Object.entries(raw)) if (typeof level === 'string' && LEVELS.has(level)) out[id] = level as SeverityOverrides[string];
+  for (const [id, level] of Object.entries(raw))
+    if (typeof level === 'string' && LEVELS.has(level)) out[id] = level as SeverityOverrides[string];
   return out;
 }
 
@@ -101,7 +102,13 @@ export function goarchs(architectures: string[] = []): string[] {
   return wanted.length > 0 ? [...new Set(wanted)] : ['arm64', 'amd64'];
 }
 
-function analyze(kind: FileKind, file: string, text: string, overrides: SeverityOverrides, options: LintOptions): LintDiagnostic[] {
+function analyze(
+  kind: FileKind,
+  file: string,
+  text: string,
+  overrides: SeverityOverrides,
+  options: LintOptions,
+): LintDiagnostic[] {
   const seen = options.entitlementsSeen;
   if (kind === 'entitlements') return lintEntitlements(text);
   if (kind === 'info-plist') return lintInfoPlist(text);
@@ -137,18 +144,30 @@ export function probeEntitlements(file: string, overrides: SeverityOverrides = {
     bytes = readFileBounded(file, 'text');
   } catch (error) {
     if (!(error instanceof FileAccessError)) throw error;
-    return error.problem === 'missing' ? { file, exists: false, errors: 0 } : { file, exists: true, errors: 0, unusable: error.reason };
+    return error.problem === 'missing'
+      ? { file, exists: false, errors: 0 }
+      : { file, exists: true, errors: 0, unusable: error.reason };
   }
   const found = isBinaryPlist(bytes) ? lintBinaryEntitlements(bytes) : lintEntitlements(bytes.toString('utf8'));
   return { file, exists: true, errors: found.filter((d) => (overrides[d.code] ?? d.severity) === 'error').length };
 }
 
 /** Diagnostics for a binary plist's bytes, read as an entitlements file (no text: every range is at the start). */
-export function lintBinaryDocument(file: string, bytes: Uint8Array, overrides: SeverityOverrides = {}): FileDiagnostic[] {
+export function lintBinaryDocument(
+  file: string,
+  bytes: Uint8Array,
+  overrides: SeverityOverrides = {},
+): FileDiagnostic[] {
   return located(file, '', lintBinaryEntitlements(bytes), overrides);
 }
 
-function located(file: string, text: string, found: LintDiagnostic[], overrides: SeverityOverrides, withFixes = false): FileDiagnostic[] {
+function located(
+  file: string,
+  text: string,
+  found: LintDiagnostic[],
+  overrides: SeverityOverrides,
+  withFixes = false,
+): FileDiagnostic[] {
   const at = lineIndex(text);
   const range = (r: { start: number; end: number }) => ({ start: at(r.start), end: at(r.end) });
   return found.flatMap((d) => {
@@ -156,8 +175,17 @@ function located(file: string, text: string, found: LintDiagnostic[], overrides:
     if (severity === 'off') return [];
     const out: FileDiagnostic = { file, range: range(d.range), severity, code: d.code, message: d.message };
     // Related places in other files can only name the start of that file (its text is not at hand here).
-    if (d.related) out.related = d.related.map((r) => ({ file: r.file ?? file, range: r.file ? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } : range(r.range), message: r.message }));
-    if (withFixes && d.fixes) out.fixes = d.fixes.map((f) => ({ title: f.title, edits: f.edits.map((e) => ({ range: range(e.range), newText: e.newText })) }));
+    if (d.related)
+      out.related = d.related.map((r) => ({
+        file: r.file ?? file,
+        range: r.file ? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } : range(r.range),
+        message: r.message,
+      }));
+    if (withFixes && d.fixes)
+      out.fixes = d.fixes.map((f) => ({
+        title: f.title,
+        edits: f.edits.map((e) => ({ range: range(e.range), newText: e.newText })),
+      }));
     return [out];
   });
 }
@@ -194,7 +222,8 @@ export interface PathOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const SUPPORTED = 'lint reads entitlements (*.entitlements or a property list), Info.plist, go.mod, Makefiles, justfiles, shell scripts, .goreleaser.yaml, GitHub workflows, Taskfiles and .vscode/tasks.json or settings.json';
+const SUPPORTED =
+  'lint reads entitlements (*.entitlements or a property list), Info.plist, go.mod, Makefiles, justfiles, shell scripts, .goreleaser.yaml, GitHub workflows, Taskfiles and .vscode/tasks.json or settings.json';
 
 /** An XML property list, whatever the file is called (entitlements are often named `entitlements.plist`). */
 function looksLikePlist(text: string): boolean {
@@ -220,11 +249,18 @@ export async function lintPaths(targets: string[], options: PathOptions = {}): P
       continue;
     }
     const text = bytes.toString('utf8');
-    if (kind === undefined && !fileKind(file, text) && !looksLikePlist(text)) throw new InputError(`${file}: unsupported file type: ${SUPPORTED}`);
+    if (kind === undefined && !fileKind(file, text) && !looksLikePlist(text))
+      throw new InputError(`${file}: unsupported file type: ${SUPPORTED}`);
     let cgoFindings: CgoFinding[] | undefined;
     if (kind === 'gomod') {
       const arches = goarchs(options.architectures);
-      cgoFindings = (await detectCgo(path.resolve(file), text, { goarchs: arches, useGoList: options.goList ?? true, env: options.env })).findings;
+      cgoFindings = (
+        await detectCgo(path.resolve(file), text, {
+          goarchs: arches,
+          useGoList: options.goList ?? true,
+          env: options.env,
+        })
+      ).findings;
     }
     out.push(...lintDocument(file, text, { overrides, cgoFindings, architectures: options.architectures }));
   }

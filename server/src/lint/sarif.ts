@@ -8,12 +8,22 @@ import * as path from 'node:path';
 import { Rule, RULES, RuleId, ruleDocUrl } from '../rules';
 import type { FileDiagnostic } from './lintFiles';
 
-const LEVEL: Record<FileDiagnostic['severity'], 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
+const LEVEL: Record<FileDiagnostic['severity'], 'error' | 'warning' | 'note'> = {
+  error: 'error',
+  warning: 'warning',
+  info: 'note',
+  hint: 'note',
+};
 
 function physical(file: string, range: FileDiagnostic['range'], baseDir: string): object {
   return {
     artifactLocation: { uri: path.relative(baseDir, file).split(path.sep).map(encodeURIComponent).join('/') },
-    region: { startLine: range.start.line + 1, startColumn: range.start.character + 1, endLine: range.end.line + 1, endColumn: range.end.character + 1 },
+    region: {
+      startLine: range.start.line + 1,
+      startColumn: range.start.character + 1,
+      endLine: range.end.line + 1,
+      endColumn: range.end.character + 1,
+    },
   };
 }
 
@@ -35,7 +45,14 @@ export function toSarif(diagnostics: FileDiagnostic[], version: string, baseDir 
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'go-macos-sign', version, informationUri: 'https://github.com/go-macos-sign/go-macos-sign', rules } },
+        tool: {
+          driver: {
+            name: 'go-macos-sign',
+            version,
+            informationUri: 'https://github.com/go-macos-sign/go-macos-sign',
+            rules,
+          },
+        },
         columnKind: 'utf16CodeUnits',
         results: diagnostics.map((d) => ({
           ruleId: d.code,
@@ -43,7 +60,15 @@ export function toSarif(diagnostics: FileDiagnostic[], version: string, baseDir 
           level: LEVEL[d.severity],
           message: { text: d.message },
           locations: [{ physicalLocation: physical(d.file, d.range, baseDir) }],
-          ...(d.related ? { relatedLocations: d.related.map((r, id) => ({ id, physicalLocation: physical(r.file, r.range, baseDir), message: { text: r.message } })) } : {}),
+          ...(d.related
+            ? {
+                relatedLocations: d.related.map((r, id) => ({
+                  id,
+                  physicalLocation: physical(r.file, r.range, baseDir),
+                  message: { text: r.message },
+                })),
+              }
+            : {}),
         })),
       },
     ],

@@ -24,14 +24,17 @@ export function locate(uri: string): DocumentLocation {
     return { kind: 'unreadable', reason: 'not a valid URI' };
   }
   if (url.protocol !== 'file:') return { kind: 'other', key: uri };
-  if (url.hostname !== '' && url.hostname !== 'localhost' && process.platform !== 'win32') return { kind: 'unreadable', reason: `names the host ${url.hostname}, not a local file` };
+  if (url.hostname !== '' && url.hostname !== 'localhost' && process.platform !== 'win32')
+    return { kind: 'unreadable', reason: `names the host ${url.hostname}, not a local file` };
   let file: string;
   try {
     file = fileURLToPath(url);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ERR_INVALID_FILE_URL_PATH') return { kind: 'unreadable', reason: 'has an encoded path separator (%2F or %5C) inside a name' };
-    if (code === 'ERR_INVALID_FILE_URL_HOST') return { kind: 'unreadable', reason: `names the host ${url.hostname}, not a local file` };
+    if (code === 'ERR_INVALID_FILE_URL_PATH')
+      return { kind: 'unreadable', reason: 'has an encoded path separator (%2F or %5C) inside a name' };
+    if (code === 'ERR_INVALID_FILE_URL_HOST')
+      return { kind: 'unreadable', reason: `names the host ${url.hostname}, not a local file` };
     throw error;
   }
   return { kind: 'file', path: file, key: pathKey(file) };

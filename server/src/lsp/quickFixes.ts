@@ -19,7 +19,13 @@ export function quickFixes(found: FileDiagnostic[]): QuickFix[] {
   for (const d of found) {
     (d.fixes ?? []).forEach((fix, i) => {
       const change = JSON.stringify([fix.title, fix.edits]);
-      const entry = byChange.get(change) ?? { title: fix.title, edits: fix.edits, diagnostics: [], preferred: false, firstOf: [] };
+      const entry = byChange.get(change) ?? {
+        title: fix.title,
+        edits: fix.edits,
+        diagnostics: [],
+        preferred: false,
+        firstOf: [],
+      };
       entry.diagnostics.push(d);
       if (i === 0) entry.firstOf.push(d);
       byChange.set(change, entry);

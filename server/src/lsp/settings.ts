@@ -12,8 +12,12 @@ export interface ServerSettings {
 export function pushedSettings(settings: unknown): ServerSettings {
   if (typeof settings !== 'object' || settings === null) return {};
   const all = settings as Record<string, unknown>;
-  const nested = typeof all.goMacosSign === 'object' && all.goMacosSign !== null ? (all.goMacosSign as Record<string, unknown>) : {};
-  return { rules: nested.rules ?? all['goMacosSign.rules'], architectures: nested.architectures ?? all['goMacosSign.architectures'] };
+  const nested =
+    typeof all.goMacosSign === 'object' && all.goMacosSign !== null ? (all.goMacosSign as Record<string, unknown>) : {};
+  return {
+    rules: nested.rules ?? all['goMacosSign.rules'],
+    architectures: nested.architectures ?? all['goMacosSign.architectures'],
+  };
 }
 
 /** The architecture names in a setting's value; anything else is dropped. */

@@ -9,7 +9,21 @@ import { X509Certificate } from 'node:crypto';
 import { InputError } from '../errors';
 import type { CertificateInfo } from '../protocol';
 import { APPLE_PINNED } from './appleRoots';
-import { children, content, context, expect, integerHex, name, nameAttribute, Node, oid, raw, readNode, TAG, time } from './der';
+import {
+  children,
+  content,
+  context,
+  expect,
+  integerHex,
+  name,
+  nameAttribute,
+  Node,
+  oid,
+  raw,
+  readNode,
+  TAG,
+  time,
+} from './der';
 
 export interface Certificate {
   der: Buffer;
@@ -51,13 +65,18 @@ export function certificateLabel(cert: { info: CertificateInfo }): string {
 /** Reads the certificate at `node` of `buf`; `what` names it in errors ("certificate 2 of the CMS signature"). */
 export function readCertificate(buf: Buffer, node: Node, what: string): Certificate {
   const der = Buffer.from(raw(buf, node));
-  const tbs = children(buf, expect(children(buf, expect(node, TAG.sequence, what))[0], TAG.sequence, `${what}: TBSCertificate`));
+  const tbs = children(
+    buf,
+    expect(children(buf, expect(node, TAG.sequence, what))[0], TAG.sequence, `${what}: TBSCertificate`),
+  );
   const fields = tbs[0]?.tag === context(0) ? tbs.slice(1) : tbs; // skip the explicit version
   const [serial, , issuer, validity, subject] = fields;
   const subjectName = name(buf, expect(subject, TAG.sequence, `${what}: subject`));
   const issuerName = name(buf, expect(issuer, TAG.sequence, `${what}: issuer`));
   const label = `${what} ("${nameAttribute(subjectName, OID.commonName) ?? subjectName.text}")`;
-  const [notBefore, notAfter] = children(buf, expect(validity, TAG.sequence, `${label}: validity`)).map((t) => time(buf, t));
+  const [notBefore, notAfter] = children(buf, expect(validity, TAG.sequence, `${label}: validity`)).map((t) =>
+    time(buf, t),
+  );
   if (!notBefore || !notAfter) throw new InputError(`${label}: the validity period is incomplete`);
   const x509 = parseX509(der, label);
   const appleExtensions: string[] = [];
@@ -76,7 +95,11 @@ export function readCertificate(buf: Buffer, node: Node, what: string): Certific
       if (id === OID.authorityKeyIdentifier) {
         // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, ... } (RFC 5280)
         const value = expect(parts[parts.length - 1], TAG.octetString, `${label}: authority key identifier`);
-        const sequence = expect(readNode(buf, value.contentStart, value.contentEnd), TAG.sequence, `${label}: authority key identifier`);
+        const sequence = expect(
+          readNode(buf, value.contentStart, value.contentEnd),
+          TAG.sequence,
+          `${label}: authority key identifier`,
+        );
         const keyId = children(buf, sequence).find((n) => n.tag === context(0, false));
         if (keyId) authorityKeyId = content(buf, keyId).toString('hex');
       }

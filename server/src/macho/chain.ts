@@ -28,7 +28,8 @@ let anchors: Certificate[] | null = null;
 export function appleAnchors(): readonly Certificate[] {
   anchors ??= APPLE_ROOTS.map((base64, i) => {
     const cert = readCertificateDer(Buffer.from(base64, 'base64'), `compiled-in Apple root ${i + 1}`);
-    if (APPLE_PINNED[cert.info.sha256] === undefined) throw new Error(`compiled-in Apple root ${i + 1} does not match its pinned fingerprint`);
+    if (APPLE_PINNED[cert.info.sha256] === undefined)
+      throw new Error(`compiled-in Apple root ${i + 1} does not match its pinned fingerprint`);
     return cert;
   });
   return anchors;
@@ -41,20 +42,28 @@ const signedBy = (c: Certificate, issuer: Certificate) => holds(() => c.x509.ver
  * subject name was changed is still checked against the key that really signed it (and found damaged).
  */
 const claims = (issuer: Certificate, cert: Certificate) =>
-  issuer.subjectRaw.equals(cert.issuerRaw) || (cert.authorityKeyId !== null && issuer.subjectKeyId === cert.authorityKeyId);
+  issuer.subjectRaw.equals(cert.issuerRaw) ||
+  (cert.authorityKeyId !== null && issuer.subjectKeyId === cert.authorityKeyId);
 
 /** Checks every carried certificate and follows issuers from `signer` to an anchor. */
-export function checkChain(carried: Certificate[], signer: Certificate | null, trusted: readonly Certificate[] = appleAnchors()): ChainResult {
+export function checkChain(
+  carried: Certificate[],
+  signer: Certificate | null,
+  trusted: readonly Certificate[] = appleAnchors(),
+): ChainResult {
   const damaged: ChainResult['damaged'] = [];
   for (const cert of carried) {
-    const issuers = [...trusted.filter((a) => claims(a, cert)), ...carried.filter((c) => claims(c, cert) && (c !== cert || selfIssued(cert)))];
+    const issuers = [
+      ...trusted.filter((a) => claims(a, cert)),
+      ...carried.filter((c) => claims(c, cert) && (c !== cert || selfIssued(cert))),
+    ];
     if (issuers.length > 0 && !issuers.some((issuer) => signedBy(cert, issuer))) {
       damaged.push({ certificate: cert, issuer: selfIssued(cert) ? null : issuers[0] });
     }
   }
   const chain: Certificate[] = [];
   let anchor: Certificate | null = null;
-  for (let current = signer; current && !chain.includes(current); ) {
+  for (let current = signer; current && !chain.includes(current);) {
     chain.push(current);
     anchor = trusted.find((a) => claims(a, current!) && signedBy(current!, a)) ?? null;
     if (anchor || selfIssued(current)) break;

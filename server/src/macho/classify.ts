@@ -24,7 +24,10 @@ const ROLE_BY_NAME: [RegExp, SignerKind][] = [
   [/^Developer ID Application:/, 'developer-id-application'],
   [/^Developer ID Installer:/, 'developer-id-installer'],
   [/^(Apple Development|Mac Developer|iPhone Developer):/, 'apple-development'],
-  [/^(Apple Distribution|3rd Party Mac Developer Application|Mac App Distribution|iPhone Distribution):/, 'apple-distribution'],
+  [
+    /^(Apple Distribution|3rd Party Mac Developer Application|Mac App Distribution|iPhone Distribution):/,
+    'apple-distribution',
+  ],
 ];
 
 /** The role a leaf certificate claims, whatever its chain. */
@@ -34,7 +37,11 @@ export function certificateRole(leaf: CertificateInfo): SignerKind {
   return 'other';
 }
 
-export function classifySigner(cdFlags: number | null, leaf: CertificateInfo | null, chainToAppleRoot: boolean): SignerKind {
+export function classifySigner(
+  cdFlags: number | null,
+  leaf: CertificateInfo | null,
+  chainToAppleRoot: boolean,
+): SignerKind {
   if (cdFlags === null) return 'none';
   if (cdFlags & CS_ADHOC) return cdFlags & CS_LINKER_SIGNED ? 'linker-signed' : 'adhoc';
   if (!leaf || !chainToAppleRoot) return 'other';

@@ -117,15 +117,23 @@ function readSignedData(bytes: Uint8Array, what: string): SignedData {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const contentInfo = readNode(buf, 0);
   const [type, explicit] = children(buf, expect(contentInfo, TAG.sequence, 'ContentInfo'));
-  if (oid(buf, expect(type, TAG.oid, 'ContentInfo type')) !== OID.signedData) throw new InputError('the CMS blob is not SignedData');
-  const signedData = children(buf, expect(children(buf, expect(explicit, context(0), 'ContentInfo content'))[0], TAG.sequence, 'SignedData'));
+  if (oid(buf, expect(type, TAG.oid, 'ContentInfo type')) !== OID.signedData)
+    throw new InputError('the CMS blob is not SignedData');
+  const signedData = children(
+    buf,
+    expect(children(buf, expect(explicit, context(0), 'ContentInfo content'))[0], TAG.sequence, 'SignedData'),
+  );
   const encap = children(buf, expect(signedData[2], TAG.sequence, 'EncapsulatedContentInfo'));
   const eContentType = oid(buf, expect(encap[0], TAG.oid, 'eContentType'));
   let eContent: Buffer | null = null;
   if (encap[1]) {
     const octets = children(buf, expect(encap[1], context(0), 'eContent'));
     // BER may split an OCTET STRING into constructed pieces; join them.
-    eContent = Buffer.concat(octets.flatMap((o) => (o.tag === TAG.octetString ? [content(buf, o)] : children(buf, o).map((p) => content(buf, p)))));
+    eContent = Buffer.concat(
+      octets.flatMap((o) =>
+        o.tag === TAG.octetString ? [content(buf, o)] : children(buf, o).map((p) => content(buf, p)),
+      ),
+    );
   }
   const rest = signedData.slice(3);
   const certsNode = rest.find((n) => n.tag === context(0));
@@ -135,7 +143,13 @@ function readSignedData(bytes: Uint8Array, what: string): SignedData {
         .map((n, i) => readCertificate(buf, n, `certificate ${i + 1} of ${what}`))
     : [];
   const signerSet = expect(rest[rest.length - 1], TAG.set, 'SignerInfos');
-  return { buf, certificates, signers: children(buf, signerSet).map((n) => readSignerInfo(buf, n)), eContentType, eContent };
+  return {
+    buf,
+    certificates,
+    signers: children(buf, signerSet).map((n) => readSignerInfo(buf, n)),
+    eContentType,
+    eContent,
+  };
 }
 
 function attributes(buf: Buffer, node: Node | null): Map<string, Node[]> {
@@ -143,7 +157,10 @@ function attributes(buf: Buffer, node: Node | null): Map<string, Node[]> {
   if (!node) return out;
   for (const attr of children(buf, node)) {
     const [type, values] = children(buf, expect(attr, TAG.sequence, 'Attribute'));
-    out.set(oid(buf, expect(type, TAG.oid, 'attribute type')), children(buf, expect(values, TAG.set, 'attribute values')));
+    out.set(
+      oid(buf, expect(type, TAG.oid, 'attribute type')),
+      children(buf, expect(values, TAG.set, 'attribute values')),
+    );
   }
   return out;
 }
@@ -151,7 +168,9 @@ function attributes(buf: Buffer, node: Node | null): Map<string, Node[]> {
 function findSigner(data: SignedData, signer: SignerInfo): Certificate | null {
   return (
     data.certificates.find((c) =>
-      signer.sidKeyId ? c.subjectKeyId === signer.sidKeyId : c.serialHex === signer.sidSerial && signer.sidIssuer !== null && c.issuerRaw.equals(signer.sidIssuer),
+      signer.sidKeyId
+        ? c.subjectKeyId === signer.sidKeyId
+        : c.serialHex === signer.sidSerial && signer.sidIssuer !== null && c.issuerRaw.equals(signer.sidIssuer),
     ) ?? null
   );
 }
@@ -186,7 +205,9 @@ function checkSigner(data: SignedData, signer: SignerInfo, signedContent: Buffer
     signedBytes[0] = TAG.set;
   }
   const signatureDigest = SIGNATURE_DIGESTS[signer.signatureAlgorithm] ?? digest;
-  const signatureValid = !!certificate && holds(() => verifySignature(signatureDigest, signedBytes, certificate.x509.publicKey, signer.signature));
+  const signatureValid =
+    !!certificate &&
+    holds(() => verifySignature(signatureDigest, signedBytes, certificate.x509.publicKey, signer.signature));
   return { signer, certificate, attrs, digestValid, signatureValid };
 }
 
@@ -194,13 +215,21 @@ function orderCertificates(certs: Certificate[], chain: Certificate[]): Certific
   return [...chain, ...certs.filter((c) => !chain.includes(c))].map((c) => c.info);
 }
 
-function checkHashAgility(buf: Buffer, attrs: Map<string, Node[]>, cds: CodeDirectoryDigest[], fail: (code: string, message: string) => void): void {
+function checkHashAgility(
+  buf: Buffer,
+  attrs: Map<string, Node[]>,
+  cds: CodeDirectoryDigest[],
+  fail: (code: string, message: string) => void,
+): void {
   const v1 = attrs.get(OID.hashAgility)?.[0];
   if (v1) {
     const listed = readAgilityV1(content(buf, expect(v1, TAG.octetString, 'hash agility')));
     const expected = cds.map((cd) => Buffer.from(cd.cdhashFull).subarray(0, 20).toString('hex')).sort();
     if (!listed || listed.sort().join() !== expected.join()) {
-      fail('cms-hash-agility', 'the signed list of cdhashes (hash agility v1) does not match the CodeDirectories present');
+      fail(
+        'cms-hash-agility',
+        'the signed list of cdhashes (hash agility v1) does not match the CodeDirectories present',
+      );
     }
   }
   const v2 = attrs.get(OID.hashAgilityV2);
@@ -212,7 +241,10 @@ function checkHashAgility(buf: Buffer, attrs: Map<string, Node[]>, cds: CodeDire
       if (!entry) continue; // algorithms Security does not know are tolerated
       const signed = content(buf, entry[1]);
       if (!signed.equals(Buffer.from(cd.cdhashFull).subarray(0, signed.length))) {
-        fail('cms-hash-agility', `the signed cdhash for the CodeDirectory in slot 0x${cd.slot.toString(16)} (hash agility v2) does not match it`);
+        fail(
+          'cms-hash-agility',
+          `the signed cdhash for the CodeDirectory in slot 0x${cd.slot.toString(16)} (hash agility v2) does not match it`,
+        );
       }
     }
   }
@@ -236,7 +268,10 @@ type Fail = (code: string, message: string) => void;
 function reportDamaged({ damaged }: ChainResult, code: string, carrier: string, fail: Fail): void {
   for (const { certificate, issuer } of damaged) {
     const key = issuer ? `the key of its issuer ${certificateLabel(issuer)}` : 'its own key (it is self-signed)';
-    fail(code, `the certificate ${certificateLabel(certificate)} in ${carrier} is damaged: its signature does not verify with ${key}`);
+    fail(
+      code,
+      `the certificate ${certificateLabel(certificate)} in ${carrier} is damaged: its signature does not verify with ${key}`,
+    );
   }
 }
 
@@ -260,8 +295,15 @@ function checkTimestamp(token: Buffer, stamped: Buffer, fail: Fail): TimestampIn
   const tst = data.eContent;
   const fields = children(tst, expect(readNode(tst, 0), TAG.sequence, 'TSTInfo'));
   const [algorithm, hashed] = children(tst, expect(fields[2], TAG.sequence, 'MessageImprint'));
-  const imprintAlgorithm = digestName(oid(tst, expect(children(tst, expect(algorithm, TAG.sequence, 'MessageImprint algorithm'))[0], TAG.oid, 'algorithm')));
-  const imprintValid = content(tst, expect(hashed, TAG.octetString, 'MessageImprint hash')).equals(createHash(imprintAlgorithm).update(stamped).digest());
+  const imprintAlgorithm = digestName(
+    oid(
+      tst,
+      expect(children(tst, expect(algorithm, TAG.sequence, 'MessageImprint algorithm'))[0], TAG.oid, 'algorithm'),
+    ),
+  );
+  const imprintValid = content(tst, expect(hashed, TAG.octetString, 'MessageImprint hash')).equals(
+    createHash(imprintAlgorithm).update(stamped).digest(),
+  );
   const genTime = time(tst, expect(fields[4], TAG.generalizedTime, 'genTime'));
   const tsaField = fields.slice(5).find((f) => f.tag === context(0));
   let authority: string | null = null;
@@ -273,8 +315,9 @@ function checkTimestamp(token: Buffer, stamped: Buffer, fail: Fail): TimestampIn
   const signatureValid = !!tokenSigner && tokenSigner.digestValid && tokenSigner.signatureValid;
   const chain = checkChain(data.certificates, tokenSigner?.certificate ?? null);
   authority ??= tokenSigner?.certificate?.info.commonName ?? null;
-  if (!imprintValid) fail('timestamp-imprint', 'the timestamp does not stamp this signature (message imprint mismatch)');
-  if (!signatureValid) fail('timestamp-signature', 'the timestamp token\'s own signature does not verify');
+  if (!imprintValid)
+    fail('timestamp-imprint', 'the timestamp does not stamp this signature (message imprint mismatch)');
+  if (!signatureValid) fail('timestamp-signature', "the timestamp token's own signature does not verify");
   reportDamaged(chain, 'timestamp-certificate', 'the timestamp token', fail);
   return {
     time: genTime,
@@ -291,8 +334,21 @@ function validAt(cert: Certificate, when: Date): boolean {
   return new Date(cert.notBefore) <= when && when <= new Date(cert.notAfter);
 }
 
-export function analyzeCms(cmsDer: Uint8Array, primaryCodeDirectory: Uint8Array, codeDirectories: CodeDirectoryDigest[], now = new Date()): CmsAnalysis {
-  const analysis: CmsAnalysis = { certificates: [], signer: null, signingTime: null, timestamp: null, chainToAppleRoot: false, failures: [], warnings: [] };
+export function analyzeCms(
+  cmsDer: Uint8Array,
+  primaryCodeDirectory: Uint8Array,
+  codeDirectories: CodeDirectoryDigest[],
+  now = new Date(),
+): CmsAnalysis {
+  const analysis: CmsAnalysis = {
+    certificates: [],
+    signer: null,
+    signingTime: null,
+    timestamp: null,
+    chainToAppleRoot: false,
+    failures: [],
+    warnings: [],
+  };
   const fail: Fail = (code, message) => analysis.failures.push({ code, message });
   try {
     const data = readSignedData(cmsDer, 'the CMS signature');
@@ -304,9 +360,12 @@ export function analyzeCms(cmsDer: Uint8Array, primaryCodeDirectory: Uint8Array,
     }
     const outer = checkSigner(data, data.signers[0], Buffer.from(primaryCodeDirectory));
     if (!outer.certificate) fail('cms-no-signer', 'the certificate that made the CMS signature is not included');
-    if (!outer.digestValid) fail('cms-message-digest', 'the CMS signature was made over a different CodeDirectory (messageDigest mismatch)');
-    if (outer.certificate && !outer.signatureValid) fail('cms-signature', 'the CMS signature does not verify with the signing certificate\'s key');
-    if (digestName(outer.signer.digest) === 'sha1') analysis.warnings.push('the CMS signature uses SHA-1, which Apple calls too weak');
+    if (!outer.digestValid)
+      fail('cms-message-digest', 'the CMS signature was made over a different CodeDirectory (messageDigest mismatch)');
+    if (outer.certificate && !outer.signatureValid)
+      fail('cms-signature', "the CMS signature does not verify with the signing certificate's key");
+    if (digestName(outer.signer.digest) === 'sha1')
+      analysis.warnings.push('the CMS signature uses SHA-1, which Apple calls too weak');
     const signingTime = outer.attrs.get(OID.signingTime)?.[0];
     if (signingTime) analysis.signingTime = time(buf, signingTime);
     checkHashAgility(buf, outer.attrs, codeDirectories, fail);
@@ -325,11 +384,14 @@ export function analyzeCms(cmsDer: Uint8Array, primaryCodeDirectory: Uint8Array,
     // Security: "if the signature itself draws to Apple, then so must the timestamp signature". A token whose own
     // certificates are damaged already failed above; saying Apple did not issue it would be wrong.
     if (analysis.chainToAppleRoot && analysis.timestamp?.certificatesIntact && !analysis.timestamp.chainToAppleRoot) {
-      analysis.warnings.push('the timestamp was not issued by Apple\'s time-stamp authority');
+      analysis.warnings.push("the timestamp was not issued by Apple's time-stamp authority");
     }
-    const reference = analysis.timestamp?.imprintValid && analysis.timestamp.signatureValid ? new Date(analysis.timestamp.time) : now;
+    const reference =
+      analysis.timestamp?.imprintValid && analysis.timestamp.signatureValid ? new Date(analysis.timestamp.time) : now;
     if (outer.certificate && !validAt(outer.certificate, reference)) {
-      analysis.warnings.push(`the signing certificate was not valid at ${reference.toISOString()} (${analysis.timestamp ? 'the secure timestamp' : 'now; there is no secure timestamp'})`);
+      analysis.warnings.push(
+        `the signing certificate was not valid at ${reference.toISOString()} (${analysis.timestamp ? 'the secure timestamp' : 'now; there is no secure timestamp'})`,
+      );
     }
   } catch (error) {
     if (!(error instanceof InputError)) throw error;

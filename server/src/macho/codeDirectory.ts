@@ -116,7 +116,11 @@ export function parseCodeDirectory(blob: Buffer, slot: number): CodeDirectory | 
     teamId: null,
     scatterOffset: hasField(CD_SUPPORTS_SCATTER, 0x30) ? bytes.readUInt32BE(0x2c) : 0,
     execSegment: hasField(CD_SUPPORTS_EXECSEG, 0x58)
-      ? { base: safeU64(bytes, 0x40), limit: safeU64(bytes, 0x48), flags: Number(bytes.readBigUInt64BE(0x50) & 0xffffffffn) }
+      ? {
+          base: safeU64(bytes, 0x40),
+          limit: safeU64(bytes, 0x48),
+          flags: Number(bytes.readBigUInt64BE(0x50) & 0xffffffffn),
+        }
       : null,
     runtime: hasField(CD_SUPPORTS_RUNTIME, 0x5c) ? bytes.readUInt32BE(0x58) : null,
     problems,
@@ -131,7 +135,8 @@ export function parseCodeDirectory(blob: Buffer, slot: number): CodeDirectory | 
     warnings.push(`CodeDirectory version 0x${version.toString(16)} is newer than this tool knows; read as 0x20600`);
   }
   if (!hash) problems.push(`unknown hash type ${hashType}`);
-  else if (hash.size !== hashSize) problems.push(`hash size ${hashSize} does not match hash type ${hash.name} (${hash.size})`);
+  else if (hash.size !== hashSize)
+    problems.push(`hash size ${hashSize} does not match hash type ${hash.name} (${hash.size})`);
 
   const ident = cString(bytes, cd.identOffset, 'identifier', warnings);
   if (ident === null) problems.push('the identifier is not a NUL-terminated string inside the CodeDirectory');
@@ -148,17 +153,30 @@ export function parseCodeDirectory(blob: Buffer, slot: number): CodeDirectory | 
   const specialStart = cd.hashOffset - cd.nSpecialSlots * hashSize;
   const codeEnd = cd.hashOffset + cd.nCodeSlots * hashSize;
   if (specialStart < fixedHeaderEnd(version) || codeEnd > length) {
-    problems.push(`the hash array (${cd.nSpecialSlots} special + ${cd.nCodeSlots} code slots at offset ${cd.hashOffset}) does not fit in the CodeDirectory`);
+    problems.push(
+      `the hash array (${cd.nSpecialSlots} special + ${cd.nCodeSlots} code slots at offset ${cd.hashOffset}) does not fit in the CodeDirectory`,
+    );
   }
   if (cd.scatterOffset !== 0) problems.push('scatter vectors are not supported for Mach-O signatures');
 
-  const expectedSlots = cd.pageShift === 0 ? (cd.codeLimit > 0 ? 1 : 0) : cd.codeLimit > 0 ? Math.floor((cd.codeLimit - 1) / 2 ** cd.pageShift) + 1 : 0;
+  const expectedSlots =
+    cd.pageShift === 0
+      ? cd.codeLimit > 0
+        ? 1
+        : 0
+      : cd.codeLimit > 0
+        ? Math.floor((cd.codeLimit - 1) / 2 ** cd.pageShift) + 1
+        : 0;
   if (cd.pageShift > 30) problems.push(`page size 2^${cd.pageShift} is not plausible`);
   else if (cd.nCodeSlots !== expectedSlots) {
-    problems.push(`${cd.nCodeSlots} code slots do not cover the code limit ${cd.codeLimit} (expected ${expectedSlots})`);
+    problems.push(
+      `${cd.nCodeSlots} code slots do not cover the code limit ${cd.codeLimit} (expected ${expectedSlots})`,
+    );
   }
   if (!KERNEL_PAGE_SHIFTS.includes(cd.pageShift)) {
-    warnings.push(`page size ${cd.pageShift === 0 ? 'infinite (0)' : 2 ** cd.pageShift} is not loadable by macOS (4096 or 16384 expected)`);
+    warnings.push(
+      `page size ${cd.pageShift === 0 ? 'infinite (0)' : 2 ** cd.pageShift} is not loadable by macOS (4096 or 16384 expected)`,
+    );
   }
 
   if (hash) {

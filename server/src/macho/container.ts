@@ -34,7 +34,13 @@ export function sniffMachO(head: Uint8Array): ContainerKind | null {
   if (head.length < 8) return null;
   const magic = ((head[0] << 24) | (head[1] << 16) | (head[2] << 8) | head[3]) >>> 0;
   if (magic === MH_MAGIC || magic === MH_MAGIC_64 || magic === MH_CIGAM || magic === MH_CIGAM_64) return 'macho';
-  if ((magic === FAT_MAGIC || magic === FAT_MAGIC_64) && head[4] === 0 && head[5] === 0 && head[6] === 0 && head[7] <= FAT_MAX_ARCHS) {
+  if (
+    (magic === FAT_MAGIC || magic === FAT_MAGIC_64) &&
+    head[4] === 0 &&
+    head[5] === 0 &&
+    head[6] === 0 &&
+    head[7] <= FAT_MAX_ARCHS
+  ) {
     return 'universal';
   }
   return null;
@@ -67,7 +73,9 @@ export function parseFatArchs(source: ByteSource): FatArch[] {
     };
     const headerEnd = 8 + count * entrySize;
     if (offset < headerEnd) {
-      throw new InputError(`${source.name}: architecture ${i} of the universal file (offset ${offset}) overlaps the fat header, which ends at ${headerEnd}`);
+      throw new InputError(
+        `${source.name}: architecture ${i} of the universal file (offset ${offset}) overlaps the fat header, which ends at ${headerEnd}`,
+      );
     }
     if (!Number.isSafeInteger(offset + size) || offset + size > source.size) {
       throw new InputError(

@@ -74,7 +74,7 @@ export function readNode(buf: Uint8Array, at: number, limit = buf.length, depth 
 
 export function children(buf: Uint8Array, node: Node): Node[] {
   const out: Node[] = [];
-  for (let at = node.contentStart; at < node.contentEnd; ) {
+  for (let at = node.contentStart; at < node.contentEnd;) {
     const child = readNode(buf, at, node.contentEnd);
     out.push(child);
     at = child.end;
@@ -84,7 +84,10 @@ export function children(buf: Uint8Array, node: Node): Node[] {
 
 /** Reads a node and checks its tag. */
 export function expect(node: Node | undefined, tag: number, what: string): Node {
-  if (!node || node.tag !== tag) throw new InputError(`${what}: expected tag 0x${tag.toString(16)}${node ? `, found 0x${node.tag.toString(16)}` : ''}`);
+  if (!node || node.tag !== tag)
+    throw new InputError(
+      `${what}: expected tag 0x${tag.toString(16)}${node ? `, found 0x${node.tag.toString(16)}` : ''}`,
+    );
   return node;
 }
 
@@ -135,12 +138,17 @@ export function text(buf: Uint8Array, node: Node): string {
 /** UTCTime (RFC 5280 two-digit-year rule) or GeneralizedTime (fractions allowed) as ISO 8601. */
 export function time(buf: Uint8Array, node: Node): string {
   const s = content(buf, node).toString('latin1');
-  const m = node.tag === TAG.utcTime ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?Z$/.exec(s) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(\.\d+)?Z$/.exec(s);
+  const m =
+    node.tag === TAG.utcTime
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?Z$/.exec(s)
+      : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(\.\d+)?Z$/.exec(s);
   if (!m) throw new InputError(`ASN.1 time ${JSON.stringify(s)} is not understood`);
   let year = Number(m[1]);
   if (node.tag === TAG.utcTime) year += year >= 50 ? 1900 : 2000;
   const ms = m[7] ? Math.round(Number(`0${m[7]}`) * 1000) : 0;
-  const date = new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), ms));
+  const date = new Date(
+    Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), ms),
+  );
   if (Number.isNaN(date.getTime())) throw new InputError(`ASN.1 time ${JSON.stringify(s)} is invalid`);
   return date.toISOString();
 }
@@ -170,7 +178,10 @@ export function name(buf: Uint8Array, node: Node): Name {
       attributes.push({ oid: oid(buf, expect(type, TAG.oid, 'Name attribute')), value: value ? text(buf, value) : '' });
     }
   }
-  const textForm = [...attributes].reverse().map((a) => `${NAME_KEYS[a.oid] ?? a.oid}=${a.value}`).join(', ');
+  const textForm = [...attributes]
+    .reverse()
+    .map((a) => `${NAME_KEYS[a.oid] ?? a.oid}=${a.value}`)
+    .join(', ');
   return { text: textForm, attributes };
 }
 

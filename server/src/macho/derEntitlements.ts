@@ -12,7 +12,15 @@ import { PlistDict, PlistValue } from '../plist';
 
 const MAX_DEPTH = 256;
 
-const TAG = { boolean: 0x01, integer: 0x02, utf8: 0x0c, sequence: 0x30, set: 0x31, entitlements: 0x70, dict: 0xb0 } as const;
+const TAG = {
+  boolean: 0x01,
+  integer: 0x02,
+  utf8: 0x0c,
+  sequence: 0x30,
+  set: 0x31,
+  entitlements: 0x70,
+  dict: 0xb0,
+} as const;
 
 interface Tlv {
   tag: number;
@@ -48,14 +56,19 @@ function readInteger(der: Uint8Array, t: Tlv): number | bigint {
 
 function readEntries(der: Uint8Array, t: Tlv, depth: number): PlistDict {
   const dict = Object.create(null) as PlistDict;
-  for (let at = t.start; at < t.end; ) {
+  for (let at = t.start; at < t.end;) {
     const entry = readTlv(der, at, t.end);
     if (entry.tag !== TAG.sequence) throw new InputError('a DER entitlements dictionary entry is not a SEQUENCE');
     const key = readTlv(der, entry.start, entry.end);
     if (key.tag !== TAG.utf8) throw new InputError('a DER entitlements key is not a UTF8String');
     const [value, next] = readValue(der, key.end, entry.end, depth + 1);
     if (next !== entry.end) throw new InputError('a DER entitlements entry has trailing bytes');
-    Object.defineProperty(dict, Buffer.from(der.subarray(key.start, key.end)).toString('utf8'), { value, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(dict, Buffer.from(der.subarray(key.start, key.end)).toString('utf8'), {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
     at = entry.end;
   }
   return dict;
@@ -74,7 +87,7 @@ function readValue(der: Uint8Array, at: number, limit: number, depth: number): [
       return [Buffer.from(der.subarray(t.start, t.end)).toString('utf8'), t.end];
     case TAG.sequence: {
       const items: PlistValue[] = [];
-      for (let p = t.start; p < t.end; ) {
+      for (let p = t.start; p < t.end;) {
         const [item, next] = readValue(der, p, t.end, depth + 1);
         items.push(item);
         p = next;
@@ -92,12 +105,20 @@ export function decodeDerEntitlements(der: Uint8Array): PlistDict {
   const outer = readTlv(der, 0, der.length);
   if (outer.end !== der.length) throw new InputError('DER entitlements have trailing bytes');
   if (outer.tag === TAG.set) return readEntries(der, outer, 0);
-  if (outer.tag !== TAG.entitlements) throw new InputError(`DER entitlements start with tag 0x${outer.tag.toString(16)}, not 0x70`);
+  if (outer.tag !== TAG.entitlements)
+    throw new InputError(`DER entitlements start with tag 0x${outer.tag.toString(16)}, not 0x70`);
   const version = readTlv(der, outer.start, outer.end);
-  if (version.tag !== TAG.integer || readInteger(der, version) !== 1) throw new InputError('DER entitlements are not version 1');
+  if (version.tag !== TAG.integer || readInteger(der, version) !== 1)
+    throw new InputError('DER entitlements are not version 1');
   const [value, end] = readValue(der, version.end, outer.end, 1);
   if (end !== outer.end) throw new InputError('DER entitlements have trailing bytes');
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    value instanceof Date ||
+    value instanceof Uint8Array
+  ) {
     throw new InputError('DER entitlements do not hold a dictionary');
   }
   return value;

@@ -24,7 +24,11 @@ export interface MachOInspection {
   slices: SliceReport[];
 }
 
-export async function inspectMachO(file: ByteSource, external: ExternalComponents = {}, options: InspectOptions = {}): Promise<MachOInspection> {
+export async function inspectMachO(
+  file: ByteSource,
+  external: ExternalComponents = {},
+  options: InspectOptions = {},
+): Promise<MachOInspection> {
   const kind = sniffMachO(file.read(0, Math.min(8, file.size)));
   if (!kind) throw new InputError(`${file.name}: not a Mach-O or universal binary`);
   if (kind === 'macho') return { kind, slices: [await inspectSlice(file, 0, external, options)] };
@@ -39,10 +43,18 @@ export async function inspectMachO(file: ByteSource, external: ExternalComponent
   return { kind, slices };
 }
 
-async function inspectSlice(source: ByteSource, offset: number, external: ExternalComponents, options: InspectOptions): Promise<SliceReport> {
+async function inspectSlice(
+  source: ByteSource,
+  offset: number,
+  external: ExternalComponents,
+  options: InspectOptions,
+): Promise<SliceReport> {
   const image = parseMachO(source);
   const signature = readSignature(source, image, options.now);
-  const components: ExternalComponents = { infoPlist: external.infoPlist ?? embeddedInfoPlist(source, image), codeResources: external.codeResources };
+  const components: ExternalComponents = {
+    infoPlist: external.infoPlist ?? embeddedInfoPlist(source, image),
+    codeResources: external.codeResources,
+  };
   const verification = await verifySignature(source, image, signature, components, options);
   verification.warnings.push(...image.warnings);
   return {
@@ -59,7 +71,12 @@ async function inspectSlice(source: ByteSource, offset: number, external: Extern
     uuid: image.uuid,
     dylibs: image.dylibs,
     entryPoint: image.entryPoint,
-    segments: image.segments.map((s) => ({ name: s.name, fileOffset: s.fileOffset, fileSize: s.fileSize, sections: s.sections.map((x) => x.name) })),
+    segments: image.segments.map((s) => ({
+      name: s.name,
+      fileOffset: s.fileOffset,
+      fileSize: s.fileSize,
+      sections: s.sections.map((x) => x.name),
+    })),
     signature: signature ? signatureReport(signature) : null,
     verification,
   };
@@ -102,7 +119,9 @@ function signatureReport(signature: EmbeddedSignature): SignatureReport {
       identifier: cd.identifier,
       teamId: cd.teamId,
       platform: cd.platform,
-      execSegment: cd.execSegment ? { base: cd.execSegment.base, limit: cd.execSegment.limit, flags: describeExecSegFlags(cd.execSegment.flags) } : null,
+      execSegment: cd.execSegment
+        ? { base: cd.execSegment.base, limit: cd.execSegment.limit, flags: describeExecSegFlags(cd.execSegment.flags) }
+        : null,
       runtimeVersion: runtimeVersion(cd),
       cdhash: cd.cdhash.toString('hex'),
       cdhashFull: cd.cdhashFull.toString('hex'),

@@ -178,7 +178,8 @@ export function parseMachO(source: ByteSource): MachOImage {
   }
   let at = 0;
   for (let i = 0; i < ncmds; i++) {
-    if (at + 8 > bytes.length) throw new InputError(`${source.name}: load command ${i} lies past the end of the load commands`);
+    if (at + 8 > bytes.length)
+      throw new InputError(`${source.name}: load command ${i} lies past the end of the load commands`);
     const cmd = r.u32(at);
     const cmdsize = r.u32(at + 4);
     if (cmdsize < 8 || at + cmdsize > bytes.length) {
@@ -202,7 +203,10 @@ function checkTrailingBytes(image: MachOImage, size: number): void {
   const ends = image.segments.map((s) => s.fileOffset + s.fileSize);
   if (image.codeSignature) ends.push(image.codeSignature.dataOffset + image.codeSignature.dataSize);
   const end = Math.max(image.header.headerSize + image.header.sizeOfCmds, ...ends);
-  if (end < size) image.warnings.push(`${size - end} bytes follow the end of the Mach-O image (offset ${end}): they belong to no segment and no signature covers them`);
+  if (end < size)
+    image.warnings.push(
+      `${size - end} bytes follow the end of the Mach-O image (offset ${end}): they belong to no segment and no signature covers them`,
+    );
 }
 
 function need(cmdsize: number, min: number, what: string, file: string): void {
@@ -219,7 +223,8 @@ function readCommand(r: Reader, at: number, cmd: number, cmdsize: number, image:
       const nsects = r.u32(at + (is64 ? 64 : 48));
       const sectSize = is64 ? 80 : 68;
       const first = at + (is64 ? 72 : 56);
-      if (first + nsects * sectSize > end) throw new InputError(`${file}: segment command lists ${nsects} sections that do not fit`);
+      if (first + nsects * sectSize > end)
+        throw new InputError(`${file}: segment command lists ${nsects} sections that do not fit`);
       const segment: Segment = {
         name: r.name(at + 8, 16),
         fileOffset: is64 ? r.u64(at + 40) : r.u32(at + 32),

@@ -34,7 +34,11 @@ export function newScratch(): Scratch {
 }
 
 /** Returns the indices of pages whose hash differs from the CodeDirectory's. */
-export async function hashPageRange(source: ByteSource, job: PageJob, scratch: Scratch = newScratch()): Promise<number[]> {
+export async function hashPageRange(
+  source: ByteSource,
+  job: PageJob,
+  scratch: Scratch = newScratch(),
+): Promise<number[]> {
   const mismatches: number[] = [];
   const start = job.firstPage * job.pageSize;
   const end = Math.min(job.endPage * job.pageSize, job.codeLimit);
@@ -49,7 +53,8 @@ export async function hashPageRange(source: ByteSource, job: PageJob, scratch: S
     pageLeft = Math.min(job.pageSize, job.codeLimit - page * job.pageSize);
   };
 
-  const read = (offset: number, index: number) => source.chunk(offset, Math.min(CHUNK_SIZE, end - offset), scratch[index]);
+  const read = (offset: number, index: number) =>
+    source.chunk(offset, Math.min(CHUNK_SIZE, end - offset), scratch[index]);
   let next = start < end ? read(start, 0) : null;
   for (let offset = start, index = 0; next; index ^= 1) {
     const chunk = await next;

@@ -33,6 +33,10 @@ async function run(request: PageWorkerRequest): Promise<number[]> {
 parentPort?.on('message', (request: PageWorkerRequest) => {
   run(request).then(
     (mismatches) => parentPort?.postMessage({ id: request.id, mismatches } satisfies PageWorkerReply),
-    (error: unknown) => parentPort?.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies PageWorkerReply),
+    (error: unknown) =>
+      parentPort?.postMessage({
+        id: request.id,
+        error: error instanceof Error ? error.message : String(error),
+      } satisfies PageWorkerReply),
   );
 });

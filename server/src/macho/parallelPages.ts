@@ -80,7 +80,9 @@ function runs(job: PageJob): PageJob[] {
   for (let first = job.firstPage; first < job.endPage; first += pagesPerRun) {
     const end = Math.min(first + pagesPerRun, job.endPage);
     // A copy, so structured cloning sends only this run's digests, not the whole signature buffer behind the view.
-    const expected = new Uint8Array(job.expected.subarray((first - job.firstPage) * job.hashSize, (end - job.firstPage) * job.hashSize));
+    const expected = new Uint8Array(
+      job.expected.subarray((first - job.firstPage) * job.hashSize, (end - job.firstPage) * job.hashSize),
+    );
     out.push({ ...job, firstPage: first, endPage: end, expected });
   }
   return out;
@@ -93,7 +95,12 @@ export interface PageRunCounts {
 }
 
 /** Returns the indices of mismatching pages, in increasing order. */
-export async function checkPages(source: ByteSource, job: PageJob, parallel = true, counts: PageRunCounts = { here: 0, workers: 0 }): Promise<number[]> {
+export async function checkPages(
+  source: ByteSource,
+  job: PageJob,
+  parallel = true,
+  counts: PageRunCounts = { here: 0, workers: 0 },
+): Promise<number[]> {
   const threads = Math.min(MAX_THREADS, availableParallelism());
   const file = source.file;
   if (!parallel || !file || threads < 2 || job.codeLimit < PARALLEL_THRESHOLD) {

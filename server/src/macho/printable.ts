@@ -21,7 +21,13 @@ export function printableText(bytes: Uint8Array): { text: string; printable: boo
     decoded = utf8.decode(bytes);
   } catch {
     // Not UTF-8: printable ASCII stays, every other byte is shown by value.
-    const text = Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : b === 0x5c ? '\\\\' : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+    const text = Array.from(bytes, (b) =>
+      b >= 0x20 && b < 0x7f && b !== 0x5c
+        ? String.fromCharCode(b)
+        : b === 0x5c
+          ? '\\\\'
+          : `\\x${b.toString(16).padStart(2, '0')}`,
+    ).join('');
     return { text, printable: false };
   }
   return printableString(decoded);

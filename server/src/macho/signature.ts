@@ -49,7 +49,10 @@ export interface EmbeddedSignature {
 }
 
 function isCodeDirectorySlot(slot: number): boolean {
-  return slot === CSSLOT_CODEDIRECTORY || (slot >= CSSLOT_ALTERNATE_CODEDIRECTORIES && slot < CSSLOT_ALTERNATE_CODEDIRECTORY_LIMIT);
+  return (
+    slot === CSSLOT_CODEDIRECTORY ||
+    (slot >= CSSLOT_ALTERNATE_CODEDIRECTORIES && slot < CSSLOT_ALTERNATE_CODEDIRECTORY_LIMIT)
+  );
 }
 
 export function readSignature(source: ByteSource, image: MachOImage, now?: Date): EmbeddedSignature | null {
@@ -62,10 +65,16 @@ export function readSignature(source: ByteSource, image: MachOImage, now?: Date)
   const { dataOffset, dataSize } = location;
   let available = dataSize;
   if (dataOffset >= source.size) {
-    fail('signature-out-of-bounds', `LC_CODE_SIGNATURE points at offset ${dataOffset}, past the end of the ${source.size}-byte file`);
+    fail(
+      'signature-out-of-bounds',
+      `LC_CODE_SIGNATURE points at offset ${dataOffset}, past the end of the ${source.size}-byte file`,
+    );
     available = 0;
   } else if (dataOffset + dataSize > source.size) {
-    fail('signature-truncated', `the signature is truncated: LC_CODE_SIGNATURE declares ${dataSize} bytes at ${dataOffset} but the file ends after ${source.size - dataOffset}`);
+    fail(
+      'signature-truncated',
+      `the signature is truncated: LC_CODE_SIGNATURE declares ${dataSize} bytes at ${dataOffset} but the file ends after ${source.size - dataOffset}`,
+    );
     available = source.size - dataOffset;
   }
   checkPlacement(image, dataOffset, dataSize, warnings);
@@ -82,7 +91,8 @@ export function readSignature(source: ByteSource, image: MachOImage, now?: Date)
   const hashTypes = new Set<number>();
   for (const cd of codeDirectories) {
     // The kernel refuses two CodeDirectories with one hash type ("illegal and suspicious").
-    if (hashTypes.has(cd.hashType)) fail('codedirectory-duplicate', `two CodeDirectories use hash type ${cd.hash?.name ?? cd.hashType}`);
+    if (hashTypes.has(cd.hashType))
+      fail('codedirectory-duplicate', `two CodeDirectories use hash type ${cd.hash?.name ?? cd.hashType}`);
     hashTypes.add(cd.hashType);
   }
 
@@ -93,7 +103,10 @@ export function readSignature(source: ByteSource, image: MachOImage, now?: Date)
   const xml = readXmlEntitlements(findBlob(superBlob, CSSLOT_ENTITLEMENTS), warnings);
   const der = readDerEntitlements(findBlob(superBlob, CSSLOT_DER_ENTITLEMENTS));
   const entitlementsUnreadable: EmbeddedSignature['entitlementsUnreadable'] = [];
-  for (const [form, read] of [['XML', xml], ['DER', der]] as const) {
+  for (const [form, read] of [
+    ['XML', xml],
+    ['DER', der],
+  ] as const) {
     if (read && 'reason' in read) {
       entitlementsUnreadable.push({ form, reason: read.reason });
       fail('entitlements-malformed', `the ${form} entitlements cannot be read: ${read.reason}`);
@@ -102,11 +115,25 @@ export function readSignature(source: ByteSource, image: MachOImage, now?: Date)
   const entitlements = xml && 'value' in xml ? xml.value : null;
   const entitlementsDer = der && 'value' in der ? der.value : null;
   if (entitlements && entitlementsDer && !plistEqual(entitlements, entitlementsDer)) {
-    warnings.push(`the XML and DER entitlements disagree (${describeDifferences(entitlements, entitlementsDer)}); macOS enforces the DER form`);
+    warnings.push(
+      `the XML and DER entitlements disagree (${describeDifferences(entitlements, entitlementsDer)}); macOS enforces the DER form`,
+    );
   }
 
   const cms = readCms(findBlob(superBlob, CSSLOT_SIGNATURESLOT), codeDirectories, fail, now);
-  return { dataOffset, dataSize, superBlob, codeDirectories, requirements, entitlements, entitlementsDer, entitlementsUnreadable, cms, problems, warnings };
+  return {
+    dataOffset,
+    dataSize,
+    superBlob,
+    codeDirectories,
+    requirements,
+    entitlements,
+    entitlementsDer,
+    entitlementsUnreadable,
+    cms,
+    problems,
+    warnings,
+  };
 }
 
 /** ld64 and Go put the signature last in __LINKEDIT, which is the last segment; anything else is unusual. */
@@ -129,10 +156,14 @@ type EntitlementsRead = { value: PlistDict } | { reason: string } | undefined;
 
 function readXmlEntitlements(blob: Blob | undefined, warnings: string[]): EntitlementsRead {
   if (!blob) return undefined;
-  if (blob.magic !== CSMAGIC_EMBEDDED_ENTITLEMENTS) return { reason: 'the entitlements slot does not hold an entitlements blob' };
+  if (blob.magic !== CSMAGIC_EMBEDDED_ENTITLEMENTS)
+    return { reason: 'the entitlements slot does not hold an entitlements blob' };
   try {
     const { value, leading } = parsePlist(blob.bytes.subarray(8));
-    if (leading > 0) warnings.push(`the XML entitlements start with ${leading} characters of whitespace before <?xml, which macOS accepts`);
+    if (leading > 0)
+      warnings.push(
+        `the XML entitlements start with ${leading} characters of whitespace before <?xml, which macOS accepts`,
+      );
     return isPlistDict(value) ? { value } : { reason: 'they are not a dictionary' };
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
@@ -142,7 +173,8 @@ function readXmlEntitlements(blob: Blob | undefined, warnings: string[]): Entitl
 
 function readDerEntitlements(blob: Blob | undefined): EntitlementsRead {
   if (!blob) return undefined;
-  if (blob.magic !== CSMAGIC_EMBEDDED_DER_ENTITLEMENTS) return { reason: 'the DER entitlements slot does not hold a DER entitlements blob' };
+  if (blob.magic !== CSMAGIC_EMBEDDED_DER_ENTITLEMENTS)
+    return { reason: 'the DER entitlements slot does not hold a DER entitlements blob' };
   try {
     return { value: decodeDerEntitlements(blob.bytes.subarray(8)) };
   } catch (error) {
@@ -174,6 +206,8 @@ function readCms(blob: Blob | undefined, cds: CodeDirectory[], fail: Fail, now?:
     fail('cms-no-codedirectory', 'there is a CMS signature but no primary CodeDirectory for it to sign');
     return null;
   }
-  const digests = cds.filter((cd) => cd.hash).map((cd) => ({ slot: cd.slot, hashType: cd.hashType, cdhashFull: cd.cdhashFull }));
+  const digests = cds
+    .filter((cd) => cd.hash)
+    .map((cd) => ({ slot: cd.slot, hashType: cd.hashType, cdhashFull: cd.cdhashFull }));
   return analyzeCms(payload, primary.bytes, digests, now);
 }

@@ -24,7 +24,13 @@ export interface ByteSource {
 }
 
 function checkRange(source: ByteSource, offset: number, length: number, what?: string): void {
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > source.size) {
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > source.size
+  ) {
     throw new InputError(
       `${source.name}: truncated or corrupt: ${what ?? 'data'} at offset ${offset} (${length} bytes) lies beyond the end (${source.size} bytes)`,
     );

@@ -24,10 +24,15 @@ export interface SuperBlob {
 
 export function parseSuperBlob(data: Buffer): SuperBlob {
   const problems: string[] = [];
-  if (data.length < 12) return { length: 0, blobs: [], problems: [`the signature is ${data.length} bytes, too short for a SuperBlob`] };
+  if (data.length < 12)
+    return { length: 0, blobs: [], problems: [`the signature is ${data.length} bytes, too short for a SuperBlob`] };
   const magic = data.readUInt32BE(0);
   if (magic !== CSMAGIC_EMBEDDED_SIGNATURE) {
-    return { length: 0, blobs: [], problems: [`the signature does not start with the embedded-signature magic (found 0x${magic.toString(16)})`] };
+    return {
+      length: 0,
+      blobs: [],
+      problems: [`the signature does not start with the embedded-signature magic (found 0x${magic.toString(16)})`],
+    };
   }
   const length = data.readUInt32BE(4);
   const count = data.readUInt32BE(8);
@@ -51,7 +56,9 @@ export function parseSuperBlob(data: Buffer): SuperBlob {
     const blobMagic = data.readUInt32BE(offset);
     const blobLength = data.readUInt32BE(offset + 4);
     if (blobLength < 8 || offset + blobLength > length) {
-      problems.push(`${slotName(slot)} blob at offset ${offset} has length ${blobLength}, which runs past the SuperBlob`);
+      problems.push(
+        `${slotName(slot)} blob at offset ${offset} has length ${blobLength}, which runs past the SuperBlob`,
+      );
       continue;
     }
     if (seen.has(slot)) {

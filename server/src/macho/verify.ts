@@ -8,13 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { VerificationFailure, VerificationReport } from '../protocol';
 import { CodeDirectory, pageSize, slotDigest } from './codeDirectory';
-import {
-  BLOB_BACKED_SPECIAL_SLOTS,
-  CS_ADHOC,
-  CSSLOT_INFOSLOT,
-  CSSLOT_RESOURCEDIR,
-  slotName,
-} from './format';
+import { BLOB_BACKED_SPECIAL_SLOTS, CS_ADHOC, CSSLOT_INFOSLOT, CSSLOT_RESOURCEDIR, slotName } from './format';
 import { locate, MachOImage } from './loadCommands';
 import { PageJob } from './pageHashes';
 import { checkPages, PageRunCounts } from './parallelPages';
@@ -47,7 +41,12 @@ export async function verifySignature(
   const failures: VerificationFailure[] = [];
   const warnings: string[] = [];
   if (!signature) {
-    return { valid: false, pagesChecked: 0, failures: [{ code: 'unsigned', message: 'the file has no code signature (no LC_CODE_SIGNATURE)' }], warnings };
+    return {
+      valid: false,
+      pagesChecked: 0,
+      failures: [{ code: 'unsigned', message: 'the file has no code signature (no LC_CODE_SIGNATURE)' }],
+      warnings,
+    };
   }
   failures.push(...signature.problems);
   warnings.push(...signature.warnings);
@@ -59,7 +58,12 @@ export async function verifySignature(
   for (const cd of signature.codeDirectories) {
     warnings.push(...cd.warnings.map((w) => `${slotName(cd.slot)}: ${w}`));
     if (cd.problems.length > 0) {
-      for (const problem of cd.problems) failures.push({ code: 'codedirectory-malformed', codeDirectorySlot: cd.slot, message: `${slotName(cd.slot)}: ${problem}` });
+      for (const problem of cd.problems)
+        failures.push({
+          code: 'codedirectory-malformed',
+          codeDirectorySlot: cd.slot,
+          message: `${slotName(cd.slot)}: ${problem}`,
+        });
       continue;
     }
     pagesChecked += await verifyCodePages(source, image, signature, cd, failures, warnings, options);
@@ -80,11 +84,17 @@ async function verifyCodePages(
 ): Promise<number> {
   const where = slotName(cd.slot);
   if (cd.codeLimit > signature.dataOffset) {
-    failures.push({ code: 'code-limit', codeDirectorySlot: cd.slot, message: `${where}: the code limit ${cd.codeLimit} reaches into the signature at ${signature.dataOffset}` });
+    failures.push({
+      code: 'code-limit',
+      codeDirectorySlot: cd.slot,
+      message: `${where}: the code limit ${cd.codeLimit} reaches into the signature at ${signature.dataOffset}`,
+    });
     return 0;
   }
   if (cd.codeLimit < signature.dataOffset) {
-    warnings.push(`${where}: bytes ${cd.codeLimit} to ${signature.dataOffset} before the signature are not covered by any page hash`);
+    warnings.push(
+      `${where}: bytes ${cd.codeLimit} to ${signature.dataOffset} before the signature are not covered by any page hash`,
+    );
   }
   const size = pageSize(cd);
   const job: PageJob = {
@@ -98,9 +108,13 @@ async function verifyCodePages(
   };
   const encrypted = encryptedPages(image, size, cd.nCodeSlots);
   if (encrypted.size > 0) {
-    warnings.push(`${where}: ${encrypted.size} pages are encrypted on disk (LC_ENCRYPTION_INFO); their hashes cannot be checked`);
+    warnings.push(
+      `${where}: ${encrypted.size} pages are encrypted on disk (LC_ENCRYPTION_INFO); their hashes cannot be checked`,
+    );
   }
-  const mismatches = (await checkPages(source, job, options.parallel ?? true, options.pageRuns)).filter((page) => !encrypted.has(page));
+  const mismatches = (await checkPages(source, job, options.parallel ?? true, options.pageRuns)).filter(
+    (page) => !encrypted.has(page),
+  );
   for (const page of mismatches) {
     const fileOffset = page * size;
     const { segment, section } = locate(image, fileOffset, Math.min(fileOffset + size, cd.codeLimit));
@@ -156,20 +170,27 @@ function verifySpecialSlots(
     const blob = findBlob(signature.superBlob, slot);
     const digest = slotDigest(cd, -slot);
     if (!digest) {
-      if (blob) fail('unsealed-blob', slot, `the ${slotName(slot)} blob is not sealed by the CodeDirectory (only ${cd.nSpecialSlots} special slots)`);
+      if (blob)
+        fail(
+          'unsealed-blob',
+          slot,
+          `the ${slotName(slot)} blob is not sealed by the CodeDirectory (only ${cd.nSpecialSlots} special slots)`,
+        );
       continue;
     }
     if (!blob) {
       if (!isZero(digest)) fail('special-slot-missing', slot, `the ${slotName(slot)} blob is sealed but missing`);
       continue;
     }
-    if (!hashOf(cd, blob.bytes).equals(digest)) fail('special-slot-mismatch', slot, `the ${slotName(slot)} blob does not match its hash`);
+    if (!hashOf(cd, blob.bytes).equals(digest))
+      fail('special-slot-mismatch', slot, `the ${slotName(slot)} blob does not match its hash`);
   }
 
   checkExternal(cd, CSSLOT_INFOSLOT, external.infoPlist, 'Info.plist', fail, warnings);
   if (external.codeResources === undefined) {
     const digest = slotDigest(cd, -CSSLOT_RESOURCEDIR);
-    if (digest && !isZero(digest)) warnings.push(`${where}: resources are sealed but this is not a bundle, so they cannot be checked`);
+    if (digest && !isZero(digest))
+      warnings.push(`${where}: resources are sealed but this is not a bundle, so they cannot be checked`);
   } else {
     checkExternal(cd, CSSLOT_RESOURCEDIR, external.codeResources, '_CodeSignature/CodeResources', fail, warnings);
   }
@@ -185,11 +206,13 @@ function checkExternal(
 ): void {
   const digest = slotDigest(cd, -slot);
   if (!digest || isZero(digest)) {
-    if (data && slot === CSSLOT_RESOURCEDIR) warnings.push(`${slotName(cd.slot)}: ${label} exists but the signature does not seal it`);
+    if (data && slot === CSSLOT_RESOURCEDIR)
+      warnings.push(`${slotName(cd.slot)}: ${label} exists but the signature does not seal it`);
     return;
   }
   if (!data) fail('special-slot-missing', slot, `${label} is sealed by the signature but missing`);
-  else if (!hashOf(cd, data).equals(digest)) fail('special-slot-mismatch', slot, `${label} does not match its hash: it was changed after signing`);
+  else if (!hashOf(cd, data).equals(digest))
+    fail('special-slot-mismatch', slot, `${label} does not match its hash: it was changed after signing`);
 }
 
 function verifyCms(signature: EmbeddedSignature, failures: VerificationFailure[], warnings: string[]): void {
@@ -197,7 +220,11 @@ function verifyCms(signature: EmbeddedSignature, failures: VerificationFailure[]
   if (!primary) return;
   const adhoc = (primary.flags & CS_ADHOC) !== 0;
   if (!signature.cms) {
-    if (!adhoc) failures.push({ code: 'cms-missing', message: 'the CodeDirectory claims a signing identity (not ad-hoc) but there is no CMS signature' });
+    if (!adhoc)
+      failures.push({
+        code: 'cms-missing',
+        message: 'the CodeDirectory claims a signing identity (not ad-hoc) but there is no CMS signature',
+      });
     return;
   }
   if (adhoc) warnings.push('an ad-hoc signature carries a CMS blob, which macOS ignores');

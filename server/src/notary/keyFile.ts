@@ -17,7 +17,9 @@ const KEY_ID = /^[A-Z0-9]{10}$/;
 const ISSUER = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function keyIdProblem(keyId: string): string | null {
-  return KEY_ID.test(keyId) ? null : `an App Store Connect key id is 10 upper-case letters or digits, not ${JSON.stringify(keyId)}`;
+  return KEY_ID.test(keyId)
+    ? null
+    : `an App Store Connect key id is 10 upper-case letters or digits, not ${JSON.stringify(keyId)}`;
 }
 
 export function issuerProblem(issuer: string): string | null {

@@ -19,13 +19,34 @@ export interface NotaryLog {
 
 /** Likely causes in a Go build for the notary service's common messages, from apple-rules §3.2. */
 const GO_CAUSES: { match: RegExp; cause: string }[] = [
-  { match: /not signed with a valid Developer ID certificate/i, cause: 'The Go linker\'s ad-hoc signature was never replaced, or a development identity was used: sign with "Developer ID Application: NAME (TEAMID)" and --force.' },
-  { match: /binary is not signed/i, cause: 'darwin/amd64 Go output is unsigned (the linker only signs arm64): sign every file, after lipo.' },
-  { match: /does not include a secure timestamp/i, cause: 'codesign ran without --timestamp, or with --timestamp=none.' },
+  {
+    match: /not signed with a valid Developer ID certificate/i,
+    cause:
+      'The Go linker\'s ad-hoc signature was never replaced, or a development identity was used: sign with "Developer ID Application: NAME (TEAMID)" and --force.',
+  },
+  {
+    match: /binary is not signed/i,
+    cause: 'darwin/amd64 Go output is unsigned (the linker only signs arm64): sign every file, after lipo.',
+  },
+  {
+    match: /does not include a secure timestamp/i,
+    cause: 'codesign ran without --timestamp, or with --timestamp=none.',
+  },
   { match: /hardened runtime/i, cause: 'codesign ran without --options runtime.' },
-  { match: /get-task-allow/i, cause: 'The entitlements file sets com.apple.security.get-task-allow (a debug entitlement, for Delve): remove it for release.' },
-  { match: /SDK older than the 10\.9 SDK/i, cause: 'Built with Go 1.12 or older, or an old external C toolchain: rebuild with a current Go.' },
-  { match: /signature of the binary is invalid/i, cause: 'The file changed after signing (strip, lipo, upx, install_name_tool, or a zip tool that mangles files): modify first, sign last, zip with ditto.' },
+  {
+    match: /get-task-allow/i,
+    cause:
+      'The entitlements file sets com.apple.security.get-task-allow (a debug entitlement, for Delve): remove it for release.',
+  },
+  {
+    match: /SDK older than the 10\.9 SDK/i,
+    cause: 'Built with Go 1.12 or older, or an old external C toolchain: rebuild with a current Go.',
+  },
+  {
+    match: /signature of the binary is invalid/i,
+    cause:
+      'The file changed after signing (strip, lipo, upx, install_name_tool, or a zip tool that mangles files): modify first, sign last, zip with ditto.',
+  },
   { match: /too weak/i, cause: 'A legacy SHA-1-only signature: re-sign with a current codesign.' },
 ];
 
@@ -64,5 +85,11 @@ export function parseNotaryLog(text: string): NotaryLog {
     const cdhash = typeof t === 'object' && t !== null ? str((t as Record<string, unknown>).cdhash) : null;
     return cdhash && /^[0-9a-f]+$/i.test(cdhash) ? [cdhash.toLowerCase()] : [];
   });
-  return { status: str(log.status) ?? 'unknown', statusSummary: str(log.statusSummary), jobId: str(log.jobId), issues, ticketCdhashes };
+  return {
+    status: str(log.status) ?? 'unknown',
+    statusSummary: str(log.statusSummary),
+    jobId: str(log.jobId),
+    issues,
+    ticketCdhashes,
+  };
 }

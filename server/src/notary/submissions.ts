@@ -9,11 +9,14 @@ import * as path from 'node:path';
 import { FileAccessError, readTextBounded } from '../fileAccess';
 import type { Submission } from '../protocol';
 
-export type NextStep = { action: 'submit' } | { action: 'wait'; id: string } | { action: 'done'; submission: Submission };
+export type NextStep =
+  { action: 'submit' } | { action: 'wait'; id: string } | { action: 'done'; submission: Submission };
 
 /** What to do for an archive, given what was saved: wait again for an unfinished submission, reuse a verdict, or submit. */
 export function nextStep(saved: Submission[], archiveSha256: string): NextStep {
-  const match = saved.filter((s) => s.archiveSha256 === archiveSha256).sort((a, b) => b.submittedAt.localeCompare(a.submittedAt))[0];
+  const match = saved
+    .filter((s) => s.archiveSha256 === archiveSha256)
+    .sort((a, b) => b.submittedAt.localeCompare(a.submittedAt))[0];
   if (!match) return { action: 'submit' };
   if (match.status === 'In Progress') return { action: 'wait', id: match.id };
   // An Accepted verdict stands for these bytes; an Invalid or Rejected one is reused too, so the log can be read again.
@@ -41,7 +44,9 @@ export class SubmissionStore {
       if (error instanceof FileAccessError || error instanceof SyntaxError) return [];
       throw error;
     }
-    return Array.isArray(data) ? data.filter((s): s is Submission => typeof s?.id === 'string' && typeof s?.archiveSha256 === 'string') : [];
+    return Array.isArray(data)
+      ? data.filter((s): s is Submission => typeof s?.id === 'string' && typeof s?.archiveSha256 === 'string')
+      : [];
   }
 
   /** Adds or updates a submission; written to a temporary file and renamed, so a crash never leaves half a file. */

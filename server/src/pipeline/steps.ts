@@ -59,7 +59,14 @@ export async function build(runner: Runner, o: BuildOptions): Promise<string[]> 
     const output = path.join(o.out, `${o.name}-darwin-${arch}`);
     const env: Record<string, string> = { GOOS: 'darwin', GOARCH: arch };
     if (o.cgo) env.CGO_ENABLED = o.cgo;
-    const args = ['build', ...(o.trimpath === false ? [] : ['-trimpath']), ...(o.ldflags ? ['-ldflags', o.ldflags] : []), '-o', output, o.package];
+    const args = [
+      'build',
+      ...(o.trimpath === false ? [] : ['-trimpath']),
+      ...(o.ldflags ? ['-ldflags', o.ldflags] : []),
+      '-o',
+      output,
+      o.package,
+    ];
     await runner.run({ tool: 'go', args, env });
     outputs.push(output);
   }
@@ -87,15 +94,23 @@ export async function nestedCode(app: string): Promise<string[]> {
   await walk(path.join(app, 'Contents'), 0);
   // The bundle reader knows which file is the main executable (XML or binary Info.plist, checked name).
   const main = appExecutable(app);
-  return found.filter((f) => f.file !== main).sort((a, b) => b.depth - a.depth).map((f) => f.file);
+  return found
+    .filter((f) => f.file !== main)
+    .sort((a, b) => b.depth - a.depth)
+    .map((f) => f.file);
 }
 
 function codesignArgs(o: SignOptions, target: string, withEntitlements: boolean): string[] {
   return [
-    '--force', '--options', 'runtime', '--timestamp',
+    '--force',
+    '--options',
+    'runtime',
+    '--timestamp',
     ...(o.identifier && withEntitlements ? ['--identifier', o.identifier] : []),
     ...(o.entitlements && withEntitlements ? ['--entitlements', o.entitlements] : []),
-    '--sign', o.identity, target,
+    '--sign',
+    o.identity,
+    target,
   ];
 }
 
@@ -103,7 +118,9 @@ function codesignArgs(o: SignOptions, target: string, withEntitlements: boolean)
 export async function sign(runner: Runner, target: string, o: SignOptions): Promise<void> {
   if (!exists(target)) throw new InputError(`${target}: no such file`);
   await runner.run({ tool: 'xattr', args: ['-cr', target] });
-  if (artifactKind(target) === 'app') for (const nested of await nestedCode(target)) await runner.run({ tool: 'codesign', args: codesignArgs(o, nested, false) });
+  if (artifactKind(target) === 'app')
+    for (const nested of await nestedCode(target))
+      await runner.run({ tool: 'codesign', args: codesignArgs(o, nested, false) });
   await runner.run({ tool: 'codesign', args: codesignArgs(o, target, true) });
 }
 
@@ -126,18 +143,37 @@ export async function packageArtifact(runner: Runner, target: string, o: Package
   }
   if (o.format === 'dmg') {
     const dmg = `${base}.dmg`;
-    await runner.run({ tool: 'hdiutil', args: ['create', '-volname', path.basename(base), '-srcfolder', target, '-ov', '-format', 'UDZO', dmg] });
+    await runner.run({
+      tool: 'hdiutil',
+      args: ['create', '-volname', path.basename(base), '-srcfolder', target, '-ov', '-format', 'UDZO', dmg],
+    });
     if (o.identity) await runner.run({ tool: 'codesign', args: ['--force', '--timestamp', '--sign', o.identity, dmg] });
     return dmg;
   }
-  if (!o.identity || !/^Developer ID Installer/i.test(o.identity)) throw new InputError('a .pkg must be signed with a "Developer ID Installer: NAME (TEAMID)" identity (--installer-identity)');
+  if (!o.identity || !/^Developer ID Installer/i.test(o.identity))
+    throw new InputError(
+      'a .pkg must be signed with a "Developer ID Installer: NAME (TEAMID)" identity (--installer-identity)',
+    );
   const pkg = `${base}.pkg`;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gms-pkg-'));
   try {
     copyFileBounded(target, path.join(root, path.basename(target)), 'binary');
     await runner.run({
       tool: 'pkgbuild',
-      args: ['--root', root, '--identifier', o.identifier ?? `com.example.${path.basename(base)}`, '--version', o.version ?? '0.0.0', '--install-location', o.installLocation ?? '/usr/local/bin', '--sign', o.identity, '--timestamp', pkg],
+      args: [
+        '--root',
+        root,
+        '--identifier',
+        o.identifier ?? `com.example.${path.basename(base)}`,
+        '--version',
+        o.version ?? '0.0.0',
+        '--install-location',
+        o.installLocation ?? '/usr/local/bin',
+        '--sign',
+        o.identity,
+        '--timestamp',
+        pkg,
+      ],
     });
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
@@ -152,14 +188,23 @@ function sha256(file: string): string {
 /** The cdhashes of every slice of every Mach-O in an artifact, as the ticket should list them. */
 export async function localCdhashes(target: string): Promise<string[]> {
   const { reports } = await inspectPath(target);
-  return [...new Set(reports.flatMap((r: InspectReport) => r.architectures.flatMap((a) => (a.signature ? [a.signature.cdhash] : []))))];
+  return [
+    ...new Set(
+      reports.flatMap((r: InspectReport) => r.architectures.flatMap((a) => (a.signature ? [a.signature.cdhash] : []))),
+    ),
+  ];
 }
 
 /**
  * Submits an artifact (zipping a bare binary or an .app first), waits, fetches the log and compares the ticket's
  * cdhashes with the artifact's own. A saved unfinished submission of the same archive is resumed, not uploaded again.
  */
-export async function notarize(runner: Runner, target: string, auth: NotaryAuth, o: { timeout: string; store: SubmissionStore }): Promise<NotarizeResult> {
+export async function notarize(
+  runner: Runner,
+  target: string,
+  auth: NotaryAuth,
+  o: { timeout: string; store: SubmissionStore },
+): Promise<NotarizeResult> {
   if (!exists(target)) throw new InputError(`${target}: no such file`);
   const kind = artifactKind(target);
   const archive = kind === 'binary' || kind === 'app' ? `${target.replace(/\/+$/, '')}.zip` : target;
@@ -172,14 +217,27 @@ export async function notarize(runner: Runner, target: string, auth: NotaryAuth,
   if (step.action === 'submit') {
     const submitted = parseSubmit((await runner.run({ tool: 'xcrun', args: submitArgs(archive, auth) })).stdout);
     id = submitted.id;
-    o.store.save({ id, archiveSha256: digest, artifact: path.resolve(target), submittedAt: new Date().toISOString(), status: 'In Progress' });
+    o.store.save({
+      id,
+      archiveSha256: digest,
+      artifact: path.resolve(target),
+      submittedAt: new Date().toISOString(),
+      status: 'In Progress',
+    });
   } else id = step.action === 'wait' ? step.id : step.submission.id;
 
   if (step.action === 'done') status = step.submission.status;
   else {
     const waited = await runner.run({ tool: 'xcrun', args: waitArgs(id, auth, o.timeout) }, { allowFailure: true });
     status = parseWait(waited.stdout).status;
-    if (status !== 'In Progress') o.store.save({ id, archiveSha256: digest, artifact: path.resolve(target), submittedAt: new Date().toISOString(), status });
+    if (status !== 'In Progress')
+      o.store.save({
+        id,
+        archiveSha256: digest,
+        artifact: path.resolve(target),
+        submittedAt: new Date().toISOString(),
+        status,
+      });
   }
 
   const logFile = `${archive}.notary-log.json`;
@@ -195,7 +253,16 @@ export async function notarize(runner: Runner, target: string, auth: NotaryAuth,
   }
   const local = await localCdhashes(target);
   const ticket = new Set(ticketCdhashes);
-  return { status, submissionId: id, issues, ticketCdhashes, localCdhashes: local, covered: status === 'Accepted' && local.length > 0 && local.every((c) => ticket.has(c)), log, resumed };
+  return {
+    status,
+    submissionId: id,
+    issues,
+    ticketCdhashes,
+    localCdhashes: local,
+    covered: status === 'Accepted' && local.length > 0 && local.every((c) => ticket.has(c)),
+    log,
+    resumed,
+  };
 }
 
 /** What staple did: stapled, or why it could not (a bare binary is checked online by Gatekeeper). */
@@ -218,10 +285,44 @@ export async function staple(runner: Runner, target: string): Promise<{ stapled:
 export async function appleVerify(runner: Runner, target: string): Promise<boolean> {
   const kind = artifactKind(target);
   let ok = true;
-  if (kind !== 'pkg') ok = (await runner.run({ tool: 'codesign', args: ['--verify', '--strict', '--verbose=2', ...(kind === 'app' ? ['--deep'] : []), target] }, { allowFailure: true })).code === 0 && ok;
-  if (kind === 'app') ok = (await runner.run({ tool: 'spctl', args: ['--assess', '-vv', '--type', 'execute', target] }, { allowFailure: true })).code === 0 && ok;
-  if (kind === 'pkg') ok = (await runner.run({ tool: 'spctl', args: ['--assess', '-vv', '--type', 'install', target] }, { allowFailure: true })).code === 0 && ok;
-  if (kind === 'dmg') ok = (await runner.run({ tool: 'spctl', args: ['--assess', '-vv', '--type', 'open', '--context', 'context:primary-signature', target] }, { allowFailure: true })).code === 0 && ok;
+  if (kind !== 'pkg')
+    ok =
+      (
+        await runner.run(
+          {
+            tool: 'codesign',
+            args: ['--verify', '--strict', '--verbose=2', ...(kind === 'app' ? ['--deep'] : []), target],
+          },
+          { allowFailure: true },
+        )
+      ).code === 0 && ok;
+  if (kind === 'app')
+    ok =
+      (
+        await runner.run(
+          { tool: 'spctl', args: ['--assess', '-vv', '--type', 'execute', target] },
+          { allowFailure: true },
+        )
+      ).code === 0 && ok;
+  if (kind === 'pkg')
+    ok =
+      (
+        await runner.run(
+          { tool: 'spctl', args: ['--assess', '-vv', '--type', 'install', target] },
+          { allowFailure: true },
+        )
+      ).code === 0 && ok;
+  if (kind === 'dmg')
+    ok =
+      (
+        await runner.run(
+          {
+            tool: 'spctl',
+            args: ['--assess', '-vv', '--type', 'open', '--context', 'context:primary-signature', target],
+          },
+          { allowFailure: true },
+        )
+      ).code === 0 && ok;
   // A bare command-line tool: spctl always answers "does not seem to be an app", so it is not asked.
   return ok;
 }

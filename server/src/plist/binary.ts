@@ -15,7 +15,10 @@ const MAX_OBJECTS = 1_000_000;
 const APPLE_EPOCH_MS = Date.UTC(2001, 0, 1);
 
 export function isBinaryPlist(bytes: Uint8Array): boolean {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', 0, BINARY_MAGIC.length) === BINARY_MAGIC;
+  return (
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1', 0, BINARY_MAGIC.length) ===
+    BINARY_MAGIC
+  );
 }
 
 interface Trailer {
@@ -41,7 +44,13 @@ function readTrailer(b: Buffer): Trailer {
   const topObject = b.readBigUInt64BE(end + 16);
   const tableOffset = b.readBigUInt64BE(end + 24);
   if (![1, 2, 4, 8].includes(offsetSize) || ![1, 2, 4, 8].includes(refSize)) fail('bad trailer');
-  if (numObjects === 0n || numObjects > BigInt(end) || topObject >= numObjects || tableOffset < 8n || tableOffset + numObjects * BigInt(offsetSize) > BigInt(end)) {
+  if (
+    numObjects === 0n ||
+    numObjects > BigInt(end) ||
+    topObject >= numObjects ||
+    tableOffset < 8n ||
+    tableOffset + numObjects * BigInt(offsetSize) > BigInt(end)
+  ) {
     fail('bad trailer');
   }
   return { end, offsetSize, refSize, count: Number(numObjects), top: Number(topObject), table: Number(tableOffset) };

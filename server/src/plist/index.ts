@@ -50,7 +50,8 @@ export function parseXmlPlist(text: string): PlistValue {
     const { line, character } = lineIndex(text)(at);
     return `${line + 1}:${character + 1}`;
   };
-  const invalid = (message: string, at: number) => new InputError(`not a valid XML property list: ${message} at ${where(at)}`);
+  const invalid = (message: string, at: number) =>
+    new InputError(`not a valid XML property list: ${message} at ${where(at)}`);
   if (doc.internalSubset) throw invalid('an internal DTD subset is not allowed', doc.internalSubset.start);
   const first = doc.problems[0];
   if (first) throw invalid(first.message, first.range.start);

@@ -24,7 +24,13 @@ export function safeInt(v: bigint): number | bigint {
 }
 
 export function isPlistDict(value: PlistValue | undefined): value is PlistDict {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof Uint8Array);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Date) &&
+    !(value instanceof Uint8Array)
+  );
 }
 
 export function plistEqual(a: PlistValue, b: PlistValue): boolean {
@@ -40,7 +46,10 @@ export function plistEqual(a: PlistValue, b: PlistValue): boolean {
   if (isPlistDict(a)) {
     if (!isPlistDict(b)) return false;
     const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && plistEqual(a[k], b[k]));
+    return (
+      ka.length === Object.keys(b).length &&
+      ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && plistEqual(a[k], b[k]))
+    );
   }
   return a === b;
 }
@@ -48,11 +57,15 @@ export function plistEqual(a: PlistValue, b: PlistValue): boolean {
 export function plistToJson(value: PlistValue): unknown {
   if (value instanceof Date) return value.toISOString();
   if (value instanceof Uint8Array) return { $data: Buffer.from(value).toString('base64') };
-  if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+  if (typeof value === 'bigint')
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
   if (Array.isArray(value)) return value.map(plistToJson);
   if (isPlistDict(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: plistToJson(v), enumerable: true, writable: true, configurable: true });
+    for (const [k, v] of Object.entries(value))
+      Object.defineProperty(out, k, { value: plistToJson(v), enumerable: true, writable: true, configurable: true });
     return out;
   }
   return value;

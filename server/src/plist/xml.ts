@@ -107,7 +107,13 @@ export function parsePlistText(text: string): PlistDocument {
 
 /** One reading of one text: saxes' events, one method each, building the document and its problems. */
 class Reader {
-  private readonly result: PlistDocument = { root: null, problems: [], comments: [], entityDeclaration: null, internalSubset: null };
+  private readonly result: PlistDocument = {
+    root: null,
+    problems: [],
+    comments: [],
+    entityDeclaration: null,
+    internalSubset: null,
+  };
   private readonly parser = new SaxesParser({ position: true });
   private readonly stack: Open[] = [];
   private failed = false;
@@ -131,7 +137,10 @@ class Reader {
       if (!(error instanceof StopReading)) throw error;
     }
     if (!this.failed && !result.root && result.problems.length === 0) {
-      result.problems.push({ message: 'the file holds no property list', range: { start: 0, end: Math.min(this.text.length, 1) } });
+      result.problems.push({
+        message: 'the file holds no property list',
+        range: { start: 0, end: Math.min(this.text.length, 1) },
+      });
     }
     return result;
   }
@@ -139,7 +148,10 @@ class Reader {
   private stopIfTooMany(): void {
     if (++this.met < MAX_PROBLEMS) return;
     const at = Math.min(this.parser.position, this.text.length);
-    this.result.problems.push({ message: 'too many errors: stopped reading here', range: { start: Math.max(0, at - 1), end: at } });
+    this.result.problems.push({
+      message: 'too many errors: stopped reading here',
+      range: { start: Math.max(0, at - 1), end: at },
+    });
     this.failed = true;
     throw new StopReading();
   }
@@ -202,7 +214,8 @@ class Reader {
     else if (name === 'array') open.node = { kind: 'array', range: { start, end: start }, items: [] };
     else if (name === 'key') {
       if (parent?.node?.kind !== 'dict') this.problem('<key> is only allowed directly inside <dict>', tagRange);
-      else if (parent.pendingKey) this.problem(`<key>${parent.pendingKey.key}</key> has no value`, parent.pendingKey.keyElement);
+      else if (parent.pendingKey)
+        this.problem(`<key>${parent.pendingKey.key}</key> has no value`, parent.pendingKey.keyElement);
     } else if (!SCALARS.has(name) && !['true', 'false', 'plist'].includes(name)) {
       this.problem(`<${name}> is not a property-list element`, tagRange);
     } else if (name === 'plist' && stack.length > 1) {
@@ -245,14 +258,20 @@ class Reader {
       const dict = stack[stack.length - 1];
       if (dict?.node?.kind === 'dict') {
         const keyStart = open.contentStart < 0 ? range.end : open.contentStart;
-        const entry: DictEntry = { key: decodeContent(raw), keyRange: { start: keyStart, end: keyStart + raw.length }, keyElement: range, value: null };
+        const entry: DictEntry = {
+          key: decodeContent(raw),
+          keyRange: { start: keyStart, end: keyStart + raw.length },
+          keyElement: range,
+          value: null,
+        };
         dict.node.entries.push(entry);
         dict.pendingKey = entry;
       }
     } else if (open.node) {
       this.checkGap(open, contentEnd);
       open.node.range = range;
-      if (open.node.kind === 'dict' && open.pendingKey) this.problem(`<key>${open.pendingKey.key}</key> has no value`, open.pendingKey.keyElement);
+      if (open.node.kind === 'dict' && open.pendingKey)
+        this.problem(`<key>${open.pendingKey.key}</key> has no value`, open.pendingKey.keyElement);
       this.attach(open.node);
     } else if (SCALARS.has(name)) {
       this.attach({ kind: name as 'string', range, text: decodeContent(raw) });
@@ -272,7 +291,10 @@ class Reader {
     if (this.failed) return this.stopIfTooMany();
     this.failed = true;
     const at = Math.min(this.parser.position, this.text.length);
-    const message = error.message.replace(/^(?:[^:\n]*:)?\d+:\d+: /, '').replace(/\s+/g, ' ').trim();
+    const message = error.message
+      .replace(/^(?:[^:\n]*:)?\d+:\d+: /, '')
+      .replace(/\s+/g, ' ')
+      .trim();
     this.problem(message, { start: Math.max(0, at - 1), end: at });
   }
 }

@@ -6,15 +6,42 @@ import { DISTRIBUTION_SIGNED, NOTARIZING, RESOLVING } from './sources';
 import type { Rule, RuleSource } from './types';
 
 const GO_LINK: RuleSource = { label: 'Go: cmd/link documentation', url: 'https://pkg.go.dev/cmd/link' };
-const GO_HEAD: RuleSource = { label: 'Go source: cmd/internal/objabi/head.go (HeadType.Set)', url: 'https://github.com/golang/go/blob/master/src/cmd/internal/objabi/head.go' };
-const GO_CONFIG: RuleSource = { label: 'Go source: cmd/link/internal/ld/config.go (on darwin/arm64 "everything is PIE")', url: 'https://github.com/golang/go/blob/master/src/cmd/link/internal/ld/config.go' };
-const GO_LOAD: RuleSource = { label: 'Go source: cmd/go/internal/load/pkg.go ("requires external (cgo) linking, but cgo is not enabled")', url: 'https://github.com/golang/go/blob/master/src/cmd/go/internal/load/pkg.go' };
-const GO_CGO: RuleSource = { label: 'Go: cmd/cgo documentation (cgo is off by default when cross-compiling)', url: 'https://pkg.go.dev/cmd/cgo' };
-const GO_BUILD: RuleSource = { label: 'Go: go help build', url: 'https://pkg.go.dev/cmd/go#hdr-Compile_packages_and_dependencies' };
-const CUSTOMIZING: RuleSource = { label: 'Apple: Customizing the notarization workflow', url: 'https://developer.apple.com/documentation/security/customizing-the-notarization-workflow' };
-const DEEP_HARMFUL: RuleSource = { label: 'Apple DTS: --deep Considered Harmful', url: 'https://developer.apple.com/forums/thread/129980' };
-const CODESIGN_MAN: RuleSource = { label: 'codesign(1)', url: 'https://keith.github.io/xcode-man-pages/codesign.1.html' };
-const NOTARYTOOL_MAN: RuleSource = { label: 'notarytool(1)', url: 'https://keith.github.io/xcode-man-pages/notarytool.1.html' };
+const GO_HEAD: RuleSource = {
+  label: 'Go source: cmd/internal/objabi/head.go (HeadType.Set)',
+  url: 'https://github.com/golang/go/blob/master/src/cmd/internal/objabi/head.go',
+};
+const GO_CONFIG: RuleSource = {
+  label: 'Go source: cmd/link/internal/ld/config.go (on darwin/arm64 "everything is PIE")',
+  url: 'https://github.com/golang/go/blob/master/src/cmd/link/internal/ld/config.go',
+};
+const GO_LOAD: RuleSource = {
+  label: 'Go source: cmd/go/internal/load/pkg.go ("requires external (cgo) linking, but cgo is not enabled")',
+  url: 'https://github.com/golang/go/blob/master/src/cmd/go/internal/load/pkg.go',
+};
+const GO_CGO: RuleSource = {
+  label: 'Go: cmd/cgo documentation (cgo is off by default when cross-compiling)',
+  url: 'https://pkg.go.dev/cmd/cgo',
+};
+const GO_BUILD: RuleSource = {
+  label: 'Go: go help build',
+  url: 'https://pkg.go.dev/cmd/go#hdr-Compile_packages_and_dependencies',
+};
+const CUSTOMIZING: RuleSource = {
+  label: 'Apple: Customizing the notarization workflow',
+  url: 'https://developer.apple.com/documentation/security/customizing-the-notarization-workflow',
+};
+const DEEP_HARMFUL: RuleSource = {
+  label: 'Apple DTS: --deep Considered Harmful',
+  url: 'https://developer.apple.com/forums/thread/129980',
+};
+const CODESIGN_MAN: RuleSource = {
+  label: 'codesign(1)',
+  url: 'https://keith.github.io/xcode-man-pages/codesign.1.html',
+};
+const NOTARYTOOL_MAN: RuleSource = {
+  label: 'notarytool(1)',
+  url: 'https://keith.github.io/xcode-man-pages/notarytool.1.html',
+};
 const STAPLER_MAN: RuleSource = { label: 'stapler(1)', url: 'https://keith.github.io/xcode-man-pages/stapler.1.html' };
 
 export const BUILD_RULES = {
@@ -38,7 +65,7 @@ export const BUILD_RULES = {
     id: 'ldflags/buildmode-in-ldflags',
     title: '-buildmode belongs to go build, not to -ldflags',
     severity: 'warning',
-    why: 'The go command chooses the build mode and tells the compiler and the linker; a -buildmode hidden in -ldflags reaches only the linker, behind the go command\'s back.',
+    why: "The go command chooses the build mode and tells the compiler and the linker; a -buildmode hidden in -ldflags reaches only the linker, behind the go command's back.",
     fix: 'Pass `-buildmode=...` to go build itself, or leave it out: the default is right for a program.',
     sources: [GO_BUILD, GO_CONFIG],
   },
@@ -80,7 +107,9 @@ export const BUILD_RULES = {
     severity: 'error',
     why: 'Go supports macOS on arm64 and amd64 only; other GOARCH values fail with "unsupported GOOS/GOARCH pair". A universal binary is made afterwards with lipo, not by a GOARCH value.',
     fix: 'Build GOARCH=arm64 and GOARCH=amd64 separately and combine them with `lipo -create -output OUT A B`.',
-    sources: [{ label: 'Go: go tool dist list (supported ports)', url: 'https://go.dev/doc/install/source#environment' }],
+    sources: [
+      { label: 'Go: go tool dist list (supported ports)', url: 'https://go.dev/doc/install/source#environment' },
+    ],
   },
   'build/modify-after-sign': {
     id: 'build/modify-after-sign',
@@ -88,7 +117,13 @@ export const BUILD_RULES = {
     severity: 'error',
     why: 'strip, upx, install_name_tool and lipo rewrite the file, so the pages no longer match the signature: macOS kills the program on Apple silicon and notarization says "The signature of the binary is invalid."',
     fix: 'Do every modification first (strip, lipo...), then sign, then notarize.',
-    sources: [RESOLVING('3087735', 'Ensure a valid code signature'), { label: 'golang/go#42684: macOS on arm64 requires codesigning', url: 'https://github.com/golang/go/issues/42684' }],
+    sources: [
+      RESOLVING('3087735', 'Ensure a valid code signature'),
+      {
+        label: 'golang/go#42684: macOS on arm64 requires codesigning',
+        url: 'https://github.com/golang/go/issues/42684',
+      },
+    ],
   },
   'codesign/not-developer-id': {
     id: 'codesign/not-developer-id',
@@ -96,7 +131,14 @@ export const BUILD_RULES = {
     severity: 'error',
     why: 'Notarization accepts only Developer ID signatures. Ad-hoc (`--sign -`), Apple Development / Mac Developer and Apple Distribution / Mac App Store identities are rejected: "The binary is not signed with a valid Developer ID certificate."',
     fix: 'Sign with `--sign "Developer ID Application: NAME (TEAMID)"` (see `security find-identity -v -p codesigning`).',
-    sources: [NOTARIZING, RESOLVING('3087721', 'Use a valid Developer ID certificate'), { label: 'Apple DTS: the most common notarization messages', url: 'https://developer.apple.com/forums/thread/663988' }],
+    sources: [
+      NOTARIZING,
+      RESOLVING('3087721', 'Use a valid Developer ID certificate'),
+      {
+        label: 'Apple DTS: the most common notarization messages',
+        url: 'https://developer.apple.com/forums/thread/663988',
+      },
+    ],
   },
   'codesign/missing-runtime': {
     id: 'codesign/missing-runtime',
@@ -136,7 +178,13 @@ export const BUILD_RULES = {
     severity: 'warning',
     why: 'The Go linker already signs darwin/arm64 executables ad hoc, and codesign refuses to replace an existing signature unless told to ("is already signed").',
     fix: 'Add `--force` (`-f`) to the codesign command.',
-    sources: [{ label: 'Go source: cmd/internal/codesign (the linker\'s ad-hoc signature)', url: 'https://github.com/golang/go/blob/master/src/cmd/internal/codesign/codesign.go' }, CODESIGN_MAN],
+    sources: [
+      {
+        label: "Go source: cmd/internal/codesign (the linker's ad-hoc signature)",
+        url: 'https://github.com/golang/go/blob/master/src/cmd/internal/codesign/codesign.go',
+      },
+      CODESIGN_MAN,
+    ],
   },
   'codesign/entitlements-file': {
     id: 'codesign/entitlements-file',
@@ -150,7 +198,7 @@ export const BUILD_RULES = {
     id: 'notarytool/unsupported-container',
     title: 'notarytool accepts only .zip, .dmg and .pkg',
     severity: 'error',
-    why: 'notarytool submit works only with zip archives, UDIF disk images and signed flat installer packages. A bare Mach-O, an .app folder or a .tar.gz is refused. The linter follows the file\'s variables (shell, make, workflow env, GoReleaser templates) and the commands that made the path (go build -o, lipo, ditto -c -k, zip, hdiutil, pkgbuild, cp), so a binary copied to `app.zip` is still a bare Mach-O; where a value cannot be known, it says nothing.',
+    why: "notarytool submit works only with zip archives, UDIF disk images and signed flat installer packages. A bare Mach-O, an .app folder or a .tar.gz is refused. The linter follows the file's variables (shell, make, workflow env, GoReleaser templates) and the commands that made the path (go build -o, lipo, ditto -c -k, zip, hdiutil, pkgbuild, cp), so a binary copied to `app.zip` is still a bare Mach-O; where a value cannot be known, it says nothing.",
     fix: 'Zip it first: `ditto -c -k --keepParent FILE FILE.zip`, then submit FILE.zip.',
     sources: [NOTARYTOOL_MAN, CUSTOMIZING],
   },
@@ -160,7 +208,13 @@ export const BUILD_RULES = {
     severity: 'error',
     why: 'notarytool authenticates with a keychain profile (--keychain-profile), an App Store Connect API key (--key, --key-id, and --issuer for team keys) or an Apple ID (--apple-id, --team-id, --password). It reads no credentials from the environment; flags from altool or rcodesign are unknown to it; and a password written in a command line ends up in logs and process lists.',
     fix: 'Use one method completely, for example `--key "$KEY_PATH" --key-id "$KEY_ID" --issuer "$ISSUER"` in CI, or `--keychain-profile NAME` after `xcrun notarytool store-credentials NAME`.',
-    sources: [NOTARYTOOL_MAN, { label: 'Apple DTS: keychain profiles cannot be exported; use an API key in CI', url: 'https://developer.apple.com/forums/thread/786582' }],
+    sources: [
+      NOTARYTOOL_MAN,
+      {
+        label: 'Apple DTS: keychain profiles cannot be exported; use an API key in CI',
+        url: 'https://developer.apple.com/forums/thread/786582',
+      },
+    ],
   },
   'notarytool/no-wait': {
     id: 'notarytool/no-wait',
@@ -191,8 +245,13 @@ export const BUILD_RULES = {
     title: 'spctl --assess always rejects a bare command-line tool',
     severity: 'info',
     why: '`spctl --assess --type execute` answers "rejected (the code is valid but does not seem to be an app)" for every command-line tool, even Apple\'s own and notarized ones. It proves nothing about your binary.',
-    fix: 'Check the signature with `codesign --verify --strict --verbose=2 FILE`, and notarization by finding the binary\'s cdhash in the notary log\'s ticketContents.',
-    sources: [{ label: 'Apple: Resolving common notarization issues', url: 'https://developer.apple.com/documentation/security/resolving-common-notarization-issues' }],
+    fix: "Check the signature with `codesign --verify --strict --verbose=2 FILE`, and notarization by finding the binary's cdhash in the notary log's ticketContents.",
+    sources: [
+      {
+        label: 'Apple: Resolving common notarization issues',
+        url: 'https://developer.apple.com/documentation/security/resolving-common-notarization-issues',
+      },
+    ],
   },
   'goreleaser/cgo-enabled-key': {
     id: 'goreleaser/cgo-enabled-key',
@@ -216,6 +275,15 @@ export const BUILD_RULES = {
     severity: 'warning',
     why: 'Before Go 1.16 the linker did not sign darwin/arm64 executables (macOS on Apple silicon refuses unsigned code), and Go 1.12 and older wrote a macOS SDK version below 10.9, which notarization rejects ("The binary uses an SDK older than the 10.9 SDK.").',
     fix: 'Raise the go directive (and the toolchain you build with) to a supported Go release.',
-    sources: [{ label: 'golang/go#42684: macOS on arm64 requires codesigning', url: 'https://github.com/golang/go/issues/42684' }, { label: 'golang/go#30488: notarization fails, SDK older than 10.9', url: 'https://github.com/golang/go/issues/30488' }],
+    sources: [
+      {
+        label: 'golang/go#42684: macOS on arm64 requires codesigning',
+        url: 'https://github.com/golang/go/issues/42684',
+      },
+      {
+        label: 'golang/go#30488: notarization fails, SDK older than 10.9',
+        url: 'https://github.com/golang/go/issues/30488',
+      },
+    ],
   },
 } satisfies Record<string, Rule>;

@@ -20,7 +20,12 @@ export const ENTITLEMENT_RULES = {
     severity: 'warning',
     why: 'com.apple.developer.* entitlements are restricted: a provisioning profile must authorize them, and a bare executable cannot embed one, so macOS refuses to launch it.',
     fix: 'Remove the restricted entitlement, or ship the program inside an app-like bundle with Contents/embedded.provisionprofile.',
-    sources: [{ label: 'Apple: Signing a daemon with a restricted entitlement', url: 'https://developer.apple.com/documentation/xcode/signing-a-daemon-with-a-restricted-entitlement' }],
+    sources: [
+      {
+        label: 'Apple: Signing a daemon with a restricted entitlement',
+        url: 'https://developer.apple.com/documentation/xcode/signing-a-daemon-with-a-restricted-entitlement',
+      },
+    ],
   },
   'entitlements/format': {
     id: 'entitlements/format',
@@ -36,15 +41,22 @@ export const ENTITLEMENT_RULES = {
     severity: 'error',
     why: 'A dictionary with the same key twice is ambiguous: readers keep one of the values, so the entitlement you read is not necessarily the one the system applies.',
     fix: 'Keep one entry for the key, with the value you mean.',
-    sources: [{ label: 'Apple: Entitlements (Bundle Resources)', url: 'https://developer.apple.com/documentation/bundleresources/entitlements' }],
+    sources: [
+      {
+        label: 'Apple: Entitlements (Bundle Resources)',
+        url: 'https://developer.apple.com/documentation/bundleresources/entitlements',
+      },
+    ],
   },
   'entitlements/false-value': {
     id: 'entitlements/false-value',
     title: 'Leave out entitlements that are false',
     severity: 'warning',
-    why: 'Boolean entitlements default to false; Apple\'s hardened-runtime documentation says not to include an entitlement whose value is false. The entry only adds noise and review burden.',
+    why: "Boolean entitlements default to false; Apple's hardened-runtime documentation says not to include an entitlement whose value is false. The entry only adds noise and review burden.",
     fix: 'Delete the key and its <false/> value.',
-    sources: [{ label: 'Apple: Hardened Runtime', url: 'https://developer.apple.com/documentation/security/hardened_runtime' }],
+    sources: [
+      { label: 'Apple: Hardened Runtime', url: 'https://developer.apple.com/documentation/security/hardened_runtime' },
+    ],
   },
   'entitlements/jit-cascade': {
     id: 'entitlements/jit-cascade',
@@ -52,23 +64,39 @@ export const ENTITLEMENT_RULES = {
     severity: 'warning',
     why: 'allow-jit, allow-unsigned-executable-memory and disable-executable-page-protection form a cascade in which each is a superset of the previous; setting more than one only weakens the hardened runtime further. Apple DTS: "Only set one of these entitlements".',
     fix: 'Keep the narrowest one your code needs (allow-jit if it maps memory with MAP_JIT).',
-    sources: [{ label: 'Apple Developer Forums (DTS): the allow-jit cascade', url: 'https://developer.apple.com/forums/thread/776290' }, { label: 'Apple: Allow execution of JIT-compiled code entitlement', url: 'https://developer.apple.com/documentation/bundleresources/entitlements/com.apple.security.cs.allow-jit' }],
+    sources: [
+      {
+        label: 'Apple Developer Forums (DTS): the allow-jit cascade',
+        url: 'https://developer.apple.com/forums/thread/776290',
+      },
+      {
+        label: 'Apple: Allow execution of JIT-compiled code entitlement',
+        url: 'https://developer.apple.com/documentation/bundleresources/entitlements/com.apple.security.cs.allow-jit',
+      },
+    ],
   },
   'entitlements/unknown-key': {
     id: 'entitlements/unknown-key',
     title: 'Entitlement keys are ones Apple documents',
     severity: 'warning',
     why: 'A misspelled key is silently ignored by macOS: the capability you meant to grant is simply missing at run time, and the error surfaces far from its cause.',
-    fix: 'Use the suggested spelling, or check the key against Apple\'s entitlements reference.',
-    sources: [{ label: 'Apple: Entitlements (Bundle Resources)', url: 'https://developer.apple.com/documentation/bundleresources/entitlements' }],
+    fix: "Use the suggested spelling, or check the key against Apple's entitlements reference.",
+    sources: [
+      {
+        label: 'Apple: Entitlements (Bundle Resources)',
+        url: 'https://developer.apple.com/documentation/bundleresources/entitlements',
+      },
+    ],
   },
   'entitlements/wrong-type': {
     id: 'entitlements/wrong-type',
     title: 'Entitlement values have the documented type',
     severity: 'error',
     why: 'Each entitlement has a documented value type; hardened-runtime exceptions are Booleans. A <string>true</string> is not <true/>, and the system does not grant it.',
-    fix: 'Use the value type from Apple\'s page for the key (for Boolean entitlements: <true/>).',
-    sources: [{ label: 'Apple: Hardened Runtime', url: 'https://developer.apple.com/documentation/security/hardened_runtime' }],
+    fix: "Use the value type from Apple's page for the key (for Boolean entitlements: <true/>).",
+    sources: [
+      { label: 'Apple: Hardened Runtime', url: 'https://developer.apple.com/documentation/security/hardened_runtime' },
+    ],
   },
   'entitlements/unneeded-for-go': {
     id: 'entitlements/unneeded-for-go',
@@ -76,15 +104,26 @@ export const ENTITLEMENT_RULES = {
     severity: 'info',
     why: 'Go compiles ahead of time and never writes executable code at run time, so a pure-Go program runs under the hardened runtime without these exceptions. They are copied from Electron templates, where V8 needs them. Only cgo code or a C library that JIT-compiles needs one.',
     fix: 'Remove the exception unless your program links C code that JIT-compiles; then keep only allow-jit.',
-    sources: [{ label: 'Apple: Allow execution of JIT-compiled code entitlement', url: 'https://developer.apple.com/documentation/bundleresources/entitlements/com.apple.security.cs.allow-jit' }, { label: 'Apple: Hardened Runtime', url: 'https://developer.apple.com/documentation/security/hardened_runtime' }],
+    sources: [
+      {
+        label: 'Apple: Allow execution of JIT-compiled code entitlement',
+        url: 'https://developer.apple.com/documentation/bundleresources/entitlements/com.apple.security.cs.allow-jit',
+      },
+      { label: 'Apple: Hardened Runtime', url: 'https://developer.apple.com/documentation/security/hardened_runtime' },
+    ],
   },
   'entitlements/library-validation': {
     id: 'entitlements/library-validation',
-    title: 'Disable library validation only to load other teams\' code',
+    title: "Disable library validation only to load other teams' code",
     severity: 'info',
     why: 'Library validation makes the process load only code signed by Apple or by the same team. A Go program needs the exception only when it loads code signed by someone else: a Go plugin built by another team, or a third-party dylib opened through cgo.',
     fix: 'Remove it if the program loads no such code; otherwise keep it and document why.',
-    sources: [{ label: 'Apple: Disable library validation entitlement', url: 'https://developer.apple.com/documentation/bundleresources/entitlements/com.apple.security.cs.disable-library-validation' }],
+    sources: [
+      {
+        label: 'Apple: Disable library validation entitlement',
+        url: 'https://developer.apple.com/documentation/bundleresources/entitlements/com.apple.security.cs.disable-library-validation',
+      },
+    ],
   },
   'entitlements/app-sandbox-cli': {
     id: 'entitlements/app-sandbox-cli',
@@ -102,15 +141,24 @@ export const ENTITLEMENT_RULES = {
     fix: 'Remove them, or enable com.apple.security.app-sandbox if the app is meant to be sandboxed.',
     sources: [
       { label: 'Apple: App Sandbox', url: 'https://developer.apple.com/documentation/security/app-sandbox' },
-      { label: 'Apple (archive): Enabling App Sandbox — "If App Sandbox is not enabled, the other keys in this section are meaningless"', url: 'https://developer.apple.com/library/archive/documentation/Miscellaneous/Reference/EntitlementKeyReference/Chapters/EnablingAppSandbox.html' },
+      {
+        label:
+          'Apple (archive): Enabling App Sandbox — "If App Sandbox is not enabled, the other keys in this section are meaningless"',
+        url: 'https://developer.apple.com/library/archive/documentation/Miscellaneous/Reference/EntitlementKeyReference/Chapters/EnablingAppSandbox.html',
+      },
     ],
   },
   'entitlements/wrong-file': {
     id: 'entitlements/wrong-file',
     title: 'Info.plist keys belong in Info.plist, not in entitlements',
     severity: 'warning',
-    why: 'Keys such as CFBundleIdentifier or NSCameraUsageDescription are read from the bundle\'s Info.plist; in an entitlements file they are ignored, and the usage description the user should see never appears.',
+    why: "Keys such as CFBundleIdentifier or NSCameraUsageDescription are read from the bundle's Info.plist; in an entitlements file they are ignored, and the usage description the user should see never appears.",
     fix: 'Move the key to Contents/Info.plist (or, for a bare tool, the embedded __TEXT,__info_plist section).',
-    sources: [{ label: 'Apple: Information Property List', url: 'https://developer.apple.com/documentation/bundleresources/information-property-list' }],
+    sources: [
+      {
+        label: 'Apple: Information Property List',
+        url: 'https://developer.apple.com/documentation/bundleresources/information-property-list',
+      },
+    ],
   },
 } satisfies Record<string, Rule>;

@@ -28,6 +28,12 @@ export const PLIST_RULES = {
     severity: 'warning',
     why: 'macOS reads entitlements only from the code signature, where `codesign --entitlements FILE` puts them. An entitlement key such as com.apple.security.app-sandbox in Info.plist has no effect (a common myth says Info.plist must "enable" the App Sandbox).',
     fix: 'Remove the key from Info.plist and put it in the entitlements file you pass to `codesign --entitlements`.',
-    sources: [{ label: 'Apple: Entitlements (Bundle Resources)', url: 'https://developer.apple.com/documentation/bundleresources/entitlements' }, DISTRIBUTION_SIGNED],
+    sources: [
+      {
+        label: 'Apple: Entitlements (Bundle Resources)',
+        url: 'https://developer.apple.com/documentation/bundleresources/entitlements',
+      },
+      DISTRIBUTION_SIGNED,
+    ],
   },
 } satisfies Record<string, Rule>;

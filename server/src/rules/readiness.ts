@@ -11,7 +11,13 @@ export const READINESS_RULES = {
     title: 'Every architecture is code-signed',
     why: 'macOS on Apple silicon refuses to run unsigned arm64 code, and notarization rejects unsigned binaries ("The binary is not signed."). Go signs darwin/arm64 output ad hoc, but leaves darwin/amd64 output unsigned.',
     fix: 'Sign the file with `codesign --force --options runtime --timestamp --sign "Developer ID Application: NAME (TEAMID)" FILE`. A universal file is signed in one call, after `lipo`.',
-    sources: [NOTARIZING, { label: 'golang/go#42684: macOS on arm64 requires codesigning', url: 'https://github.com/golang/go/issues/42684' }],
+    sources: [
+      NOTARIZING,
+      {
+        label: 'golang/go#42684: macOS on arm64 requires codesigning',
+        url: 'https://github.com/golang/go/issues/42684',
+      },
+    ],
   },
   'signature/intact': {
     id: 'signature/intact',
@@ -25,7 +31,14 @@ export const READINESS_RULES = {
     title: 'Signed with a Developer ID Application certificate',
     why: 'Only Developer ID Application signatures can be notarized for distribution outside the Mac App Store. Ad-hoc and linker signatures (what `go build` produces), Apple Development and Apple Distribution identities are rejected ("The binary is not signed with a valid Developer ID certificate.").',
     fix: 'Re-sign with `codesign --force --sign "Developer ID Application: NAME (TEAMID)" ...`; find the identity with `security find-identity -v -p codesigning`.',
-    sources: [NOTARIZING, RESOLVING('3087721', 'Use a valid Developer ID certificate'), { label: 'Apple DTS: the most common notarization messages', url: 'https://developer.apple.com/forums/thread/663988' }],
+    sources: [
+      NOTARIZING,
+      RESOLVING('3087721', 'Use a valid Developer ID certificate'),
+      {
+        label: 'Apple DTS: the most common notarization messages',
+        url: 'https://developer.apple.com/forums/thread/663988',
+      },
+    ],
   },
   'signature/hardened-runtime': {
     id: 'signature/hardened-runtime',
@@ -46,20 +59,33 @@ export const READINESS_RULES = {
     title: 'A meaningful, consistent signing identifier',
     why: 'The Go linker signs every darwin/arm64 binary with the identifier "a.out", whatever the file is called; the identifier ends up in the designated requirement and in notarization records. Slices of one universal file signed with different identifiers usually mean they were signed separately.',
     fix: 'Pass `--identifier com.example.tool` to codesign (for an app, use its CFBundleIdentifier).',
-    sources: [{ label: 'Go: cmd/link signs with identifier "a.out" (src/cmd/link/internal/ld/macho.go)', url: 'https://github.com/golang/go/blob/master/src/cmd/link/internal/ld/macho.go' }],
+    sources: [
+      {
+        label: 'Go: cmd/link signs with identifier "a.out" (src/cmd/link/internal/ld/macho.go)',
+        url: 'https://github.com/golang/go/blob/master/src/cmd/link/internal/ld/macho.go',
+      },
+    ],
   },
   'macho/min-sdk': {
     id: 'macho/min-sdk',
     title: 'Built against the macOS 10.9 SDK or later',
     why: 'Notarization rejects binaries whose LC_BUILD_VERSION or LC_VERSION_MIN_MACOSX records an SDK older than 10.9 ("The binary uses an SDK older than the 10.9 SDK."). Go 1.12 and older wrote such values.',
     fix: 'Build with a current Go toolchain (and, with cgo, a current Xcode or macOS SDK).',
-    sources: [RESOLVING('3087723', 'Use the macOS 10.9 SDK or later'), { label: 'golang/go#30488', url: 'https://github.com/golang/go/issues/30488' }],
+    sources: [
+      RESOLVING('3087723', 'Use the macOS 10.9 SDK or later'),
+      { label: 'golang/go#30488', url: 'https://github.com/golang/go/issues/30488' },
+    ],
   },
   'macho/architectures': {
     id: 'macho/architectures',
     title: 'The file contains the expected architectures',
     why: 'Apple accepts arm64-only, x86_64-only and universal binaries alike; the right set is your choice ("arm64 only" is not an Apple rule). This rule checks the file against the set you configure (`goMacosSign.architectures`, `--arch`).',
     fix: 'Build each GOARCH you ship and combine them with `lipo -create -output FILE FILE_arm64 FILE_amd64` before signing.',
-    sources: [{ label: 'codesign(1): codesign signs all architectures of a universal file', url: 'https://keith.github.io/xcode-man-pages/codesign.1.html' }],
+    sources: [
+      {
+        label: 'codesign(1): codesign signs all architectures of a universal file',
+        url: 'https://keith.github.io/xcode-man-pages/codesign.1.html',
+      },
+    ],
   },
 } satisfies Record<string, Rule>;

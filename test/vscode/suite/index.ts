@@ -16,7 +16,11 @@ export interface CheckResult {
 
 const EXTENSION_ID = 'go-macos-sign.go-macos-sign';
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -44,7 +48,9 @@ const CHECKS: { name: string; run(): Promise<void> }[] = [
   {
     name: 'every contributed command is registered',
     async run() {
-      const contributed = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+      const contributed = (
+        vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as { command: string }[]
+      ).map((c) => c.command);
       const registered = new Set(await vscode.commands.getCommands(true));
       const missing = contributed.filter((c) => !registered.has(c));
       assert(missing.length === 0, `not registered: ${missing.join(', ')}`);
@@ -56,30 +62,40 @@ const CHECKS: { name: string; run(): Promise<void> }[] = [
       const tasks = await vscode.tasks.fetchTasks({ type: 'go-macos-sign' });
       const steps = tasks.map((t) => t.definition.step as string).sort();
       // The workspace's settings name an identity and a keychain profile, so every step can be offered.
-      for (const step of ['build', 'lint', 'notarize', 'release', 'sign', 'staple', 'verify']) assert(steps.includes(step), `no ${step} task among ${steps.join(', ')}`);
+      for (const step of ['build', 'lint', 'notarize', 'release', 'sign', 'staple', 'verify'])
+        assert(steps.includes(step), `no ${step} task among ${steps.join(', ')}`);
       const build = tasks.find((t) => t.definition.step === 'build')!;
       const execution = build.execution as vscode.ProcessExecution;
-      assert(execution.args.includes('build') && execution.args.includes('--package'), `build runs ${execution.args.join(' ')}`);
+      assert(
+        execution.args.includes('build') && execution.args.includes('--package'),
+        `build runs ${execution.args.join(' ')}`,
+      );
     },
   },
   {
     name: 'the macOS Signing view lists the workspace artifacts with their states',
     async run() {
-      const api = (await vscode.extensions.getExtension(EXTENSION_ID)!.activate()) as { artifacts(): { path: string; state: string }[] };
+      const api = (await vscode.extensions.getExtension(EXTENSION_ID)!.activate()) as {
+        artifacts(): { path: string; state: string }[];
+      };
       const artifacts = await waitFor('artifacts', () => {
         const list = api.artifacts();
         return list.length >= 3 ? list : undefined;
       });
       const byName = Object.fromEntries(artifacts.map((a) => [a.path.split('/').pop(), a.state]));
       assert(byName['hello-amd64'] === 'unsigned', `hello-amd64 is ${byName['hello-amd64']}`);
-      assert(byName['hello-arm64'] === 'ad-hoc' || byName['hello-arm64'] === 'notarized', `hello-arm64 is ${byName['hello-arm64']}`);
+      assert(
+        byName['hello-arm64'] === 'ad-hoc' || byName['hello-arm64'] === 'notarized',
+        `hello-arm64 is ${byName['hello-arm64']}`,
+      );
       assert(byName['sentry-cli'] === 'ready', `sentry-cli is ${byName['sentry-cli']}`);
     },
   },
   {
     name: 'diagnostics reach VS Code for an entitlements file',
     async run() {
-      const content = '<plist version="1.0">\n<dict>\n\t<key>com.apple.security.cs.allow-jit</key>\n\t<true/>\n\t<key>com.apple.security.cs.allow-unsigned-executable-memory</key>\n\t<true/>\n</dict>\n</plist>\n';
+      const content =
+        '<plist version="1.0">\n<dict>\n\t<key>com.apple.security.cs.allow-jit</key>\n\t<true/>\n\t<key>com.apple.security.cs.allow-unsigned-executable-memory</key>\n\t<true/>\n</dict>\n</plist>\n';
       // A file on disk, as users have them (the extension serves file: documents, not untitled ones).
       const folder = vscode.workspace.workspaceFolders?.[0];
       assert(folder, 'no workspace folder');
@@ -87,7 +103,9 @@ const CHECKS: { name: string; run(): Promise<void> }[] = [
       await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(content));
       const document = await vscode.workspace.openTextDocument(uri);
       const codes = await waitFor('diagnostics', () => {
-        const found = vscode.languages.getDiagnostics(document.uri).map((d) => (typeof d.code === 'object' ? String(d.code.value) : String(d.code)));
+        const found = vscode.languages
+          .getDiagnostics(document.uri)
+          .map((d) => (typeof d.code === 'object' ? String(d.code.value) : String(d.code)));
         return found.includes('entitlements/jit-cascade') ? found : undefined;
       });
       assert(codes.includes('entitlements/unneeded-for-go'), `codes: ${codes.join(', ')}`);

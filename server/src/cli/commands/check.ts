@@ -21,22 +21,42 @@ const ARCH: OptionSpec = {
   help: "architectures every file must contain, e.g. arm64,x86_64 (Go's amd64 = x86_64; default: any)",
   missing: '--arch needs a value such as arm64,x86_64',
 };
-const TOOL: OptionSpec = { flag: '--tool', value: 'NAME=PATH', help: 'names a tool instead of finding it on PATH', missing: '--tool takes NAME=PATH' };
+const TOOL: OptionSpec = {
+  flag: '--tool',
+  value: 'NAME=PATH',
+  help: 'names a tool instead of finding it on PATH',
+  missing: '--tool takes NAME=PATH',
+};
 
 /** Mach-O architecture names, and Go's GOARCH names for them. */
-const ARCHITECTURES: Record<string, string> = { arm64: 'arm64', arm64e: 'arm64e', x86_64: 'x86_64', x86_64h: 'x86_64h', amd64: 'x86_64' };
+const ARCHITECTURES: Record<string, string> = {
+  arm64: 'arm64',
+  arm64e: 'arm64e',
+  x86_64: 'x86_64',
+  x86_64h: 'x86_64h',
+  amd64: 'x86_64',
+};
 
 /** `--arch` as Mach-O architecture names (what inspect compares; lint maps them back to GOARCH). */
 function architectures(args: ParsedArgs): string[] {
   const value = lastValue(args, '--arch');
   if (value === undefined) return [];
   if (!value) throw new UsageError(ARCH.missing!);
-  return [...new Set(value.split(',').map((a) => a.trim()).filter(Boolean).map(architecture))];
+  return [
+    ...new Set(
+      value
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean)
+        .map(architecture),
+    ),
+  ];
 }
 
 function architecture(name: string): string {
   const known = Object.prototype.hasOwnProperty.call(ARCHITECTURES, name) ? ARCHITECTURES[name] : undefined;
-  if (!known) throw new UsageError(`--arch: unknown architecture ${JSON.stringify(name)} (use arm64, x86_64 or Go's amd64)`);
+  if (!known)
+    throw new UsageError(`--arch: unknown architecture ${JSON.stringify(name)} (use arm64, x86_64 or Go's amd64)`);
   return known;
 }
 
@@ -55,7 +75,10 @@ function paths(name: string, args: ParsedArgs): string[] {
   return args.paths;
 }
 
-async function collect(paths: string[], architectures: string[]): Promise<{ reports: InspectReport[]; errors: string[] }> {
+async function collect(
+  paths: string[],
+  architectures: string[],
+): Promise<{ reports: InspectReport[]; errors: string[] }> {
   const reports: InspectReport[] = [];
   const errors: string[] = [];
   for (const path of paths) {
@@ -73,11 +96,7 @@ export const inspect: Command = {
   group: 'check',
   summary: "print each Mach-O file's or .app bundle's architectures, signature and notarization readiness",
   usage: `[options] <path>...\n\n${PATHS}`,
-  options: [
-    { flag: '--json', help: 'machine-readable output' },
-    ARCH,
-    { flag: '--no-color', help: 'plain text' },
-  ],
+  options: [{ flag: '--json', help: 'machine-readable output' }, ARCH, { flag: '--no-color', help: 'plain text' }],
   async run(args, io) {
     const color = !args.flags.has('--no-color') && !!process.stdout.isTTY && !process.env.NO_COLOR;
     const archs = architectures(args);
@@ -98,11 +117,7 @@ export const verify: Command = {
     '--readiness also fails on the notarization readiness checks; on macOS it also runs\n' +
     'codesign --verify --strict and spctl with the right type',
   usage: `[options] <path>...\n\n${PATHS}`,
-  options: [
-    { flag: '--readiness', help: 'also fail on the notarization readiness checks' },
-    ARCH,
-    TOOL,
-  ],
+  options: [{ flag: '--readiness', help: 'also fail on the notarization readiness checks' }, ARCH, TOOL],
   async run(args, io) {
     const archs = architectures(args);
     const toolPaths = tools(args);
@@ -131,7 +146,12 @@ export const verify: Command = {
     }
     // Apple's own checks, where Apple's tools exist.
     if (io.onMac) {
-      const runner = new Runner({ out: (t) => io.out(t.replace(/\n$/, '')), err: (t) => io.err(t.replace(/\n$/, '')), tools: toolPaths, env: io.env });
+      const runner = new Runner({
+        out: (t) => io.out(t.replace(/\n$/, '')),
+        err: (t) => io.err(t.replace(/\n$/, '')),
+        tools: toolPaths,
+        env: io.env,
+      });
       for (const report of reports) if (!(await appleVerify(runner, report.path))) broken = true;
     }
     for (const e of errors) io.err(`go-macos-sign: ${e}`);
@@ -147,7 +167,8 @@ function ruleOverrides(args: ParsedArgs): Record<string, string> {
   for (const value of args.values.get('--rule') ?? []) {
     const [id, level] = value.split('=');
     if (!id || !LEVELS.includes(level)) throw new UsageError('--rule takes ID=error|warning|info|hint|off');
-    if (!Object.prototype.hasOwnProperty.call(RULES, id)) throw new UsageError(`--rule: unknown rule ${JSON.stringify(id)} (the rules are listed in docs/rules)`);
+    if (!Object.prototype.hasOwnProperty.call(RULES, id))
+      throw new UsageError(`--rule: unknown rule ${JSON.stringify(id)} (the rules are listed in docs/rules)`);
     rules[id] = level;
   }
   return rules;
@@ -162,21 +183,49 @@ export const lint: Command = {
     '(exit 1 on any error; 2 for a named file of a type it does not read)',
   usage: '[options] <path>...',
   options: [
-    { flag: '--format', value: 'F', help: 'output: text (default), json, or sarif (SARIF 2.1.0 for GitHub code scanning)', missing: '--format takes text, json or sarif' },
-    { flag: '--rule', value: 'ID=LEVEL', help: "set a rule's severity (error, warning, info, hint) or turn it off", missing: '--rule takes ID=error|warning|info|hint|off' },
+    {
+      flag: '--format',
+      value: 'F',
+      help: 'output: text (default), json, or sarif (SARIF 2.1.0 for GitHub code scanning)',
+      missing: '--format takes text, json or sarif',
+    },
+    {
+      flag: '--rule',
+      value: 'ID=LEVEL',
+      help: "set a rule's severity (error, warning, info, hint) or turn it off",
+      missing: '--rule takes ID=error|warning|info|hint|off',
+    },
     { ...ARCH, help: 'the darwin targets whose cgo dependencies go.mod is checked for (default: both)' },
-    { flag: '--no-go-list', help: 'do not run `go list` for go.mod (read module sources and known cgo modules instead)' },
+    {
+      flag: '--no-go-list',
+      help: 'do not run `go list` for go.mod (read module sources and known cgo modules instead)',
+    },
   ],
   async run(args, io) {
     const format = lastValue(args, '--format') ?? 'text';
-    if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError('--format takes text, json or sarif');
+    if (format !== 'text' && format !== 'json' && format !== 'sarif')
+      throw new UsageError('--format takes text, json or sarif');
     const overrides = cleanOverrides(ruleOverrides(args));
     const archs = architectures(args);
-    const diagnostics = await lintPaths(paths('lint', args), { overrides, architectures: archs, goList: !args.flags.has('--no-go-list') });
-    if (format === 'json') io.out(JSON.stringify(diagnostics.map(({ fixes: _fixes, ...d }) => d), null, 2));
+    const diagnostics = await lintPaths(paths('lint', args), {
+      overrides,
+      architectures: archs,
+      goList: !args.flags.has('--no-go-list'),
+    });
+    if (format === 'json')
+      io.out(
+        JSON.stringify(
+          diagnostics.map(({ fixes: _fixes, ...d }) => d),
+          null,
+          2,
+        ),
+      );
     else if (format === 'sarif') io.out(JSON.stringify(toSarif(diagnostics, io.version), null, 2));
     else {
-      for (const d of diagnostics) io.out(`${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code} ${d.message}`);
+      for (const d of diagnostics)
+        io.out(
+          `${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.code} ${d.message}`,
+        );
       if (diagnostics.length === 0) io.out('no problems found');
     }
     return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;

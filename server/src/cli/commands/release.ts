@@ -6,8 +6,15 @@
 import type { OptionSpec, ParsedArgs, CliIO, Command } from '../command';
 import { PipelineCommand, runPipeline } from '../pipeline';
 
-const JSON_OUTPUT: OptionSpec = { flag: '--json', help: 'machine-readable output on stdout (commands and tool output go to stderr)' };
-const TOOL: OptionSpec = { flag: '--tool', value: 'NAME=PATH', help: 'names a tool instead of finding it on PATH (notarytool and stapler run through xcrun)' };
+const JSON_OUTPUT: OptionSpec = {
+  flag: '--json',
+  help: 'machine-readable output on stdout (commands and tool output go to stderr)',
+};
+const TOOL: OptionSpec = {
+  flag: '--tool',
+  value: 'NAME=PATH',
+  help: 'names a tool instead of finding it on PATH (notarytool and stapler run through xcrun)',
+};
 
 const BUILD: OptionSpec[] = [
   { flag: '--package', value: 'PKG', help: 'the Go package to build (default: the path argument, or .)' },
@@ -18,16 +25,28 @@ const BUILD: OptionSpec[] = [
   { flag: '--cgo', value: '0|1', help: 'CGO_ENABLED' },
   { flag: '--no-trimpath', help: 'build without -trimpath' },
 ];
-const IDENTITY: OptionSpec = { flag: '--identity', value: 'NAME', help: '"Developer ID Application: NAME (TEAMID)" (default: $GO_MACOS_SIGN_IDENTITY)' };
+const IDENTITY: OptionSpec = {
+  flag: '--identity',
+  value: 'NAME',
+  help: '"Developer ID Application: NAME (TEAMID)" (default: $GO_MACOS_SIGN_IDENTITY)',
+};
 const SIGN: OptionSpec[] = [
   IDENTITY,
   { flag: '--identifier', value: 'ID', help: 'the code signing identifier (bundle id)' },
   { flag: '--entitlements', value: 'FILE', help: 'entitlements to sign the main executable with' },
 ];
 const NOTARIZE: OptionSpec[] = [
-  { flag: '--keychain-profile', value: 'NAME', help: 'credentials stored with `xcrun notarytool store-credentials NAME`' },
+  {
+    flag: '--keychain-profile',
+    value: 'NAME',
+    help: 'credentials stored with `xcrun notarytool store-credentials NAME`',
+  },
   { flag: '--keychain', value: 'FILE', help: 'the keychain holding that profile' },
-  { flag: '--key', value: 'FILE', help: 'an App Store Connect API key, AuthKey_ID.p8 (or its contents in $GO_MACOS_SIGN_NOTARY_KEY)' },
+  {
+    flag: '--key',
+    value: 'FILE',
+    help: 'an App Store Connect API key, AuthKey_ID.p8 (or its contents in $GO_MACOS_SIGN_NOTARY_KEY)',
+  },
   { flag: '--key-id', value: 'ID', help: "the API key's id" },
   { flag: '--issuer', value: 'UUID', help: "the API key's issuer (team keys)" },
   { flag: '--timeout', value: 'T', help: 'how long to wait for Apple (default: 30m)' },
@@ -45,40 +64,69 @@ function step(name: PipelineCommand, summary: string, usage: string, options: Op
       // Ctrl-C or a cancelled VS Code task stops the running tool; a submitted notarization stays saved for a resume.
       const cancel = new AbortController();
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => cancel.abort());
-      return runPipeline({ command: name, ...args }, { out: io.write, err: io.writeErr, signal: cancel.signal, env: io.env, onMac: io.onMac });
+      return runPipeline(
+        { command: name, ...args },
+        { out: io.write, err: io.writeErr, signal: cancel.signal, env: io.env, onMac: io.onMac },
+      );
     },
   };
 }
 
 export const RELEASE_COMMANDS: Command[] = [
   step('build', 'go build for each --arch (GOOS=darwin) into --out', '[options] [PKG]', BUILD),
-  step('universal', 'lipo -create: one universal binary from the thin ones', '--output FILE [options] THIN...', [{ flag: '--output', alias: '-o', value: 'FILE', help: 'the universal binary to write' }]),
+  step('universal', 'lipo -create: one universal binary from the thin ones', '--output FILE [options] THIN...', [
+    { flag: '--output', alias: '-o', value: 'FILE', help: 'the universal binary to write' },
+  ]),
   step(
     'sign',
     'xattr -cr, then codesign --force --options runtime --timestamp (nested code first in an .app)',
     '--identity "Developer ID Application: NAME (TEAMID)" [options] ARTIFACT',
     SIGN,
   ),
-  step('package', 'wrap an artifact for distribution: zip, dmg or pkg (pkg: --installer-identity "Developer ID Installer: ...")', '[options] ARTIFACT', [
-    { flag: '--format', value: 'zip|dmg|pkg', help: 'the container (default: zip)' },
-    { flag: '--installer-identity', value: 'NAME', help: '"Developer ID Installer: NAME (TEAMID)" for a pkg' },
-    { ...IDENTITY, help: 'signs a dmg (default: $GO_MACOS_SIGN_IDENTITY)' },
-    { flag: '--identifier', value: 'ID', help: "a pkg's identifier" },
-    { flag: '--version', value: 'V', help: "a pkg's version" },
-    { flag: '--install-location', value: 'DIR', help: 'where a pkg installs' },
-  ]),
+  step(
+    'package',
+    'wrap an artifact for distribution: zip, dmg or pkg (pkg: --installer-identity "Developer ID Installer: ...")',
+    '[options] ARTIFACT',
+    [
+      { flag: '--format', value: 'zip|dmg|pkg', help: 'the container (default: zip)' },
+      { flag: '--installer-identity', value: 'NAME', help: '"Developer ID Installer: NAME (TEAMID)" for a pkg' },
+      { ...IDENTITY, help: 'signs a dmg (default: $GO_MACOS_SIGN_IDENTITY)' },
+      { flag: '--identifier', value: 'ID', help: "a pkg's identifier" },
+      { flag: '--version', value: 'V', help: "a pkg's version" },
+      { flag: '--install-location', value: 'DIR', help: 'where a pkg installs' },
+    ],
+  ),
   step(
     'notarize',
     'zip if needed, notarytool submit, wait, log; resumes a saved submission of the same archive:\n--keychain-profile NAME | --key FILE --key-id ID [--issuer UUID] [--timeout 30m]',
     '[options] ARTIFACT',
     NOTARIZE,
   ),
-  step('staple', "stapler staple (.app, .dmg, .pkg; explains why a bare binary is not stapled)", '[options] ARTIFACT', []),
+  step(
+    'staple',
+    'stapler staple (.app, .dmg, .pkg; explains why a bare binary is not stapled)',
+    '[options] ARTIFACT',
+    [],
+  ),
   step(
     'release',
     'build, universal, sign, notarize, staple, verify; --artifact PATH starts from a binary or .app built\nelsewhere (signed only when --identity is given)',
     '[options] [PKG]',
-    [...BUILD, ...SIGN, ...NOTARIZE, { flag: '--artifact', value: 'PATH', help: 'a binary or .app built elsewhere: no build; signed only when --identity is given' }],
+    [
+      ...BUILD,
+      ...SIGN,
+      ...NOTARIZE,
+      {
+        flag: '--artifact',
+        value: 'PATH',
+        help: 'a binary or .app built elsewhere: no build; signed only when --identity is given',
+      },
+    ],
   ),
-  step('submissions', 'the saved notarization submissions (an interrupted wait resumes on the next notarize)', '[options]', []),
+  step(
+    'submissions',
+    'the saved notarization submissions (an interrupted wait resumes on the next notarize)',
+    '[options]',
+    [],
+  ),
 ];

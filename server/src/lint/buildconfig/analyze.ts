@@ -9,7 +9,20 @@ import type { LintDiagnostic } from '../diagnostic';
 import type { Invocation } from './commands';
 import type { SigningContext } from './signing';
 import { fromCommand, GoBuild, lintGoBuild, VariableLookup } from './goBuild';
-import { followsUp, Judge, lintAltool, storesCredentials, lintCodesign, lintNotarytool, lintSpctl, lintStapler, modifyAfterSign, normalizePath, signedTargets, submits } from './signing';
+import {
+  followsUp,
+  Judge,
+  lintAltool,
+  storesCredentials,
+  lintCodesign,
+  lintNotarytool,
+  lintSpctl,
+  lintStapler,
+  modifyAfterSign,
+  normalizePath,
+  signedTargets,
+  submits,
+} from './signing';
 import { productions, writtenPath } from './artifacts';
 import type { Word } from './shell';
 import type { Made } from './values';
@@ -35,7 +48,12 @@ export function goBuilds(invocations: Invocation[]): GoBuild[] {
 
 export function lintInvocations(invocations: Invocation[], ctx: BuildContext): LintDiagnostic[] {
   const release = ctx.release || invocations.some(submits);
-  const signing = (at: number): SigningContext => ({ text: ctx.text, release: ctx.releaseAt ? ctx.releaseAt(at) : release, entitlements: ctx.entitlements, judge });
+  const signing = (at: number): SigningContext => ({
+    text: ctx.text,
+    release: ctx.releaseAt ? ctx.releaseAt(at) : release,
+    entitlements: ctx.entitlements,
+    judge,
+  });
   // What each path holds at the command being linted: set by the commands before it, in order.
   const held = new Map<string, Made>();
   const judge: Judge = (inv, word) => {
@@ -82,7 +100,14 @@ export function lintInvocations(invocations: Invocation[], ctx: BuildContext): L
         break;
       default:
         if (firstSigned.size > 0) {
-          out.push(...modifyAfterSign(inv, (p) => (firstSigned.get(p) ?? Infinity) < i, (p) => (lastSigned.get(p) ?? -1) > i, key(inv)));
+          out.push(
+            ...modifyAfterSign(
+              inv,
+              (p) => (firstSigned.get(p) ?? Infinity) < i,
+              (p) => (lastSigned.get(p) ?? -1) > i,
+              key(inv),
+            ),
+          );
         }
     }
     record(inv, held, judge);
@@ -96,7 +121,8 @@ function record(inv: Invocation, held: Map<string, Made>, judge: Judge): void {
     const target = inv.value(p.word)?.text;
     if (target === undefined) continue;
     const path = normalizePath(writtenPath(target, p.extension));
-    const made = p.kind === 'copy' ? (p.from && judge(inv, p.from)?.made) : { kind: p.kind, range: p.word.range, by: p.by };
+    const made =
+      p.kind === 'copy' ? p.from && judge(inv, p.from)?.made : { kind: p.kind, range: p.word.range, by: p.by };
     if (made) held.set(path, made);
     else held.delete(path);
   }

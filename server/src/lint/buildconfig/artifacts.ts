@@ -37,7 +37,30 @@ function operands(args: Word[], withValue: Set<string>): Word[] {
 const DITTO_VALUES = new Set(['--arch', '--bom']);
 const ZIP_VALUES = new Set(['-b', '-n', '-t', '-tt', '-O', '--out', '-Z', '-P', '-s', '-sp']);
 /** hdiutil options that take no value (the rest do). */
-const HDIUTIL_FLAGS = new Set(['-ov', '-quiet', '-verbose', '-debug', '-plist', '-puppetstrings', '-attach', '-nospotlight', '-spotlight', '-anyowners', '-noanyowners', '-skipunreadable', '-noskipunreadable', '-atomic', '-noatomic', '-scrub', '-noscrub', '-crossdev', '-nocrossdev', '-stdinpass', '-agentpass', '-help']);
+const HDIUTIL_FLAGS = new Set([
+  '-ov',
+  '-quiet',
+  '-verbose',
+  '-debug',
+  '-plist',
+  '-puppetstrings',
+  '-attach',
+  '-nospotlight',
+  '-spotlight',
+  '-anyowners',
+  '-noanyowners',
+  '-skipunreadable',
+  '-noskipunreadable',
+  '-atomic',
+  '-noatomic',
+  '-scrub',
+  '-noscrub',
+  '-crossdev',
+  '-nocrossdev',
+  '-stdinpass',
+  '-agentpass',
+  '-help',
+]);
 const PKG_FLAGS = new Set(['--timestamp', '--quiet', '--analyze', '--preserve-xattr', '--synthesize']);
 
 /** The artifacts a command makes, in the order it makes them. */
@@ -57,7 +80,12 @@ export function productions(inv: Invocation): Production[] {
     case 'lipo':
     case 'llvm-lipo': {
       const k = args.findIndex((w) => w.text === '-output' || w.text === '-o');
-      if (k < 0 || !args[k + 1] || !args.some((w) => ['-create', '-thin', '-remove', '-extract', '-replace'].includes(w.text))) return [];
+      if (
+        k < 0 ||
+        !args[k + 1] ||
+        !args.some((w) => ['-create', '-thin', '-remove', '-extract', '-replace'].includes(w.text))
+      )
+        return [];
       return [{ word: args[k + 1], kind: 'macho', by: 'lipo -output' }];
     }
     case 'ditto': {
@@ -98,7 +126,8 @@ export function productions(inv: Invocation): Production[] {
     case 'productbuild':
     case 'productsign': {
       const last = args[args.length - 1];
-      if (!last || last.text.startsWith('-') || args.some((w) => w.text === '--synthesize' || w.text === '--analyze')) return [];
+      if (!last || last.text.startsWith('-') || args.some((w) => w.text === '--synthesize' || w.text === '--analyze'))
+        return [];
       // The output is the last argument, unless that is the value of an option.
       const before = args[args.length - 2]?.text ?? '';
       if (before.startsWith('-') && !PKG_FLAGS.has(before)) return [];
@@ -111,7 +140,9 @@ export function productions(inv: Invocation): Production[] {
 
 /** zip's `-x`/`-i` take a list of names up to the end: only what comes before them is read. */
 function firstListOption(args: Word[]): number {
-  const k = args.findIndex((w) => w.text === '-x' || w.text === '-i' || w.text === '--exclude' || w.text === '--include');
+  const k = args.findIndex(
+    (w) => w.text === '-x' || w.text === '-i' || w.text === '--exclude' || w.text === '--include',
+  );
   return k < 0 ? args.length : k;
 }
 

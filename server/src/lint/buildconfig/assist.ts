@@ -4,7 +4,14 @@
  */
 import type { Range } from '../diagnostic';
 import { buildFileParts, BuildFileKind } from './buildFiles';
-import { CODESIGN_OPTIONS, FlagDoc, GO_BUILD_FLAGS, LINKER_FLAGS, NOTARYTOOL_OPTIONS, STAPLER_OPTIONS } from './flagDocs';
+import {
+  CODESIGN_OPTIONS,
+  FlagDoc,
+  GO_BUILD_FLAGS,
+  LINKER_FLAGS,
+  NOTARYTOOL_OPTIONS,
+  STAPLER_OPTIONS,
+} from './flagDocs';
 import { fromCommand } from './goBuild';
 import { parseLdflags } from './ldflags';
 import { CODESIGN, GO_BUILD, NOTARYTOOL, OptionSpec, parseOptions } from './options';
@@ -27,13 +34,24 @@ function linkerHover(words: Word[], offset: number): BuildHover | undefined {
     for (const flag of parseLdflags(word)) {
       if (!inside(flag.range, offset)) continue;
       const doc = LINKER_FLAGS[flag.name];
-      return doc ? { markdown: render(doc, 'Go linker'), range: flag.range } : { markdown: `**Go linker** \`-${flag.name}\`\n\nNot a flag this extension knows; see \`go tool link -help\`.`, range: flag.range };
+      return doc
+        ? { markdown: render(doc, 'Go linker'), range: flag.range }
+        : {
+            markdown: `**Go linker** \`-${flag.name}\`\n\nNot a flag this extension knows; see \`go tool link -help\`.`,
+            range: flag.range,
+          };
     }
   }
   return undefined;
 }
 
-function optionHover(args: Word[], spec: OptionSpec, docs: Record<string, FlagDoc>, tool: string, offset: number): BuildHover | undefined {
+function optionHover(
+  args: Word[],
+  spec: OptionSpec,
+  docs: Record<string, FlagDoc>,
+  tool: string,
+  offset: number,
+): BuildHover | undefined {
   const parsed = parseOptions(args, spec);
   for (const option of parsed.options) {
     if (inside(option.word.range, offset) || (option.valueWord && inside(option.valueWord.range, offset))) {
@@ -42,7 +60,8 @@ function optionHover(args: Word[], spec: OptionSpec, docs: Record<string, FlagDo
     }
   }
   const sub = parsed.operands[0];
-  if (sub && inside(sub.range, offset) && docs[sub.text]) return { markdown: render(docs[sub.text], tool), range: sub.range };
+  if (sub && inside(sub.range, offset) && docs[sub.text])
+    return { markdown: render(docs[sub.text], tool), range: sub.range };
   return undefined;
 }
 
@@ -67,7 +86,8 @@ export function buildHoverAt(kind: BuildFileKind, text: string, offset: number):
     }
     if (inv.tool === 'codesign') return optionHover(inv.args, CODESIGN, CODESIGN_OPTIONS, 'codesign', offset);
     if (inv.tool === 'notarytool') return optionHover(inv.args, NOTARYTOOL, NOTARYTOOL_OPTIONS, 'notarytool', offset);
-    if (inv.tool === 'stapler') return optionHover(inv.args, { short: {}, withValue: new Set() }, STAPLER_OPTIONS, 'stapler', offset);
+    if (inv.tool === 'stapler')
+      return optionHover(inv.args, { short: {}, withValue: new Set() }, STAPLER_OPTIONS, 'stapler', offset);
   }
   return undefined;
 }

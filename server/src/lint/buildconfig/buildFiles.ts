@@ -16,9 +16,19 @@ import { parseShell, Script, SimpleCommand, wholeText, Word } from './shell';
 import { lintGoreleaser } from './goreleaser';
 import { envMap, get, items, entries, parseYaml, scalarScript } from './yamlSource';
 
-export type BuildFileKind = 'makefile' | 'justfile' | 'shell' | 'goreleaser' | 'workflow' | 'taskfile' | 'vscode-tasks' | 'vscode-settings';
+export type BuildFileKind =
+  'makefile' | 'justfile' | 'shell' | 'goreleaser' | 'workflow' | 'taskfile' | 'vscode-tasks' | 'vscode-settings';
 
-const KINDS = new Set<string>(['makefile', 'justfile', 'shell', 'goreleaser', 'workflow', 'taskfile', 'vscode-tasks', 'vscode-settings']);
+const KINDS = new Set<string>([
+  'makefile',
+  'justfile',
+  'shell',
+  'goreleaser',
+  'workflow',
+  'taskfile',
+  'vscode-tasks',
+  'vscode-settings',
+]);
 
 export function isBuildFileKind(kind: string): kind is BuildFileKind {
   return KINDS.has(kind);
@@ -31,7 +41,8 @@ export function buildFileKind(file: string, firstLine?: string): BuildFileKind |
   if (/^(GNUmakefile|makefile|Makefile)$/.test(base) || base.endsWith('.mk')) return 'makefile';
   if (/^(justfile|Justfile|\.justfile)$/.test(base)) return 'justfile';
   if (/^\.goreleaser\.ya?ml$/.test(base)) return 'goreleaser';
-  if (/\/\.github\/workflows\/[^/]+\.ya?ml$/.test(normalized) || /^\.github\/workflows\/[^/]+\.ya?ml$/.test(normalized)) return 'workflow';
+  if (/\/\.github\/workflows\/[^/]+\.ya?ml$/.test(normalized) || /^\.github\/workflows\/[^/]+\.ya?ml$/.test(normalized))
+    return 'workflow';
   if (/^Taskfile(\.dist)?\.ya?ml$/i.test(base)) return 'taskfile';
   if (/(^|\/)\.vscode\/tasks\.json$/.test(normalized)) return 'vscode-tasks';
   if (/(^|\/)\.vscode\/settings\.json$/.test(normalized)) return 'vscode-settings';
@@ -53,8 +64,18 @@ interface Extracted {
 export function lintBuildFile(kind: BuildFileKind, text: string, ctx: Omit<BuildContext, 'text'>): LintDiagnostic[] {
   const found = extract(kind, text, ctx);
   // GoReleaser exists to publish releases, so every signature it makes is a release signature.
-  const context: BuildContext = { ...ctx, text, release: ctx.release || found.release || kind === 'goreleaser', releaseAt: found.releaseAt, ci: kind === 'workflow' };
-  return [...lintInvocations(found.invocations, context), ...found.builds.flatMap((b) => lintGoBuild(b, text, ctx.lookupVariable)), ...found.extra].sort((a, b) => a.range.start - b.range.start);
+  const context: BuildContext = {
+    ...ctx,
+    text,
+    release: ctx.release || found.release || kind === 'goreleaser',
+    releaseAt: found.releaseAt,
+    ci: kind === 'workflow',
+  };
+  return [
+    ...lintInvocations(found.invocations, context),
+    ...found.builds.flatMap((b) => lintGoBuild(b, text, ctx.lookupVariable)),
+    ...found.extra,
+  ].sort((a, b) => a.range.start - b.range.start);
 }
 
 /** The commands and Go builds of a build file, for hovers. */
@@ -72,7 +93,10 @@ function extract(kind: BuildFileKind, text: string, ctx: Omit<BuildContext, 'tex
       const parts = kind === 'makefile' ? makefileParts(text) : makefileParts(text, (line) => /^[ \t]+\S/.test(line));
       const builds = parts.ldflags.map((word) => ldflagsOnly(word));
       // make runs each recipe line in a shell of its own (unless .ONESHELL); just's {{...}} are not followed.
-      const options: FlowOptions = kind === 'makefile' ? { dialect: makeDialect(text, parts), shellPerLine: !/^\.ONESHELL\s*:/m.test(text) } : { dialect: templates() };
+      const options: FlowOptions =
+        kind === 'makefile'
+          ? { dialect: makeDialect(text, parts), shellPerLine: !/^\.ONESHELL\s*:/m.test(text) }
+          : { dialect: templates() };
       const found = invocations(parts.script, parts.env, options);
       const submitting = found.filter(submits).map((inv) => inv.range.start);
       // Each rule is its own flow: signatures count as release signatures only in rules that lead to a submission.
@@ -112,7 +136,8 @@ function workflow(text: string): Extracted {
       const env = envMap(get(step, 'env'), text, new Map(jobEnv));
       const unknown = new Set(rewritten);
       out.push(...invocations(script, env, { dialect: workflowExpressions(env, unknown), unknown }));
-      if (script.text.includes('GITHUB_ENV')) for (const m of script.text.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)=/g)) rewritten.add(m[1]);
+      if (script.text.includes('GITHUB_ENV'))
+        for (const m of script.text.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)=/g)) rewritten.add(m[1]);
     }
   }
   return { invocations: out, builds: [], extra: [] };
@@ -176,7 +201,7 @@ function jsonScript(node: JsonNode | undefined, text: string): Script | undefine
 
 function jsonEnv(node: JsonNode | undefined, text: string): Map<string, Word> {
   const env = new Map<string, Word>();
-  for (const property of node?.type === 'object' ? node.children ?? [] : []) {
+  for (const property of node?.type === 'object' ? (node.children ?? []) : []) {
     const [key, value] = property.children ?? [];
     const word = jsonWord(value, text);
     if (key && word) env.set(String(key.value), word);
@@ -215,7 +240,9 @@ function vscodeTasks(text: string): Extracted {
     if (!script) continue;
     const env = jsonEnv(findNodeAtLocation(task, ['options', 'env']), text);
     const commands: SimpleCommand[] = parseShell(script);
-    const args = (findNodeAtLocation(task, ['args'])?.children ?? []).flatMap((arg) => jsonWord(arg.type === 'object' ? findNodeAtLocation(arg, ['value']) : arg, text) ?? []);
+    const args = (findNodeAtLocation(task, ['args'])?.children ?? []).flatMap(
+      (arg) => jsonWord(arg.type === 'object' ? findNodeAtLocation(arg, ['value']) : arg, text) ?? [],
+    );
     if (commands.length === 0) continue;
     const last = commands[commands.length - 1];
     last.words = [...last.words, ...args];
@@ -231,5 +258,9 @@ function vscodeSettings(text: string): Extracted {
   if (flags?.type !== 'array') return { invocations: [], builds: [], extra: [] };
   const words = (flags.children ?? []).flatMap((n) => jsonWord(n, text) ?? []);
   const env = jsonEnv(findNodeAtLocation(root, ['go.toolsEnvVars']), text);
-  return { invocations: [], builds: [fromCommand(words, env, { start: flags.offset, end: flags.offset + flags.length })], extra: [] };
+  return {
+    invocations: [],
+    builds: [fromCommand(words, env, { start: flags.offset, end: flags.offset + flags.length })],
+    extra: [],
+  };
 }

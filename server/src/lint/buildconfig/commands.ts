@@ -55,7 +55,11 @@ export interface FlowOptions {
 }
 
 /** Invocations of a script, in order, with `inherited` as the environment the script starts with. */
-export function invocations(script: Script, inherited: Map<string, Word> = new Map(), options: FlowOptions = {}): Invocation[] {
+export function invocations(
+  script: Script,
+  inherited: Map<string, Word> = new Map(),
+  options: FlowOptions = {},
+): Invocation[] {
   return fromCommands(parseShell(script), inherited, options);
 }
 
@@ -65,7 +69,11 @@ const CLOSERS = new Set(['fi', 'done', '}']);
 const DECLARATIONS = new Set(['export', 'local', 'declare', 'typeset', 'readonly']);
 const ASSIGNMENT_WORD = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
-export function fromCommands(commands: SimpleCommand[], inherited: Map<string, Word>, options: FlowOptions = {}): Invocation[] {
+export function fromCommands(
+  commands: SimpleCommand[],
+  inherited: Map<string, Word>,
+  options: FlowOptions = {},
+): Invocation[] {
   const { dialect } = options;
   const initial = new Map<string, Value | null>();
   for (const [name, word] of inherited) {
@@ -133,7 +141,8 @@ export function fromCommands(commands: SimpleCommand[], inherited: Map<string, W
     } else if (head === 'esac') {
       depth = Math.max(0, depth - 1);
     } else if (head === 'read' || head === 'getopts' || head === 'unset') {
-      for (const word of words.slice(1)) if (NAME_ONLY.test(word.text)) setVar(word.text, head === 'unset' ? undefined : null);
+      for (const word of words.slice(1))
+        if (NAME_ONLY.test(word.text)) setVar(word.text, head === 'unset' ? undefined : null);
     } else if (head === 'source' || head === '.' || head === 'eval') {
       // Another file or a computed command may set anything.
       vars = new Map([...vars.keys()].map((name) => [name, null]));
@@ -157,7 +166,13 @@ export function fromCommands(commands: SimpleCommand[], inherited: Map<string, W
 
 const NAME_ONLY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function toInvocation(words: Word[], env: Map<string, Word>, scope: Scope, dialect: Dialect | undefined, command: SimpleCommand): Invocation | undefined {
+function toInvocation(
+  words: Word[],
+  env: Map<string, Word>,
+  scope: Scope,
+  dialect: Dialect | undefined,
+  command: SimpleCommand,
+): Invocation | undefined {
   let k = 0;
   while (k < words.length && WRAPPERS.has(toolName(words[k].text))) {
     const wrapper = toolName(words[k].text);
@@ -175,7 +190,15 @@ function toInvocation(words: Word[], env: Map<string, Word>, scope: Scope, diale
     }
   }
   if (k >= words.length) return undefined;
-  return { tool: toolName(words[k].text), name: words[k], args: words.slice(k + 1), env, range: command.range, next: command.next, value: (word) => expand(word, scope, dialect) };
+  return {
+    tool: toolName(words[k].text),
+    name: words[k],
+    args: words.slice(k + 1),
+    env,
+    range: command.range,
+    next: command.next,
+    value: (word) => expand(word, scope, dialect),
+  };
 }
 
 /** A literal value: no variable or command substitution in it, so the text is what the program will see. */

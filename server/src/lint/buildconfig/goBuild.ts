@@ -28,7 +28,11 @@ export interface GoBuild {
 }
 
 /** What the linter may ask of the workspace: whether `name` is a string variable of a package. */
-export type VariableLookup = (importPath: string, name: string, packages: string[]) => 'string' | 'not-string' | 'missing' | undefined;
+export type VariableLookup = (
+  importPath: string,
+  name: string,
+  packages: string[],
+) => 'string' | 'not-string' | 'missing' | undefined;
 
 /** The build a `go build` / `go install` command line describes. */
 export function fromCommand(args: Word[], env: Map<string, Word>, range: Range): GoBuild {
@@ -45,8 +49,7 @@ export function fromCommand(args: Word[], env: Map<string, Word>, range: Range):
     else if (option.name === 'buildmode' && valueWord) {
       build.buildmode = valueWord;
       if (!option.valueWord) build.buildmodeOption = option.word;
-    }
-    else if (option.name === 'o' && valueWord) build.output = valueWord;
+    } else if (option.name === 'o' && valueWord) build.output = valueWord;
     else if (['race', 'msan', 'asan'].includes(option.name)) build.externalFlags.push(option.word);
   }
   return build;
@@ -80,7 +83,13 @@ export function lintGoBuild(build: GoBuild, text: string, lookup?: VariableLooku
   if (darwin) {
     for (const arch of build.goarch) {
       if (isLiteral(arch) && arch.text !== '' && arch.text !== 'arm64' && arch.text !== 'amd64') {
-        out.push(diagnostic('build/unsupported-goarch', `GOARCH=${arch.text} has no darwin port: Go builds macOS programs for arm64 and amd64 only; make a universal binary with lipo afterwards.`, arch.range));
+        out.push(
+          diagnostic(
+            'build/unsupported-goarch',
+            `GOARCH=${arch.text} has no darwin port: Go builds macOS programs for arm64 and amd64 only; make a universal binary with lipo afterwards.`,
+            arch.range,
+          ),
+        );
       }
     }
   }
@@ -94,38 +103,77 @@ export function lintGoBuild(build: GoBuild, text: string, lookup?: VariableLooku
       const value = flag.value ?? '';
       if (!VALID_HEADTYPES.has(value)) {
         out.push(
-          diagnostic('ldflags/invalid-headtype', `-H=${value} is not a header type the Go linker knows ("invalid headtype"); GOOS=darwin already selects the Mach-O header, so leave -H out.`, flag.range, removeFlagFix(`Remove -H=${value}`, word, flag, text)),
+          diagnostic(
+            'ldflags/invalid-headtype',
+            `-H=${value} is not a header type the Go linker knows ("invalid headtype"); GOOS=darwin already selects the Mach-O header, so leave -H out.`,
+            flag.range,
+            removeFlagFix(`Remove -H=${value}`, word, flag, text),
+          ),
         );
       }
     } else if (flag.name === 'sectcreate') {
-      out.push(diagnostic('ldflags/sectcreate', '-sectcreate is an option of Apple\'s ld64, not of the Go linker, which stops with "flag provided but not defined". Entitlements come from codesign --entitlements, not from a __TEXT section.', flag.range));
+      out.push(
+        diagnostic(
+          'ldflags/sectcreate',
+          '-sectcreate is an option of Apple\'s ld64, not of the Go linker, which stops with "flag provided but not defined". Entitlements come from codesign --entitlements, not from a __TEXT section.',
+          flag.range,
+        ),
+      );
     } else if (flag.name === 'buildmode') {
-      out.push(diagnostic('ldflags/buildmode-in-ldflags', `-buildmode=${flag.value ?? ''} inside -ldflags reaches only the linker; pass it to go build itself, or leave it out.`, flag.range));
+      out.push(
+        diagnostic(
+          'ldflags/buildmode-in-ldflags',
+          `-buildmode=${flag.value ?? ''} inside -ldflags reaches only the linker; pass it to go build itself, or leave it out.`,
+          flag.range,
+        ),
+      );
     } else if (flag.name === 'X') {
       out.push(...lintX(flag, build, lookup));
     } else if (flag.name === 'extldflags' && cgoOff && linkmode?.value !== 'external') {
-      out.push(diagnostic('build/extldflags-internal-link', '-extldflags is passed to the host linker, which Go never runs with CGO_ENABLED=0: these flags are silently ignored.', flag.range));
+      out.push(
+        diagnostic(
+          'build/extldflags-internal-link',
+          '-extldflags is passed to the host linker, which Go never runs with CGO_ENABLED=0: these flags are silently ignored.',
+          flag.range,
+        ),
+      );
     }
   }
 
   if (cgoOff) {
     const needsExternal: { range: Range; what: string }[] = [];
     if (linkmode?.value === 'external') needsExternal.push({ range: linkmode.range, what: '-linkmode=external' });
-    if (buildmode && EXTERNAL_BUILDMODES.has(buildmode)) needsExternal.push({ range: build.buildmode?.range ?? build.range, what: `-buildmode=${buildmode}` });
+    if (buildmode && EXTERNAL_BUILDMODES.has(buildmode))
+      needsExternal.push({ range: build.buildmode?.range ?? build.range, what: `-buildmode=${buildmode}` });
     for (const w of build.externalFlags) needsExternal.push({ range: w.range, what: w.text });
     for (const n of needsExternal) {
-      out.push(diagnostic('build/external-link-without-cgo', `${n.what} needs external linking, but CGO_ENABLED=0: go build fails with "requires external (cgo) linking, but cgo is not enabled".`, n.range));
+      out.push(
+        diagnostic(
+          'build/external-link-without-cgo',
+          `${n.what} needs external linking, but CGO_ENABLED=0: go build fails with "requires external (cgo) linking, but cgo is not enabled".`,
+          n.range,
+        ),
+      );
     }
   }
 
   if (darwin && arm64 && build.buildmode?.text === 'exe') {
     const option = build.buildmodeOption;
-    const fixes = option && !option.quoted ? [{ title: 'Remove -buildmode=exe', edits: [{ range: withBlankBefore(option.range, text), newText: '' }] }] : undefined;
-    out.push(diagnostic('build/buildmode-exe-noop', 'On darwin/arm64 the linker turns -buildmode=exe into pie (everything is PIE there): the flag changes nothing and does not help signing.', option?.range ?? build.buildmode.range, fixes));
+    const fixes =
+      option && !option.quoted
+        ? [{ title: 'Remove -buildmode=exe', edits: [{ range: withBlankBefore(option.range, text), newText: '' }] }]
+        : undefined;
+    out.push(
+      diagnostic(
+        'build/buildmode-exe-noop',
+        'On darwin/arm64 the linker turns -buildmode=exe into pie (everything is PIE there): the flag changes nothing and does not help signing.',
+        option?.range ?? build.buildmode.range,
+        fixes,
+      ),
+    );
   }
   return out;
 }
-
 
 function lintX(flag: LinkerFlag, build: GoBuild, lookup?: VariableLookup): LintDiagnostic[] {
   const value = flag.value ?? '';
@@ -134,18 +182,39 @@ function lintX(flag: LinkerFlag, build: GoBuild, lookup?: VariableLookup): LintD
   const dot = target.lastIndexOf('.');
   const range = flag.valueRange ?? flag.range;
   if (eq < 0 || dot <= 0) {
-    return [diagnostic('ldflags/x-not-a-switch', `-X ${value} is not of the form importpath.name=value: -X only assigns a string variable, and this one is ignored or breaks the build.`, range)];
+    return [
+      diagnostic(
+        'ldflags/x-not-a-switch',
+        `-X ${value} is not of the form importpath.name=value: -X only assigns a string variable, and this one is ignored or breaks the build.`,
+        range,
+      ),
+    ];
   }
   if (!lookup || !isLiteralText(target)) return [];
   const importPath = target.slice(0, dot);
   const name = target.slice(dot + 1);
-  const kind = lookup(importPath, name, build.packages.map((p) => p.text));
+  const kind = lookup(
+    importPath,
+    name,
+    build.packages.map((p) => p.text),
+  );
   if (kind === 'missing') {
-    return [diagnostic('ldflags/x-not-a-switch', `${importPath} declares no variable ${name}, so -X ${target}=… does nothing: -X only assigns existing string variables, it is not a linker switch.`, range)];
+    return [
+      diagnostic(
+        'ldflags/x-not-a-switch',
+        `${importPath} declares no variable ${name}, so -X ${target}=… does nothing: -X only assigns existing string variables, it is not a linker switch.`,
+        range,
+      ),
+    ];
   }
   if (kind === 'not-string') {
-    return [diagnostic('ldflags/x-not-a-switch', `${importPath}.${name} is not a string variable initialized with a constant (or not at all), so -X leaves it unchanged.`, range)];
+    return [
+      diagnostic(
+        'ldflags/x-not-a-switch',
+        `${importPath}.${name} is not a string variable initialized with a constant (or not at all), so -X leaves it unchanged.`,
+        range,
+      ),
+    ];
   }
   return [];
 }
-

@@ -33,7 +33,9 @@ function packageFiles(importPath: string, packages: string[], from: string): str
   const read = (dir: string) => {
     try {
       // Every entry named *.go, whatever it is: one that cannot be read makes the answer unknown, as it would fail go build.
-      return listDirectory(dir).filter((e) => e.name.endsWith('.go') && !e.name.endsWith('_test.go')).map((e) => path.join(dir, e.name));
+      return listDirectory(dir)
+        .filter((e) => e.name.endsWith('.go') && !e.name.endsWith('_test.go'))
+        .map((e) => path.join(dir, e.name));
     } catch (error) {
       if (!(error instanceof FileAccessError)) throw error;
       return undefined;
@@ -56,7 +58,9 @@ function packageFiles(importPath: string, packages: string[], from: string): str
 
 /** Removes comments, keeping string literals (an initializer's kind depends on them). */
 function stripComments(source: string): string {
-  return source.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|("(?:[^"\\\n]|\\.)*"|`[^`]*`)/g, (m, literal) => (literal ? m : ''));
+  return source.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|("(?:[^"\\\n]|\\.)*"|`[^`]*`)/g, (m, literal) =>
+    literal ? m : '',
+  );
 }
 
 function classify(type: string | undefined, init: string | undefined): VariableKind {

@@ -20,9 +20,37 @@ export interface LinkerFlag {
 
 /** Linker flags that take a value (cmd/link's flag definitions); the rest are booleans. */
 const TAKES_VALUE = new Set([
-  'B', 'E', 'H', 'I', 'L', 'R', 'T', 'X', 'buildid', 'buildmode', 'capturehostobjs', 'cpuprofile', 'debugtextsize', 'extar',
-  'extld', 'extldflags', 'importcfg', 'installsuffix', 'k', 'libgcc', 'linkmode', 'memprofile', 'memprofilerate', 'o',
-  'pluginpath', 'r', 'tmpdir', 'benchmark', 'benchmarkprofile', 'strictdups', 'sectcreate',
+  'B',
+  'E',
+  'H',
+  'I',
+  'L',
+  'R',
+  'T',
+  'X',
+  'buildid',
+  'buildmode',
+  'capturehostobjs',
+  'cpuprofile',
+  'debugtextsize',
+  'extar',
+  'extld',
+  'extldflags',
+  'importcfg',
+  'installsuffix',
+  'k',
+  'libgcc',
+  'linkmode',
+  'memprofile',
+  'memprofilerate',
+  'o',
+  'pluginpath',
+  'r',
+  'tmpdir',
+  'benchmark',
+  'benchmarkprofile',
+  'strictdups',
+  'sectcreate',
 ]);
 
 interface Token {
@@ -72,7 +100,11 @@ export function parseLdflags(word: Word): LinkerFlag[] {
     };
     if (eq >= 0) {
       flag.value = body.slice(eq + 1);
-      flag.valueRange = subRange(word, nameStart + name.length + 1, token.to - (token.text === word.text.slice(token.from, token.to) ? 0 : 1));
+      flag.valueRange = subRange(
+        word,
+        nameStart + name.length + 1,
+        token.to - (token.text === word.text.slice(token.from, token.to) ? 0 : 1),
+      );
     } else if (TAKES_VALUE.has(name) && k + 1 < tokens.length) {
       const next = tokens[++k];
       flag.value = next.text;
@@ -86,4 +118,20 @@ export function parseLdflags(word: Word): LinkerFlag[] {
 }
 
 /** Header types cmd/link accepts (objabi.HeadType.Set). */
-export const VALID_HEADTYPES = new Set(['aix', 'darwin', 'ios', 'dragonfly', 'freebsd', 'js', 'linux', 'android', 'netbsd', 'openbsd', 'plan9', 'illumos', 'solaris', 'wasip1', 'windows']);
+export const VALID_HEADTYPES = new Set([
+  'aix',
+  'darwin',
+  'ios',
+  'dragonfly',
+  'freebsd',
+  'js',
+  'linux',
+  'android',
+  'netbsd',
+  'openbsd',
+  'plan9',
+  'illumos',
+  'solaris',
+  'wasip1',
+  'windows',
+]);

@@ -13,7 +13,10 @@ import { assignmentRecipes, MakeAssignment, MakefileParts, MakeRule } from './ma
 import type { Word } from './shell';
 import { Dialect, MAX_VALUE, origins as distinct, setHere, Value } from './values';
 
-type Variable = { flavor: 'recursive'; words: Word[]; origins: Value['origins'] } | { flavor: 'simple'; value: Value | null } | { flavor: 'unknown' };
+type Variable =
+  | { flavor: 'recursive'; words: Word[]; origins: Value['origins'] }
+  | { flavor: 'simple'; value: Value | null }
+  | { flavor: 'unknown' };
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 /** Deeper nesting than this is not a makefile anyone writes by hand. */
@@ -70,12 +73,17 @@ class Reader {
       }
       case '+=': {
         if (!before) return { flavor: 'recursive', words: [a.value], origins };
-        if (before.flavor === 'recursive') return { flavor: 'recursive', words: [...before.words, a.value], origins: [...before.origins, ...origins] };
+        if (before.flavor === 'recursive')
+          return { flavor: 'recursive', words: [...before.words, a.value], origins: [...before.origins, ...origins] };
         if (before.flavor === 'simple' && before.value?.text !== undefined) {
           const added = this.expandWord(a.value, rule, new Set(), depth);
           if (!added || added.text === undefined) return { flavor: 'simple', value: null };
-          const text = before.value.text && added.text ? `${before.value.text} ${added.text}` : before.value.text + added.text;
-          return { flavor: 'simple', value: { text, origins: [...before.value.origins, ...origins, ...added.origins] } };
+          const text =
+            before.value.text && added.text ? `${before.value.text} ${added.text}` : before.value.text + added.text;
+          return {
+            flavor: 'simple',
+            value: { text, origins: [...before.value.origins, ...origins, ...added.origins] },
+          };
         }
         return { flavor: 'unknown' };
       }
@@ -85,7 +93,13 @@ class Reader {
   }
 
   /** The make reference starting at `word.text[i]` (a single `$`). */
-  reference(word: Word, i: number, rule: MakeRule | undefined, active: Set<string>, depth: number): { length: number; value: Value | null } {
+  reference(
+    word: Word,
+    i: number,
+    rule: MakeRule | undefined,
+    active: Set<string>,
+    depth: number,
+  ): { length: number; value: Value | null } {
     const open = word.text[i + 1];
     if (open === '(' || open === '{') {
       const close = open === '(' ? ')' : '}';
@@ -129,7 +143,11 @@ class Reader {
       const own = rule.targets.map((t) => (this.specific.get(t) ?? []).filter((a) => a.name === name));
       if (own.some((list) => list.length > 0)) {
         // Each target of the rule must agree, since the recipe is the same for all.
-        if (own.some((list) => list.length === 0) || new Set(own.map((list) => list.map((a) => a.range.start).join())).size > 1) return null;
+        if (
+          own.some((list) => list.length === 0) ||
+          new Set(own.map((list) => list.map((a) => a.range.start).join())).size > 1
+        )
+          return null;
         for (const a of own[0]) current = this.apply(current, a, rule, depth + 1);
       } else if (this.shadowedFor(name).has(rule)) return null;
     }
@@ -153,7 +171,7 @@ class Reader {
   expandWord(word: Word, rule: MakeRule | undefined, active: Set<string>, depth: number): Value | null {
     let text = '';
     const origins: Value['origins'] = [];
-    for (let i = 0; i < word.text.length; ) {
+    for (let i = 0; i < word.text.length;) {
       if (word.text[i] !== '$') {
         text += word.text[i++];
         continue;
@@ -173,7 +191,9 @@ class Reader {
   private shadowedFor(name: string): Set<MakeRule> {
     let set = this.shadowed.get(name);
     if (set) return set;
-    const targets = [...this.specific.entries()].filter(([, list]) => list.some((a) => a.name === name)).map(([t]) => t);
+    const targets = [...this.specific.entries()]
+      .filter(([, list]) => list.some((a) => a.name === name))
+      .map(([t]) => t);
     set = assignmentRecipes(this.rules, targets);
     this.shadowed.set(name, set);
     return set;

@@ -11,8 +11,14 @@ import { assembled, Script, Word } from './shell';
  * The rules whose recipes (offsets) lie in a release flow: rules that run `isRelease` commands, and every rule they
  * depend on, directly or not (`notarize: sign`, `sign: build`).
  */
-export function releaseRecipes(rules: MakeRule[], isRelease: (start: number, end: number) => boolean): (offset: number) => boolean {
-  const chosen = reachable(rules, rules.filter((rule) => isRelease(rule.recipe.start, rule.recipe.end)));
+export function releaseRecipes(
+  rules: MakeRule[],
+  isRelease: (start: number, end: number) => boolean,
+): (offset: number) => boolean {
+  const chosen = reachable(
+    rules,
+    rules.filter((rule) => isRelease(rule.recipe.start, rule.recipe.end)),
+  );
   // Recipes never overlap: a binary search over their sorted starts answers each question.
   const spans = [...chosen].map((r) => r.recipe).sort((x, y) => x.start - y.start);
   return (offset) => {
@@ -47,7 +53,10 @@ function reachable(rules: MakeRule[], from: MakeRule[]): Set<MakeRule> {
 /** The rules whose recipes may run while one of `targets` is made (its own rules and what they depend on). */
 export function assignmentRecipes(rules: MakeRule[], targets: string[]): Set<MakeRule> {
   const wanted = new Set(targets);
-  return reachable(rules, rules.filter((rule) => rule.targets.some((t) => wanted.has(t))));
+  return reachable(
+    rules,
+    rules.filter((rule) => rule.targets.some((t) => wanted.has(t))),
+  );
 }
 
 export interface MakeRule {
@@ -92,7 +101,10 @@ export function sliceWord(text: string, start: number, end: number): Word {
 }
 
 /** `recipe` says which lines are recipe lines: a tab for make, any indentation for just. */
-export function makefileParts(text: string, recipe: (line: string) => boolean = (line) => line.startsWith('\t')): MakefileParts {
+export function makefileParts(
+  text: string,
+  recipe: (line: string) => boolean = (line) => line.startsWith('\t'),
+): MakefileParts {
   const pieces: { text: string; offset: number }[] = [];
   const env = new Map<string, Word>();
   const ldflags: Word[] = [];
@@ -117,7 +129,13 @@ export function makefileParts(text: string, recipe: (line: string) => boolean = 
       if (/^\s*endef\b/.test(line)) defining = undefined;
     } else if (/^\s*((override|export)\s+)*define\s+/.test(line)) {
       defining = /define\s+([A-Za-z_][A-Za-z0-9_.-]*)/.exec(line)?.[1] ?? '';
-      if (defining) assignments.push({ name: defining, op: 'unknown', value: sliceWord(text, offset, offset), range: { start: offset, end: offset + line.length } });
+      if (defining)
+        assignments.push({
+          name: defining,
+          op: 'unknown',
+          value: sliceWord(text, offset, offset),
+          range: { start: offset, end: offset + line.length },
+        });
     } else if (!continuing && CONDITIONAL.test(line)) conditional++;
     else if (!continuing && /^\s*endif\b/.test(line)) conditional = Math.max(0, conditional - 1);
     else if (!continuing && /^\s*else\b/.test(line)) {
@@ -159,10 +177,20 @@ export function makefileParts(text: string, recipe: (line: string) => boolean = 
           const at = offset + after + (line.slice(after).length - line.slice(after).trimStart().length);
           const value = valueAt(at + specific[0].length, offset + line.length);
           const op = conditional > 0 || line.endsWith('\\') ? 'unknown' : specific[3];
-          assignments.push({ name: specific[2], op, value, range: { start: at + specific[1].length, end: value.range.end }, targets: r[1].split(/\s+/).filter(Boolean) });
+          assignments.push({
+            name: specific[2],
+            op,
+            value,
+            range: { start: at + specific[1].length, end: value.range.end },
+            targets: r[1].split(/\s+/).filter(Boolean),
+          });
         } else if (r && !line.startsWith('#')) {
           const names = (s: string) => s.split(/\s+/).filter((n) => n && n !== '|');
-          rules.push({ targets: names(r[1]), prerequisites: names(r[2]), recipe: { start: offset, end: offset + line.length } });
+          rules.push({
+            targets: names(r[1]),
+            prerequisites: names(r[2]),
+            recipe: { start: offset, end: offset + line.length },
+          });
         }
       }
       continuing = false;

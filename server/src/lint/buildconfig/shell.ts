@@ -130,7 +130,14 @@ export function parseShell(script: Script): SimpleCommand[] {
   };
   const endWord = () => {
     if (wordStart < 0) return;
-    const word: Word = new ShellWord(wordText, offsets, wordFrom, { start: map(wordStart), end: map(wordEnd - 1) + 1 }, quoted, verbatim);
+    const word: Word = new ShellWord(
+      wordText,
+      offsets,
+      wordFrom,
+      { start: map(wordStart), end: map(wordEnd - 1) + 1 },
+      quoted,
+      verbatim,
+    );
     if (pendingHeredoc) {
       heredocs.push({ delimiter: wordText, stripTabs: pendingHeredoc.stripTabs });
       pendingHeredoc = null;
@@ -276,7 +283,12 @@ export function parseShell(script: Script): SimpleCommand[] {
     }
     // A run of ordinary characters is copied in one step.
     let j = i + 1;
-    while (j < text.length && !isSpecial(SPECIAL, text.charCodeAt(j)) && !(templates && text[j] === '{' && text[j + 1] === '{')) j++;
+    while (
+      j < text.length &&
+      !isSpecial(SPECIAL, text.charCodeAt(j)) &&
+      !(templates && text[j] === '{' && text[j + 1] === '{')
+    )
+      j++;
     const run = text.slice(i, j);
     if (wordStart < 0) {
       wordStart = i;

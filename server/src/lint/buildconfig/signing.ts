@@ -38,7 +38,11 @@ function label(word: Word, judged: Judged): string {
 /** Adds where the value is set and where the artifact was made, as related information. */
 function explained(d: LintDiagnostic, judged: Judged): LintDiagnostic {
   const related = [...judged.origins];
-  if (judged.made) related.push({ range: judged.made.range, message: `made here by ${judged.made.by}: ${KIND_WORDS[judged.made.kind]}` });
+  if (judged.made)
+    related.push({
+      range: judged.made.range,
+      message: `made here by ${judged.made.by}: ${KIND_WORDS[judged.made.kind]}`,
+    });
   if (related.length > 0) d.related = [...(d.related ?? []), ...related];
   return d;
 }
@@ -51,7 +55,8 @@ export function identityKind(word: Word | undefined): IdentityKind {
   const t = word.text.trim();
   if (t === '-') return 'ad-hoc';
   if (/^(Apple Development|Mac Developer|iPhone Developer)\b/i.test(t)) return 'development';
-  if (/^(Apple Distribution|3rd Party Mac Developer|Mac App Distribution|iPhone Distribution)\b/i.test(t)) return 'distribution';
+  if (/^(Apple Distribution|3rd Party Mac Developer|Mac App Distribution|iPhone Distribution)\b/i.test(t))
+    return 'distribution';
   if (/^Developer ID Installer\b/i.test(t)) return 'installer';
   if (/^Developer ID\b/i.test(t)) return 'developer-id';
   return 'unknown';
@@ -94,7 +99,6 @@ function isSigning(parsed: ReturnType<typeof parseOptions>): boolean {
   return has(parsed, 'sign') && !has(parsed, 'verify') && !has(parsed, 'display') && !has(parsed, 'remove-signature');
 }
 
-
 function insertAfter(word: Word): Range {
   return { start: word.range.end, end: word.range.end };
 }
@@ -108,21 +112,32 @@ export function lintCodesign(inv: Invocation, ctx: SigningContext): LintDiagnost
   const judge = ctx.judge ?? literalJudge;
   // `--sign "$IDENTITY"`: the identity the variable holds, when the file says.
   const identity = sign.valueWord && !isLiteral(sign.valueWord) ? judge(inv, sign.valueWord) : undefined;
-  const kind = identity?.text !== undefined ? identityKind({ text: identity.text, at: new Int32Array(0), range: sign.valueWord!.range, quoted: true }) : identityKind(sign.valueWord ?? (sign.value !== undefined ? ({ ...sign.word, text: sign.value } as Word) : undefined));
+  const kind =
+    identity?.text !== undefined
+      ? identityKind({ text: identity.text, at: new Int32Array(0), range: sign.valueWord!.range, quoted: true })
+      : identityKind(
+          sign.valueWord ?? (sign.value !== undefined ? ({ ...sign.word, text: sign.value } as Word) : undefined),
+        );
   const targets = parsed.operands;
   const at = insertAfter(inv.name);
 
   if (ctx.release && kind !== 'developer-id' && kind !== 'unknown') {
-    const d = diagnostic('codesign/not-developer-id', `This release flow signs with ${IDENTITY_WORDS[kind]}; notarization accepts only "Developer ID Application" signatures.`, (sign.valueWord ?? sign.word).range);
+    const d = diagnostic(
+      'codesign/not-developer-id',
+      `This release flow signs with ${IDENTITY_WORDS[kind]}; notarization accepts only "Developer ID Application" signatures.`,
+      (sign.valueWord ?? sign.word).range,
+    );
     out.push(identity ? explained(d, identity) : d);
   }
   const distributing = ctx.release || kind === 'developer-id' || kind === 'unknown';
   // Disk images and installer packages carry a signature but no code: the hardened runtime does not apply.
-  const exempt = targets.length > 0 && targets.every((t) => {
-    const judged = judge(inv, t);
-    const kind = judged && kindOf(judged);
-    return kind === 'dmg' || kind === 'pkg';
-  });
+  const exempt =
+    targets.length > 0 &&
+    targets.every((t) => {
+      const judged = judge(inv, t);
+      const kind = judged && kindOf(judged);
+      return kind === 'dmg' || kind === 'pkg';
+    });
   if (distributing && !exempt) {
     const options = parsed.options.filter((o) => o.name === 'options');
     const runtime = options.some((o) => (o.value ?? '').split(',').includes('runtime'));
@@ -130,21 +145,66 @@ export function lintCodesign(inv: Invocation, ctx: SigningContext): LintDiagnost
     const none = timestamp.find((o) => o.value === 'none');
     const addTimestamp: Fix = { title: 'Add --timestamp', edits: [{ range: at, newText: ' --timestamp' }] };
     // Both missing, as in most copied snippets: one fix adds both.
-    const both: Fix[] = !runtime && timestamp.length === 0 && options.length === 0 ? [{ title: 'Add --options runtime --timestamp', edits: [{ range: at, newText: ' --options runtime --timestamp' }] }] : [];
+    const both: Fix[] =
+      !runtime && timestamp.length === 0 && options.length === 0
+        ? [
+            {
+              title: 'Add --options runtime --timestamp',
+              edits: [{ range: at, newText: ' --options runtime --timestamp' }],
+            },
+          ]
+        : [];
     if (!runtime) {
-      out.push(diagnostic('codesign/missing-runtime', 'No --options runtime: notarization rejects executables without the hardened runtime.', inv.name.range, [runtimeFix(options, at), ...both]));
+      out.push(
+        diagnostic(
+          'codesign/missing-runtime',
+          'No --options runtime: notarization rejects executables without the hardened runtime.',
+          inv.name.range,
+          [runtimeFix(options, at), ...both],
+        ),
+      );
     }
     if (none) {
-      out.push(diagnostic('codesign/timestamp-none', '--timestamp=none leaves out the secure timestamp notarization requires (it has nothing to do with TCC or CI clocks).', none.word.range, [{ title: 'Use --timestamp', edits: [{ range: none.word.range, newText: '--timestamp' }] }]));
+      out.push(
+        diagnostic(
+          'codesign/timestamp-none',
+          '--timestamp=none leaves out the secure timestamp notarization requires (it has nothing to do with TCC or CI clocks).',
+          none.word.range,
+          [{ title: 'Use --timestamp', edits: [{ range: none.word.range, newText: '--timestamp' }] }],
+        ),
+      );
     } else if (timestamp.length === 0) {
-      out.push(diagnostic('codesign/missing-timestamp', 'No --timestamp: without a secure timestamp notarization fails ("The signature does not include a secure timestamp.").', inv.name.range, [addTimestamp, ...both]));
+      out.push(
+        diagnostic(
+          'codesign/missing-timestamp',
+          'No --timestamp: without a secure timestamp notarization fails ("The signature does not include a secure timestamp.").',
+          inv.name.range,
+          [addTimestamp, ...both],
+        ),
+      );
     }
   }
   if (deep) {
-    out.push(diagnostic('codesign/deep', '--deep is deprecated for signing: it applies these options, entitlements included, to all nested code; a bare Go binary has none. Sign nested code separately, inside out.', deep.word.range, deep.word.text === '--deep' ? [{ title: 'Remove --deep', edits: [{ range: withBlankBefore(deep.word.range, ctx.text), newText: '' }] }] : undefined));
+    out.push(
+      diagnostic(
+        'codesign/deep',
+        '--deep is deprecated for signing: it applies these options, entitlements included, to all nested code; a bare Go binary has none. Sign nested code separately, inside out.',
+        deep.word.range,
+        deep.word.text === '--deep'
+          ? [{ title: 'Remove --deep', edits: [{ range: withBlankBefore(deep.word.range, ctx.text), newText: '' }] }]
+          : undefined,
+      ),
+    );
   }
   if (!has(parsed, 'force') && !exempt) {
-    out.push(diagnostic('codesign/missing-force', 'No --force: Go already signs darwin/arm64 output ad hoc, and codesign refuses to replace an existing signature without --force.', inv.name.range, [{ title: 'Add --force', edits: [{ range: at, newText: ' --force' }] }]));
+    out.push(
+      diagnostic(
+        'codesign/missing-force',
+        'No --force: Go already signs darwin/arm64 output ad hoc, and codesign refuses to replace an existing signature without --force.',
+        inv.name.range,
+        [{ title: 'Add --force', edits: [{ range: at, newText: ' --force' }] }],
+      ),
+    );
   }
   const entitlements = find(parsed, 'entitlements');
   if (entitlements && ctx.entitlements) out.push(...lintEntitlementsOption(entitlements, ctx));
@@ -154,7 +214,12 @@ export function lintCodesign(inv: Invocation, ctx: SigningContext): LintDiagnost
 function runtimeFix(options: Option[], at: Range): Fix {
   const existing = options.find((o) => o.valueWord && !o.valueWord.quoted && isLiteral(o.valueWord));
   if (existing?.valueWord) {
-    return { title: 'Add runtime to --options', edits: [{ range: { start: existing.valueWord.range.end, end: existing.valueWord.range.end }, newText: ',runtime' }] };
+    return {
+      title: 'Add runtime to --options',
+      edits: [
+        { range: { start: existing.valueWord.range.end, end: existing.valueWord.range.end }, newText: ',runtime' },
+      ],
+    };
   }
   return { title: 'Add --options runtime', edits: [{ range: at, newText: ' --options runtime' }] };
 }
@@ -165,16 +230,34 @@ function lintEntitlementsOption(option: Option, ctx: SigningContext): LintDiagno
   if (!value || !isLiteral({ ...word, text: value })) return [];
   const probe = ctx.entitlements!(value);
   if (!probe) return [];
-  if (!probe.exists) return [diagnostic('codesign/entitlements-file', `${value}: no such file (looked for ${probe.file}); codesign will fail.`, word.range)];
-  if (probe.unusable) return [diagnostic('codesign/entitlements-file', `${value}: ${probe.unusable}; codesign will fail.`, word.range)];
+  if (!probe.exists)
+    return [
+      diagnostic(
+        'codesign/entitlements-file',
+        `${value}: no such file (looked for ${probe.file}); codesign will fail.`,
+        word.range,
+      ),
+    ];
+  if (probe.unusable)
+    return [diagnostic('codesign/entitlements-file', `${value}: ${probe.unusable}; codesign will fail.`, word.range)];
   if (probe.errors > 0) return [entitlementsErrors(value, probe, word.range)];
   return [];
 }
 
 /** The diagnostic for an entitlements file with errors, pointing at that file as related information. */
 export function entitlementsErrors(name: string, probe: EntitlementsProbe, range: Range): LintDiagnostic {
-  const d = diagnostic('codesign/entitlements-file', `${name} has ${probe.errors} error${probe.errors === 1 ? '' : 's'}: open it to see ${probe.errors === 1 ? 'it' : 'them'}.`, range);
-  d.related = [{ file: probe.file, range: { start: 0, end: 0 }, message: `${probe.errors} error${probe.errors === 1 ? '' : 's'} reported in this file` }];
+  const d = diagnostic(
+    'codesign/entitlements-file',
+    `${name} has ${probe.errors} error${probe.errors === 1 ? '' : 's'}: open it to see ${probe.errors === 1 ? 'it' : 'them'}.`,
+    range,
+  );
+  d.related = [
+    {
+      file: probe.file,
+      range: { start: 0, end: 0 },
+      message: `${probe.errors} error${probe.errors === 1 ? '' : 's'} reported in this file`,
+    },
+  ];
   return d;
 }
 
@@ -195,12 +278,24 @@ const AUTH_METHODS: Record<string, string[]> = {
 };
 /** Spellings from other tools that notarytool does not know. */
 const FOREIGN: Record<string, string> = {
-  'api-key': 'rcodesign', 'api-issuer': 'rcodesign', 'api-key-path': 'rcodesign', 'api-key-file': 'rcodesign',
-  username: 'altool', u: 'altool', 'asc-provider': 'altool', 'primary-bundle-id': 'altool', 'notarize-app': 'altool',
+  'api-key': 'rcodesign',
+  'api-issuer': 'rcodesign',
+  'api-key-path': 'rcodesign',
+  'api-key-file': 'rcodesign',
+  username: 'altool',
+  u: 'altool',
+  'asc-provider': 'altool',
+  'primary-bundle-id': 'altool',
+  'notarize-app': 'altool',
 };
 const NEEDS_AUTH = new Set(['submit', 'wait', 'info', 'log', 'history']);
 
-export function lintNotarytool(inv: Invocation, waitedLater: boolean, freshMachine = false, judge: Judge = literalJudge): LintDiagnostic[] {
+export function lintNotarytool(
+  inv: Invocation,
+  waitedLater: boolean,
+  freshMachine = false,
+  judge: Judge = literalJudge,
+): LintDiagnostic[] {
   const parsed = parseOptions(inv.args, NOTARYTOOL);
   const sub = parsed.operands[0];
   if (!sub) return [];
@@ -209,16 +304,40 @@ export function lintNotarytool(inv: Invocation, waitedLater: boolean, freshMachi
     const file = parsed.operands[1];
     const judged = file && judge(inv, file);
     const kind = judged && kindOf(judged);
-    if (file && judged && (judged.text !== undefined || judged.made) && kind !== 'zip' && kind !== 'dmg' && kind !== 'pkg') out.push(explained(containerDiagnostic(inv, file, judged), judged));
+    if (
+      file &&
+      judged &&
+      (judged.text !== undefined || judged.made) &&
+      kind !== 'zip' &&
+      kind !== 'dmg' &&
+      kind !== 'pkg'
+    )
+      out.push(explained(containerDiagnostic(inv, file, judged), judged));
     const waits = has(parsed, 'wait') || waitedLater;
     if (!waits) {
-      out.push(diagnostic('notarytool/no-wait', 'The submission is never waited for: add --wait (and read `notarytool log` on failure), or a later step staples or ships before Apple answers.', sub.range, [{ title: 'Add --wait', edits: [{ range: { start: sub.range.end, end: sub.range.end }, newText: ' --wait' }] }]));
+      out.push(
+        diagnostic(
+          'notarytool/no-wait',
+          'The submission is never waited for: add --wait (and read `notarytool log` on failure), or a later step staples or ships before Apple answers.',
+          sub.range,
+          [
+            {
+              title: 'Add --wait',
+              edits: [{ range: { start: sub.range.end, end: sub.range.end }, newText: ' --wait' }],
+            },
+          ],
+        ),
+      );
     }
   }
   if (NEEDS_AUTH.has(sub.text)) out.push(...lintAuth(parsed, sub));
   const profile = find(parsed, 'keychain-profile');
   if (freshMachine && profile && NEEDS_AUTH.has(sub.text)) {
-    const d = diagnostic('notarytool/auth', `A CI runner starts with an empty keychain: the profile ${profile.value ?? ''} does not exist unless this job runs \`notarytool store-credentials\` first, and keychain profiles cannot be exported. In CI, use an App Store Connect API key (--key, --key-id, --issuer) from the job's secrets.`, (profile.valueWord ?? profile.word).range);
+    const d = diagnostic(
+      'notarytool/auth',
+      `A CI runner starts with an empty keychain: the profile ${profile.value ?? ''} does not exist unless this job runs \`notarytool store-credentials\` first, and keychain profiles cannot be exported. In CI, use an App Store Connect API key (--key, --key-id, --issuer) from the job's secrets.`,
+      (profile.valueWord ?? profile.word).range,
+    );
     d.severity = 'warning';
     out.push(d);
   }
@@ -229,47 +348,108 @@ function containerDiagnostic(inv: Invocation, file: Word, judged: Judged): LintD
   const name = label(file, judged);
   const kind = kindOf(judged);
   if (kind === 'tarball') {
-    return diagnostic('notarytool/unsupported-container', `${name}: notarytool accepts only .zip, .dmg and .pkg; make a zip with ditto instead of a tarball.`, file.range);
+    return diagnostic(
+      'notarytool/unsupported-container',
+      `${name}: notarytool accepts only .zip, .dmg and .pkg; make a zip with ditto instead of a tarball.`,
+      file.range,
+    );
   }
   const path = judged.text;
-  const zipIt = path !== undefined ? `Zip it with \`ditto -c -k --keepParent ${path} ${path.replace(/\/+$/, '')}.zip\`.` : 'Zip it first with `ditto -c -k --keepParent`.';
+  const zipIt =
+    path !== undefined
+      ? `Zip it with \`ditto -c -k --keepParent ${path} ${path.replace(/\/+$/, '')}.zip\`.`
+      : 'Zip it first with `ditto -c -k --keepParent`.';
   if (judged.made) {
-    return diagnostic('notarytool/unsupported-container', `${name} holds ${KIND_WORDS[judged.made.kind]} (made by ${judged.made.by}): notarytool submit accepts only .zip, .dmg and .pkg, and refuses a bare binary. ${zipIt}`, file.range);
+    return diagnostic(
+      'notarytool/unsupported-container',
+      `${name} holds ${KIND_WORDS[judged.made.kind]} (made by ${judged.made.by}): notarytool submit accepts only .zip, .dmg and .pkg, and refuses a bare binary. ${zipIt}`,
+      file.range,
+    );
   }
-  const what = kind === 'app' ? 'an .app folder must be zipped (or put in a .dmg or .pkg) first' : 'a bare binary is refused';
+  const what =
+    kind === 'app' ? 'an .app folder must be zipped (or put in a .dmg or .pkg) first' : 'a bare binary is refused';
   const fixes: Fix[] = [];
   if (name === file.text && !file.quoted && /^[\w./@+-]+$/.test(name)) {
     const zip = `${name.replace(/\/+$/, '')}.zip`;
     fixes.push({
       title: `Zip with ditto and submit ${zip}`,
       edits: [
-        { range: { start: inv.range.start, end: inv.range.start }, newText: `ditto -c -k --keepParent ${name} ${zip} && ` },
+        {
+          range: { start: inv.range.start, end: inv.range.start },
+          newText: `ditto -c -k --keepParent ${name} ${zip} && `,
+        },
         { range: file.range, newText: zip },
       ],
     });
   }
-  return diagnostic('notarytool/unsupported-container', `${name}: notarytool submit accepts only .zip, .dmg and .pkg; ${what}. ${zipIt}`, file.range, fixes.length > 0 ? fixes : undefined);
+  return diagnostic(
+    'notarytool/unsupported-container',
+    `${name}: notarytool submit accepts only .zip, .dmg and .pkg; ${what}. ${zipIt}`,
+    file.range,
+    fixes.length > 0 ? fixes : undefined,
+  );
 }
 
 function lintAuth(parsed: ReturnType<typeof parseOptions>, sub: Word): LintDiagnostic[] {
   const out: LintDiagnostic[] = [];
   for (const o of parsed.options) {
     const tool = FOREIGN[o.name];
-    if (tool) out.push(diagnostic('notarytool/auth', `${o.word.text} is ${tool}'s option; notarytool does not know it. Use --key/--key-id/--issuer, --apple-id/--team-id/--password or --keychain-profile.`, o.word.range));
+    if (tool)
+      out.push(
+        diagnostic(
+          'notarytool/auth',
+          `${o.word.text} is ${tool}'s option; notarytool does not know it. Use --key/--key-id/--issuer, --apple-id/--team-id/--password or --keychain-profile.`,
+          o.word.range,
+        ),
+      );
   }
   const used = Object.entries(AUTH_METHODS).filter(([, names]) => names.some((n) => has(parsed, n)));
   if (used.length === 0) {
-    out.push(diagnostic('notarytool/auth', `notarytool ${sub.text} has no credentials: it reads none from the environment. Add --keychain-profile NAME, or --key/--key-id/--issuer, or --apple-id/--team-id/--password.`, sub.range));
+    out.push(
+      diagnostic(
+        'notarytool/auth',
+        `notarytool ${sub.text} has no credentials: it reads none from the environment. Add --keychain-profile NAME, or --key/--key-id/--issuer, or --apple-id/--team-id/--password.`,
+        sub.range,
+      ),
+    );
   } else if (used.length > 1) {
-    out.push(diagnostic('notarytool/auth', `Credentials for several methods are mixed (${used.map(([m]) => m).join(', ')}); notarytool takes exactly one.`, sub.range));
+    out.push(
+      diagnostic(
+        'notarytool/auth',
+        `Credentials for several methods are mixed (${used.map(([m]) => m).join(', ')}); notarytool takes exactly one.`,
+        sub.range,
+      ),
+    );
   } else {
     const [method] = used[0];
-    const missing = method === 'API key' ? ['key', 'key-id'].filter((n) => !has(parsed, n)) : method === 'Apple ID' ? ['apple-id', 'team-id', 'password'].filter((n) => !has(parsed, n)) : [];
-    if (missing.length > 0) out.push(diagnostic('notarytool/auth', `The ${method} method also needs ${missing.map((n) => `--${n}`).join(' and ')}.`, sub.range));
+    const missing =
+      method === 'API key'
+        ? ['key', 'key-id'].filter((n) => !has(parsed, n))
+        : method === 'Apple ID'
+          ? ['apple-id', 'team-id', 'password'].filter((n) => !has(parsed, n))
+          : [];
+    if (missing.length > 0)
+      out.push(
+        diagnostic(
+          'notarytool/auth',
+          `The ${method} method also needs ${missing.map((n) => `--${n}`).join(' and ')}.`,
+          sub.range,
+        ),
+      );
   }
   const password = find(parsed, 'password');
-  if (password?.value && isLiteral({ ...(password.valueWord ?? password.word), text: password.value }) && !password.value.startsWith('@')) {
-    out.push(diagnostic('notarytool/auth', 'The app-specific password is written in the command line, where logs and process lists show it: read it from a secret environment variable, or use a keychain profile.', (password.valueWord ?? password.word).range));
+  if (
+    password?.value &&
+    isLiteral({ ...(password.valueWord ?? password.word), text: password.value }) &&
+    !password.value.startsWith('@')
+  ) {
+    out.push(
+      diagnostic(
+        'notarytool/auth',
+        'The app-specific password is written in the command line, where logs and process lists show it: read it from a secret environment variable, or use a keychain profile.',
+        (password.valueWord ?? password.word).range,
+      ),
+    );
   }
   return out;
 }
@@ -281,7 +461,8 @@ export function lintStapler(inv: Invocation, judge: Judge = literalJudge): LintD
     const judged = judge(inv, t);
     if (!judged) return [];
     const kind = kindOf(judged);
-    if (kind === 'app' || kind === 'dmg' || kind === 'pkg' || (kind === undefined && judged.text === undefined)) return [];
+    if (kind === 'app' || kind === 'dmg' || kind === 'pkg' || (kind === undefined && judged.text === undefined))
+      return [];
     const name = label(t, judged);
     const made = judged.made ? ` holds ${KIND_WORDS[judged.made.kind]} (made by ${judged.made.by})` : '';
     const message =
@@ -293,29 +474,53 @@ export function lintStapler(inv: Invocation, judge: Judge = literalJudge): LintD
 }
 
 export function lintSpctl(inv: Invocation, judge: Judge = literalJudge): LintDiagnostic[] {
-  const assess = inv.args.some((w) => w.text === '--assess' || w.text === '-a' || /^-a[a-z]*$/.test(w.text) || w.text === '--assess');
+  const assess = inv.args.some(
+    (w) => w.text === '--assess' || w.text === '-a' || /^-a[a-z]*$/.test(w.text) || w.text === '--assess',
+  );
   if (!assess) return [];
   const typeIndex = inv.args.findIndex((w) => w.text === '--type' || w.text === '-t');
   const type = typeIndex >= 0 ? inv.args[typeIndex + 1]?.text : undefined;
   if (type && type !== 'execute' && type !== 'exec') return [];
-  const operands = inv.args.filter((w, i) => !w.text.startsWith('-') && i !== typeIndex + 1 && !/^(execute|exec|install|open)$/.test(w.text));
+  const operands = inv.args.filter(
+    (w, i) => !w.text.startsWith('-') && i !== typeIndex + 1 && !/^(execute|exec|install|open)$/.test(w.text),
+  );
   return operands.flatMap((t) => {
     const judged = judge(inv, t);
     if (!judged) return [];
     // Judged by what the path holds: a bare Mach-O, or by name anything that is not an app, disk image or package.
     const kind = kindOf(judged);
-    if (judged.made ? kind !== 'macho' : judged.text === undefined || kind === 'app' || kind === 'dmg' || kind === 'pkg') return [];
+    if (
+      judged.made ? kind !== 'macho' : judged.text === undefined || kind === 'app' || kind === 'dmg' || kind === 'pkg'
+    )
+      return [];
     const path = judged.text ?? t.text;
     const name = label(t, judged);
     const made = judged.made ? ` (${name} holds ${KIND_WORDS[judged.made.kind]}, made by ${judged.made.by})` : '';
-    return [explained(diagnostic('spctl/bare-cli', `spctl --assess rejects every command-line tool ("does not seem to be an app"), notarized or not${made}. Check ${path} with \`codesign --verify --strict --verbose=2 ${path}\` and its notarization with the notary log's ticketContents.`, t.range), judged)];
+    return [
+      explained(
+        diagnostic(
+          'spctl/bare-cli',
+          `spctl --assess rejects every command-line tool ("does not seem to be an app"), notarized or not${made}. Check ${path} with \`codesign --verify --strict --verbose=2 ${path}\` and its notarization with the notary log's ticketContents.`,
+          t.range,
+        ),
+        judged,
+      ),
+    ];
   });
 }
 
 export function lintAltool(inv: Invocation): LintDiagnostic[] {
-  const notarizing = inv.args.find((w) => ['--notarize-app', '--notarization-info', '--notarization-history', '--upload-app'].includes(w.text));
+  const notarizing = inv.args.find((w) =>
+    ['--notarize-app', '--notarization-info', '--notarization-history', '--upload-app'].includes(w.text),
+  );
   if (!notarizing) return [];
-  return [diagnostic('notarytool/altool', `altool ${notarizing.text}: the notary service has refused altool uploads since November 1, 2023; use \`xcrun notarytool submit FILE --wait\`.`, inv.name.range)];
+  return [
+    diagnostic(
+      'notarytool/altool',
+      `altool ${notarizing.text}: the notary service has refused altool uploads since November 1, 2023; use \`xcrun notarytool submit FILE --wait\`.`,
+      inv.name.range,
+    ),
+  ];
 }
 
 /** Tools that rewrite a Mach-O file in place (or, for lipo, build a new one from signed inputs). */
@@ -327,7 +532,11 @@ export function modifiedPaths(inv: Invocation): Word[] {
   const words = inv.args;
   if (inv.tool === 'lipo') {
     if (words.some((w) => ['-info', '-archs', '-detailed_info', '-verify_arch'].includes(w.text))) return [];
-    return words.filter((w, i) => !w.text.startsWith('-') && !['-arch', '-thin', '-extract', '-remove', '-replace'].includes(words[i - 1]?.text ?? ''));
+    return words.filter(
+      (w, i) =>
+        !w.text.startsWith('-') &&
+        !['-arch', '-thin', '-extract', '-remove', '-replace'].includes(words[i - 1]?.text ?? ''),
+    );
   }
   if (inv.tool === 'install_name_tool') return words.length > 0 ? [words[words.length - 1]] : [];
   return words.filter((w, i) => !w.text.startsWith('-') && !['-o', '-s', '-R'].includes(words[i - 1]?.text ?? ''));
@@ -340,7 +549,10 @@ export function storesCredentials(inv: Invocation): boolean {
 
 /** Whether a subcommand follows up on a submission (waits for it or reads its result). */
 export function followsUp(inv: Invocation): boolean {
-  return inv.tool === 'notarytool' && ['wait', 'info', 'log'].includes(parseOptions(inv.args, NOTARYTOOL).operands[0]?.text ?? '');
+  return (
+    inv.tool === 'notarytool' &&
+    ['wait', 'info', 'log'].includes(parseOptions(inv.args, NOTARYTOOL).operands[0]?.text ?? '')
+  );
 }
 
 /** Whether the file submits anything for notarization, which makes its signatures release signatures. */
@@ -349,7 +561,12 @@ export function submits(inv: Invocation): boolean {
   return inv.tool === 'altool' && inv.args.some((w) => w.text === '--notarize-app' || w.text === '--upload-app');
 }
 
-export function modifyAfterSign(inv: Invocation, signedBefore: (path: string) => boolean, signedAfter: (path: string) => boolean, key: (word: Word) => string = (w) => normalizePath(w.text)): LintDiagnostic[] {
+export function modifyAfterSign(
+  inv: Invocation,
+  signedBefore: (path: string) => boolean,
+  signedAfter: (path: string) => boolean,
+  key: (word: Word) => string = (w) => normalizePath(w.text),
+): LintDiagnostic[] {
   const signed = (w: Word) => signedBefore(key(w));
   let touched = modifiedPaths(inv).filter(signed);
   if (inv.tool === 'lipo') {
@@ -358,6 +575,10 @@ export function modifyAfterSign(inv: Invocation, signedBefore: (path: string) =>
     if (output && signedAfter(key(output))) touched = [];
   } else touched = touched.filter((w) => !signedAfter(key(w)));
   return touched.map((w) =>
-    diagnostic('build/modify-after-sign', `${inv.tool} changes ${w.text} after it was signed, which breaks the signature ("The signature of the binary is invalid."); run ${inv.tool} first, then sign.`, w.range),
+    diagnostic(
+      'build/modify-after-sign',
+      `${inv.tool} changes ${w.text} after it was signed, which breaks the signature ("The signature of the binary is invalid."); run ${inv.tool} first, then sign.`,
+      w.range,
+    ),
   );
 }

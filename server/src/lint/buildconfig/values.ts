@@ -71,8 +71,15 @@ export function literalValue(text: string): Value {
 export function subWord(word: Word, from: number, to: number): Word {
   const verbatim = word.verbatim?.filter((i) => i >= from && i < to).map((i) => i - from);
   const at = word.at.subarray(from, to);
-  const range = to > from ? { start: at[0], end: at[to - from - 1] + 1 } : { start: word.range.start, end: word.range.start };
-  return { text: word.text.slice(from, to), at, range, quoted: word.quoted, ...(verbatim && verbatim.length > 0 ? { verbatim } : {}) };
+  const range =
+    to > from ? { start: at[0], end: at[to - from - 1] + 1 } : { start: word.range.start, end: word.range.start };
+  return {
+    text: word.text.slice(from, to),
+    at,
+    range,
+    quoted: word.quoted,
+    ...(verbatim && verbatim.length > 0 ? { verbatim } : {}),
+  };
 }
 
 /** The index of the `}` closing a `${` that opens at `i`, or -1. */
@@ -199,7 +206,10 @@ export function templates(known: (expression: string) => Value | null = () => nu
     if (word.text[i] !== '{' || word.text[i + 1] !== '{') return undefined;
     const close = word.text.indexOf('}}', i + 2);
     if (close < 0) return { length: word.text.length - i, value: null };
-    const expression = word.text.slice(i + 2, close).replace(/^-?\s*/, '').replace(/\s*-?$/, '');
+    const expression = word.text
+      .slice(i + 2, close)
+      .replace(/^-?\s*/, '')
+      .replace(/\s*-?$/, '');
     return { length: close + 2 - i, value: known(expression) };
   };
 }

@@ -51,7 +51,16 @@ export function scalarWord(node: unknown, text: string): Word | undefined {
   const value = String(node.value);
   const range = scalarRange(node);
   const at = alignScalar(value, text, range).subarray(0, value.length);
-  return { text: value, at, range, quoted: node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' || node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED' };
+  return {
+    text: value,
+    at,
+    range,
+    quoted:
+      node.type === 'QUOTE_DOUBLE' ||
+      node.type === 'QUOTE_SINGLE' ||
+      node.type === 'BLOCK_LITERAL' ||
+      node.type === 'BLOCK_FOLDED',
+  };
 }
 
 /** A string scalar as a shell script (a `run:` step, a Taskfile command). */
@@ -74,7 +83,11 @@ export function items(node: unknown): Node[] {
 
 export function entries(node: unknown): { key: string; keyNode: Scalar; value: Node | undefined }[] {
   if (!isMap(node)) return [];
-  return (node as YAMLMap).items.flatMap((item) => (isScalar(item.key) ? [{ key: String(item.key.value), keyNode: item.key, value: (item.value ?? undefined) as Node | undefined }] : []));
+  return (node as YAMLMap).items.flatMap((item) =>
+    isScalar(item.key)
+      ? [{ key: String(item.key.value), keyNode: item.key, value: (item.value ?? undefined) as Node | undefined }]
+      : [],
+  );
 }
 
 /** An `env:` map (`NAME: value`) as words, for GOOS, GOARCH and CGO_ENABLED. */

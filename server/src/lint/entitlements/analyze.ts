@@ -49,19 +49,40 @@ function isTrue(node: PlistNode | null): boolean {
 function formatProblems(text: string): LintDiagnostic[] {
   const out: LintDiagnostic[] = [];
   if (text.charCodeAt(0) === 0xfeff) {
-    out.push(diagnostic('entitlements/format', 'the file starts with a byte-order mark; Apple requires none', { start: 0, end: 1 }, [{ title: 'Remove the byte-order mark', edits: [{ range: { start: 0, end: 1 }, newText: '' }] }]));
+    out.push(
+      diagnostic(
+        'entitlements/format',
+        'the file starts with a byte-order mark; Apple requires none',
+        { start: 0, end: 1 },
+        [{ title: 'Remove the byte-order mark', edits: [{ range: { start: 0, end: 1 }, newText: '' }] }],
+      ),
+    );
   }
   const crlf = text.indexOf('\r\n');
   if (crlf >= 0) {
     const edits: TextEdit[] = [];
-    for (let at = crlf; at >= 0; at = text.indexOf('\r\n', at + 2)) edits.push({ range: { start: at, end: at + 1 }, newText: '' });
+    for (let at = crlf; at >= 0; at = text.indexOf('\r\n', at + 2))
+      edits.push({ range: { start: at, end: at + 1 }, newText: '' });
     const fix = { title: 'Convert line endings to LF', edits };
-    out.push(diagnostic('entitlements/format', `CRLF line endings (${edits.length} line${edits.length === 1 ? '' : 's'}); Apple requires LF`, { start: crlf, end: crlf + 1 }, [fix]));
+    out.push(
+      diagnostic(
+        'entitlements/format',
+        `CRLF line endings (${edits.length} line${edits.length === 1 ? '' : 's'}); Apple requires LF`,
+        { start: crlf, end: crlf + 1 },
+        [fix],
+      ),
+    );
   }
   const nonAscii = /[^\x00-\x7f]/.exec(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   if (nonAscii) {
     const at = nonAscii.index + (text.charCodeAt(0) === 0xfeff ? 1 : 0);
-    out.push(diagnostic('entitlements/format', `non-ASCII character ${JSON.stringify(nonAscii[0])}; Apple requires ASCII-encoded entitlements`, { start: at, end: at + nonAscii[0].length }));
+    out.push(
+      diagnostic(
+        'entitlements/format',
+        `non-ASCII character ${JSON.stringify(nonAscii[0])}; Apple requires ASCII-encoded entitlements`,
+        { start: at, end: at + nonAscii[0].length },
+      ),
+    );
   }
   return out;
 }
@@ -76,20 +97,48 @@ const NODE_TYPE: Record<PlistNode['kind'], EntitlementType | 'other'> = {
   date: 'other',
   data: 'other',
 };
-const TYPE_NAMES: Record<EntitlementType, string> = { boolean: 'a Boolean (<true/>)', string: 'a <string>', array: 'an <array>', dictionary: 'a <dict>' };
+const TYPE_NAMES: Record<EntitlementType, string> = {
+  boolean: 'a Boolean (<true/>)',
+  string: 'a <string>',
+  array: 'an <array>',
+  dictionary: 'a <dict>',
+};
 
 /** Diagnostics that need to know the key: its type, its family, its advice for Go. */
-function keyDiagnostics(text: string, entry: DictEntry, info: EntitlementInfo | undefined, sandboxed: boolean, out: LintDiagnostic[]): void {
+function keyDiagnostics(
+  text: string,
+  entry: DictEntry,
+  info: EntitlementInfo | undefined,
+  sandboxed: boolean,
+  out: LintDiagnostic[],
+): void {
   const value = entry.value;
   if (!info) {
     if (INFO_PLIST_KEY.test(entry.key)) {
-      out.push(diagnostic('entitlements/wrong-file', `${entry.key} is an Info.plist key; in an entitlements file it is ignored`, entry.keyRange, [removeEntry(text, entry)]));
+      out.push(
+        diagnostic(
+          'entitlements/wrong-file',
+          `${entry.key} is an Info.plist key; in an entitlements file it is ignored`,
+          entry.keyRange,
+          [removeEntry(text, entry)],
+        ),
+      );
       return;
     }
     const suggestion = suggestKey(entry.key);
     if (suggestion) {
-      out.push(diagnostic('entitlements/unknown-key', `${entry.key} is not an entitlement; did you mean ${suggestion}?`, entry.keyRange, [{ title: `Change to ${suggestion}`, edits: [{ range: entry.keyRange, newText: suggestion }] }]));
-    } else if (entry.key.startsWith('com.apple.security.') && !entry.key.startsWith('com.apple.security.temporary-exception.')) {
+      out.push(
+        diagnostic(
+          'entitlements/unknown-key',
+          `${entry.key} is not an entitlement; did you mean ${suggestion}?`,
+          entry.keyRange,
+          [{ title: `Change to ${suggestion}`, edits: [{ range: entry.keyRange, newText: suggestion }] }],
+        ),
+      );
+    } else if (
+      entry.key.startsWith('com.apple.security.') &&
+      !entry.key.startsWith('com.apple.security.temporary-exception.')
+    ) {
       out.push(diagnostic('entitlements/unknown-key', `${entry.key} is not a documented entitlement`, entry.keyRange));
     }
     return;
@@ -100,7 +149,14 @@ function keyDiagnostics(text: string, entry: DictEntry, info: EntitlementInfo | 
       const truthy = meansTrue(value.text);
       fixes.push({ title: `Change to <${truthy}/>`, edits: [{ range: value.range, newText: `<${truthy}/>` }] });
     }
-    out.push(diagnostic('entitlements/wrong-type', `${entry.key} takes ${TYPE_NAMES[info.type]}`, value.range, fixes.length > 0 ? fixes : undefined));
+    out.push(
+      diagnostic(
+        'entitlements/wrong-type',
+        `${entry.key} takes ${TYPE_NAMES[info.type]}`,
+        value.range,
+        fixes.length > 0 ? fixes : undefined,
+      ),
+    );
   }
   if (!isTrue(value) && info.type === 'boolean') return;
   if (info.category === 'runtime-exception' && JIT_CASCADE.includes(info.key)) {
@@ -110,10 +166,22 @@ function keyDiagnostics(text: string, entry: DictEntry, info: EntitlementInfo | 
     out.push(diagnostic('entitlements/library-validation', info.go ?? info.description, entry.keyRange));
   }
   if (info.key === 'com.apple.security.app-sandbox') {
-    out.push(diagnostic('entitlements/app-sandbox-cli', 'App Sandbox is required only for the Mac App Store; a Developer ID command-line tool does not need it', entry.keyRange));
+    out.push(
+      diagnostic(
+        'entitlements/app-sandbox-cli',
+        'App Sandbox is required only for the Mac App Store; a Developer ID command-line tool does not need it',
+        entry.keyRange,
+      ),
+    );
   }
   if (isSandboxOnly(info) && !sandboxed) {
-    out.push(diagnostic('entitlements/sandbox-key-without-sandbox', `${entry.key} only has an effect inside the App Sandbox, which this file does not enable`, entry.keyRange));
+    out.push(
+      diagnostic(
+        'entitlements/sandbox-key-without-sandbox',
+        `${entry.key} only has an effect inside the App Sandbox, which this file does not enable`,
+        entry.keyRange,
+      ),
+    );
   }
 }
 
@@ -129,25 +197,57 @@ function checkEntries(text: string, list: DictEntry[]): LintDiagnostic[] {
   const sandboxed = list.some((e) => e.key === 'com.apple.security.app-sandbox' && isTrue(e.value));
   for (const entry of list) {
     const first = seen.get(entry.key);
-    if (first) out.push(diagnostic('entitlements/duplicate-key', `${entry.key} appears more than once`, entry.keyRange, [removeEntry(text, entry, `Remove this duplicate of ${entry.key}`)]));
+    if (first)
+      out.push(
+        diagnostic('entitlements/duplicate-key', `${entry.key} appears more than once`, entry.keyRange, [
+          removeEntry(text, entry, `Remove this duplicate of ${entry.key}`),
+        ]),
+      );
     else seen.set(entry.key, entry);
     const value = entry.value;
     if (value?.kind === 'boolean' && !value.value) {
-      out.push(diagnostic('entitlements/false-value', `${entry.key} is false, which is the default: leave it out`, { start: entry.keyElement.start, end: value.range.end }, [removeEntry(text, entry)]));
+      out.push(
+        diagnostic(
+          'entitlements/false-value',
+          `${entry.key} is false, which is the default: leave it out`,
+          { start: entry.keyElement.start, end: value.range.end },
+          [removeEntry(text, entry)],
+        ),
+      );
     }
     if (entry.key === GET_TASK_ALLOW && isTrue(value)) {
-      out.push(diagnostic('entitlements/get-task-allow', 'get-task-allow lets any debugger attach; notarization rejects it. Keep it in a debug-only entitlements file', entry.keyRange, [removeEntry(text, entry)]));
+      out.push(
+        diagnostic(
+          'entitlements/get-task-allow',
+          'get-task-allow lets any debugger attach; notarization rejects it. Keep it in a debug-only entitlements file',
+          entry.keyRange,
+          [removeEntry(text, entry)],
+        ),
+      );
     }
     if (!first && JIT_CASCADE.includes(entry.key) && isTrue(value)) cascade.push(entry);
     if (!first) keyDiagnostics(text, entry, entitlement(entry.key), sandboxed, out);
     if (entry.key.startsWith(RESTRICTED_PREFIX)) {
-      out.push(diagnostic('entitlements/restricted-needs-profile', `${entry.key} is restricted: it needs a provisioning profile, which a bare executable cannot embed`, entry.keyRange));
+      out.push(
+        diagnostic(
+          'entitlements/restricted-needs-profile',
+          `${entry.key} is restricted: it needs a provisioning profile, which a bare executable cannot embed`,
+          entry.keyRange,
+        ),
+      );
     }
   }
   if (cascade.length > 1) {
     const names = cascade.map((e) => e.key.replace('com.apple.security.cs.', '')).join(', ');
     for (const entry of cascade.slice(1)) {
-      out.push(diagnostic('entitlements/jit-cascade', `${names}: each is a superset of the one before; set only one`, entry.keyRange, [removeEntry(text, entry)]));
+      out.push(
+        diagnostic(
+          'entitlements/jit-cascade',
+          `${names}: each is a superset of the one before; set only one`,
+          entry.keyRange,
+          [removeEntry(text, entry)],
+        ),
+      );
     }
   }
   return out;
@@ -155,22 +255,49 @@ function checkEntries(text: string, list: DictEntry[]): LintDiagnostic[] {
 
 export function lintEntitlements(text: string): LintDiagnostic[] {
   if (text.startsWith(BINARY_MAGIC)) {
-    return [diagnostic('plist/binary', 'this is a binary property list; entitlements must be XML (plutil -convert xml1)', { start: 0, end: 8 })];
+    return [
+      diagnostic('plist/binary', 'this is a binary property list; entitlements must be XML (plutil -convert xml1)', {
+        start: 0,
+        end: 8,
+      }),
+    ];
   }
   const parsed = parsePlistText(text);
   const out = formatProblems(text);
   if (parsed.entityDeclaration) {
-    out.push(diagnostic('entitlements/format', 'the file declares XML entities; they are never expanded, and entitlements must not use them', parsed.entityDeclaration));
+    out.push(
+      diagnostic(
+        'entitlements/format',
+        'the file declares XML entities; they are never expanded, and entitlements must not use them',
+        parsed.entityDeclaration,
+      ),
+    );
     return out;
   }
   for (const p of parsed.problems) out.push(diagnostic('plist/syntax', p.message, p.range));
-  const removeAll: Fix = { title: 'Remove all comments', edits: parsed.comments.map((c) => ({ range: wholeLines(text, c), newText: '' })) };
+  const removeAll: Fix = {
+    title: 'Remove all comments',
+    edits: parsed.comments.map((c) => ({ range: wholeLines(text, c), newText: '' })),
+  };
   for (const c of parsed.comments) {
     const fixes = [{ title: 'Remove this comment', edits: [{ range: wholeLines(text, c), newText: '' }] }];
-    out.push(diagnostic('entitlements/format', 'XML comment; Apple requires entitlements without comments', c, parsed.comments.length > 1 ? [...fixes, removeAll] : fixes));
+    out.push(
+      diagnostic(
+        'entitlements/format',
+        'XML comment; Apple requires entitlements without comments',
+        c,
+        parsed.comments.length > 1 ? [...fixes, removeAll] : fixes,
+      ),
+    );
   }
   if (parsed.root && parsed.root.kind !== 'dict') {
-    out.push(diagnostic('entitlements/format', `the root is ${parsed.root.kind === 'array' ? 'an array' : `a ${parsed.root.kind}`}; entitlements are a dictionary`, parsed.root.range));
+    out.push(
+      diagnostic(
+        'entitlements/format',
+        `the root is ${parsed.root.kind === 'array' ? 'an array' : `a ${parsed.root.kind}`}; entitlements are a dictionary`,
+        parsed.root.range,
+      ),
+    );
   }
 
   out.push(...checkEntries(text, entries(parsed.root)));
@@ -181,11 +308,21 @@ export function lintEntitlements(text: string): LintDiagnostic[] {
 function toNode(value: PlistValue, range: Range): PlistNode {
   if (typeof value === 'boolean') return { kind: 'boolean', range, value };
   if (typeof value === 'string') return { kind: 'string', range, text: value };
-  if (typeof value === 'number' || typeof value === 'bigint') return { kind: Number.isInteger(Number(value)) ? 'integer' : 'real', range, text: String(value) };
+  if (typeof value === 'number' || typeof value === 'bigint')
+    return { kind: Number.isInteger(Number(value)) ? 'integer' : 'real', range, text: String(value) };
   if (Array.isArray(value)) return { kind: 'array', range, items: value.map((v) => toNode(v, range)) };
   if (value instanceof Date) return { kind: 'date', range, text: value.toISOString() };
   if (value instanceof Uint8Array) return { kind: 'data', range, text: '' };
-  return { kind: 'dict', range, entries: Object.entries(value).map(([key, v]) => ({ key, keyRange: range, keyElement: range, value: toNode(v, range) })) };
+  return {
+    kind: 'dict',
+    range,
+    entries: Object.entries(value).map(([key, v]) => ({
+      key,
+      keyRange: range,
+      keyElement: range,
+      value: toNode(v, range),
+    })),
+  };
 }
 
 /**
@@ -194,7 +331,13 @@ function toNode(value: PlistValue, range: Range): PlistNode {
  */
 export function lintBinaryEntitlements(bytes: Uint8Array): LintDiagnostic[] {
   const magic = { start: 0, end: 8 };
-  const out = [diagnostic('plist/binary', 'this is a binary property list; entitlements must be XML (plutil -convert xml1)', magic)];
+  const out = [
+    diagnostic(
+      'plist/binary',
+      'this is a binary property list; entitlements must be XML (plutil -convert xml1)',
+      magic,
+    ),
+  ];
   let value: PlistValue;
   try {
     value = parseBinaryPlist(bytes);

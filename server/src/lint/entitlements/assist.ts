@@ -97,7 +97,16 @@ export function completionsAt(text: string, offset: number): Completion[] {
     const info = entitlement(lastKey[1].trim());
     if (!info) return [];
     const snippet = VALUE_SNIPPET[info.type];
-    return [{ label: plain(snippet), detail: `${info.type} value`, documentation: describeEntitlement(info), insert: plain(snippet), snippet, range: { start: offset, end: offset } }];
+    return [
+      {
+        label: plain(snippet),
+        detail: `${info.type} value`,
+        documentation: describeEntitlement(info),
+        insert: plain(snippet),
+        snippet,
+        range: { start: offset, end: offset },
+      },
+    ];
   }
   // Between entries of the top-level dict: whole entries, replacing a start tag being typed (`<`, `<ke`) with its
   // rest. Anything else around the cursor (`</`, `<!--`, a tag already complete) is markup to keep: no entries.
@@ -105,7 +114,14 @@ export function completionsAt(text: string, offset: number): Completion[] {
   if (!range) return [];
   return ENTITLEMENTS.filter((e) => !present.has(e.key)).map((e) => {
     const snippet = `<key>${e.key}</key>\n${VALUE_SNIPPET[e.type]}`;
-    return { label: e.key, detail: e.title, documentation: describeEntitlement(e), insert: plain(snippet), snippet, range };
+    return {
+      label: e.key,
+      detail: e.title,
+      documentation: describeEntitlement(e),
+      insert: plain(snippet),
+      snippet,
+      range,
+    };
   });
 }
 

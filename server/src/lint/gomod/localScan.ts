@@ -6,14 +6,65 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DirectoryEntry, FileAccessError, isDirectory, isRegularFile, listDirectory, readTextBounded } from '../../fileAccess';
+import {
+  DirectoryEntry,
+  FileAccessError,
+  isDirectory,
+  isRegularFile,
+  listDirectory,
+  readTextBounded,
+} from '../../fileAccess';
 import type { CgoFinding } from './analyze';
 import { parseGoMod, Requirement } from './parse';
 
 const MAX_FILES_PER_MODULE = 5_000;
 
-const KNOWN_OS = new Set(['aix', 'android', 'darwin', 'dragonfly', 'freebsd', 'hurd', 'illumos', 'ios', 'js', 'linux', 'nacl', 'netbsd', 'openbsd', 'plan9', 'solaris', 'wasip1', 'windows', 'zos']);
-const KNOWN_ARCH = new Set(['386', 'amd64', 'amd64p32', 'arm', 'armbe', 'arm64', 'arm64be', 'loong64', 'mips', 'mipsle', 'mips64', 'mips64le', 'mips64p32', 'mips64p32le', 'ppc', 'ppc64', 'ppc64le', 'riscv', 'riscv64', 's390', 's390x', 'sparc', 'sparc64', 'wasm']);
+const KNOWN_OS = new Set([
+  'aix',
+  'android',
+  'darwin',
+  'dragonfly',
+  'freebsd',
+  'hurd',
+  'illumos',
+  'ios',
+  'js',
+  'linux',
+  'nacl',
+  'netbsd',
+  'openbsd',
+  'plan9',
+  'solaris',
+  'wasip1',
+  'windows',
+  'zos',
+]);
+const KNOWN_ARCH = new Set([
+  '386',
+  'amd64',
+  'amd64p32',
+  'arm',
+  'armbe',
+  'arm64',
+  'arm64be',
+  'loong64',
+  'mips',
+  'mipsle',
+  'mips64',
+  'mips64le',
+  'mips64p32',
+  'mips64p32le',
+  'ppc',
+  'ppc64',
+  'ppc64le',
+  'riscv',
+  'riscv64',
+  's390',
+  's390x',
+  'sparc',
+  'sparc64',
+  'wasm',
+]);
 
 /** Whether a file name's _GOOS / _GOARCH suffixes allow darwin/`goarch` (go/build's goodOSArchFile). */
 export function nameAllows(file: string, goarch: string): boolean {
@@ -144,7 +195,12 @@ function requiresModule(root: string, r: Requirement, module: string, env: NodeJ
 }
 
 /** Findings for the requirements whose source is on disk; `unread` lists those left to the next layer. */
-export function scanRequirements(root: string, requires: Requirement[], goarchs: string[], env: NodeJS.ProcessEnv = process.env): { findings: CgoFinding[]; unread: Requirement[] } {
+export function scanRequirements(
+  root: string,
+  requires: Requirement[],
+  goarchs: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { findings: CgoFinding[]; unread: Requirement[] } {
   const findings: CgoFinding[] = [];
   const unread: Requirement[] = [];
   for (const r of requires) {
@@ -154,7 +210,12 @@ export function scanRequirements(root: string, requires: Requirement[], goarchs:
       unread.push(r);
       continue;
     }
-    if (packages.length > 0) findings.push({ module: r.path, packages: packages.map((p) => (p ? `${r.path}/${p}` : r.path)), layer: 'module sources' });
+    if (packages.length > 0)
+      findings.push({
+        module: r.path,
+        packages: packages.map((p) => (p ? `${r.path}/${p}` : r.path)),
+        layer: 'module sources',
+      });
   }
   // An indirect requirement is there because a direct one needs it: name that one, from its own go.mod.
   for (const finding of findings) {

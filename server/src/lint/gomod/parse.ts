@@ -48,7 +48,11 @@ function tokenize(line: string, base: number): { tokens: Token[]; comment: strin
     } else if (c === '"' || c === '`') {
       let j = i + 1;
       while (j < line.length && line[j] !== c) j += line[j] === '\\' && c === '"' ? 2 : 1;
-      tokens.push({ text: line.slice(i + 1, Math.min(j, line.length)), start: base + i, end: base + Math.min(j + 1, line.length) });
+      tokens.push({
+        text: line.slice(i + 1, Math.min(j, line.length)),
+        start: base + i,
+        end: base + Math.min(j + 1, line.length),
+      });
       i = j + 1;
     } else {
       let j = i;
@@ -104,12 +108,20 @@ function entry(mod: GoMod, verb: string, tokens: Token[], comment: string, verbS
       break;
     case 'require':
       if (tokens.length >= 2) {
-        mod.requires.push({ path: tokens[0].text, version: tokens[1].text, indirect: /^indirect\b/.test(comment), range, pathRange: span(tokens[0]), versionRange: span(tokens[1]) });
+        mod.requires.push({
+          path: tokens[0].text,
+          version: tokens[1].text,
+          indirect: /^indirect\b/.test(comment),
+          range,
+          pathRange: span(tokens[0]),
+          versionRange: span(tokens[1]),
+        });
       }
       break;
     case 'replace': {
       const arrow = tokens.findIndex((t) => t.text === '=>');
-      if (arrow > 0 && arrow + 1 < tokens.length) mod.replaces.push({ from: tokens[0].text, to: tokens[arrow + 1].text, range });
+      if (arrow > 0 && arrow + 1 < tokens.length)
+        mod.replaces.push({ from: tokens[0].text, to: tokens[arrow + 1].text, range });
       break;
     }
     case 'exclude':

@@ -20,7 +20,9 @@ export function lintInfoPlist(text: string): LintDiagnostic[] {
   const parsed = parsePlistText(text);
   const out = parsed.problems.map((p) => diagnostic('plist/syntax', p.message, p.range));
   if (parsed.entityDeclaration) {
-    out.push(diagnostic('plist/syntax', 'the file declares XML entities, which are never expanded', parsed.entityDeclaration));
+    out.push(
+      diagnostic('plist/syntax', 'the file declares XML entities, which are never expanded', parsed.entityDeclaration),
+    );
   }
   if (parsed.root?.kind !== 'dict') return out;
   for (const entry of parsed.root.entries) {
