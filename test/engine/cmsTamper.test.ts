@@ -17,6 +17,7 @@ import { analyzeCms } from '../../server/src/macho/cms';
 import type { InspectReport, SliceReport } from '../../server/src/protocol';
 import { CHILD_LIMIT } from '../support/bounds';
 import { npmPackage, REPO, tempDir } from '../support/tools';
+import { opensslAsn1 } from '../support/oracle';
 
 const dir = tempDir();
 let original: Buffer;
@@ -131,32 +132,8 @@ describe('CMS verification of a Developer ID signature', () => {
 
 // ---- certificates: every certificate the CMS and its timestamp token carry, body and signature
 
-interface Asn1 {
-  offset: number;
-  depth: number;
-  header: number;
-  length: number;
-  type: string;
-}
-
 /** `openssl asn1parse` of a DER file, one element per line. */
-function asn1(file: string): Asn1[] {
-  const text = execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', file], {
-    ...CHILD_LIMIT,
-    encoding: 'utf8',
-  });
-  return text
-    .split('\n')
-    .map((line) => /^\s*(\d+):d=(\d+)\s+hl=(\d+)\s+l=\s*(\d+)\s+(?:cons|prim):\s+(.*)$/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({
-      offset: Number(m[1]),
-      depth: Number(m[2]),
-      header: Number(m[3]),
-      length: Number(m[4]),
-      type: m[5].trim(),
-    }));
-}
+const asn1 = opensslAsn1;
 
 interface CarriedCertificate {
   commonName: string;

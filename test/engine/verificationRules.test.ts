@@ -14,6 +14,7 @@ import type { SliceReport } from '../../server/src/protocol';
 import { objdumpFacts, universalOffsets } from '../support/oracle';
 import { buildGo, npmPackage, REPO, tempDir } from '../support/tools';
 import { CHILD_LIMIT } from '../support/bounds';
+import { Asn1Element, opensslAsn1 } from '../support/oracle';
 
 const dir = tempDir();
 let go: Buffer;
@@ -198,21 +199,11 @@ describe('rules on the CMS signature and its timestamp (@sentry/cli-darwin, arm6
   let cms: number;
 
   /** `openssl asn1parse` of the CMS blob (or of the part of it starting at `from`). */
-  function asn1(from = 0): { offset: number; depth: number; header: number; length: number; type: string }[] {
+  function asn1(from = 0): Asn1Element[] {
     const file = path.join(dir, `asn1-${from}.der`);
     const length = sentry.readUInt32BE(cms - 4) - 8;
     fs.writeFileSync(file, sentry.subarray(cms + from, cms + length));
-    return execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', file], { ...CHILD_LIMIT, encoding: 'utf8' })
-      .split('\n')
-      .map((line) => /^\s*(\d+):d=(\d+)\s+hl=(\d+)\s+l=\s*(\d+)\s+(?:cons|prim):\s+(.*)$/.exec(line))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({
-        offset: from + Number(m[1]),
-        depth: Number(m[2]),
-        header: Number(m[3]),
-        length: Number(m[4]),
-        type: m[5].trim(),
-      }));
+    return opensslAsn1(file).map((e) => ({ ...e, offset: from + e.offset }));
   }
 
   /** Where the timestamp token (a ContentInfo) starts inside the CMS blob. */

@@ -1,7 +1,9 @@
 /**
- * An independent reader of Mach-O load commands for test expectations: LLVM's llvm-objdump, parsed from its text.
- * Our parser's output is compared with what LLVM says about the same file, never with itself.
+ * Independent readers for test expectations: LLVM's llvm-objdump for Mach-O load commands, OpenSSL's asn1parse for
+ * DER, each parsed from its text. Our parsers' output is compared with what these tools say, never with itself.
  */
+import { execFileSync } from 'node:child_process';
+import { CHILD_LIMIT } from './bounds';
 import { findTool, run } from './tools';
 
 export interface ObjdumpFacts {
@@ -55,4 +57,28 @@ export function universalOffsets(file: string): Record<string, number> {
     if (offset) out[name] = Number(offset);
   }
   return out;
+}
+
+/** One element as `openssl asn1parse` prints it: where it starts, how deep, its header and content lengths, its type. */
+export interface Asn1Element {
+  offset: number;
+  depth: number;
+  header: number;
+  length: number;
+  type: string;
+}
+
+/** `openssl asn1parse` of a DER file, one element per line. */
+export function opensslAsn1(file: string): Asn1Element[] {
+  return execFileSync('openssl', ['asn1parse', '-inform', 'DER', '-in', file], { ...CHILD_LIMIT, encoding: 'utf8' })
+    .split('\n')
+    .map((line) => /^\s*(\d+):d=(\d+)\s+hl=(\d+)\s+l=\s*(\d+)\s+(?:cons|prim):\s+(.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({
+      offset: Number(m[1]),
+      depth: Number(m[2]),
+      header: Number(m[3]),
+      length: Number(m[4]),
+      type: m[5].trim(),
+    }));
 }

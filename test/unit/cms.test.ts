@@ -12,6 +12,7 @@ import { analyzeCms } from '../../server/src/macho/cms';
 import { CHILD_LIMIT } from '../support/bounds';
 import { prng, randomBytes } from '../support/random';
 import { tempDir } from '../support/tools';
+import { opensslAsn1 } from '../support/oracle';
 
 const dir = tempDir();
 const file = (name: string) => path.join(dir, name);
@@ -156,21 +157,8 @@ for (const kind of ['rsa', 'ec']) {
   });
 }
 
-/** `openssl asn1parse` of a DER file: offset, depth, header length, length and type of each element. */
-function asn1(der: string) {
-  return openssl('asn1parse', '-inform', 'DER', '-in', der)
-    .toString()
-    .split('\n')
-    .map((line) => /^\s*(\d+):d=(\d+)\s+hl=(\d+)\s+l=\s*(\d+)\s+(?:cons|prim):\s+(.*)$/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({
-      offset: Number(m[1]),
-      depth: Number(m[2]),
-      header: Number(m[3]),
-      length: Number(m[4]),
-      type: m[5].trim(),
-    }));
-}
+/** `openssl asn1parse` of a DER file in the test folder. */
+const asn1 = (der: string) => opensslAsn1(file(der));
 
 describe('the certificates a CMS signature carries', () => {
   const digests = [{ slot: 0, hashType: 2, cdhashFull: Buffer.alloc(32) }];
