@@ -16,7 +16,7 @@ import { inspectPath } from '../../server/src/inspect';
 import { analyzeCms } from '../../server/src/macho/cms';
 import type { InspectReport, SliceReport } from '../../server/src/protocol';
 import { CHILD_LIMIT } from '../support/bounds';
-import { npmPackage, REPO, tempDir } from '../support/tools';
+import { npmPackage, runCli, tempDir } from '../support/tools';
 import { opensslAsn1 } from '../support/oracle';
 
 const dir = tempDir();
@@ -182,14 +182,7 @@ function carriedCertificates(file: string): CarriedCertificate[] {
 
 const openssl = (args: string[]) => spawnSync('openssl', args, { ...CHILD_LIMIT, encoding: 'utf8', cwd: dir });
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], {
-    ...CHILD_LIMIT,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = runCli;
 
 describe('a changed byte in a certificate the signature carries breaks the signature', () => {
   const files = { cms: '', codeDirectory: '', root: '', token: '', tokenImprint: '', tokenTime: 0 };

@@ -5,14 +5,14 @@
  * published test vectors; expected cdhashes and entitlements come from python, not from our parser.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { inspectPath } from '../../server/src/inspect';
 import type { InspectReport } from '../../server/src/protocol';
 import { CHILD_LIMIT } from '../support/bounds';
-import { buildGo, REPO, tempDir } from '../support/tools';
+import { buildGo, REPO, runCli, tempDir } from '../support/tools';
 
 const dir = tempDir();
 let goBinary: string;
@@ -169,14 +169,7 @@ describe('rules on sealing', () => {
   });
 });
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], {
-    ...CHILD_LIMIT,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = runCli;
 
 describe('entitlements blobs as real signers write them', () => {
   for (const [label, prefix] of [

@@ -4,7 +4,7 @@
  * Inputs are made or downloaded at test time into a cache outside the repository (GO_MACOS_SIGN_TEST_CACHE, default
  * ~/.cache/go-macos-sign-test), never committed. Commands run with argument arrays.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -112,4 +112,14 @@ export function tempDir(prefix = 'gms-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Runs the bundled CLI (dist/cli.js) without colours; the exit code and both outputs, for tests that judge them. */
+export function runCli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], {
+    ...CHILD_LIMIT,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
