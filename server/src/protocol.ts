@@ -278,6 +278,33 @@ export interface PipelineJson<Command extends string = string> {
   error?: string;
 }
 
+/** What `staple` reports: whether a ticket was attached, and a sentence saying so or why not. */
+export interface StapleResult {
+  stapled: boolean;
+  message: string;
+}
+
+/** One artifact's readiness as `release --json` lists it. */
+export interface ReadinessSummary {
+  path: string;
+  checks: { id: string; status: string }[];
+}
+
+/**
+ * Every pipeline command's `--json`: the common fields, and the fields of whichever command ran (`build`: outputs;
+ * `universal`, `package`: output; `notarize`: the NotarizeResult fields; `staple`: the StapleResult fields; `release`:
+ * artifact, notarization, staple, readiness; `submissions`: submissions). A failed step leaves only `error`.
+ */
+export interface PipelineOutput extends PipelineJson, Partial<NotarizeResult>, Partial<StapleResult> {
+  outputs?: string[];
+  output?: string;
+  artifact?: string;
+  notarization?: NotarizeResult;
+  staple?: StapleResult;
+  readiness?: ReadinessSummary[];
+  submissions?: Submission[];
+}
+
 /** `go-macos-sign notarize --json`: the verdict, or the error that stopped the step before one. */
 export type NotarizeJson = PipelineJson<'notarize'> & (NotarizeResult | { error: string });
 

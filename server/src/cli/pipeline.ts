@@ -24,7 +24,7 @@ import {
   staple,
   universal,
 } from '../pipeline/steps';
-import type { NotarizeResult } from '../protocol';
+import type { NotarizeResult, PipelineOutput } from '../protocol';
 
 export type PipelineCommand =
   'build' | 'universal' | 'sign' | 'package' | 'notarize' | 'staple' | 'release' | 'submissions';
@@ -160,7 +160,7 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
   const say = json ? (s: string) => io.err(`${s}\n`) : (s: string) => io.out(`${s}\n`);
   const runner = new Runner({ out: json ? io.err : io.out, err: io.err, tools: tools(a), signal: io.signal, cwd, env });
   const cleanup: (() => void)[] = [];
-  const result: Record<string, unknown> = { command: a.command };
+  const result: PipelineOutput = { command: a.command, commands: [], ok: false };
   let code = 0;
   try {
     switch (a.command) {
@@ -252,7 +252,7 @@ async function release(
   runner: Runner,
   { env, cwd, onMac }: { env: NodeJS.ProcessEnv; cwd: string; onMac: boolean },
   cleanup: (() => void)[],
-  result: Record<string, unknown>,
+  result: PipelineOutput,
   say: (s: string) => void,
 ): Promise<number> {
   const given = one(a, '--artifact');

@@ -14,7 +14,7 @@ import { copyFileBounded, hashFile, listDirectory, pathKind, readTextBounded } f
 import { inspectPath, looksLikeMachO } from '../inspect';
 import { parseNotaryLog } from '../notary/log';
 import { nextStep, SubmissionStore } from '../notary/submissions';
-import type { InspectReport, NotarizeResult, NotaryIssue } from '../protocol';
+import type { InspectReport, NotarizeResult, NotaryIssue, StapleResult } from '../protocol';
 
 export type GoArch = 'arm64' | 'amd64';
 
@@ -266,7 +266,7 @@ export async function notarize(
 }
 
 /** What staple did: stapled, or why it could not (a bare binary is checked online by Gatekeeper). */
-export async function staple(runner: Runner, target: string): Promise<{ stapled: boolean; message: string }> {
+export async function staple(runner: Runner, target: string): Promise<StapleResult> {
   const kind = artifactKind(target);
   if (kind === 'binary' || kind === 'zip') {
     return {

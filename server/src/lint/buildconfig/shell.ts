@@ -100,188 +100,186 @@ const isSpecial = (table: Uint8Array, code: number) => code < 128 && table[code]
 
 /** Commands of a script, in order. Unbalanced quotes or substitutions end at the end of the script. */
 export function parseShell(script: Script): SimpleCommand[] {
-  const { text } = script;
-  const map = script.at;
-  const templates = !!script.templates;
-  const commands: SimpleCommand[] = [];
-  let words: Word[] = [];
-  let wordText = '';
+  return new Tokenizer(script).run();
+}
+
+interface Heredoc {
+  delimiter: string;
+  stripTabs: boolean;
+}
+
+/**
+ * One pass over a script. The main loop looks at one character and hands the construct it starts (an escape, a quoted
+ * span, a substitution, an operator, a redirection, a run of ordinary characters) to the method that reads it; each
+ * method returns the index after what it read. The current word is built in place: its text, and the file offset of
+ * each of its characters in one shared buffer.
+ */
+class Tokenizer {
+  private readonly text: string;
+  private readonly map: (i: number) => number;
+  private readonly templates: boolean;
+  private readonly makeAutomatics: boolean;
+  private readonly commands: SimpleCommand[] = [];
+  private words: Word[] = [];
+  /** For each word of the current command, the length of its `NAME=` prefix (0 when it is not an assignment). */
+  private readonly eqs: number[] = [];
   // Every word character's file offset goes into one buffer; a word's `at` is the view of its stretch.
-  const offsets = new Int32Array(text.length + 1);
-  let used = 0;
-  let wordFrom = 0;
-  let wordStart = -1;
-  let wordEnd = -1;
-  let quoted = false;
-  let verbatim: number[] | undefined;
-  const literalAt = (index: number) => (verbatim ??= []).push(index);
+  private readonly offsets: Int32Array;
+  private used = 0;
+  private wordText = '';
+  private wordFrom = 0;
+  private wordStart = -1;
+  private wordEnd = -1;
+  private quoted = false;
+  private verbatim: number[] | undefined;
   /** Characters of the current word seen unquoted from its start: tells `NAME=value` from a quoted look-alike. */
-  let rawPrefix = '';
-  const eqs: number[] = [];
-  let dropNext = false;
-  const heredocs: { delimiter: string; stripTabs: boolean }[] = [];
-  let pendingHeredoc: { stripTabs: boolean } | null = null;
+  private rawPrefix = '';
+  /** The next word is a redirection's target, not an argument. */
+  private dropNext = false;
+  private heredocs: Heredoc[] = [];
+  private pendingHeredoc: { stripTabs: boolean } | null = null;
+  private readonly pushChar = (ch: string, i: number) => this.push(ch, i);
 
-  const push = (ch: string, i: number) => {
-    if (wordStart < 0) wordStart = i;
-    wordText += ch;
-    offsets[used++] = map(i);
-    wordEnd = i + 1;
-  };
-  const endWord = () => {
-    if (wordStart < 0) return;
-    const word: Word = new ShellWord(
-      wordText,
-      offsets,
-      wordFrom,
-      { start: map(wordStart), end: map(wordEnd - 1) + 1 },
-      quoted,
-      verbatim,
-    );
-    if (pendingHeredoc) {
-      heredocs.push({ delimiter: wordText, stripTabs: pendingHeredoc.stripTabs });
-      pendingHeredoc = null;
-    } else if (dropNext) dropNext = false;
-    else {
-      words.push(word);
-      eqs.push(ASSIGNMENT.exec(rawPrefix)?.[0].length ?? 0);
-    }
-    wordText = '';
-    wordFrom = used;
-    wordStart = -1;
-    quoted = false;
-    verbatim = undefined;
-    rawPrefix = '';
-  };
-  const endCommand = (op: string) => {
-    endWord();
-    if (words.length > 0) commands.push(toCommand(words, eqs.splice(0), op));
-    words = [];
-  };
+  constructor(script: Script) {
+    this.text = script.text;
+    this.map = script.at;
+    this.templates = !!script.templates;
+    this.makeAutomatics = !!script.makeAutomatics;
+    this.offsets = new Int32Array(script.text.length + 1);
+  }
 
-  let i = 0;
-  while (i < text.length) {
+  run(): SimpleCommand[] {
+    const { text } = this;
+    let i = 0;
+    while (i < text.length) i = this.step(i);
+    this.endCommand('');
+    return this.commands;
+  }
+
+  /** Reads the construct that starts at `i`; returns the index after it. */
+  private step(i: number): number {
+    const { text } = this;
     const c = text[i];
-    if (c === '\\') {
-      if (text[i + 1] === '\n') {
-        i += 2;
-        continue;
-      }
-      if (text[i + 1] === '\r' && text[i + 2] === '\n') {
-        i += 3;
-        continue;
-      }
-      quoted = true;
-      if (text[i + 1] === '$' || text[i + 1] === '`') literalAt(wordText.length);
-      if (i + 1 < text.length) push(text[i + 1], i + 1);
-      i += 2;
-      continue;
-    }
-    if (c === "'") {
-      quoted = true;
-      if (wordStart < 0) wordStart = i;
-      let j = text.indexOf("'", i + 1);
-      if (j < 0) j = text.length;
-      for (let k = i + 1; k < j; k++) if (text[k] === '$' || text[k] === '`') literalAt(wordText.length + k - i - 1);
-      wordText += text.slice(i + 1, j);
-      for (let k = i + 1; k < j; k++) offsets[used++] = map(k);
-      wordEnd = Math.min(j + 1, text.length);
-      i = j + 1;
-      continue;
-    }
-    if (c === '"') {
-      quoted = true;
-      if (wordStart < 0) wordStart = i;
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') {
-        if (text[j] === '\\' && j + 1 < text.length && '$`"\\\n'.includes(text[j + 1])) {
-          if (text[j + 1] === '$' || text[j + 1] === '`') literalAt(wordText.length);
-          if (text[j + 1] !== '\n') push(text[j + 1], j + 1);
-          j += 2;
-        } else if ((text[j] === '$' && text[j + 1] === '(') || text[j] === '`') {
-          j = copySubstitution(text, j, push);
-        } else {
-          let k = j + 1;
-          while (k < text.length && !isSpecial(DQ_SPECIAL, text.charCodeAt(k))) k++;
-          wordText += text.slice(j, k);
-          for (let m = j; m < k; m++) offsets[used++] = map(m);
-          wordEnd = k;
-          j = k;
-        }
-      }
-      wordEnd = Math.min(j + 1, text.length);
-      i = j + 1;
-      continue;
-    }
+    if (c === '\\') return this.escape(i);
+    if (c === "'") return this.singleQuoted(i);
+    if (c === '"') return this.doubleQuoted(i);
     if ((c === '$' && (text[i + 1] === '(' || text[i + 1] === '{')) || c === '`') {
-      i = copySubstitution(text, i, push);
-      continue;
+      return copySubstitution(text, i, this.pushChar);
     }
-    if (script.makeAutomatics && c === '$' && '@<^*?%+|'.includes(text[i + 1] ?? ' ')) {
-      if (wordStart < 0) rawPrefix = '$';
-      push(c, i);
-      push(text[i + 1], i + 1);
-      i += 2;
-      continue;
+    if (this.makeAutomatics && c === '$' && '@<^*?%+|'.includes(text[i + 1] ?? ' ')) {
+      if (this.wordStart < 0) this.rawPrefix = '$';
+      this.push(c, i);
+      this.push(text[i + 1], i + 1);
+      return i + 2;
     }
-    if (templates && c === '{' && text[i + 1] === '{') {
+    if (this.templates && c === '{' && text[i + 1] === '{') {
       const close = text.indexOf('}}', i + 2);
       const end = close < 0 ? text.length : close + 2;
-      for (let k = i; k < end; k++) push(text[k], k);
-      i = end;
-      continue;
+      for (let k = i; k < end; k++) this.push(text[k], k);
+      return end;
     }
     if (c === ' ' || c === '\t' || c === '\r') {
-      endWord();
-      i++;
-      continue;
+      this.endWord();
+      return i + 1;
     }
     if (c === '\n') {
-      endCommand('\n');
-      i = heredocs.length > 0 ? skipHeredocs(text, i + 1, heredocs.splice(0)) : i + 1;
-      continue;
+      this.endCommand('\n');
+      return this.heredocs.length > 0 ? skipHeredocs(text, i + 1, this.heredocs.splice(0)) : i + 1;
     }
-    if (c === '#' && wordStart < 0) {
-      while (i < text.length && text[i] !== '\n') i++;
-      continue;
+    if (c === '#' && this.wordStart < 0) {
+      const eol = text.indexOf('\n', i);
+      return eol < 0 ? text.length : eol;
+    }
+    if (c === '<' || c === '>') return this.redirection(i);
+    if (c === '&' && text[i + 1] === '>') {
+      this.endWord();
+      this.dropNext = true;
+      return i + (text[i + 2] === '>' ? 3 : 2);
     }
     if (OPERATOR_START.has(c)) {
-      if (c === '<' || c === '>') {
-        // A redirection: drop a file-descriptor number before it, and the target word after it.
-        if (wordStart >= 0 && /^\d+$/.test(wordText) && !quoted) {
-          wordText = '';
-          used = wordFrom;
-          wordStart = -1;
-        }
-        endWord();
-        if (c === '<' && text[i + 1] === '<' && text[i + 2] !== '<') {
-          const stripTabs = text[i + 2] === '-';
-          pendingHeredoc = { stripTabs };
-          i += stripTabs ? 3 : 2;
-          continue;
-        }
-        let j = i + 1;
-        while (j < text.length && (text[j] === '>' || text[j] === '<' || text[j] === '&' || text[j] === '|')) j++;
-        // `2>&1` names a descriptor, not a file.
-        if (text[j - 1] === '&' && /\d|-/.test(text[j] ?? '')) {
-          while (j < text.length && /[\d-]/.test(text[j])) j++;
-        } else dropNext = true;
-        i = j;
-        continue;
-      }
-      if (c === '&' && text[i + 1] === '>') {
-        endWord();
-        dropNext = true;
-        i += text[i + 2] === '>' ? 3 : 2;
-        continue;
-      }
       const two = text.slice(i, i + 2);
       const op = two === '&&' || two === '||' || two === ';;' ? two : c;
-      endCommand(op);
-      i += op.length;
-      continue;
+      this.endCommand(op);
+      return i + op.length;
     }
-    // A run of ordinary characters is copied in one step.
+    return this.ordinaryRun(i);
+  }
+
+  /** A backslash outside quotes: a line continuation, or the next character taken literally. */
+  private escape(i: number): number {
+    const { text } = this;
+    if (text[i + 1] === '\n') return i + 2;
+    if (text[i + 1] === '\r' && text[i + 2] === '\n') return i + 3;
+    this.quoted = true;
+    if (text[i + 1] === '$' || text[i + 1] === '`') this.literalAt(this.wordText.length);
+    if (i + 1 < text.length) this.push(text[i + 1], i + 1);
+    return i + 2;
+  }
+
+  private singleQuoted(i: number): number {
+    const { text } = this;
+    this.quoted = true;
+    if (this.wordStart < 0) this.wordStart = i;
+    let j = text.indexOf("'", i + 1);
+    if (j < 0) j = text.length;
+    for (let k = i + 1; k < j; k++) {
+      if (text[k] === '$' || text[k] === '`') this.literalAt(this.wordText.length + k - i - 1);
+    }
+    this.append(i + 1, j);
+    this.wordEnd = Math.min(j + 1, text.length);
+    return j + 1;
+  }
+
+  private doubleQuoted(i: number): number {
+    const { text } = this;
+    this.quoted = true;
+    if (this.wordStart < 0) this.wordStart = i;
+    let j = i + 1;
+    while (j < text.length && text[j] !== '"') {
+      if (text[j] === '\\' && j + 1 < text.length && '$`"\\\n'.includes(text[j + 1])) {
+        if (text[j + 1] === '$' || text[j + 1] === '`') this.literalAt(this.wordText.length);
+        if (text[j + 1] !== '\n') this.push(text[j + 1], j + 1);
+        j += 2;
+      } else if ((text[j] === '$' && text[j + 1] === '(') || text[j] === '`') {
+        j = copySubstitution(text, j, this.pushChar);
+      } else {
+        let k = j + 1;
+        while (k < text.length && !isSpecial(DQ_SPECIAL, text.charCodeAt(k))) k++;
+        this.append(j, k);
+        j = k;
+      }
+    }
+    this.wordEnd = Math.min(j + 1, text.length);
+    return j + 1;
+  }
+
+  /** `<`, `>` and their variants: drops a file-descriptor number before and the target word after; reads here-documents. */
+  private redirection(i: number): number {
+    const { text } = this;
+    const c = text[i];
+    if (this.wordStart >= 0 && /^\d+$/.test(this.wordText) && !this.quoted) {
+      this.wordText = '';
+      this.used = this.wordFrom;
+      this.wordStart = -1;
+    }
+    this.endWord();
+    if (c === '<' && text[i + 1] === '<' && text[i + 2] !== '<') {
+      const stripTabs = text[i + 2] === '-';
+      this.pendingHeredoc = { stripTabs };
+      return i + (stripTabs ? 3 : 2);
+    }
+    let j = i + 1;
+    while (j < text.length && (text[j] === '>' || text[j] === '<' || text[j] === '&' || text[j] === '|')) j++;
+    // `2>&1` names a descriptor, not a file.
+    if (text[j - 1] === '&' && /\d|-/.test(text[j] ?? '')) {
+      while (j < text.length && /[\d-]/.test(text[j])) j++;
+    } else this.dropNext = true;
+    return j;
+  }
+
+  /** A run of ordinary characters, copied in one step. */
+  private ordinaryRun(i: number): number {
+    const { text, templates } = this;
     let j = i + 1;
     while (
       j < text.length &&
@@ -290,17 +288,58 @@ export function parseShell(script: Script): SimpleCommand[] {
     )
       j++;
     const run = text.slice(i, j);
-    if (wordStart < 0) {
-      wordStart = i;
-      rawPrefix = run;
-    } else if (rawPrefix.length === wordText.length) rawPrefix += run;
-    wordText += run;
-    for (let k = i; k < j; k++) offsets[used++] = map(k);
-    wordEnd = j;
-    i = j;
+    if (this.wordStart < 0) {
+      this.wordStart = i;
+      this.rawPrefix = run;
+    } else if (this.rawPrefix.length === this.wordText.length) this.rawPrefix += run;
+    this.append(i, j);
+    return j;
   }
-  endCommand('');
-  return commands;
+
+  private literalAt(index: number): void {
+    (this.verbatim ??= []).push(index);
+  }
+
+  private push(ch: string, i: number): void {
+    if (this.wordStart < 0) this.wordStart = i;
+    this.wordText += ch;
+    this.offsets[this.used++] = this.map(i);
+    this.wordEnd = i + 1;
+  }
+
+  /** Appends `text[from, to)` to the current word, which has already started. */
+  private append(from: number, to: number): void {
+    this.wordText += this.text.slice(from, to);
+    for (let m = from; m < to; m++) this.offsets[this.used++] = this.map(m);
+    this.wordEnd = to;
+  }
+
+  private endWord(): void {
+    if (this.wordStart < 0) return;
+    const { map } = this;
+    const range = { start: map(this.wordStart), end: map(this.wordEnd - 1) + 1 };
+    const word = new ShellWord(this.wordText, this.offsets, this.wordFrom, range, this.quoted, this.verbatim);
+    if (this.pendingHeredoc) {
+      this.heredocs.push({ delimiter: this.wordText, stripTabs: this.pendingHeredoc.stripTabs });
+      this.pendingHeredoc = null;
+    } else if (this.dropNext) this.dropNext = false;
+    else {
+      this.words.push(word);
+      this.eqs.push(ASSIGNMENT.exec(this.rawPrefix)?.[0].length ?? 0);
+    }
+    this.wordText = '';
+    this.wordFrom = this.used;
+    this.wordStart = -1;
+    this.quoted = false;
+    this.verbatim = undefined;
+    this.rawPrefix = '';
+  }
+
+  private endCommand(op: string): void {
+    this.endWord();
+    if (this.words.length > 0) this.commands.push(toCommand(this.words, this.eqs.splice(0), op));
+    this.words = [];
+  }
 }
 
 /** Copies `$(...)`, `${...}` or a backquoted command into the current word verbatim; returns the index after it. */
@@ -339,7 +378,7 @@ function copySubstitution(text: string, i: number, push: (ch: string, i: number)
 }
 
 /** Skips here-document bodies that start at `i`; returns the index after the last delimiter line. */
-function skipHeredocs(text: string, i: number, docs: { delimiter: string; stripTabs: boolean }[]): number {
+function skipHeredocs(text: string, i: number, docs: Heredoc[]): number {
   for (const doc of docs) {
     while (i < text.length) {
       let end = text.indexOf('\n', i);

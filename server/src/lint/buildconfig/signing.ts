@@ -138,52 +138,7 @@ export function lintCodesign(inv: Invocation, ctx: SigningContext): LintDiagnost
       const kind = judged && kindOf(judged);
       return kind === 'dmg' || kind === 'pkg';
     });
-  if (distributing && !exempt) {
-    const options = parsed.options.filter((o) => o.name === 'options');
-    const runtime = options.some((o) => (o.value ?? '').split(',').includes('runtime'));
-    const timestamp = parsed.options.filter((o) => o.name === 'timestamp');
-    const none = timestamp.find((o) => o.value === 'none');
-    const addTimestamp: Fix = { title: 'Add --timestamp', edits: [{ range: at, newText: ' --timestamp' }] };
-    // Both missing, as in most copied snippets: one fix adds both.
-    const both: Fix[] =
-      !runtime && timestamp.length === 0 && options.length === 0
-        ? [
-            {
-              title: 'Add --options runtime --timestamp',
-              edits: [{ range: at, newText: ' --options runtime --timestamp' }],
-            },
-          ]
-        : [];
-    if (!runtime) {
-      out.push(
-        diagnostic(
-          'codesign/missing-runtime',
-          'No --options runtime: notarization rejects executables without the hardened runtime.',
-          inv.name.range,
-          [runtimeFix(options, at), ...both],
-        ),
-      );
-    }
-    if (none) {
-      out.push(
-        diagnostic(
-          'codesign/timestamp-none',
-          '--timestamp=none leaves out the secure timestamp notarization requires (it has nothing to do with TCC or CI clocks).',
-          none.word.range,
-          [{ title: 'Use --timestamp', edits: [{ range: none.word.range, newText: '--timestamp' }] }],
-        ),
-      );
-    } else if (timestamp.length === 0) {
-      out.push(
-        diagnostic(
-          'codesign/missing-timestamp',
-          'No --timestamp: without a secure timestamp notarization fails ("The signature does not include a secure timestamp.").',
-          inv.name.range,
-          [addTimestamp, ...both],
-        ),
-      );
-    }
-  }
+  if (distributing && !exempt) out.push(...lintDistributionOptions(parsed, inv, at));
   if (deep) {
     out.push(
       diagnostic(
@@ -208,6 +163,60 @@ export function lintCodesign(inv: Invocation, ctx: SigningContext): LintDiagnost
   }
   const entitlements = find(parsed, 'entitlements');
   if (entitlements && ctx.entitlements) out.push(...lintEntitlementsOption(entitlements, ctx));
+  return out;
+}
+
+/** What notarization needs of a distribution signature: the hardened runtime and a secure timestamp. */
+function lintDistributionOptions(
+  parsed: ReturnType<typeof parseOptions>,
+  inv: Invocation,
+  at: Range,
+): LintDiagnostic[] {
+  const out: LintDiagnostic[] = [];
+  const options = parsed.options.filter((o) => o.name === 'options');
+  const runtime = options.some((o) => (o.value ?? '').split(',').includes('runtime'));
+  const timestamp = parsed.options.filter((o) => o.name === 'timestamp');
+  const none = timestamp.find((o) => o.value === 'none');
+  const addTimestamp: Fix = { title: 'Add --timestamp', edits: [{ range: at, newText: ' --timestamp' }] };
+  // Both missing, as in most copied snippets: one fix adds both.
+  const both: Fix[] =
+    !runtime && timestamp.length === 0 && options.length === 0
+      ? [
+          {
+            title: 'Add --options runtime --timestamp',
+            edits: [{ range: at, newText: ' --options runtime --timestamp' }],
+          },
+        ]
+      : [];
+  if (!runtime) {
+    out.push(
+      diagnostic(
+        'codesign/missing-runtime',
+        'No --options runtime: notarization rejects executables without the hardened runtime.',
+        inv.name.range,
+        [runtimeFix(options, at), ...both],
+      ),
+    );
+  }
+  if (none) {
+    out.push(
+      diagnostic(
+        'codesign/timestamp-none',
+        '--timestamp=none leaves out the secure timestamp notarization requires (it has nothing to do with TCC or CI clocks).',
+        none.word.range,
+        [{ title: 'Use --timestamp', edits: [{ range: none.word.range, newText: '--timestamp' }] }],
+      ),
+    );
+  } else if (timestamp.length === 0) {
+    out.push(
+      diagnostic(
+        'codesign/missing-timestamp',
+        'No --timestamp: without a secure timestamp notarization fails ("The signature does not include a secure timestamp.").',
+        inv.name.range,
+        [addTimestamp, ...both],
+      ),
+    );
+  }
   return out;
 }
 
