@@ -149,15 +149,26 @@ export function parseCodeDirectory(blob: Buffer, slot: number): CodeDirectory | 
     }
   }
 
+  checkHashArray(cd, length);
+
+  if (hash) {
+    cd.cdhashFull = createHash(hash.algorithm).update(bytes).digest();
+    cd.cdhash = cd.cdhashFull.subarray(0, CDHASH_LEN);
+  }
+  return cd;
+}
+
+/** Where the hash array lies and whether it covers the code limit in pages the kernel can load. */
+function checkHashArray(cd: CodeDirectory, length: number): void {
   // Hash array bounds, in plain Number arithmetic: every operand is below 2^32, so no overflow is possible.
-  const specialStart = cd.hashOffset - cd.nSpecialSlots * hashSize;
-  const codeEnd = cd.hashOffset + cd.nCodeSlots * hashSize;
-  if (specialStart < fixedHeaderEnd(version) || codeEnd > length) {
-    problems.push(
+  const specialStart = cd.hashOffset - cd.nSpecialSlots * cd.hashSize;
+  const codeEnd = cd.hashOffset + cd.nCodeSlots * cd.hashSize;
+  if (specialStart < fixedHeaderEnd(cd.version) || codeEnd > length) {
+    cd.problems.push(
       `the hash array (${cd.nSpecialSlots} special + ${cd.nCodeSlots} code slots at offset ${cd.hashOffset}) does not fit in the CodeDirectory`,
     );
   }
-  if (cd.scatterOffset !== 0) problems.push('scatter vectors are not supported for Mach-O signatures');
+  if (cd.scatterOffset !== 0) cd.problems.push('scatter vectors are not supported for Mach-O signatures');
 
   const expectedSlots =
     cd.pageShift === 0
@@ -167,23 +178,17 @@ export function parseCodeDirectory(blob: Buffer, slot: number): CodeDirectory | 
       : cd.codeLimit > 0
         ? Math.floor((cd.codeLimit - 1) / 2 ** cd.pageShift) + 1
         : 0;
-  if (cd.pageShift > 30) problems.push(`page size 2^${cd.pageShift} is not plausible`);
+  if (cd.pageShift > 30) cd.problems.push(`page size 2^${cd.pageShift} is not plausible`);
   else if (cd.nCodeSlots !== expectedSlots) {
-    problems.push(
+    cd.problems.push(
       `${cd.nCodeSlots} code slots do not cover the code limit ${cd.codeLimit} (expected ${expectedSlots})`,
     );
   }
   if (!KERNEL_PAGE_SHIFTS.includes(cd.pageShift)) {
-    warnings.push(
+    cd.warnings.push(
       `page size ${cd.pageShift === 0 ? 'infinite (0)' : 2 ** cd.pageShift} is not loadable by macOS (4096 or 16384 expected)`,
     );
   }
-
-  if (hash) {
-    cd.cdhashFull = createHash(hash.algorithm).update(bytes).digest();
-    cd.cdhash = cd.cdhashFull.subarray(0, CDHASH_LEN);
-  }
-  return cd;
 }
 
 /** Code slot `i` (i >= 0) or special slot `-k` (k >= 1) digest, or null if outside the array. */
