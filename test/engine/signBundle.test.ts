@@ -25,7 +25,7 @@ import { buildGo, npmPackage, tempDir } from '../support/tools';
 /** Apple's default rules for a macOS app, written again here from TN2206 and codesign's output, and a walk. */
 const ORACLE = `
 import hashlib, json, os, plistlib, re, sys
-contents = os.path.join(sys.argv[1], 'Contents')
+contents = sys.argv[1]
 main = sys.argv[2]
 RULES2 = [
     (r'^.*', 1, ''), (r'^[^/]+$', 10, 'nested'),
@@ -55,7 +55,8 @@ def walk(rel_dir):
         if os.path.islink(full):
             expected[rel] = {'symlink': os.readlink(full)}
         elif os.path.isdir(full):
-            if flag == 'nested' and '.' in name and os.path.isfile(os.path.join(full, 'Contents', 'Info.plist')):
+            bundle = os.path.isfile(os.path.join(full, 'Contents', 'Info.plist')) or os.path.islink(os.path.join(full, 'Versions', 'Current'))
+            if flag == 'nested' and '.' in name and bundle:
                 expected[rel] = {'nested': True}
             else:
                 walk(rel)
@@ -89,6 +90,20 @@ print(json.dumps({
     'rules2': {k: v for k, v in seal['rules2'].items()},
 }))
 `;
+
+type Oracle = {
+  expected: unknown;
+  actual: unknown;
+  expectedFiles: unknown;
+  actualFiles: unknown;
+  nested: Record<string, { cdhash: string; requirement: string }>;
+  rules2: Record<string, unknown>;
+};
+
+/** The oracle's view of the seal under `resourceRoot` whose main executable is `main` (relative). */
+function runOracle(resourceRoot: string, main: string): Oracle {
+  return JSON.parse(execFileSync('python3', ['-c', ORACLE, resourceRoot, main], { ...CHILD_LIMIT, encoding: 'utf8' }));
+}
 
 interface Call {
   file: string;
@@ -144,6 +159,13 @@ function makeApp(name: string): string {
   writeInfo(path.join(plugin, 'Info.plist'), 'Inner', 'com.example.inner');
   fs.mkdirSync(path.join(plugin, 'MacOS'));
   fs.copyFileSync(goAmd64, path.join(plugin, 'MacOS', 'Inner'));
+  const framework = path.join(contents, 'Frameworks', 'Go.framework');
+  writeInfo(path.join(framework, 'Versions', 'A', 'Resources', 'Info.plist'), 'Go', 'com.example.go');
+  fs.copyFileSync(goArm64, path.join(framework, 'Versions', 'A', 'Go'));
+  fs.writeFileSync(path.join(framework, 'Versions', 'A', 'Resources', 'go.txt'), 'framework data');
+  fs.symlinkSync('A', path.join(framework, 'Versions', 'Current'));
+  fs.symlinkSync('Versions/Current/Go', path.join(framework, 'Go'));
+  fs.symlinkSync('Versions/Current/Resources', path.join(framework, 'Resources'));
   fs.mkdirSync(path.join(contents, 'Resources', 'bin'));
   fs.copyFileSync(goArm64, path.join(contents, 'Resources', 'bin', 'tool'));
   fs.writeFileSync(path.join(contents, 'Resources', '.DS_Store'), 'finder');
@@ -161,25 +183,14 @@ before(() => {
 describe('signBundle on terminal-notifier.app with nested code', () => {
   let app: string;
   let calls: Call[];
-  let oracle: {
-    expected: unknown;
-    actual: unknown;
-    expectedFiles: unknown;
-    actualFiles: unknown;
-    nested: Record<string, { cdhash: string; requirement: string }>;
-    rules2: Record<string, unknown>;
-  };
+  let oracle: Oracle;
   let result: SignedCode;
 
   before(async () => {
     app = makeApp('signed');
     calls = [];
     result = await signBundle(app, request, recordingSigner(calls));
-    const out = execFileSync('python3', ['-c', ORACLE, app, 'MacOS/terminal-notifier'], {
-      ...CHILD_LIMIT,
-      encoding: 'utf8',
-    });
-    oracle = JSON.parse(out);
+    oracle = runOracle(path.join(app, 'Contents'), 'MacOS/terminal-notifier');
   });
 
   const rel = (file: string) => path.relative(path.join(app, 'Contents'), file);
@@ -188,6 +199,7 @@ describe('signBundle on terminal-notifier.app with nested code', () => {
     const order = calls.map((c) => rel(c.file));
     assert.equal(order.at(-1), 'MacOS/terminal-notifier');
     assert.deepEqual([...order].sort(), [
+      'Frameworks/Go.framework/Versions/A/Go',
       'Helpers/Helper.app/Contents/MacOS/Helper',
       'MacOS/helper-tool',
       'MacOS/terminal-notifier',
@@ -206,6 +218,7 @@ describe('signBundle on terminal-notifier.app with nested code', () => {
       main.extras?.codeResources?.equals(fs.readFileSync(path.join(contents, '_CodeSignature', 'CodeResources'))),
     );
     const bundleMains = [
+      'Frameworks/Go.framework/Versions/A/Go',
       'MacOS/terminal-notifier',
       'Helpers/Helper.app/Contents/MacOS/Helper',
       'PlugIns/Inner.appex/Contents/MacOS/Inner',
@@ -243,10 +256,24 @@ describe('signBundle on terminal-notifier.app with nested code', () => {
     assert.deepEqual(oracle.actual, oracle.expected);
     assert.deepEqual(oracle.actualFiles, oracle.expectedFiles);
     assert.deepEqual(Object.keys(oracle.nested).sort(), [
+      'Frameworks/Go.framework',
       'Helpers/Helper.app',
       'MacOS/helper-tool',
       'PlugIns/Inner.appex',
     ]);
+  });
+
+  it('seals a versioned framework in Versions/A, its Info.plist bound and sealed as a resource too', () => {
+    const version = path.join(app, 'Contents', 'Frameworks', 'Go.framework', 'Versions', 'A');
+    const framework = runOracle(version, 'Go');
+    assert.deepEqual(framework.actual, framework.expected);
+    assert.deepEqual(Object.keys(framework.actual as object).sort(), ['Resources/Info.plist', 'Resources/go.txt']);
+    const call = calls.find((c) => c.file === path.join(version, 'Go'))!;
+    assert.equal(call.identifier, 'com.example.go');
+    assert.ok(call.extras?.infoPlist?.equals(fs.readFileSync(path.join(version, 'Resources', 'Info.plist'))));
+    assert.ok(
+      call.extras?.codeResources?.equals(fs.readFileSync(path.join(version, '_CodeSignature', 'CodeResources'))),
+    );
   });
 
   it('seals nested code by the cdhash signing returned and an ad hoc requirement naming it', () => {
@@ -309,6 +336,12 @@ describe('signBundle refuses what it cannot seal, before writing anything', () =
     await refuses(app, /CFBundleExecutable is missing/);
     writeInfo(path.join(app, 'Contents', 'Info.plist'), '../../x', 'x');
     await refuses(app, /not a plain file name/);
+  });
+
+  it('unsealed content in the root directory of a framework', async () => {
+    const app = makeApp('framework-root');
+    fs.writeFileSync(path.join(app, 'Contents', 'Frameworks', 'Go.framework', 'stray.txt'), 'x');
+    await refuses(app, /stray\.txt: unsealed content in the root directory of a framework/);
   });
 
   it('a directory that is not a bundle', async () => {

@@ -130,6 +130,22 @@ function readInfoPlist(infoPath: string): { bytes: Buffer; executable: string; i
   return { bytes, executable, identifier };
 }
 
+/**
+ * A versioned framework's own directory holds only `Versions/` and symbolic links into `Versions/Current/`: nothing
+ * there is sealed, so anything else would be unsealed content Apple's verifier refuses.
+ */
+function checkFrameworkRoot(root: string): void {
+  for (const entry of listDirectory(root)) {
+    if (entry.name === 'Versions' && entry.kind === 'directory') continue;
+    const full = path.join(root, entry.name);
+    const target = entry.kind === 'symlink' ? readLink(full) : null;
+    if (target === null || !(target === 'Versions/Current' || target.startsWith('Versions/Current/')))
+      throw new InputError(
+        `${full}: unsealed content in the root directory of a framework (only links into Versions/Current may be there)`,
+      );
+  }
+}
+
 async function isMachO(file: string): Promise<boolean> {
   return sniffMachO(await readHead(file, 8)) !== null;
 }
@@ -145,6 +161,7 @@ export async function planBundle(root: string, outermost = root, depth = 0): Pro
     throw new InputError(
       `${root}: not a bundle the builtin signer knows (no Contents/Info.plist, no Versions/Current)`,
     );
+  if (layout.resourceRoot !== path.join(root, 'Contents')) checkFrameworkRoot(root);
   const info = readInfoPlist(layout.infoPath);
   const executable = path.join(layout.executableDir, info.executable);
   if (linkKind(executable) !== 'file')
