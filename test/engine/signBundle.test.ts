@@ -344,6 +344,18 @@ describe('signBundle refuses what it cannot seal, before writing anything', () =
     await refuses(app, /stray\.txt: unsealed content in the root directory of a framework/);
   });
 
+  it('a _CodeSignature or MacOS reached through a symbolic link (signing would write elsewhere)', async () => {
+    const app = makeApp('seal-link');
+    const elsewhere = fs.mkdtempSync(path.join(dir, 'elsewhere-'));
+    fs.symlinkSync(elsewhere, path.join(app, 'Contents', '_CodeSignature'));
+    await assert.rejects(signBundle(app, request, recordingSigner([])), /_CodeSignature: not a directory/);
+    assert.deepEqual(fs.readdirSync(elsewhere), []);
+    const macos = makeApp('macos-link');
+    fs.renameSync(path.join(macos, 'Contents', 'MacOS'), path.join(elsewhere, 'MacOS'));
+    fs.symlinkSync(path.join(elsewhere, 'MacOS'), path.join(macos, 'Contents', 'MacOS'));
+    await refuses(macos, /MacOS: not a directory/);
+  });
+
   it('a directory that is not a bundle', async () => {
     await refuses(dir, /not a bundle the builtin signer knows/);
   });

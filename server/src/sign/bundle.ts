@@ -163,6 +163,12 @@ export async function planBundle(root: string, outermost = root, depth = 0): Pro
     );
   if (layout.resourceRoot !== path.join(root, 'Contents')) checkFrameworkRoot(root);
   const info = readInfoPlist(layout.infoPath);
+  // Signing writes to the main executable and to _CodeSignature/: neither may be reached through a symbolic link.
+  if (linkKind(layout.executableDir) !== 'directory')
+    throw new InputError(`${layout.executableDir}: not a directory (a symbolic link is never followed)`);
+  const sealDir = path.join(layout.resourceRoot, '_CodeSignature');
+  if (!['directory', 'missing'].includes(linkKind(sealDir)))
+    throw new InputError(`${sealDir}: not a directory (a symbolic link is never followed)`);
   const executable = path.join(layout.executableDir, info.executable);
   if (linkKind(executable) !== 'file')
     throw new InputError(`${root}: the main executable ${path.relative(root, executable)} is missing`);
