@@ -18,6 +18,7 @@ import { before, describe, it } from 'node:test';
 import { readAppBundle } from '../../server/src/bundle/app';
 import { InputError } from '../../server/src/errors';
 import { signBundle, SignedCode } from '../../server/src/sign/bundle';
+import { codeResourcesPlist } from '../../server/src/sign/codeResources';
 import type { SignRequest } from '../../server/src/sign/types';
 import { CHILD_LIMIT } from '../support/bounds';
 import { buildGo, npmPackage, tempDir } from '../support/tools';
@@ -358,5 +359,30 @@ describe('signBundle refuses what it cannot seal, before writing anything', () =
 
   it('a directory that is not a bundle', async () => {
     await refuses(dir, /not a bundle the builtin signer knows/);
+  });
+});
+
+describe('codeResourcesPlist (the pure core)', () => {
+  const file = (p: string) => ({
+    path: p,
+    kind: 'file' as const,
+    sha1: createHash('sha1').update(p).digest(),
+    sha256: createHash('sha256').update(p).digest(),
+  });
+
+  it('writes any file name as a key, __proto__ and digits included (python plistlib reads them back)', () => {
+    const bytes = codeResourcesPlist([file('__proto__'), file('10'), file('Resources/constructor')], null);
+    const keys = execFileSync(
+      'python3',
+      ['-c', 'import plistlib,sys,json; print(json.dumps(sorted(plistlib.loads(sys.stdin.buffer.read())["files2"])))'],
+      { ...CHILD_LIMIT, input: bytes, encoding: 'utf8' },
+    );
+    assert.deepEqual(JSON.parse(keys), ['10', 'Resources/constructor', '__proto__']);
+  });
+
+  it('refuses paths that are not plain relative paths, and items listed twice', () => {
+    assert.throws(() => codeResourcesPlist([file('../x')], null), /not a plain relative path/);
+    assert.throws(() => codeResourcesPlist([file('/etc/passwd')], null), /not a plain relative path/);
+    assert.throws(() => codeResourcesPlist([file('a'), file('a')], null), /listed twice/);
   });
 });
