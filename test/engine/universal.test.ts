@@ -78,6 +78,20 @@ describe('builtin universal equals llvm-lipo -create', () => {
     assertSame(await both([bundleX64, esbuildArm64]));
   });
 
+  it('orders four slices as llvm-lipo does: subtypes within a CPU type, arm64 last (x86_64h and arm64e variants)', async () => {
+    // The same MH_BUNDLE slices with only the header's cpusubtype changed: x86_64h (8) and arm64e (2).
+    const variant = (from: string, subtype: number, name: string) => {
+      const bytes = fs.readFileSync(from);
+      bytes.writeUInt32LE(subtype, 8);
+      fs.writeFileSync(path.join(dir, name), bytes);
+      return path.join(dir, name);
+    };
+    const x86_64h = variant(bundleX64, 8, 'fsevents-x86_64h.node');
+    const arm64e = variant(bundleArm64, 2, 'fsevents-arm64e.node');
+    assertSame(await both([arm64e, bundleX64, bundleArm64, x86_64h]));
+    assertSame(await both([x86_64h, bundleArm64, arm64e, bundleX64]));
+  });
+
   it('is executable when an input is, and leaves no temporary file', async () => {
     const out = path.join(dir, 'mode', 'hello');
     fs.mkdirSync(path.dirname(out));

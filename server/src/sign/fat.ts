@@ -162,6 +162,24 @@ function before(a: SliceInput, b: SliceInput): boolean {
   return a.align < b.align;
 }
 
+/**
+ * llvm-lipo sorts with std::stable_sort, which for the handful of slices a universal file has (up to 7) is this
+ * insertion sort. The order is not a strict weak ordering (arm64 is special-cased), so the exact algorithm decides
+ * ties like (ppc, x86_64, i386) and is reproduced rather than left to Array.prototype.sort.
+ */
+function stableSort(slices: SliceInput[]): SliceInput[] {
+  const out = [...slices];
+  for (let i = 1; i < out.length; i++) {
+    const value = out[i];
+    let j = i;
+    if (before(value, out[0])) j = 0;
+    else while (before(value, out[j - 1])) j--;
+    out.splice(i, 1);
+    out.splice(j, 0, value);
+  }
+  return out;
+}
+
 function place(slices: SliceInput[], wide: boolean): FatEntry[] | null {
   let offset = 8 + slices.length * (wide ? 32 : 20);
   const entries: FatEntry[] = [];
@@ -190,7 +208,7 @@ export function planUniversal(slices: SliceInput[]): FatLayout {
       );
     seen.set(key, slice);
   }
-  const sorted = [...slices].sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+  const sorted = stableSort(slices);
   const narrow = place(sorted, false);
   const wide = narrow === null;
   const entries = narrow ?? place(sorted, true)!;
