@@ -169,6 +169,10 @@ function makeApp(name: string): string {
   fs.symlinkSync('Versions/Current/Resources', path.join(framework, 'Resources'));
   fs.mkdirSync(path.join(contents, 'Resources', 'bin'));
   fs.copyFileSync(goArm64, path.join(contents, 'Resources', 'bin', 'tool'));
+  // An object file (MH_OBJECT) is Mach-O but no code to sign: sealed as data.
+  const object = fs.readFileSync(goAmd64).subarray(0, 65536);
+  object.writeUInt32LE(0x1, 12);
+  fs.writeFileSync(path.join(contents, 'Resources', 'bin', 'part.o'), object);
   fs.writeFileSync(path.join(contents, 'Resources', '.DS_Store'), 'finder');
   fs.writeFileSync(path.join(contents, 'Resources', 'en.lproj', 'locversion.plist'), '<plist/>');
   fs.symlinkSync('Terminal.icns', path.join(contents, 'Resources', 'Icon.icns'));

@@ -8,10 +8,10 @@
  *   a symbolic link whose target leaves the bundle, a missing main executable, a nested bundle that cannot be signed,
  *   all stop signing with one InputError and nothing changed. Symbolic links are never followed: they are sealed as
  *   their target text.
- * - Code: every Mach-O file other than the main executable is signed (notarization refuses unsigned code anywhere in a
- *   bundle). Where the rules say code lives (MacOS/, Frameworks/, PlugIns/, XPCServices/, Helpers/, Library/LoginItems
- *   ...), it is sealed by its cdhash and designated requirement; elsewhere (Resources/) by the digests of its signed
- *   bytes. A directory with a dot in its name in such a place that looks like a bundle is signed as a bundle of its
+ * - Code: every Mach-O executable, dylib or loadable bundle other than the main executable is signed (notarization
+ *   refuses unsigned code anywhere in a bundle; object files and dSYM companions are data). Where the rules say code
+ *   lives (MacOS/, Frameworks/, PlugIns/, XPCServices/, Helpers/, Library/LoginItems ...), it is sealed by its cdhash
+ *   and designated requirement; elsewhere (Resources/) by the digests of its signed bytes. A directory with a dot in its name in such a place that looks like a bundle is signed as a bundle of its
  *   own (recursively), then sealed by its main executable's cdhash. Deepest code is signed first.
  * - The request's identifier and entitlements are for the bundle being signed; nested code keeps its own identifier
  *   (CFBundleIdentifier for a bundle, the file name for a loose executable) and gets no entitlements, as the
@@ -33,7 +33,10 @@ import {
   readHead,
   readLink,
 } from '../fileAccess';
-import { sniffMachO } from '../macho/container';
+import { parseFatArchs, sniffMachO } from '../macho/container';
+import { MH_EXECUTE } from '../macho/format';
+import { readHeader } from '../macho/loadCommands';
+import { ByteSource, FileSource } from '../macho/source';
 import { isPlistDict, parsePlist, PlistValue } from '../plist';
 import { codeResourcesPlist, isExcluded, isNestedLocation, isSealed, ResourceItem } from './codeResources';
 import type { SignRequest } from './types';
@@ -146,8 +149,31 @@ function checkFrameworkRoot(root: string): void {
   }
 }
 
-async function isMachO(file: string): Promise<boolean> {
-  return sniffMachO(await readHead(file, 8)) !== null;
+/** Mach-O file types that carry a code signature of their own: executables, dynamic libraries, loadable bundles. */
+const SIGNABLE_FILE_TYPES = new Set([MH_EXECUTE, 0x6 /* MH_DYLIB */, 0x8 /* MH_BUNDLE */]);
+
+/**
+ * Whether a file is code to sign: a Mach-O (thin, or universal judged by its first slice) executable, dylib or
+ * bundle. Object files, dSYM companions and files whose headers do not read are data, sealed by their digests.
+ */
+async function isSignableCode(file: string): Promise<boolean> {
+  const kind = sniffMachO(await readHead(file, 8));
+  if (kind === null) return false;
+  const source = await FileSource.open(file);
+  try {
+    const slice = kind === 'universal' ? firstSlice(source) : source;
+    return SIGNABLE_FILE_TYPES.has(readHeader(slice).fileType);
+  } catch (error) {
+    if (error instanceof InputError) return false;
+    throw error;
+  } finally {
+    await source.close();
+  }
+}
+
+function firstSlice(source: ByteSource): ByteSource {
+  const [first] = parseFatArchs(source);
+  return source.slice(first.offset, first.size, `${source.name} (slice 0)`);
 }
 
 /**
@@ -199,7 +225,7 @@ export async function planBundle(root: string, outermost = root, depth = 0): Pro
         }
         case 'file':
           if (item === executableRelative) break;
-          if (await isMachO(full)) items.push({ kind: 'macho', relative: item, nested: isNestedLocation(item) });
+          if (await isSignableCode(full)) items.push({ kind: 'macho', relative: item, nested: isNestedLocation(item) });
           else if (isSealed(item)) items.push({ kind: 'file', relative: item });
           break;
         default:
