@@ -93,7 +93,7 @@ export class Notarizer {
       report('uploading and waiting for Apple (the submission is saved: a reload resumes it)');
       const result = await runCli(this.cli, args, {
         cwd,
-        env: await secretEnv(this.secrets, settings),
+        env: await secretEnv(this.secrets, settings, 'notarize'),
         signal,
         onOutput: (t) => this.log.info(t.trimEnd()),
       });

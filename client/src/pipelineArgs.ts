@@ -14,6 +14,8 @@ export interface PipelineSettings {
   cgo: 'default' | '0' | '1';
   architectures: string[];
   identity: string;
+  /** A PKCS#12 file holding the Developer ID identity, for the builtin signer (its password is in secret storage). */
+  p12: string;
   identifier: string;
   entitlements: string;
   method: 'keychainProfile' | 'apiKey';
@@ -60,14 +62,17 @@ function buildArgs(s: PipelineSettings): string[] {
   ];
 }
 
+/**
+ * A .p12 file signs with the builtin signer on any OS; a keychain identity name needs macOS's codesign. The CLI picks
+ * the signer from what it is given, so the same settings work on a Mac, on Linux and in CI.
+ */
 function signArgs(s: PipelineSettings): string[] {
-  if (!s.identity)
+  if (!s.identity && !s.p12)
     throw new SettingsError(
-      'No signing identity: run "Go macOS: Choose Signing Identity" or set goMacosSign.signing.identity.',
+      'No signing identity: run "Go macOS: Choose Signing Identity" (a keychain identity on macOS, or a .p12 file anywhere).',
     );
   return [
-    '--identity',
-    s.identity,
+    ...(s.p12 ? ['--p12', s.p12] : ['--identity', s.identity]),
     ...(s.identifier ? ['--identifier', s.identifier] : []),
     ...(s.entitlements ? ['--entitlements', s.entitlements] : []),
   ];
@@ -113,6 +118,14 @@ export function cliArgs(step: Step, s: PipelineSettings, artifact = defaultArtif
     case 'lint':
       return ['lint', '.'];
   }
+}
+
+/** Which secrets a step's process needs in its environment: the notary key, the .p12 password. */
+export function stepSecrets(step: Step): { notary: boolean; signing: boolean } {
+  return {
+    notary: step === 'notarize' || step === 'release',
+    signing: step === 'sign' || step === 'release',
+  };
 }
 
 /** `security find-identity -v -p codesigning` lines: `  1) <SHA-1> "Developer ID Application: NAME (TEAMID)"`. */

@@ -1,6 +1,6 @@
 /** Reads the pipeline settings of a workspace folder (resource-scoped), and the machine-wide tool paths. */
 import * as vscode from 'vscode';
-import type { PipelineSettings } from './pipelineArgs';
+import { PipelineSettings, Step, stepSecrets } from './pipelineArgs';
 
 export function pipelineSettings(folder?: vscode.WorkspaceFolder): PipelineSettings {
   const c = vscode.workspace.getConfiguration('goMacosSign', folder?.uri);
@@ -18,6 +18,7 @@ export function pipelineSettings(folder?: vscode.WorkspaceFolder): PipelineSetti
     cgo: (['0', '1'].includes(str('build.cgo')) ? str('build.cgo') : 'default') as PipelineSettings['cgo'],
     architectures: Array.isArray(archs) ? archs.filter((a): a is string => typeof a === 'string') : ['arm64', 'amd64'],
     identity: str('signing.identity'),
+    p12: str('signing.p12'),
     identifier: str('signing.identifier'),
     entitlements: str('signing.entitlements'),
     method: str('notarization.method') === 'apiKey' ? 'apiKey' : 'keychainProfile',
@@ -35,12 +36,26 @@ export function pipelineSettings(folder?: vscode.WorkspaceFolder): PipelineSetti
 /** Where the API key's contents live: VS Code's secret storage, never settings. */
 export const NOTARY_KEY_SECRET = 'goMacosSign.notaryApiKey';
 
-/** The environment that carries secrets to the CLI process (never its arguments). */
+/** Where the .p12 file's password lives: VS Code's secret storage, keyed by the file, never settings. */
+export function p12PasswordSecret(p12: string): string {
+  return `goMacosSign.p12Password:${p12}`;
+}
+
+/** The environment that carries secrets to the CLI process of a step (never its arguments). */
 export async function secretEnv(
   secrets: vscode.SecretStorage,
   settings: PipelineSettings,
+  step: Step,
 ): Promise<Record<string, string>> {
-  if (settings.method !== 'apiKey') return {};
-  const key = await secrets.get(NOTARY_KEY_SECRET);
-  return key ? { GO_MACOS_SIGN_NOTARY_KEY: key } : {};
+  const needs = stepSecrets(step);
+  const env: Record<string, string> = {};
+  if (needs.notary && settings.method === 'apiKey') {
+    const key = await secrets.get(NOTARY_KEY_SECRET);
+    if (key) env.GO_MACOS_SIGN_NOTARY_KEY = key;
+  }
+  if (needs.signing && settings.p12) {
+    const password = await secrets.get(p12PasswordSecret(settings.p12));
+    if (password !== undefined) env.GO_MACOS_SIGN_P12_PASSWORD = password;
+  }
+  return env;
 }

@@ -49,12 +49,7 @@ export class PipelineTasks implements vscode.TaskProvider {
       if (error instanceof SettingsError) return undefined;
       throw error;
     }
-    const env = {
-      ELECTRON_RUN_AS_NODE: '1',
-      ...(definition.step === 'notarize' || definition.step === 'release'
-        ? await secretEnv(this.secrets, settings)
-        : {}),
-    };
+    const env = { ELECTRON_RUN_AS_NODE: '1', ...(await secretEnv(this.secrets, settings, definition.step)) };
     const execution = new vscode.ProcessExecution(process.execPath, [this.cli, ...args], {
       cwd: folder.uri.fsPath,
       env,

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { artifactDetails, artifactState } from '../../client/src/artifactState';
-import { cliArgs, parseIdentities, PipelineSettings, SettingsError } from '../../client/src/pipelineArgs';
+import { cliArgs, parseIdentities, PipelineSettings, SettingsError, stepSecrets } from '../../client/src/pipelineArgs';
 import { LatestRunNotification, ProgressStep, WithProgress } from '../../client/src/runNotification';
 import { inspectPath } from '../../server/src/inspect';
 import { CHILD_LIMIT, waitUntil } from '../support/bounds';
@@ -25,6 +25,7 @@ const SETTINGS: PipelineSettings = {
   cgo: 'default',
   architectures: ['arm64', 'amd64'],
   identity: 'Developer ID Application: Example Corp (ABCDE12345)',
+  p12: '',
   identifier: 'com.example.hello',
   entitlements: '',
   method: 'keychainProfile',
@@ -83,7 +84,30 @@ describe('CLI arguments from settings', () => {
     );
     assert.deepEqual(cliArgs('verify', SETTINGS, '-odd name'), ['verify', '--readiness', '--', '-odd name']);
     assert.throws(() => cliArgs('sign', { ...SETTINGS, identity: '' }), SettingsError);
+    // A .p12 file is the builtin signer's identity on any OS; it wins over a keychain name, and its password is not here.
+    assert.deepEqual(cliArgs('sign', { ...SETTINGS, p12: 'certs/id.p12' }, 'dist/hello'), [
+      'sign',
+      '--p12',
+      'certs/id.p12',
+      '--identifier',
+      'com.example.hello',
+      '--',
+      'dist/hello',
+    ]);
+    assert.deepEqual(cliArgs('sign', { ...SETTINGS, identity: '', p12: 'id.p12' }).slice(0, 3), [
+      'sign',
+      '--p12',
+      'id.p12',
+    ]);
     assert.throws(() => cliArgs('notarize', { ...SETTINGS, keychainProfile: '' }), SettingsError);
+  });
+
+  it('gives each step only the secrets it needs: the notary key to notarize, the .p12 password to sign, both to release', () => {
+    assert.deepEqual(stepSecrets('sign'), { notary: false, signing: true });
+    assert.deepEqual(stepSecrets('notarize'), { notary: true, signing: false });
+    assert.deepEqual(stepSecrets('release'), { notary: true, signing: true });
+    for (const step of ['build', 'staple', 'verify', 'lint'] as const)
+      assert.deepEqual(stepSecrets(step), { notary: false, signing: false });
   });
 
   it('runs as a task would: the release arguments drive the real CLI to the end with the fake Apple tools (exit 1: an ad-hoc signature is Invalid)', () => {

@@ -1,49 +1,81 @@
 /**
- * "Choose Signing Identity…": on macOS, picks one of the keychain's code-signing identities (`security find-identity`);
- * elsewhere the keychain cannot be listed, so the identity is typed. Saved in the workspace settings.
+ * "Choose Signing Identity…": a .p12 file (any OS: the builtin signer; its password goes to VS Code's secret storage,
+ * the path to the workspace settings), or on macOS one of the keychain's code-signing identities
+ * (`security find-identity`), or a keychain identity typed by name (for a Mac that runs the tasks remotely).
  */
 import * as vscode from 'vscode';
 import { parseIdentities } from '../pipelineArgs';
-import { pipelineSettings } from '../settings';
+import { p12PasswordSecret, pipelineSettings } from '../settings';
 import type { ClientCommand, CommandContext } from './registry';
 
-async function chooseIdentity(c: CommandContext): Promise<void> {
-  if (process.platform !== 'darwin') {
-    const typed = await vscode.window.showInputBox({
-      title: 'Signing identity',
-      prompt:
-        'Not on macOS, so the keychain cannot be listed: type the identity as "Developer ID Application: NAME (TEAMID)"',
-      value: pipelineSettings().identity,
-    });
-    if (typed !== undefined)
-      await vscode.workspace
-        .getConfiguration('goMacosSign')
-        .update('signing.identity', typed, vscode.ConfigurationTarget.Workspace);
-    return;
-  }
+type Choice = { label: string; description?: string; detail?: string; value: 'p12' | 'typed' | 'keychain' };
+
+async function keychainIdentities(): Promise<Choice[]> {
+  if (process.platform !== 'darwin') return [];
   const security = pipelineSettings().toolPaths.security ?? 'security';
   const { execFile } = await import('node:child_process');
   const output = await new Promise<string>((resolve) =>
     execFile(security, ['find-identity', '-v', '-p', 'codesigning'], (_e, stdout) => resolve(stdout ?? '')),
   );
-  const identities = parseIdentities(output);
-  if (identities.length === 0)
-    return void vscode.window.showWarningMessage(
-      'No code-signing identity in your keychain. Create a Developer ID Application certificate in your Apple Developer account.',
-    );
-  const pick = await vscode.window.showQuickPick(
-    identities.map((i) => ({
-      label: i.name,
-      description: i.developerId ? 'notarizable' : 'cannot be notarized',
-      detail: i.hash,
-    })),
-    { title: 'Sign with which identity?' },
-  );
-  if (pick)
-    await vscode.workspace
-      .getConfiguration('goMacosSign')
-      .update('signing.identity', pick.label, vscode.ConfigurationTarget.Workspace);
-  c.log.info(`signing identity set to ${pick?.label ?? '(unchanged)'}`);
+  return parseIdentities(output).map((i) => ({
+    label: i.name,
+    description: i.developerId ? 'notarizable' : 'cannot be notarized',
+    detail: i.hash,
+    value: 'keychain',
+  }));
+}
+
+async function chooseIdentity(c: CommandContext): Promise<void> {
+  const config = vscode.workspace.getConfiguration('goMacosSign');
+  const save = (key: string, value: string) => config.update(key, value, vscode.ConfigurationTarget.Workspace);
+  const choices: Choice[] = [
+    ...(await keychainIdentities()),
+    {
+      label: '$(file) Use a .p12 file…',
+      description: 'Developer ID Application certificate and key exported from Keychain Access; signs on any OS',
+      value: 'p12',
+    },
+    {
+      label: '$(edit) Type a keychain identity…',
+      description: '"Developer ID Application: NAME (TEAMID)", for codesign on a Mac',
+      value: 'typed',
+    },
+  ];
+  const pick = await vscode.window.showQuickPick(choices, { title: 'Sign with which identity?' });
+  if (!pick) return;
+  if (pick.value === 'keychain' || pick.value === 'typed') {
+    const name =
+      pick.value === 'keychain'
+        ? pick.label
+        : await vscode.window.showInputBox({
+            title: 'Signing identity',
+            prompt: 'A keychain identity, as "Developer ID Application: NAME (TEAMID)"',
+            value: pipelineSettings().identity,
+          });
+    if (name === undefined) return;
+    await save('signing.identity', name);
+    await save('signing.p12', '');
+    c.log.info(`signing identity set to ${name}`);
+    return;
+  }
+  const file = (
+    await vscode.window.showOpenDialog({
+      title: 'Developer ID Application identity (.p12)',
+      filters: { 'PKCS#12': ['p12', 'pfx'] },
+      canSelectMany: false,
+    })
+  )?.[0];
+  if (!file) return;
+  const password = await vscode.window.showInputBox({
+    title: `Password of ${vscode.workspace.asRelativePath(file)}`,
+    prompt: 'Kept in VS Code secret storage and passed to the signer in its environment, never in settings',
+    password: true,
+  });
+  if (password === undefined) return;
+  const p12 = vscode.workspace.asRelativePath(file, false);
+  await c.extension.secrets.store(p12PasswordSecret(p12), password);
+  await save('signing.p12', p12);
+  c.log.info(`signing with ${p12} (its password is in secret storage)`);
 }
 
 export const chooseIdentityCommand: ClientCommand = {
