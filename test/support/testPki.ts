@@ -5,6 +5,9 @@
  * a time-stamp authority certificate issued by the root. Each leaf comes as PEM key and certificate and as .p12 files:
  * OpenSSL 3's default (PBES2, AES-256, SHA-256 MAC) and, where this openssl has the legacy provider, `-legacy`
  * (3DES key, RC2-40 certificates, SHA-1 MAC), as macOS Keychain Access writes them.
+ *
+ * Apple marks its leaf extensions (1.2.840.113635.100.6.1.13) critical; here they are not, so that OpenSSL, which
+ * knows none of them, accepts the chain in `openssl cms -verify` without `-ignore_critical`.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -73,29 +76,29 @@ basicConstraints = critical, CA:true, pathlen:0
 keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
-1.2.840.113635.100.6.2.6 = critical, ASN1:NULL
+1.2.840.113635.100.6.2.6 = ASN1:NULL
 [ developer_id ]
 basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature
 extendedKeyUsage = critical, codeSigning
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
-1.2.840.113635.100.6.1.13 = critical, ASN1:NULL
+1.2.840.113635.100.6.1.13 = ASN1:NULL
 [ development ]
 basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature
 extendedKeyUsage = critical, codeSigning
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
-1.2.840.113635.100.6.1.2 = critical, ASN1:NULL
-1.2.840.113635.100.6.1.12 = critical, ASN1:NULL
+1.2.840.113635.100.6.1.2 = ASN1:NULL
+1.2.840.113635.100.6.1.12 = ASN1:NULL
 [ installer ]
 basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature
 extendedKeyUsage = critical, 1.2.840.113635.100.4.13
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
-1.2.840.113635.100.6.1.14 = critical, ASN1:NULL
+1.2.840.113635.100.6.1.14 = ASN1:NULL
 [ tsa ]
 basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature, nonRepudiation
