@@ -19,8 +19,9 @@ import { tempDir } from './tools';
 
 export interface Tsa {
   url: string;
-  /** The requests received, as sent. */
+  /** The requests received, as sent, and the answers given, in order. */
   requests: Buffer[];
+  responses: Buffer[];
   stop(): Promise<void>;
 }
 
@@ -69,6 +70,7 @@ export async function startTsa(options: TsaOptions = {}): Promise<Tsa> {
   const cnf = path.join(dir, 'tsa.cnf');
   fs.writeFileSync(cnf, config(dir, pki, options.digests ?? 'sha256, sha384, sha512'));
   const requests: Buffer[] = [];
+  const responses: Buffer[] = [];
   let queue: Promise<unknown> = Promise.resolve();
   let count = 0;
 
@@ -100,6 +102,7 @@ export async function startTsa(options: TsaOptions = {}): Promise<Tsa> {
       queue = answer.catch(() => undefined);
       answer.then(
         (body) => {
+          responses.push(body);
           res.writeHead(200, { 'Content-Type': 'application/timestamp-reply', 'Content-Length': body.length });
           res.end(body);
         },
@@ -115,6 +118,7 @@ export async function startTsa(options: TsaOptions = {}): Promise<Tsa> {
   return {
     url: `http://127.0.0.1:${port}/ts`,
     requests,
+    responses,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -126,4 +130,38 @@ export async function closedUrl(): Promise<string> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}/ts`;
+}
+
+/** What a stub authority does with a request: answer with a status and body, or never answer. */
+export type StubAnswer = { status: number; body: Buffer } | 'hang';
+
+/** A misbehaving "authority" that answers every request as `answer` says (HTTP errors, garbage, silence). */
+export async function startStub(answer: (request: Buffer) => StubAnswer): Promise<Tsa> {
+  const requests: Buffer[] = [];
+  const responses: Buffer[] = [];
+  const server = http.createServer((req, res) => {
+    const pieces: Buffer[] = [];
+    req.on('data', (p: Buffer) => pieces.push(p));
+    req.on('end', () => {
+      const request = Buffer.concat(pieces);
+      requests.push(request);
+      const a = answer(request);
+      if (a === 'hang') return;
+      responses.push(a.body);
+      res.writeHead(a.status, { 'Content-Type': 'application/timestamp-reply' });
+      res.end(a.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/ts`,
+    requests,
+    responses,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

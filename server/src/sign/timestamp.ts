@@ -50,8 +50,16 @@ export async function requestTimestamp(
     boolean(true),
   );
   const response = await post(url, request, options.timeoutMs ?? 30_000, options.maxResponseBytes ?? 256 * 1024);
+  return checkTimestampResponse(response, imprint, nonce, where);
+}
+
+/**
+ * The token of a TimeStampResp, once its status, imprint and nonce are checked (exported for tests that feed it
+ * damaged answers). Throws InputError naming the authority `where`.
+ */
+export function checkTimestampResponse(response: Buffer, imprint: Buffer, nonce: Buffer, where: string): Buffer {
   try {
-    return checkResponse(response, imprint, nonce, where);
+    return readResponse(response, imprint, nonce, where);
   } catch (error) {
     if (!(error instanceof InputError) || error.message.startsWith('the time-stamp authority')) throw error;
     throw new InputError(`the time-stamp authority ${where} answered with something unreadable: ${error.message}`);
@@ -59,11 +67,12 @@ export async function requestTimestamp(
 }
 
 /** TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken ContentInfo OPTIONAL } */
-function checkResponse(response: Buffer, imprint: Buffer, nonce: Buffer, where: string): Buffer {
+function readResponse(response: Buffer, imprint: Buffer, nonce: Buffer, where: string): Buffer {
   const top = expect(readNode(response, 0), TAG.sequence, 'TimeStampResp');
   const [statusInfo, token] = children(response, top);
   const [status, ...details] = children(response, expect(statusInfo, TAG.sequence, 'PKIStatusInfo'));
-  const code = parseInt(integerHex(response, expect(status, TAG.integer, 'PKIStatus')), 16);
+  const statusHex = integerHex(response, expect(status, TAG.integer, 'PKIStatus'));
+  const code = statusHex.length > 0 && statusHex.length <= 8 ? parseInt(statusHex, 16) : -1;
   if (code !== 0 && code !== 1) {
     const said = details
       .filter((d) => d.tag === TAG.sequence)
@@ -85,7 +94,14 @@ function checkResponse(response: Buffer, imprint: Buffer, nonce: Buffer, where: 
   // TSTInfo ::= SEQUENCE { version, policy, messageImprint, serialNumber, genTime, accuracy?, ordering?, nonce?, ... }
   const fields = children(tst, expect(readNode(tst, 0), TAG.sequence, 'TSTInfo'));
   const [algorithmNode, hashed] = children(tst, expect(fields[2], TAG.sequence, 'MessageImprint'));
-  const stampedAlgorithm = oid(tst, expect(children(tst, algorithmNode)[0], TAG.oid, 'MessageImprint algorithm'));
+  const stampedAlgorithm = oid(
+    tst,
+    expect(
+      children(tst, expect(algorithmNode, TAG.sequence, 'MessageImprint algorithm'))[0],
+      TAG.oid,
+      'MessageImprint algorithm',
+    ),
+  );
   const stamped = content(tst, expect(hashed, TAG.octetString, 'MessageImprint hash'));
   if (stampedAlgorithm !== OIDS.sha256 || !stamped.equals(imprint)) {
     throw new InputError(`the time-stamp authority ${where} stamped something else than this signature`);
@@ -152,7 +168,7 @@ function post(url: string, body: Buffer, timeoutMs: number, maxBytes: number): P
       request.destroy();
       reject(new InputError(`the time-stamp authority ${where} ${message}`));
     };
-    const timer = setTimeout(() => fail(`did not answer within ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
+    const timer = setTimeout(() => fail(`did not answer within ${timeoutMs / 1000} s`), timeoutMs);
     const request = client.request(
       parsed,
       {
