@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { InputError } from '../../server/src/errors';
 import { analyzeCms } from '../../server/src/macho/cms';
-import { cdHashesPlist, createCmsProducer } from '../../server/src/sign/cms';
+import { cdHashesPlist, cmsSizeEstimate, createCmsProducer } from '../../server/src/sign/cms';
 import { loadP12File } from '../../server/src/sign/identity';
 import { DEFAULT_TSA_URL, timestampUrlFromEnv } from '../../server/src/sign/timestamp';
 import type { SignedCodeDirectory, SigningIdentity } from '../../server/src/sign/types';
@@ -174,6 +174,7 @@ describe('CMS signature of the builtin signer', () => {
       const verified = cmsVerify(cms, cds[0].blob);
       assert.equal(verified.code, 0, verified.out);
       assert.match(verified.out, /Verification successful/);
+      assert.ok(cms.length <= cmsSizeEstimate(identity(), cds.length, true), 'the reserved size suffices');
       assert.notEqual(cmsVerify(cms, cds[1].blob).code, 0, 'the CMS covers the primary CodeDirectory only');
 
       const { signature, token } = signatureAndToken(cms);

@@ -6,16 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { InputError } from '../../server/src/errors';
+import { readCertificateDer } from '../../server/src/macho/certificate';
 import {
   checkValidity,
+  completeChain,
   loadP12,
   loadP12File,
   loadPemFiles,
   requireApplicationSigning,
 } from '../../server/src/sign/identity';
-import { run } from '../support/tools';
+import { npmPackage, run, tempDir } from '../support/tools';
 import { TEST_TEAM, TestLeaf, testPki } from '../support/testPki';
 
 const pki = testPki();
@@ -147,5 +150,48 @@ describe('signing identity', () => {
       requireApplicationSigning(loadPemFiles(pki.installer.key, pki.installer.cert), now),
     );
     assert.match(installer, /is a Developer ID Installer certificate/);
+  });
+
+  it('a leaf alone is completed with Apple’s chain: the same certificates Apple’s codesign embedded', () => {
+    // The certificates of a real Developer ID signature (@sentry/cli-darwin), extracted by openssl.
+    const dir = tempDir();
+    const binary = fs.readFileSync(path.join(npmPackage('@sentry/cli-darwin@3.8.0'), 'bin', 'sentry-cli'));
+    const slice = binary.readUInt32BE(16);
+    let at = slice + 32;
+    let dataoff = 0;
+    for (let i = 0, n = binary.readUInt32LE(slice + 16); i < n; i++) {
+      if (binary.readUInt32LE(at) === 0x1d) dataoff = binary.readUInt32LE(at + 8);
+      at += binary.readUInt32LE(at + 4);
+    }
+    const sb = slice + dataoff;
+    let cms = Buffer.alloc(0);
+    for (let i = 0, n = binary.readUInt32BE(sb + 8); i < n; i++) {
+      if (binary.readUInt32BE(sb + 12 + i * 8) !== 0x10000) continue;
+      const start = sb + binary.readUInt32BE(sb + 16 + i * 8);
+      cms = binary.subarray(start + 8, start + binary.readUInt32BE(start + 4));
+    }
+    fs.writeFileSync(path.join(dir, 'apple.cms'), cms);
+    const pems = run('openssl', ['pkcs7', '-inform', 'DER', '-in', path.join(dir, 'apple.cms'), '-print_certs'])
+      .split(/(?=-----BEGIN CERTIFICATE-----)/)
+      .filter((p) => p.includes('BEGIN CERTIFICATE'))
+      .map((pem, i) => {
+        const file = path.join(dir, `c${i}.pem`);
+        fs.writeFileSync(file, pem);
+        return opensslDer(file);
+      });
+    const subjects = pems.map((der) => readCertificateDer(der, 'apple').info.commonName ?? '');
+    const leaf = pems[subjects.findIndex((s) => s.startsWith('Developer ID Application:'))];
+    const expected = ['Developer ID Certification Authority', 'Apple Root CA'].map((cn) => pems[subjects.indexOf(cn)]);
+    const chain = completeChain(readCertificateDer(leaf, 'leaf'), []).map((c) => c.der);
+    assert.equal(chain.length, 2);
+    assert.ok(chain[0].equals(expected[0]), 'Developer ID Certification Authority');
+    assert.ok(chain[1].equals(expected[1]), 'Apple Root CA');
+    // A chain given up to the intermediate gets the root only; a test chain gets nothing of Apple's.
+    const partial = completeChain(readCertificateDer(leaf, 'leaf'), [readCertificateDer(expected[0], 'ca')]);
+    assert.deepEqual(
+      partial.map((c) => c.info.commonName),
+      ['Developer ID Certification Authority', 'Apple Root CA'],
+    );
+    assert.equal(loadPemFiles(pki.developerId.key, pki.developerId.cert).chain.length, 0);
   });
 });

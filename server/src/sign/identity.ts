@@ -4,7 +4,8 @@
  *
  * Contract:
  * - The result is a SigningIdentity: the leaf's DER exactly as the file holds it, the certificates above it ordered
- *   issuer first (the ones that link by name and signature, then any others as given), node:crypto's private key,
+ *   issuer first (the ones that link by name and signature, completed with Apple's Developer ID intermediates and
+ *   root when the file stops short of them, then any others as given), node:crypto's private key,
  *   the team id (the leaf subject's OU), its common name and its kind (Apple's certificate extension OIDs).
  * - Everything a user can fix is an InputError of one line: a password that does not open the file, a file without a
  *   key or a certificate, a key that is not the certificate's, a certificate outside its validity period. No message
@@ -22,7 +23,9 @@ import forge from 'node-forge';
 import { InputError } from '../errors';
 import { readFileBounded, readTextBounded } from '../fileAccess';
 import { Certificate, holds, isCryptoFailure, readCertificateDer } from '../macho/certificate';
+import { APPLE_PINNED, APPLE_ROOTS } from '../macho/appleRoots';
 import { name, nameAttribute, readNode } from '../macho/der';
+import { APPLE_INTERMEDIATES } from './appleIntermediates';
 import type { CertificateKind, SigningIdentity } from './types';
 
 /** Apple's certificate extensions, most specific first: a certificate carrying several is named by the first. */
@@ -203,7 +206,7 @@ function identityFrom(leaf: Certificate, others: Certificate[], privateKey: KeyO
   checkCertificateValidity(leaf, now ?? new Date());
   return {
     certificate: leaf.der,
-    chain: orderChain(leaf, others).map((c) => c.der),
+    chain: completeChain(leaf, others).map((c) => c.der),
     privateKey,
     teamId: leaf.info.teamId,
     commonName: leaf.info.commonName ?? leaf.info.subject,
@@ -211,22 +214,39 @@ function identityFrom(leaf: Certificate, others: Certificate[], privateKey: KeyO
   };
 }
 
-/** Issuer first from the leaf up, as far as names and signatures link; the unlinked ones after, as given. */
-function orderChain(leaf: Certificate, others: Certificate[]): Certificate[] {
+/**
+ * The chain above `leaf`, issuer first: the given certificates as far as names and signatures link, completed with
+ * Apple's Developer ID intermediates and Apple Root CA when the given ones stop short of them (a .p12 exported by
+ * Keychain Access holds the leaf alone; codesign completes the chain from the keychain); then the given certificates
+ * that do not link, as given.
+ */
+export function completeChain(leaf: Certificate, others: Certificate[]): Certificate[] {
   const remaining = others.filter((c) => !c.der.equals(leaf.der));
   const chain: Certificate[] = [];
+  const known = appleCertificates();
   let current = leaf;
   for (;;) {
-    if (current.issuerRaw.equals(current.subjectRaw)) break; // self-signed: the top
-    const issuer = remaining.find(
-      (c) => c.subjectRaw.equals(current.issuerRaw) && holds(() => current.x509.verify(c.x509.publicKey)),
-    );
-    if (!issuer) break;
+    if (current.issuerRaw.equals(current.subjectRaw) || chain.length > 8) break; // self-signed: the top
+    const issues = (c: Certificate) =>
+      c.subjectRaw.equals(current.issuerRaw) && holds(() => current.x509.verify(c.x509.publicKey));
+    const given = remaining.find(issues);
+    const issuer = given ?? known.find(issues);
+    if (!issuer || chain.includes(issuer)) break;
+    if (given) remaining.splice(remaining.indexOf(given), 1);
     chain.push(issuer);
-    remaining.splice(remaining.indexOf(issuer), 1);
     current = issuer;
   }
   return [...chain, ...remaining];
+}
+
+let appleKnown: Certificate[] | undefined;
+
+/** Apple's Developer ID intermediates and roots, each only if its fingerprint is the pinned one. */
+function appleCertificates(): Certificate[] {
+  appleKnown ??= [...APPLE_INTERMEDIATES, ...APPLE_ROOTS]
+    .map((b64, i) => readCertificateDer(Buffer.from(b64, 'base64'), `Apple certificate ${i + 1}`))
+    .filter((c) => APPLE_PINNED[c.info.sha256] !== undefined);
+  return appleKnown;
 }
 
 function privateKeyFromDer(der: Buffer, file: string): KeyObject {
