@@ -118,6 +118,21 @@ function structure(cms: Buffer): string[] {
   ].map((l) => l.trim());
 }
 
+/** The signed attributes as `openssl asn1parse` reads them: depth and type of each element, values left out. */
+function signedAttributeShapes(cms: Buffer): string[] {
+  const elements = opensslAsn1(write('attrs.cms', cms));
+  const first = elements.findIndex((e) => e.type.endsWith(':contentType'));
+  const set = elements[first - 2];
+  assert.ok(set.type.startsWith('cont [ 0 ]'), 'the signed attributes are [0] IMPLICIT');
+  const end = set.offset + set.header + set.length;
+  return elements
+    .filter((e) => e.offset >= set.offset && e.offset < end)
+    .map(
+      (e) =>
+        `${e.depth - set.depth}:${e.type.startsWith('OBJECT') ? e.type.replace(/\s+/g, ' ') : e.type.split(/\s*[:[]/)[0]}`,
+    );
+}
+
 /** A second, SHA-1 CodeDirectory: what an alternate would be for an old deployment target (any bytes do for CMS). */
 function codeDirectories(primary: Buffer): SignedCodeDirectory[] {
   return [
@@ -212,6 +227,7 @@ describe('CMS signature of the builtin signer', () => {
       { blob: apple.codeDirectory, hash: 'sha256' },
     ]);
     assert.deepEqual(structure(ours), structure(apple.cms));
+    assert.deepEqual(signedAttributeShapes(ours), signedAttributeShapes(apple.cms));
     assert.ok(structure(ours).includes('object: undefined (1.2.840.113635.100.9.1)'));
   });
 
