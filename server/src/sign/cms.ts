@@ -17,7 +17,7 @@
  * Developer ID signature); its plist differs only in whitespace, which the verifier's plist parser ignores.
  */
 import { createHash, sign } from 'node:crypto';
-import { build } from 'plist';
+import type * as Plist from 'plist';
 import { InputError } from '../errors';
 import { readCertificateDer } from '../macho/certificate';
 import { children, expect, raw, readNode, TAG } from '../macho/der';
@@ -55,6 +55,8 @@ export function codeDirectoryHash(cd: SignedCodeDirectory): Buffer {
 export function cdHashesPlist(codeDirectories: SignedCodeDirectory[]): Buffer {
   const cdhashes = codeDirectories.map((cd) => codeDirectoryHash(cd).subarray(0, 20));
   // Apple's ends with a newline after </plist>; the plist package stops at the closing tag.
+  // Loaded on first use, like node-forge in identity.ts: the CLI's other commands should not pay for it at start-up.
+  const { build } = require('plist') as typeof Plist;
   return Buffer.from(`${build({ cdhashes }, { indent: '\t' })}\n`, 'utf8');
 }
 

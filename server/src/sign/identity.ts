@@ -19,7 +19,7 @@
  * macho/certificate.ts.
  */
 import { createPrivateKey, createPublicKey, KeyObject, X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import type * as Forge from 'node-forge';
 import { InputError } from '../errors';
 import { readFileBounded, readTextBounded } from '../fileAccess';
 import { Certificate, holds, isCryptoFailure, readCertificateDer } from '../macho/certificate';
@@ -56,6 +56,14 @@ export interface LoadOptions {
   now?: Date;
 }
 
+/**
+ * node-forge, loaded on first use: initialising it costs tens of milliseconds, which every other command of the CLI
+ * (verify above all) would otherwise pay at start-up.
+ */
+function nodeForge(): typeof Forge {
+  return require('node-forge') as typeof Forge;
+}
+
 export function certificateKind(appleExtensions: string[]): CertificateKind {
   return KIND_BY_OID.find(([oid]) => appleExtensions.includes(oid))?.[1] ?? 'other';
 }
@@ -63,13 +71,14 @@ export function certificateKind(appleExtensions: string[]): CertificateKind {
 /** Loads a PKCS#12 file's identity. `bytes` are the file's contents. */
 export function loadP12(bytes: Uint8Array, password: string, options: LoadOptions = {}): SigningIdentity {
   const file = options.name ?? 'the PKCS#12 file';
-  let pfx: forge.asn1.Asn1;
+  const forge = nodeForge();
+  let pfx: Forge.asn1.Asn1;
   try {
     pfx = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(bytes).toString('binary')), false);
   } catch {
     throw new InputError(`${file} is not a PKCS#12 (.p12) file`);
   }
-  let p12: forge.pkcs12.Pkcs12Pfx;
+  let p12: Forge.pkcs12.Pkcs12Pfx;
   try {
     p12 = forge.pkcs12.pkcs12FromAsn1(pfx, false, password);
   } catch (error) {
@@ -86,7 +95,7 @@ export function loadP12(bytes: Uint8Array, password: string, options: LoadOption
       if (bag.type === forge.pki.oids.pkcs8ShroudedKeyBag || bag.type === forge.pki.oids.keyBag) {
         // An RSA key forge understood comes back as its own object; any other (EC) as the PrivateKeyInfo's ASN.1.
         const info = bag.key
-          ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key as forge.pki.rsa.PrivateKey))
+          ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key as Forge.pki.rsa.PrivateKey))
           : bag.asn1;
         if (info) keys.push(Buffer.from(forge.asn1.toDer(info).getBytes(), 'binary'));
       } else if (bag.type === forge.pki.oids.certBag) {
