@@ -18,6 +18,7 @@ import {
   loadPemFiles,
   requireApplicationSigning,
 } from '../../server/src/sign/identity';
+import { prng } from '../support/random';
 import { npmPackage, run, tempDir } from '../support/tools';
 import { TEST_TEAM, TestLeaf, testPki } from '../support/testPki';
 
@@ -193,5 +194,25 @@ describe('signing identity', () => {
       ['Developer ID Certification Authority', 'Apple Root CA'],
     );
     assert.equal(loadPemFiles(pki.developerId.key, pki.developerId.cert).chain.length, 0);
+  });
+
+  it('a damaged .p12 (seeded, both forms) is an identity or one InputError line, never another exception', () => {
+    const rand = prng(7);
+    for (const file of [pki.developerId.p12, pki.ec.p12Legacy ?? pki.ec.p12]) {
+      const original = fs.readFileSync(file);
+      for (let i = 0; i < 150; i++) {
+        const damaged = Buffer.from(original);
+        const at = Math.floor(rand() * damaged.length);
+        damaged[at] ^= 1 << Math.floor(rand() * 8);
+        const input = i % 3 === 0 ? damaged.subarray(0, at) : damaged;
+        try {
+          loadP12(input, pki.password, { name: 'damaged.p12' });
+        } catch (error) {
+          assert.ok(error instanceof InputError, `damage ${i} at ${at}: ${String(error)}`);
+          assert.doesNotMatch(error.message, /\n/);
+          assert.ok(!error.message.includes(pki.password));
+        }
+      }
+    }
   });
 });
