@@ -46,6 +46,8 @@ export interface SliceLayout {
   headerSize: number;
   ncmds: number;
   sizeOfCmds: number;
+  /** Where the last of the ncmds load commands ends (sizeofcmds may claim more). */
+  commandsEnd: number;
   segments: SegmentLayout[];
   text: SegmentLayout | null;
   linkedit: SegmentLayout | null;
@@ -110,6 +112,7 @@ export function readSliceLayout(bytes: Buffer, name: string): SliceLayout {
     headerSize: header.headerSize,
     ncmds: header.ncmds,
     sizeOfCmds: header.sizeOfCmds,
+    commandsEnd: header.headerSize,
     segments: [],
     text: null,
     linkedit: null,
@@ -188,6 +191,7 @@ export function readSliceLayout(bytes: Buffer, name: string): SliceLayout {
       versionSeen = true;
     }
     at += cmdsize;
+    layout.commandsEnd = at;
   }
   return layout;
 }
@@ -238,6 +242,10 @@ export function growPlan(bytes: Buffer, layout: SliceLayout, space: number): Sli
     dataOffset = cs.dataOffset;
   } else {
     const commandsEnd = layout.headerSize + layout.sizeOfCmds;
+    if (layout.commandsEnd !== commandsEnd)
+      throw new InputError(
+        `${name}: the load commands end at ${layout.commandsEnd} but the header says ${commandsEnd}, so a new one cannot be added`,
+      );
     if (commandsEnd + 16 > layout.firstContent)
       throw new InputError(
         `${name}: no room for LC_CODE_SIGNATURE: the load commands end at ${commandsEnd} and the first section starts at ${layout.firstContent} (relink with a larger -headerpad)`,
