@@ -319,6 +319,97 @@ describe('Go binaries built here, signed ad hoc', () => {
     assert.equal(report.verification.valid, true, JSON.stringify(report.verification.failures));
   });
 
+  it('with an identity, entitlements and runtime: a real CMS from openssl cms -sign over the primary CodeDirectory', async () => {
+    // Non-critical here (Apple marks it critical) so that openssl, which does not know it, can check the chain.
+    const cert = certificate('goid', '/CN=Developer ID Application: Go (ABCDE12345)/OU=ABCDE12345/O=Go/C=US', [
+      '1.2.840.113635.100.6.1.13=DER:0500',
+    ]);
+    const file = path.join(dir, 'go-devid');
+    fs.copyFileSync(arm64, file);
+    const entitlements = Buffer.from(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n' +
+        '<key>com.apple.security.cs.allow-jit</key><true/>\n<key>get-task-allow</key><true/>\n</dict>\n</plist>\n',
+    );
+    const cms: CmsProducer = async ([primary]) => {
+      const content = path.join(dir, 'cd.bin');
+      fs.writeFileSync(content, primary.blob);
+      const pem = cert.key.replace(/\.key$/, '.pem');
+      return openssl([
+        'cms',
+        '-sign',
+        '-binary',
+        '-nosmimecap',
+        '-md',
+        'sha256',
+        '-in',
+        content,
+        '-signer',
+        pem,
+        '-inkey',
+        cert.key,
+        '-outform',
+        'DER',
+      ]);
+    };
+    const id = identity(cert, { teamId: 'ABCDE12345', kind: 'developer-id-application' });
+    const result = await signFile(file, { identity: id, runtime: true, timestampUrl: null, entitlements }, cms);
+    const [slice] = sigcheck(file);
+    assert.deepEqual(slice.problems, []);
+    assert.equal(slice.team, 'ABCDE12345');
+    assert.equal(slice.flags, 0x10000, 'runtime, not ad hoc');
+    assert.equal(slice.version, 0x20500);
+    assert.equal(slice.n_special, 7, 'XML and DER entitlements sealed in slots 5 and 7');
+    assert.equal(result.slices[0].keptSpace, false, "Go's linker signature has no room for a CMS");
+    const facts = objdumpFacts(file);
+    const report = (await inspectPath(file)).reports[0].architectures[0];
+    const sig = report.signature!;
+    assert.equal(sig.teamId, 'ABCDE12345');
+    assert.equal(sig.hardenedRuntime, true);
+    assert.equal(
+      sig.codeDirectories[0].runtimeVersion?.replace(/\.0$/, ''),
+      facts.sdk,
+      'the runtime version is the SDK of LC_BUILD_VERSION',
+    );
+    assert.deepEqual(sig.entitlements, { 'com.apple.security.cs.allow-jit': true, 'get-task-allow': true });
+    assert.deepEqual(sig.entitlementsDer, sig.entitlements);
+    assert.deepEqual(report.verification.failures, []);
+    // openssl itself accepts the CMS with the CodeDirectory as detached content.
+    const cmsFile = path.join(dir, 'sig.cms');
+    const bytes = fs.readFileSync(file);
+    fs.writeFileSync(cmsFile, blobOf(bytes, slice.dataoff, 0x10000)!.subarray(8));
+    fs.writeFileSync(path.join(dir, 'cd0.bin'), blobOf(bytes, slice.dataoff, 0)!);
+    openssl([
+      'cms',
+      '-verify',
+      '-binary',
+      '-inform',
+      'DER',
+      '-in',
+      cmsFile,
+      '-content',
+      path.join(dir, 'cd0.bin'),
+      '-CAfile',
+      cert.key.replace(/\.key$/, '.pem'),
+      '-purpose',
+      'any',
+      '-out',
+      '/dev/null',
+    ]);
+  });
+
+  it('a segment whose data lies after __LINKEDIT: one line, nothing written', async () => {
+    const bytes = Buffer.from(fs.readFileSync(amd64));
+    // Move __DWARF's file range past __LINKEDIT's start (only the offset in its command changes).
+    for (let i = 0, at = 32; i < bytes.readUInt32LE(16); i++) {
+      if (bytes.subarray(at + 8, at + 15).toString('latin1') === '__DWARF')
+        bytes.writeBigUInt64LE(BigInt(fs.statSync(amd64).size - 64), at + 40);
+      at += bytes.readUInt32LE(at + 4);
+    }
+    const file = writeTemp('dwarf-after', bytes);
+    await assert.rejects(signFile(file, adhoc, noCms), /segment __DWARF lies after __LINKEDIT in the file/);
+    assert.ok(fs.readFileSync(file).equals(bytes));
+  });
+
   it('no room for LC_CODE_SIGNATURE: one line, nothing written, no temporary file left', async () => {
     // Fill the header padding of the amd64 build with a load command, leaving 8 bytes: less than LC_CODE_SIGNATURE needs.
     const bytes = Buffer.from(fs.readFileSync(amd64));
