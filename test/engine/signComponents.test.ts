@@ -14,6 +14,7 @@ import { parseRequirements } from '../../server/src/macho/requirements';
 import { plistEqual } from '../../server/src/plist';
 import { codeDirectorySize } from '../../server/src/sign/codeDirectory';
 import { encodeDerEntitlements, entitlementsBlobs, execSegmentFlags } from '../../server/src/sign/entitlements';
+import { canonicalIdentifier } from '../../server/src/sign/file';
 import { signatureSpace } from '../../server/src/sign/layout';
 import { internalRequirements } from '../../server/src/sign/requirements';
 import type { SigningIdentity } from '../../server/src/sign/types';
@@ -244,5 +245,21 @@ describe("signature space sized as Apple's codesign sizes it", () => {
       0x20500,
     );
     assert.equal(signatureSpace([requirements.length], [cdSize]), dataSize);
+  });
+});
+
+describe('the default identifier', () => {
+  it("is the file name as Security's canonicalIdentifier trims it (examples from its comments)", () => {
+    const cases: [string, string][] = [
+      ['/x/foo.2.3.4', 'foo.2'],
+      ['foo2.3', 'foo2'],
+      ['foo.9', 'foo.9'],
+      ['foo', 'foo'],
+      ['dir/hello.exe', 'hello'],
+      ['hello-arm64', 'hello-arm64'],
+      ['sentry-cli', 'sentry-cli'],
+      ['1password', '1password'],
+    ];
+    for (const [file, id] of cases) assert.equal(canonicalIdentifier(file), id, file);
   });
 });

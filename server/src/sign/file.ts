@@ -6,16 +6,18 @@
  * 64-bit) and each slice's alignment (2^align): a slice stays where it was unless the one before it grew past it. The
  * result is written to a temporary file next to the target with the target's permission bits, then renamed over
  * it; on any error the temporary file is removed and the target is untouched. The digest choice (SHA-1 + SHA-256 or
- * SHA-256 alone) is made once for all slices, as codesign does. The default identifier is the file name the way
- * Security's `canonicalIdentifier` makes it (last extension dropped unless numeric, version-like suffixes trimmed).
+ * SHA-256 alone) is made once for all slices, as codesign does. The default identifier is the embedded Info.plist's
+ * CFBundleIdentifier, else the file name the way Security's `canonicalIdentifier` makes it (last extension dropped
+ * unless numeric, version-like suffixes trimmed).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import { filePermissions, readFileBounded } from '../fileAccess';
+import { filePermissions, linkKind, readFileBounded } from '../fileAccess';
 import { parseFatArchs, sniffMachO } from '../macho/container';
 import { archName, FAT_MAGIC_64 } from '../macho/format';
 import { BufferSource } from '../macho/source';
+import { isPlistDict, parsePlist } from '../plist';
 import { readSliceLayout } from './layout';
 import { hashesFor, signSliceDetailed } from './slice';
 import type { CmsProducer, HashName, SignRequest } from './types';
@@ -53,6 +55,21 @@ export function canonicalIdentifier(file: string): string {
 
 const alignUp = (n: number, to: number) => Math.ceil(n / to) * to;
 
+/**
+ * The identifier codesign takes from a bare executable's embedded Info.plist (`__TEXT,__info_plist`), as Security's
+ * MachORep::explicitIdentifier does: its CFBundleIdentifier, which must be a string.
+ */
+export function embeddedBundleIdentifier(slice: Buffer, name: string): string | null {
+  const section = readSliceLayout(slice, name).infoPlist;
+  if (!section || section.size === 0 || section.offset + section.size > slice.length) return null;
+  const { value } = parsePlist(slice.subarray(section.offset, section.offset + section.size));
+  if (!isPlistDict(value)) throw new InputError(`${name}: the embedded Info.plist is not a dictionary`);
+  const id = value.CFBundleIdentifier;
+  if (id !== undefined && typeof id !== 'string')
+    throw new InputError(`${name}: CFBundleIdentifier in the embedded Info.plist is not a string`);
+  return id ?? null;
+}
+
 /** Signs every slice of `bytes` (a thin or universal Mach-O); pure, for callers that hold the bytes already. */
 export async function signBytes(
   bytes: Buffer,
@@ -63,7 +80,8 @@ export async function signBytes(
 ): Promise<{ bytes: Buffer; result: SignedFile }> {
   const kind = sniffMachO(bytes.subarray(0, 8));
   if (!kind) throw new InputError(`${name}: not a Mach-O file`);
-  const identifier = request.identifier ?? canonicalIdentifier(name);
+  const firstSlice = kind === 'macho' ? bytes : bytes.subarray(parseFatArchs(new BufferSource(bytes, name))[0].offset);
+  const identifier = request.identifier ?? embeddedBundleIdentifier(firstSlice, name) ?? canonicalIdentifier(name);
   const sign = async (slice: Buffer, sliceName: string, hashes: HashName[]) => {
     const signed = await signSliceDetailed(slice, { ...request, ...extras, identifier, cms, hashes, name: sliceName });
     const layout = readSliceLayout(signed.bytes, sliceName);
@@ -134,6 +152,8 @@ export async function signFile(
   cms: CmsProducer,
   extras: SignFileExtras = {},
 ): Promise<SignedFile> {
+  // Renaming over a symbolic link would replace the link, not sign what it points to.
+  if (linkKind(file) === 'symlink') throw new InputError(`${file}: is a symbolic link; sign the file it points to`);
   const bytes = readFileBounded(file, 'binary');
   const mode = filePermissions(file);
   const { bytes: signed, result } = await signBytes(bytes, file, request, cms, extras);
