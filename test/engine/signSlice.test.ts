@@ -397,6 +397,19 @@ describe('Go binaries built here, signed ad hoc', () => {
     ]);
   });
 
+  it('with a certificate Apple did not issue: no team ID in the CodeDirectory, as codesign writes it', async () => {
+    const cert = certificate('mine', '/CN=My Signer/OU=ABCDE12345/O=Mine/C=US', []);
+    const file = path.join(dir, 'go-other');
+    fs.copyFileSync(arm64, file);
+    const id = identity(cert, { teamId: 'ABCDE12345', kind: 'other' });
+    await signFile(file, { identity: id, runtime: false, timestampUrl: null }, async () => Buffer.from('3000', 'hex'));
+    const [slice] = sigcheck(file);
+    assert.deepEqual(slice.problems, []);
+    assert.equal(slice.team, null);
+    assert.equal(slice.flags, 0);
+    assert.equal(slice.n_special, 2);
+  });
+
   it('a segment whose data lies after __LINKEDIT: one line, nothing written', async () => {
     const bytes = Buffer.from(fs.readFileSync(amd64));
     // Move __DWARF's file range past __LINKEDIT's start (only the offset in its command changes).

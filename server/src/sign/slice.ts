@@ -109,7 +109,8 @@ export async function signSliceDetailed(bytes: Buffer, request: SignRequest & Sl
   const hashes = request.hashes ?? hashesFor([layout]);
   const spec = (hash: HashName, codeLimit: number): CodeDirectorySpec => ({
     identifier,
-    teamId: identity ? identity.teamId : null,
+    // codesign takes the team ID from Apple developer certificates only (CodeSigner.cpp getTeamIDFromSigner).
+    teamId: identity && identity.kind !== 'other' ? identity.teamId : null,
     hash,
     flags: (identity ? 0 : CS_ADHOC) | (request.runtime ? CS_RUNTIME : 0),
     codeLimit,
