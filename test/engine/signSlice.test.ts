@@ -410,6 +410,23 @@ describe('Go binaries built here, signed ad hoc', () => {
     assert.equal(slice.n_special, 2);
   });
 
+  it('a CMS larger than the space it was given: laid out again with room for it, the producer asked twice', async () => {
+    const file = path.join(dir, 'go-big-cms');
+    fs.copyFileSync(arm64, file);
+    await signFile(file, adhoc, noCms); // leaves codesign's 18000-byte CMS reserve in the space
+    const before = sigcheck(file)[0];
+    let calls = 0;
+    const big = Buffer.alloc(60_000, 0x30);
+    const id = identity(certificate('big', '/CN=Big/O=Big', []), {});
+    await signFile(file, { identity: id, runtime: false, timestampUrl: null }, async () => (calls++, big));
+    const [after] = sigcheck(file);
+    assert.deepEqual(after.problems, []);
+    assert.equal(calls, 2);
+    assert.equal(after.dataoff, before.dataoff, 'the signature stays where it was; only its space grows');
+    assert.ok(after.datasize > before.datasize + big.length - 18000);
+    assert.equal(linkeditEnd(file), fs.statSync(file).size);
+  });
+
   it('a segment whose data lies after __LINKEDIT: one line, nothing written', async () => {
     const bytes = Buffer.from(fs.readFileSync(amd64));
     // Move __DWARF's file range past __LINKEDIT's start (only the offset in its command changes).
