@@ -197,6 +197,90 @@ function writeTemp(name: string, bytes: Buffer): string {
   return out;
 }
 
+/** A minimal 32-bit i386 executable for macOS 10.6 (header, __TEXT with one section, __LINKEDIT), made by yaml2obj. */
+const I386_YAML = `--- !mach-o
+FileHeader:
+  magic:           0xFEEDFACE
+  cputype:         0x7
+  cpusubtype:      0x3
+  filetype:        0x2
+  ncmds:           4
+  sizeofcmds:      252
+  flags:           0x0
+LoadCommands:
+  - cmd:             LC_SEGMENT
+    cmdsize:         56
+    segname:         __PAGEZERO
+    vmaddr:          0
+    vmsize:          4096
+    fileoff:         0
+    filesize:        0
+    maxprot:         0
+    initprot:        0
+    nsects:          0
+    flags:           0
+  - cmd:             LC_SEGMENT
+    cmdsize:         124
+    segname:         __TEXT
+    vmaddr:          4096
+    vmsize:          8192
+    fileoff:         0
+    filesize:        8192
+    maxprot:         5
+    initprot:        5
+    nsects:          1
+    flags:           0
+    Sections:
+      - sectname:        __text
+        segname:         __TEXT
+        addr:            0x2F00
+        size:            16
+        offset:          0x1F00
+        align:           4
+        reloff:          0x0
+        nreloc:          0
+        flags:           0x80000400
+        reserved1:       0x0
+        reserved2:       0x0
+        content:         C3C3C3C3C3C3C3C3C3C3C3C3C3C3C3C3
+  - cmd:             LC_SEGMENT
+    cmdsize:         56
+    segname:         __LINKEDIT
+    vmaddr:          12288
+    vmsize:          4096
+    fileoff:         8192
+    filesize:        64
+    maxprot:         1
+    initprot:        1
+    nsects:          0
+    flags:           0
+  - cmd:             LC_VERSION_MIN_MACOSX
+    cmdsize:         16
+    version:         0x000A0600
+    sdk:             0x000A0600
+`;
+
+describe('a 32-bit Mach-O (i386, macOS 10.6) made by LLVM yaml2obj', () => {
+  it('is signed ad hoc with SHA-1 and SHA-256 CodeDirectories, and every reader accepts it', async () => {
+    const yaml = path.join(dir, 'i386.yaml');
+    fs.writeFileSync(yaml, I386_YAML);
+    const file = path.join(dir, 'i386');
+    run(findTool(['yaml2obj', 'yaml2obj-14', '/usr/lib/llvm-14/bin/yaml2obj'], 'yaml2obj'), [yaml, '-o', file]);
+    const result = await signFile(file, adhoc, noCms);
+    assert.deepEqual(
+      result.slices[0].cdhashes.map((c) => c.hash),
+      ['sha1', 'sha256'],
+    );
+    const [slice] = sigcheck(file);
+    assert.deepEqual(slice.problems, []);
+    assert.equal(result.slices[0].arch, 'i386');
+    assert.deepEqual(objdumpFacts(file).codeSignature, { dataOffset: slice.dataoff, dataSize: slice.datasize });
+    assert.equal(linkeditEnd(file), fs.statSync(file).size);
+    const report = (await inspectPath(file)).reports[0].architectures[0];
+    assert.equal(report.verification.valid, true, JSON.stringify(report.verification.failures));
+  });
+});
+
 describe('Go binaries built here, signed ad hoc', () => {
   let arm64: string;
   let amd64: string;
