@@ -303,6 +303,7 @@ describe('Go binaries built here, signed ad hoc', () => {
       // Go's amd64 binaries target macOS 10.9: SHA-1 primary plus a SHA-256 alternate, as codesign does below 10.11.4.
       assert.deepEqual(Object.keys(slice.cdhashes).sort(), arch === 'amd64' ? ['sha1', 'sha256'] : ['sha256']);
       assert.equal(result.slices[0].cdhash, Object.values(slice.cdhashes)[0].slice(0, 40));
+      assert.deepEqual(result.cdhashes, [result.slices[0].cdhash]);
       const after = objdumpFacts(file);
       assert.deepEqual(after.codeSignature, { dataOffset: slice.dataoff, dataSize: slice.datasize });
       assert.equal(slice.dataoff % 16, 0);

@@ -28,6 +28,8 @@ export interface SignFileExtras {
 }
 
 export interface SignedFile {
+  /** Each slice's cdhash (20 bytes of its primary CodeDirectory's digest, hex), in fat-header order. */
+  cdhashes: string[];
   slices: {
     arch: string;
     identifier: string;
@@ -103,7 +105,7 @@ export async function signBytes(
 
   if (kind === 'macho') {
     const one = await sign(bytes, name, hashesFor([readSliceLayout(bytes, name)]));
-    return { bytes: one.bytes, result: { slices: [one.info] } };
+    return { bytes: one.bytes, result: { cdhashes: [one.info.cdhash], slices: [one.info] } };
   }
 
   const source = new BufferSource(bytes, name);
@@ -142,7 +144,7 @@ export async function signBytes(
     }
     signed[i].bytes.copy(out, offsets[i]);
   });
-  return { bytes: out, result: { slices: signed.map((s) => s.info) } };
+  return { bytes: out, result: { cdhashes: signed.map((s) => s.info.cdhash), slices: signed.map((s) => s.info) } };
 }
 
 /** Signs the file at `file` in place (through a temporary file and a rename). */
