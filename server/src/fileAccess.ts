@@ -333,6 +333,17 @@ export function checkRegularFile(file: string, limit: FileLimit = 'text'): void 
   }
 }
 
+/** Permission bits of a regular file, so a file written to replace it keeps them. Throws FileAccessError. */
+export function filePermissions(file: string): number {
+  try {
+    const stats = fs.statSync(file);
+    checkRegular(file, stats, LIMITS.binary);
+    return stats.mode & 0o777;
+  } catch (error) {
+    throw accessError(file, error);
+  }
+}
+
 export function isRegularFile(file: string): boolean {
   return pathKind(file) === 'file';
 }

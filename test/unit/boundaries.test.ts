@@ -82,6 +82,7 @@ const CATALOG_AND_USERS = ['checks', 'lint', 'rules'];
 /** The engine: everything but the adapters (server.ts with lsp/, cli/) and the goListCache the server keeps. */
 const ENGINE = [
   'macho',
+  'sign',
   'bundle',
   'plist',
   'rules',

@@ -82,3 +82,35 @@ export async function hashPageRange(
   }
   return mismatches;
 }
+
+/** What `hashPages` needs: the digest, the page size in bytes and the end of the hashed range (slice-relative). */
+export interface PageHashSpec {
+  algorithm: 'sha1' | 'sha256';
+  pageSize: number;
+  codeLimit: number;
+}
+
+/**
+ * The digests of every page of `[0, codeLimit)`, concatenated (20 bytes each for SHA-1, 32 for SHA-256): the code
+ * slots a signer writes into a CodeDirectory. The last page is short, never padded. Minimal and sequential here;
+ * the signer and the verifier share this one entry point so a faster body serves both.
+ */
+export async function hashPages(source: ByteSource, spec: PageHashSpec): Promise<Buffer> {
+  const { algorithm, pageSize, codeLimit } = spec;
+  if (!Number.isSafeInteger(pageSize) || pageSize <= 0) throw new RangeError(`invalid page size ${pageSize}`);
+  const count = codeLimit > 0 ? Math.ceil(codeLimit / pageSize) : 0;
+  const digestSize = algorithm === 'sha1' ? 20 : 32;
+  const out = Buffer.alloc(count * digestSize);
+  const scratch = Buffer.allocUnsafe(Math.max(pageSize, Math.floor(CHUNK_SIZE / pageSize) * pageSize));
+  for (let offset = 0, page = 0; offset < codeLimit;) {
+    const chunk = await source.chunk(offset, Math.min(scratch.length, codeLimit - offset), scratch);
+    for (let at = 0; at < chunk.length; at += pageSize, page++) {
+      createHash(algorithm)
+        .update(chunk.subarray(at, Math.min(at + pageSize, chunk.length)))
+        .digest()
+        .copy(out, page * digestSize);
+    }
+    offset += chunk.length;
+  }
+  return out;
+}
