@@ -278,6 +278,21 @@ export interface PipelineJson<Command extends string = string> {
   error?: string;
 }
 
+/** What the builtin signer did to one artifact (`sign --json`: `signed`). */
+export interface SignedArtifact {
+  path: string;
+  kind: 'binary' | 'bundle';
+  /** The main executable's slices, in fat-header order. */
+  slices: { arch: string; identifier: string; cdhash: string }[];
+  /** Who signed: the certificate's common name, or null for ad hoc. */
+  signer: string | null;
+  teamId: string | null;
+  runtime: boolean;
+  timestamped: boolean;
+  /** What the user should know although signing worked (a certificate Apple did not issue). */
+  warnings: string[];
+}
+
 /** What `staple` reports: whether a ticket was attached, and a sentence saying so or why not. */
 export interface StapleResult {
   stapled: boolean;
@@ -303,6 +318,7 @@ export interface PipelineOutput extends PipelineJson, Partial<NotarizeResult>, P
   staple?: StapleResult;
   readiness?: ReadinessSummary[];
   submissions?: Submission[];
+  signed?: SignedArtifact[];
 }
 
 /** `go-macos-sign notarize --json`: the verdict, or the error that stopped the step before one. */

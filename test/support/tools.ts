@@ -4,7 +4,7 @@
  * Inputs are made or downloaded at test time into a cache outside the repository (GO_MACOS_SIGN_TEST_CACHE, default
  * ~/.cache/go-macos-sign-test), never committed. Commands run with argument arrays.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -115,6 +115,27 @@ export function tempDir(prefix = 'gms-test-'): string {
 }
 
 /** Runs the bundled CLI (dist/cli.js) without colours; the exit code and both outputs, for tests that judge them. */
+/**
+ * The bundled CLI in a child process that does not block this one: for tests whose own servers (a time-stamp
+ * authority) must answer the CLI while it runs.
+ */
+export function runCliAsync(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(REPO, 'dist', 'cli.js'), ...args],
+      { timeout: CHILD_LIMIT.timeout, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
 export function runCli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], {
     ...CHILD_LIMIT,

@@ -13,6 +13,7 @@ import { inspectPath } from '../inspect';
 import { issuerProblem, keyIdProblem, writePrivateKey } from '../notary/keyFile';
 import { stateDir, SubmissionStore } from '../notary/submissions';
 import { lastValue, ParsedArgs, UsageError } from './command';
+import { signerFrom, universalVia } from './signing';
 import {
   appleVerify,
   artifactKind,
@@ -20,7 +21,7 @@ import {
   GoArch,
   notarize,
   packageArtifact,
-  sign,
+  signWith,
   staple,
   universal,
 } from '../pipeline/steps';
@@ -56,15 +57,6 @@ function tools(a: PipelineArgs): Record<string, string> {
     out[spec.slice(0, eq)] = spec.slice(eq + 1);
   }
   return out;
-}
-
-function identity(a: PipelineArgs, env: NodeJS.ProcessEnv): string {
-  const id = one(a, '--identity') ?? env.GO_MACOS_SIGN_IDENTITY;
-  if (!id)
-    throw new UsageError(
-      'signing needs --identity "Developer ID Application: NAME (TEAMID)" (or GO_MACOS_SIGN_IDENTITY)',
-    );
-  return id;
 }
 
 /**
@@ -175,15 +167,17 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
           runner,
           a.paths.map((p) => path.resolve(cwd, p)),
           path.resolve(cwd, output),
+          universalVia(a, io.onMac),
+          say,
         );
         break;
       }
       case 'sign': {
-        await sign(runner, target(a, cwd), {
-          identity: identity(a, env),
-          identifier: one(a, '--identifier'),
-          entitlements: one(a, '--entitlements'),
-        });
+        if (a.paths.length === 0) throw new UsageError('sign takes the paths of the binaries or .app bundles to sign');
+        const signer = signerFrom(a, { env, cwd, onMac: io.onMac, keyFlag: '--key' });
+        const signed = [];
+        for (const p of a.paths) signed.push(await signWith(runner, path.resolve(cwd, p), signer, say));
+        if (signer.via === 'builtin') result.signed = signed.filter((x) => x !== null);
         break;
       }
       case 'package': {
@@ -257,22 +251,23 @@ async function release(
 ): Promise<number> {
   const given = one(a, '--artifact');
   const auth = notaryAuth(a, env, cleanup);
-  const signing = { identifier: one(a, '--identifier'), entitlements: one(a, '--entitlements') };
   let artifact: string;
+  const signer = () => signerFrom(a, { env, cwd, onMac, keyFlag: '--cert-key' });
   if (given === undefined) {
     const o = buildOptions(a, cwd);
-    const id = identity(a, env);
-    artifact = await universal(runner, await build(runner, o), path.join(o.out, o.name));
-    await sign(runner, artifact, { identity: id, ...signing });
+    const chosen = signer();
+    const via = chosen.via === 'builtin' ? 'builtin' : 'lipo';
+    artifact = await universal(runner, await build(runner, o), path.join(o.out, o.name), via, say);
+    await signWith(runner, artifact, chosen, say);
   } else {
     // Built (and perhaps signed) by other tooling: signed here only when an identity is named.
     if (a.paths.length > 0)
       throw new UsageError('release --artifact takes no package path: the artifact is already built');
     artifact = path.resolve(cwd, given);
     if (pathKind(artifact) === 'missing') throw new InputError(`${artifact}: no such file`);
-    const id = one(a, '--identity') ?? env.GO_MACOS_SIGN_IDENTITY;
-    if (id) await sign(runner, artifact, { identity: id, ...signing });
-    else say(`${path.basename(artifact)}: not signed again (no --identity): notarizing the signature it carries`);
+    const named = ['--identity', '--p12', '--cert', '--adhoc'].some((f) => a.values.has(f) || a.flags.has(f));
+    if (named || env.GO_MACOS_SIGN_IDENTITY) await signWith(runner, artifact, signer(), say);
+    else say(`${path.basename(artifact)}: not signed again (no identity given): notarizing the signature it carries`);
   }
   result.artifact = artifact;
   const notarization = await notarize(runner, artifact, auth, {

@@ -15,6 +15,7 @@ import { inspectPath, looksLikeMachO } from '../inspect';
 import { parseNotaryLog } from '../notary/log';
 import { nextStep, SubmissionStore } from '../notary/submissions';
 import type { InspectReport, NotarizeResult, NotaryIssue, StapleResult } from '../protocol';
+import { describeSigned, SignedArtifact, signArtifact, SignRequest, writeUniversal } from '../sign';
 
 export type GoArch = 'arm64' | 'amd64';
 
@@ -33,10 +34,21 @@ export interface BuildOptions {
 }
 
 export interface SignOptions {
+  /** A keychain identity name or SHA-1, or `-` for ad hoc. */
   identity: string;
   identifier?: string;
   entitlements?: string;
+  /** Hardened runtime and secure timestamp: on unless turned off (`--no-runtime`, `--no-timestamp`). */
+  runtime?: boolean;
+  timestamp?: boolean;
 }
+
+/**
+ * Who signs: Apple's codesign with a keychain identity (macOS), or the builtin signer with a loaded identity (any OS).
+ * The CLI decides from what it was given (cli/signing.ts); each step runs the one it gets.
+ */
+export type Signer =
+  { via: 'codesign'; options: SignOptions } | { via: 'builtin'; request: SignRequest; entitlementsFile?: string };
 
 export type ArtifactKind = 'binary' | 'app' | 'zip' | 'dmg' | 'pkg';
 
@@ -73,9 +85,23 @@ export async function build(runner: Runner, o: BuildOptions): Promise<string[]> 
   return outputs;
 }
 
-/** `lipo -create` when there is more than one architecture; a single one is used as it is. */
-export async function universal(runner: Runner, inputs: string[], output: string): Promise<string> {
+/**
+ * One universal binary from the thin ones: `lipo -create`, or the builtin writer (byte for byte what llvm-lipo
+ * writes, no tool needed). A single architecture is used as it is.
+ */
+export async function universal(
+  runner: Runner,
+  inputs: string[],
+  output: string,
+  via: 'lipo' | 'builtin' = 'lipo',
+  say: (line: string) => void = () => {},
+): Promise<string> {
   if (inputs.length === 1) return inputs[0];
+  if (via === 'builtin') {
+    const layout = await writeUniversal(inputs, output);
+    say(`wrote ${output} (${layout.entries.map((e) => e.arch).join(', ')})`);
+    return output;
+  }
   await runner.run({ tool: 'lipo', args: ['-create', '-output', output, ...inputs] });
   return output;
 }
@@ -101,17 +127,39 @@ export async function nestedCode(app: string): Promise<string[]> {
 }
 
 function codesignArgs(o: SignOptions, target: string, withEntitlements: boolean): string[] {
+  const adhoc = o.identity === '-';
   return [
     '--force',
-    '--options',
-    'runtime',
-    '--timestamp',
+    ...(o.runtime !== false ? ['--options', 'runtime'] : []),
+    // An ad hoc signature has no CMS to timestamp.
+    ...(adhoc ? [] : o.timestamp !== false ? ['--timestamp'] : ['--timestamp=none']),
     ...(o.identifier && withEntitlements ? ['--identifier', o.identifier] : []),
     ...(o.entitlements && withEntitlements ? ['--entitlements', o.entitlements] : []),
     '--sign',
     o.identity,
     target,
   ];
+}
+
+/**
+ * Signs with whichever signer was chosen. The builtin signer prints the command a user could rerun and one line per
+ * signed artifact; codesign's commands are printed by the runner.
+ */
+export async function signWith(
+  runner: Runner,
+  target: string,
+  signer: Signer,
+  say: (line: string) => void,
+): Promise<SignedArtifact | null> {
+  if (signer.via === 'codesign') {
+    await sign(runner, target, signer.options);
+    return null;
+  }
+  if (!exists(target)) throw new InputError(`${target}: no such file`);
+  const signed = await signArtifact(target, signer.request);
+  for (const warning of signed.warnings) say(`warning: ${warning}`);
+  say(describeSigned(signed));
+  return signed;
 }
 
 /** Clears extended attributes, then signs: nested code first (without entitlements), the artifact last. */

@@ -30,10 +30,38 @@ const IDENTITY: OptionSpec = {
   value: 'NAME',
   help: '"Developer ID Application: NAME (TEAMID)" (default: $GO_MACOS_SIGN_IDENTITY)',
 };
+const IDENTITY_FILES: OptionSpec[] = [
+  {
+    flag: '--p12',
+    value: 'FILE',
+    help: 'a .p12 identity for the builtin signer (password: $GO_MACOS_SIGN_P12_PASSWORD)',
+  },
+  { flag: '--cert', value: 'FILE', help: 'the PEM certificate, with the PEM private key (builtin signer)' },
+  { flag: '--chain', value: 'FILE', help: "PEM certificates above --cert (default: Apple's Developer ID chain)" },
+  { flag: '--adhoc', help: 'sign ad hoc (no identity: runs on this Mac only, cannot be notarized)' },
+];
+/** The options every signing command shares; the PEM key's flag differs (`release` has --key for the notary). */
+const SIGNING: OptionSpec[] = [
+  { flag: '--via', value: 'builtin|codesign', help: 'the signer (default: codesign on macOS, builtin elsewhere)' },
+  { flag: '--identifier', value: 'ID', help: 'the code signing identifier (default: the file name, or the bundle id)' },
+  { flag: '--entitlements', value: 'FILE', help: 'entitlements to sign the main executable with' },
+  { flag: '--no-runtime', help: 'without the hardened runtime (notarization requires it)' },
+  {
+    flag: '--no-timestamp',
+    help: 'without a secure timestamp (notarization requires it; TSA: $GO_MACOS_SIGN_TSA_URL)',
+  },
+];
 const SIGN: OptionSpec[] = [
   IDENTITY,
-  { flag: '--identifier', value: 'ID', help: 'the code signing identifier (bundle id)' },
-  { flag: '--entitlements', value: 'FILE', help: 'entitlements to sign the main executable with' },
+  ...IDENTITY_FILES,
+  { flag: '--key', value: 'FILE', help: 'the PEM private key of --cert (builtin signer)' },
+  ...SIGNING,
+];
+const RELEASE_SIGN: OptionSpec[] = [
+  IDENTITY,
+  ...IDENTITY_FILES,
+  { flag: '--cert-key', value: 'FILE', help: 'the PEM private key of --cert (builtin signer)' },
+  ...SIGNING,
 ];
 const NOTARIZE: OptionSpec[] = [
   {
@@ -74,13 +102,19 @@ function step(name: PipelineCommand, summary: string, usage: string, options: Op
 
 export const RELEASE_COMMANDS: Command[] = [
   step('build', 'go build for each --arch (GOOS=darwin) into --out', '[options] [PKG]', BUILD),
-  step('universal', 'lipo -create: one universal binary from the thin ones', '--output FILE [options] THIN...', [
-    { flag: '--output', alias: '-o', value: 'FILE', help: 'the universal binary to write' },
-  ]),
+  step(
+    'universal',
+    'one universal binary from the thin ones (builtin, or lipo -create)',
+    '--output FILE [options] THIN...',
+    [
+      { flag: '--output', alias: '-o', value: 'FILE', help: 'the universal binary to write' },
+      { flag: '--via', value: 'builtin|lipo', help: 'the writer (default: lipo on macOS, builtin elsewhere)' },
+    ],
+  ),
   step(
     'sign',
-    'xattr -cr, then codesign --force --options runtime --timestamp (nested code first in an .app)',
-    '--identity "Developer ID Application: NAME (TEAMID)" [options] ARTIFACT',
+    'sign with hardened runtime and secure timestamp, nested code first in an .app: the builtin signer\n(--p12 FILE | --key KEY.pem --cert CERT.pem | --adhoc) on any OS, or codesign (--identity NAME) on macOS',
+    '(--p12 FILE | --key KEY.pem --cert CERT.pem | --adhoc | --identity NAME) [options] ARTIFACT...',
     SIGN,
   ),
   step(
@@ -110,16 +144,16 @@ export const RELEASE_COMMANDS: Command[] = [
   ),
   step(
     'release',
-    'build, universal, sign, notarize, staple, verify; --artifact PATH starts from a binary or .app built\nelsewhere (signed only when --identity is given)',
+    'build, universal, sign, notarize, staple, verify; --artifact PATH starts from a binary or .app built\nelsewhere (signed only when an identity is given)',
     '[options] [PKG]',
     [
       ...BUILD,
-      ...SIGN,
+      ...RELEASE_SIGN,
       ...NOTARIZE,
       {
         flag: '--artifact',
         value: 'PATH',
-        help: 'a binary or .app built elsewhere: no build; signed only when --identity is given',
+        help: 'a binary or .app built elsewhere: no build; signed only when an identity is given',
       },
     ],
   ),
