@@ -217,6 +217,17 @@ export namespace InspectRequest {
   }
 }
 
+/** A new entitlements file's text, written by the server's plist writer (the client never builds XML itself). */
+export namespace NewEntitlementsRequest {
+  export const method = 'goMacosSign/newEntitlements';
+  export interface Params {
+    entitlements?: Record<string, boolean>;
+  }
+  export interface Result {
+    text: string;
+  }
+}
+
 /** Sent by the client when the user trusts the workspace after the server started (it runs `go list` only then). */
 export namespace TrustedNotification {
   export const method = 'goMacosSign/trusted';

@@ -48,7 +48,8 @@ import {
   SeverityOverrides,
 } from './lint/lintFiles';
 import { LIMITS } from './fileAccess';
-import { InspectRequest, TrustedNotification } from './protocol';
+import { InspectRequest, NewEntitlementsRequest, TrustedNotification } from './protocol';
+import { entitlementsFile } from './plist/write';
 import { buildHoverAt } from './lint/buildconfig/assist';
 import { isBuildFileKind } from './lint/buildconfig/buildFiles';
 import { GoListCache } from './goListCache';
@@ -135,6 +136,21 @@ function resolveTarget(target: unknown): string | { error: string } {
   }
   return path.isAbsolute(target) || !workspaceRoot ? target : path.join(workspaceRoot, target);
 }
+
+connection.onRequest(
+  NewEntitlementsRequest.method,
+  guarded(
+    (_params: NewEntitlementsRequest.Params) => 'writing a new entitlements file',
+    { text: entitlementsFile() } as NewEntitlementsRequest.Result,
+    (params: NewEntitlementsRequest.Params): NewEntitlementsRequest.Result => {
+      const wanted = params?.entitlements;
+      const entitlements: Record<string, boolean> = {};
+      if (wanted && typeof wanted === 'object')
+        for (const [key, value] of Object.entries(wanted)) if (typeof value === 'boolean') entitlements[key] = value;
+      return { text: entitlementsFile(entitlements) };
+    },
+  ),
+);
 
 connection.onRequest(
   InspectRequest.method,

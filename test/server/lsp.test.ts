@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
-import type { InspectRequest } from '../../server/src/protocol';
+import type { InspectRequest, NewEntitlementsRequest } from '../../server/src/protocol';
 import { CHILD_LIMIT, within } from '../support/bounds';
 import { startServer } from '../support/lspServer';
 import { buildGo, REPO, tempDir } from '../support/tools';
@@ -466,5 +466,22 @@ describe('goMacosSign/inspect over JSON-RPC', () => {
     assert.match((await inspect({ path: 'https://example.com/tool' })).errors[0].message, /only local files/);
     assert.match((await inspect({})).errors[0].message, /needs a path/);
     assert.equal((await inspect({ path: binary })).reports.length, 1);
+  });
+});
+
+describe('a new entitlements file', () => {
+  it('is written by the server with the plist package, and Python plistlib reads back what was asked', async () => {
+    const { text } = await connection.sendRequest<NewEntitlementsRequest.Result>('goMacosSign/newEntitlements', {
+      entitlements: { 'com.apple.security.cs.allow-jit': true, 'not-a-boolean': 'x' },
+    });
+    const parsed = spawnSync(
+      'python3',
+      ['-c', 'import plistlib,sys,json; print(json.dumps(plistlib.loads(sys.stdin.buffer.read())))'],
+      { ...CHILD_LIMIT, input: text, encoding: 'utf8' },
+    );
+    assert.equal(parsed.status, 0, parsed.stderr);
+    assert.deepEqual(JSON.parse(parsed.stdout), { 'com.apple.security.cs.allow-jit': true });
+    const empty = await connection.sendRequest<NewEntitlementsRequest.Result>('goMacosSign/newEntitlements', {});
+    assert.match(empty.text, /<dict\/>|<dict>\s*<\/dict>/);
   });
 });

@@ -4,13 +4,10 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ClientCommand } from './registry';
+import { NewEntitlementsRequest } from '../../../server/src/protocol';
+import type { ClientCommand, CommandContext } from './registry';
 
-/** An empty dictionary: the right entitlements for a pure-Go program that needs none. */
-const EMPTY_ENTITLEMENTS =
-  '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n<plist version="1.0">\n<dict>\n</dict>\n</plist>\n';
-
-async function createEntitlements(): Promise<void> {
+async function createEntitlements(c: CommandContext): Promise<void> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) return;
   const name = await vscode.window.showInputBox({
@@ -23,7 +20,12 @@ async function createEntitlements(): Promise<void> {
   try {
     await vscode.workspace.fs.stat(uri);
   } catch {
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(EMPTY_ENTITLEMENTS));
+    // An empty dictionary, the right entitlements for a pure-Go program, written by the server's plist writer.
+    await c.server.ready;
+    const { text } = await c.server.client.sendRequest<NewEntitlementsRequest.Result>(NewEntitlementsRequest.method, {
+      entitlements: {},
+    } satisfies NewEntitlementsRequest.Params);
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(text));
   }
   const config = vscode.workspace.getConfiguration('goMacosSign', folder.uri);
   if (!config.get('signing.entitlements'))
