@@ -86,11 +86,19 @@ describe('sign with the builtin signer', () => {
     const readiness = runCli('verify', '--readiness', universal);
     assert.equal(readiness.code, 1);
     assert.match(readiness.stdout, /does not chain to Apple/);
-    // The independent reader recomputes page and special-slot hashes of each slice.
+    // The independent reader recomputes page and special-slot hashes of each slice, and hands openssl the CMS and
+    // CodeDirectory bytes the file holds: openssl must accept the signature over them, anchored at the test root.
+    const dump = tempDir();
+    run('python3', [SIGCHECK, universal, '--dump', dump]);
+    for (const i of [0, 1]) {
+      const cms = path.join(dump, `slice${i}-cms.der`);
+      const content = path.join(dump, `slice${i}-cd.bin`);
+      const args = ['cms', '-verify', '-binary', '-inform', 'DER', '-in', cms, '-content', content];
+      run('openssl', [...args, '-CAfile', pki.root.cert, '-purpose', 'any', '-out', path.join(dump, 'out')]);
+    }
     for (const arch of ['x86_64', 'arm64']) {
       const thin = path.join(dir, `thin-${arch}`);
       run('llvm-lipo-14', [universal, '-thin', arch, '-output', thin]);
-      run('python3', [SIGCHECK, thin]);
       run('llvm-objdump-14', ['--macho', '--private-headers', thin]);
     }
   });

@@ -6,7 +6,9 @@ slice it finds LC_CODE_SIGNATURE and __LINKEDIT, reads the SuperBlob, and for ev
 alternates 0x1000+) recomputes each code-page digest from the file and each blob-backed special slot (requirements 2,
 entitlements 5, DER entitlements 7) from the SuperBlob, and compares them with the CodeDirectory.
 
-usage: sigcheck.py FILE
+usage: sigcheck.py FILE [--dump DIR]
+--dump DIR writes each slice's primary CodeDirectory (sliceN-cd.bin) and CMS (sliceN-cms.der, the 0x10000 blob's
+payload) so that openssl can check the signature over exactly the bytes the file holds.
 Prints JSON {"slices": [{"offset", "cputype", "dataoff", "datasize", "linkedit_end", "slice_size", "identifier",
 "team", "flags", "version", "n_special", "cdhashes": {hash: full hex}, "problems": [...]}]} and exits 1 if any
 slice has a problem.
@@ -36,7 +38,7 @@ def slices(data):
         yield 0, data
 
 
-def check_slice(offset, s):
+def check_slice(offset, s, dump=None, index=0):
     problems = []
     magic = struct.unpack_from('<I', s, 0)[0]
     if magic not in (0xFEEDFACF, 0xFEEDFACE):
@@ -73,6 +75,10 @@ def check_slice(offset, s):
         blen = struct.unpack_from('>I', sb, off + 4)[0]
         blobs[slot] = sb[off:off + blen]
     cds = [(slot, b) for slot, b in sorted(blobs.items()) if slot == 0 or 0x1000 <= slot < 0x1005]
+    if dump is not None and 0 in blobs:
+        open(f'{dump}/slice{index}-cd.bin', 'wb').write(blobs[0])
+        if 0x10000 in blobs:
+            open(f'{dump}/slice{index}-cms.der', 'wb').write(blobs[0x10000][8:])
     if not cds:
         problems.append('no CodeDirectory')
     out['cdhashes'] = {}
@@ -113,7 +119,8 @@ def check_slice(offset, s):
 
 def main():
     data = open(sys.argv[1], 'rb').read()
-    result = {'slices': [check_slice(off, s) for off, s in slices(data)]}
+    dump = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == '--dump' else None
+    result = {'slices': [check_slice(off, s, dump, i) for i, (off, s) in enumerate(slices(data))]}
     print(json.dumps(result))
     sys.exit(1 if any(r['problems'] for r in result['slices']) else 0)
 
