@@ -207,7 +207,7 @@ describe('files that would block or never end', () => {
 });
 
 /** Calls on `fs` that only create, write, rename or remove: everything else (reading, opening, stat, listing) is the helper's. */
-const WRITES = new Set(['mkdirSync', 'mkdtempSync', 'writeFileSync', 'renameSync', 'rmSync']);
+const WRITES = new Set(['mkdirSync', 'mkdtempSync', 'writeFileSync', 'renameSync', 'rmSync', 'chmodSync']);
 
 /** Raw file reads in a module's source: `fs.` members other than WRITES, named imports of them, fs/promises, require('fs'). */
 export function rawReads(source: string): string[] {

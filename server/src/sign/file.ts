@@ -165,6 +165,8 @@ export async function signFile(
   );
   try {
     fs.writeFileSync(temporary, signed, { mode, flag: 'wx' });
+    // The mode given to open() passes through the umask; the signed file keeps exactly the target's permission bits.
+    fs.chmodSync(temporary, mode);
     fs.renameSync(temporary, file);
   } catch (error) {
     fs.rmSync(temporary, { force: true });
