@@ -51,7 +51,7 @@ function run(job: PageWorkerJob): number {
     return 0;
   try {
     const read = chunkReader(job.bytes, scratch);
-    const out = new Uint8Array(job.digests);
+    const out = Buffer.from(job.digests); // a view of the shared memory, not a copy
     let chunks = 0;
     for (let chunk = claimChunk(job.plan, control); chunk >= 0; chunk = claimChunk(job.plan, control)) {
       Atomics.store(control, currentIndex(job.slot), chunk);

@@ -140,7 +140,7 @@ export async function hashInParallel(
   const control = new Int32Array(new SharedArrayBuffer(4 * controlWords(team.length)));
   for (let slot = 0; slot < team.length; slot++) control[currentIndex(slot)] = -1;
   const digests = new SharedArrayBuffer(plan.pages * plan.digestSize);
-  const out = new Uint8Array(digests);
+  const out = Buffer.from(digests); // a view of the shared memory, not a copy
   const jobs = team.map((worker, slot) => ({
     worker,
     slot,
@@ -189,5 +189,5 @@ export async function hashInParallel(
     }
   }
   if (failure !== null) throw failure;
-  return Buffer.from(out); // a copy in ordinary memory: callers keep it, the shared buffer is dropped
+  return Buffer.from(new Uint8Array(digests)); // a copy in ordinary memory: callers keep it, not shared memory
 }
