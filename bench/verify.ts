@@ -124,15 +124,15 @@ async function main(): Promise<void> {
   console.log(`whole process (median of ${RUNS}; fastest in brackets):`);
   console.log(
     `  go-macos-sign verify  ${ours.seconds.toFixed(3)} s [${ours.fastest.toFixed(3)}] (exit ${ours.status}), ` +
-      `peak ${(ours.maxRssKiB / 1024).toFixed(0)} MiB`,
+      `peak ${(ours.maxRssKiB / 1024).toFixed(0)} MiB, CPU ${ours.cpuSeconds.toFixed(3)} s`,
   );
   console.log(
     `  openssl dgst -sha256  ${dgst.seconds.toFixed(3)} s [${dgst.fastest.toFixed(3)}], ` +
-      `peak ${(dgst.maxRssKiB / 1024).toFixed(0)} MiB`,
+      `peak ${(dgst.maxRssKiB / 1024).toFixed(0)} MiB, CPU ${dgst.cpuSeconds.toFixed(3)} s`,
   );
   console.log(
     `  node -e 0             ${node.seconds.toFixed(3)} s [${node.fastest.toFixed(3)}], ` +
-      `peak ${(node.maxRssKiB / 1024).toFixed(0)} MiB`,
+      `peak ${(node.maxRssKiB / 1024).toFixed(0)} MiB, CPU ${node.cpuSeconds.toFixed(3)} s`,
   );
   console.log(
     `  verify / openssl dgst = ${ratio(ours.seconds, dgst.seconds)} (fastest runs: ${ratio(ours.fastest, dgst.fastest)}; goal <= 2.5)`,

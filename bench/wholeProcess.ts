@@ -38,16 +38,21 @@ export interface ProcessTiming {
   fastest: number;
   /** Largest peak resident set over the runs, KiB. */
   maxRssKiB: number;
+  /** Median CPU time (user + system, every thread): what contention for the cores does not inflate as much. */
+  cpuSeconds: number;
   status: number | null;
 }
 
-/** One run: wall time and peak RSS via GNU time. */
-function timeOnce(cmd: string, args: string[]): { seconds: number; maxRssKiB: number; status: number | null } {
+/** One run: wall time, peak RSS and CPU time via GNU time. */
+function timeOnce(
+  cmd: string,
+  args: string[],
+): { seconds: number; maxRssKiB: number; cpu: number; status: number | null } {
   const started = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * MB });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * MB });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const maxRssKiB = Number(r.stderr.trim().split('\n').at(-1));
-  return { seconds, maxRssKiB, status: r.status };
+  const [rss, user, system] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { seconds, maxRssKiB: rss, cpu: user + system, status: r.status };
 }
 
 /** A warm-up run, then `runs` timed runs; `prepare` runs before each (untimed) and returns the arguments. */
@@ -59,6 +64,7 @@ export function timeProcess(cmd: string, args: string[] | (() => string[]), runs
     seconds: median(all.map((r) => r.seconds)),
     fastest: Math.min(...all.map((r) => r.seconds)),
     maxRssKiB: Math.max(...all.map((r) => r.maxRssKiB)),
+    cpuSeconds: median(all.map((r) => r.cpu)),
     status: all[0].status,
   };
 }
