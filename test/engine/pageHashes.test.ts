@@ -121,6 +121,17 @@ describe('hashPages', () => {
         base,
       );
     });
+    // Two runs at once share the pool (a language server inspecting two files): each gets its own pages.
+    await withFile(file, async (source) => {
+      const a: PageHashSpec = { algorithm: 'sha256', pageSize: 4096, codeLimit: SIZE - 1 };
+      const b: PageHashSpec = { algorithm: 'sha1', pageSize: 4096, codeLimit: SIZE - 2 };
+      const [ours, theirs] = await Promise.all([
+        hashPages(source, a, { parallelFrom: 0 }),
+        hashPages(source, b, { parallelFrom: 0 }),
+      ]);
+      assert.equal(ours.toString('hex'), pythonPages(file, a));
+      assert.equal(theirs.toString('hex'), pythonPages(file, b));
+    });
     const shared = Buffer.from(new SharedArrayBuffer(SIZE));
     fs.readFileSync(file).copy(shared);
     await check(new BufferSource(shared, 'shared'), { algorithm: 'sha256', pageSize: 4096, codeLimit: SIZE - 1 });
