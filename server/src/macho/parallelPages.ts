@@ -57,7 +57,6 @@ class PoolWorker {
   constructor() {
     this.ready = new Promise((resolve) => (this.markReady = resolve));
     this.worker = startWorker();
-    this.worker.unref();
     this.worker.on('message', (reply: PageWorkerReply) => {
       if ('ready' in reply) return this.markReady();
       const settle = this.pending.get(reply.id);
@@ -72,6 +71,9 @@ class PoolWorker {
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`page-hash worker exited with code ${code}`)));
+    // After the listeners: adding a 'message' listener refs the worker again, and an idle pool (started early by
+    // warmPageWorkers, then never given a job) must not keep the process alive.
+    this.worker.unref();
   }
 
   /** Posts a job; the promise never rejects. */
@@ -82,6 +84,13 @@ class PoolWorker {
     const outcome = new Promise<Outcome>((resolve) => this.pending.set(id, resolve));
     this.worker.postMessage({ id, ...job } satisfies PageWorkerJob);
     return { id, outcome };
+  }
+
+  /** Settles when the worker has loaded, keeping the process alive meanwhile (a caller is waiting for it). */
+  async loaded(): Promise<void> {
+    this.worker.ref();
+    await this.ready;
+    if (this.pending.size === 0) this.worker.unref();
   }
 
   /** Stops waiting for a job the worker will never start (its answer, when it comes, is ignored). */
@@ -120,7 +129,7 @@ export function warmPageWorkers(): void {
  * itself; tests that must see the workers hash use it, since a cold worker may start after the work has run out.
  */
 export async function pageWorkersReady(): Promise<void> {
-  if (parallelThreads() > 1) await Promise.all(workers(parallelThreads() - 1).map((w) => w.ready));
+  if (parallelThreads() > 1) await Promise.all(workers(parallelThreads() - 1).map((w) => w.loaded()));
 }
 
 /** This thread yields to the event loop after this many chunks, so a language server stays responsive. */
