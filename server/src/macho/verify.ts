@@ -112,6 +112,9 @@ async function verifyCodePages(
     { parallel: options.parallel, counts: options.pageRuns },
   );
   const full = DIGEST_SIZE[algorithm];
+  // The common case, untruncated digests that all match, is one comparison instead of one per page.
+  const expectedAll = cd.bytes.subarray(cd.hashOffset, cd.hashOffset + cd.nCodeSlots * cd.hashSize);
+  if (full === cd.hashSize && encrypted.size === 0 && digests.equals(expectedAll)) return cd.nCodeSlots;
   for (let page = 0; page < cd.nCodeSlots; page++) {
     if (encrypted.has(page)) continue;
     const expected = slotDigest(cd, page)!;
