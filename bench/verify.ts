@@ -28,7 +28,18 @@ import { readSignature } from '../server/src/macho/signature';
 import { ByteSource, FileSource } from '../server/src/macho/source';
 import { verifySignature } from '../server/src/macho/verify';
 import { npmPackage } from '../test/support/tools';
-import { load, MB, median, opensslRate, REPO, RUNS, timeCliVerify, timeOpensslDgst, timeProcess } from './wholeProcess';
+import {
+  load,
+  MB,
+  median,
+  opensslRate,
+  REPO,
+  RUNS,
+  timeCliVerify,
+  timeOpensslDgst,
+  timeProcess,
+  withoutExtraCerts,
+} from './wholeProcess';
 
 /** The default input: a real 90 MB Mach-O, re-signed ad hoc by the independent Python signer into a temporary file. */
 function benchBinary(): string {
@@ -137,6 +148,17 @@ async function main(): Promise<void> {
   console.log(
     `  verify / openssl dgst = ${ratio(ours.seconds, dgst.seconds)} (fastest runs: ${ratio(ours.fastest, dgst.fastest)}; goal <= 2.5)`,
   );
+  const plain = withoutExtraCerts();
+  if (plain) {
+    const oursPlain = timeCliVerify(target, RUNS, plain);
+    const nodePlain = timeProcess(process.execPath, ['-e', '0'], RUNS, plain);
+    console.log(
+      `without NODE_EXTRA_CA_CERTS (set here: node reads it at every start): go-macos-sign verify ` +
+        `${oursPlain.seconds.toFixed(3)} s [${oursPlain.fastest.toFixed(3)}], node -e 0 ${nodePlain.seconds.toFixed(3)} s ` +
+        `[${nodePlain.fastest.toFixed(3)}]; verify / openssl dgst = ${ratio(oursPlain.seconds, dgst.seconds)} ` +
+        `(fastest runs: ${ratio(oursPlain.fastest, dgst.fastest)})`,
+    );
+  }
   console.log(`load at the end: ${load()}`);
 }
 

@@ -47,19 +47,25 @@ export interface ProcessTiming {
 function timeOnce(
   cmd: string,
   args: string[],
+  env?: NodeJS.ProcessEnv,
 ): { seconds: number; maxRssKiB: number; cpu: number; status: number | null } {
   const started = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * MB });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * MB, env });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const [rss, user, system] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
   return { seconds, maxRssKiB: rss, cpu: user + system, status: r.status };
 }
 
 /** A warm-up run, then `runs` timed runs; `prepare` runs before each (untimed) and returns the arguments. */
-export function timeProcess(cmd: string, args: string[] | (() => string[]), runs = RUNS): ProcessTiming {
+export function timeProcess(
+  cmd: string,
+  args: string[] | (() => string[]),
+  runs = RUNS,
+  env?: NodeJS.ProcessEnv,
+): ProcessTiming {
   const argv = typeof args === 'function' ? args : () => args;
-  timeOnce(cmd, argv());
-  const all = Array.from({ length: runs }, () => timeOnce(cmd, argv()));
+  timeOnce(cmd, argv(), env);
+  const all = Array.from({ length: runs }, () => timeOnce(cmd, argv(), env));
   return {
     seconds: median(all.map((r) => r.seconds)),
     fastest: Math.min(...all.map((r) => r.seconds)),
@@ -69,8 +75,20 @@ export function timeProcess(cmd: string, args: string[] | (() => string[]), runs
   };
 }
 
-export function timeCliVerify(file: string, runs = RUNS): ProcessTiming {
-  return timeProcess(process.execPath, [CLI, 'verify', file], runs);
+export function timeCliVerify(file: string, runs = RUNS, env?: NodeJS.ProcessEnv): ProcessTiming {
+  return timeProcess(process.execPath, [CLI, 'verify', file], runs, env);
+}
+
+/**
+ * This environment without NODE_EXTRA_CA_CERTS, or null when it is not set. Node reads and parses that file at every
+ * start (tens of milliseconds for a system CA bundle) before any of our code runs, so a machine that sets it has a
+ * higher floor; the benchmark prints the figures both ways.
+ */
+export function withoutExtraCerts(): NodeJS.ProcessEnv | null {
+  if (!process.env.NODE_EXTRA_CA_CERTS) return null;
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
 }
 
 /** `go-macos-sign sign ...signArgs COPY` on a fresh copy of `file` each run (e.g. signArgs `--via builtin --adhoc`). */
