@@ -16,9 +16,7 @@
  * asserts nothing. The signer's benchmark times `go-macos-sign sign` on the same file with `timeCliSign`
  * (bench/wholeProcess.ts).
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseFatArchs, sniffMachO } from '../server/src/macho/container';
 import { parseMachO } from '../server/src/macho/loadCommands';
@@ -27,31 +25,18 @@ import { pageWorkersReady, parallelThreads } from '../server/src/macho/parallelP
 import { readSignature } from '../server/src/macho/signature';
 import { ByteSource, FileSource } from '../server/src/macho/source';
 import { verifySignature } from '../server/src/macho/verify';
-import { npmPackage } from '../test/support/tools';
 import {
+  benchBinary,
   load,
   MB,
   median,
   opensslRate,
-  REPO,
   RUNS,
   timeCliVerify,
   timeOpensslDgst,
   timeProcess,
   withoutExtraCerts,
 } from './wholeProcess';
-
-/** The default input: a real 90 MB Mach-O, re-signed ad hoc by the independent Python signer into a temporary file. */
-function benchBinary(): string {
-  const original = path.join(npmPackage('@next/swc-darwin-arm64@16.4.6'), 'next-swc.darwin-arm64.node');
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gms-bench-')), 'next-swc.darwin-arm64.node');
-  execFileSync(
-    'python3',
-    [path.join(REPO, 'test', 'support', 'adhoc_sign.py'), original, out, '--identifier', 'next-swc.darwin-arm64'],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  return out;
-}
 
 async function withFile<T>(file: string, use: (source: FileSource) => Promise<T>): Promise<T> {
   const source = await FileSource.open(file);
@@ -111,6 +96,7 @@ const rate = (bytesPerSecond: number) => `${(bytesPerSecond / MB).toFixed(0)} MB
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 
 async function main(): Promise<void> {
+  const made = process.argv[2] === undefined;
   const target = process.argv[2] ?? benchBinary();
   const size = fs.statSync(target).size;
   console.log(`file: ${target} (${(size / MB).toFixed(1)} MB); ${parallelThreads()} threads; load ${load()}`);
@@ -160,6 +146,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(`load at the end: ${load()}`);
+  if (made) fs.rmSync(path.dirname(target), { recursive: true, force: true });
 }
 
 void main();

@@ -4,12 +4,14 @@
  * way and in the same run as their floor (`openssl dgst -sha256` of the same file).
  *
  * `timeCliSign` is the hook for the signer's benchmark: it times `go-macos-sign sign ARGS COPY` on a fresh copy of the
- * file each run (the copy is not timed), as `timeCliVerify` times `go-macos-sign verify FILE`.
+ * file each run (the copy is not timed), as `timeCliVerify` times `go-macos-sign verify FILE`; `benchBinary` makes the
+ * file both use.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { npmPackage } from '../test/support/tools';
 
 /** The repository (the benchmarks run bundled from dist/). */
 export const REPO = path.resolve(__dirname, '..');
@@ -120,4 +122,16 @@ export function load(): string {
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
+}
+
+/** The default input: a real 90 MB Mach-O, re-signed ad hoc by the independent Python signer into a temporary file. */
+export function benchBinary(): string {
+  const original = path.join(npmPackage('@next/swc-darwin-arm64@16.4.6'), 'next-swc.darwin-arm64.node');
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gms-bench-')), 'next-swc.darwin-arm64.node');
+  execFileSync(
+    'python3',
+    [path.join(REPO, 'test', 'support', 'adhoc_sign.py'), original, out, '--identifier', 'next-swc.darwin-arm64'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  return out;
 }
