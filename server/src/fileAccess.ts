@@ -237,6 +237,14 @@ export class RegularFile {
     }
   }
 
+  /**
+   * The open descriptor, for reads on other threads through `readDescriptorAt` (worker threads share the process's
+   * descriptors). Whoever hands it to another thread must not close this file until that thread is done with it.
+   */
+  get descriptor(): { fd: number; path: string; size: number } {
+    return { fd: this.handle.fd, path: this.path, size: this.size };
+  }
+
   /** Reads up to `length` bytes at `position` into `buffer` at `offset`; returns how many were read (0 at the end). */
   readSync(buffer: Buffer, offset: number, length: number, position: number): number {
     try {
@@ -257,6 +265,32 @@ export class RegularFile {
   async close(): Promise<void> {
     await this.handle.close();
   }
+}
+
+/**
+ * Reads exactly `length` bytes at `position` of a RegularFile's descriptor (see `RegularFile.descriptor`) into
+ * `buffer`, on any thread. The file's size was fixed when it was opened: a read past it, or a file that shrank since,
+ * is a FileAccessError, never a short buffer.
+ */
+export function readDescriptorAt(
+  file: { fd: number; path: string; size: number },
+  buffer: Uint8Array,
+  length: number,
+  position: number,
+): void {
+  if (position < 0 || length < 0 || position + length > file.size || length > buffer.length)
+    throw new FileAccessError(file.path, 'unreadable', `read at ${position} (${length} bytes) lies beyond the end`);
+  let done = 0;
+  try {
+    while (done < length) {
+      const n = fs.readSync(file.fd, buffer, done, length - done, position + done);
+      if (n === 0) break;
+      done += n;
+    }
+  } catch (error) {
+    throw accessError(file.path, error);
+  }
+  if (done < length) throw new FileAccessError(file.path, 'unreadable', 'the file shrank while being read');
 }
 
 /** The first `length` bytes of a regular file (fewer if it is shorter): enough to tell what it is. */
@@ -341,6 +375,16 @@ export function filePermissions(file: string): number {
     return stats.mode & 0o777;
   } catch (error) {
     throw accessError(file, error);
+  }
+}
+
+/** The size of a regular file (following symbolic links), or null for anything else. Never opens it. */
+export function regularFileSize(file: string): number | null {
+  try {
+    const stat = fs.statSync(file);
+    return stat.isFile() ? stat.size : null;
+  } catch {
+    return null;
   }
 }
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { inspectMachO } from '../../server/src/macho/inspect';
-import type { PageRunCounts } from '../../server/src/macho/parallelPages';
+import { pageWorkersReady, type PageRunCounts } from '../../server/src/macho/parallelPages';
 import { FileSource } from '../../server/src/macho/source';
 import { objdumpFacts } from '../support/oracle';
 import { npmPackage, tempDir } from '../support/tools';
@@ -38,6 +38,9 @@ describe('parallel page hashing', () => {
     const sequential: PageRunCounts = { here: 0, workers: 0 };
     assert.deepEqual(await failingPages(file, false, sequential), expected);
     assert.deepEqual(sequential, { here: 1, workers: 0 });
+    // A cold worker may start after this thread has claimed every chunk (by design: nothing waits for it), so the
+    // pool is started and loaded first, as the CLI and the language server have it when a large file comes.
+    await pageWorkersReady();
     const parallel: PageRunCounts = { here: 0, workers: 0 };
     assert.deepEqual(await failingPages(file, true, parallel), expected);
     if (availableParallelism() >= 2)

@@ -66,7 +66,14 @@ export async function main(
       onMac: (context.platform ?? process.platform) === 'darwin',
       version: version(),
     };
-    return await command.run(parseArgs(command, rest), io);
+    const args = parseArgs(command, rest);
+    if (command.hashesPages) {
+      // Worker threads take tens of milliseconds to start: start them now, while the command's modules load and the
+      // files' headers are parsed, if some file is large enough to be hashed on several threads.
+      const pages = require('../macho/pageHashes') as typeof import('../macho/pageHashes');
+      pages.warmPageWorkersFor(args.paths);
+    }
+    return await command.run(args, io);
   } catch (error) {
     if (error instanceof InputError) {
       err(`go-macos-sign: ${error.message}`);

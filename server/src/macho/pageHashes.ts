@@ -1,116 +1,141 @@
 /**
- * Streaming check of a CodeDirectory's code-page hashes (Security `validateExecutable`).
+ * The one page-hashing path of the engine: verification computes every page's digest here and compares, and the
+ * signer computes the same digests to write them. Each code page is hashed once.
  *
- * Pages start at slice offset 0 and are `pageSize` bytes, the last one short (never zero-padded). Bytes are read in
- * large chunks into one reused buffer and each page is hashed where it lies, so memory stays at one chunk whatever the
- * file size. `hashPageRange` is pure over a ByteSource so the same code runs in-process and in worker threads.
+ * Contract of `hashPages(source, spec)`: the concatenated full digests (20 bytes for SHA-1, 32 for SHA-256) of every
+ * page of `[0, codeLimit)` of `source`, pages of `pageSize` bytes starting at offset 0, the last one short (never
+ * padded); an empty buffer when codeLimit is 0. Hostile input cannot make it unbounded: a code limit beyond the
+ * source, a page size that is not a positive integer, more than MAX_PAGES pages, or a file that shrinks while it is
+ * read is an InputError with one line. Memory is one digest per page plus one chunk buffer per thread.
+ *
+ * Speed: pages are hashed with one `crypto.hash` call each, in chunks of about 1 MiB claimed from a shared counter by
+ * this thread and worker threads (parallelPages.ts) when the range is large (PARALLEL_FROM bytes) and the bytes can
+ * be reached from another thread (a file's descriptor, or a SharedArrayBuffer). Small ranges, other in-memory sources
+ * and single-core machines stay on this thread, where starting a worker would cost more than it saves. Pages larger
+ * than a chunk (page size 0 means one page, the whole range) are streamed through one Hash on this thread.
  */
-import { createHash, Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { InputError } from '../errors';
+import {
+  CHUNK_BYTES,
+  ChunkReader,
+  chunkRange,
+  chunkReader,
+  DIGEST_SIZE,
+  hashChunk,
+  PageBytes,
+  PageHashAlgorithm,
+  PagePlan,
+  planPages,
+} from './pageChunks';
+import { isDirectory, regularFileSize } from '../fileAccess';
+import { hashInParallel, PageRunCounts, parallelThreads, warmPageWorkers } from './parallelPages';
 import { ByteSource } from './source';
 
-/** What one worker or the main thread needs to check a run of pages; plain data so it can cross threads. */
-export interface PageJob {
-  /** node:crypto algorithm name. */
-  algorithm: string;
-  /** Digest length kept (truncated hash types keep 20 bytes of SHA-256). */
-  hashSize: number;
-  pageSize: number;
-  /** End of the signed range (slice-relative). */
-  codeLimit: number;
-  firstPage: number;
-  /** One past the last page to check. */
-  endPage: number;
-  /** The expected digests of pages [firstPage, endPage), concatenated. */
-  expected: Uint8Array;
-}
+export type { PageHashAlgorithm } from './pageChunks';
+export type { PageRunCounts } from './parallelPages';
 
-export const CHUNK_SIZE = 2 * 1024 * 1024;
-
-/** Two chunk buffers: while one chunk is hashed on this thread, the next is read on libuv's I/O threads. */
-export type Scratch = [Buffer, Buffer];
-
-export function newScratch(): Scratch {
-  return [Buffer.allocUnsafe(CHUNK_SIZE), Buffer.allocUnsafe(CHUNK_SIZE)];
-}
-
-/** Returns the indices of pages whose hash differs from the CodeDirectory's. */
-export async function hashPageRange(
-  source: ByteSource,
-  job: PageJob,
-  scratch: Scratch = newScratch(),
-): Promise<number[]> {
-  const mismatches: number[] = [];
-  const start = job.firstPage * job.pageSize;
-  const end = Math.min(job.endPage * job.pageSize, job.codeLimit);
-  let page = job.firstPage;
-  let pageLeft = Math.min(job.pageSize, job.codeLimit - start);
-  let hash: Hash | null = null;
-
-  const finishPage = (digest: Buffer) => {
-    const at = (page - job.firstPage) * job.hashSize;
-    if (!digest.subarray(0, job.hashSize).equals(job.expected.subarray(at, at + job.hashSize))) mismatches.push(page);
-    page++;
-    pageLeft = Math.min(job.pageSize, job.codeLimit - page * job.pageSize);
-  };
-
-  const read = (offset: number, index: number) =>
-    source.chunk(offset, Math.min(CHUNK_SIZE, end - offset), scratch[index]);
-  let next = start < end ? read(start, 0) : null;
-  for (let offset = start, index = 0; next; index ^= 1) {
-    const chunk = await next;
-    offset += chunk.length;
-    next = offset < end ? read(offset, index ^ 1) : null;
-    // Chunks are a whole number of pages when pages are small, so the common case hashes each page in one call.
-    let at = 0;
-    while (at < chunk.length) {
-      const take = Math.min(pageLeft, chunk.length - at);
-      const piece = chunk.subarray(at, at + take);
-      at += take;
-      if (hash === null && take === pageLeft) {
-        finishPage(createHash(job.algorithm).update(piece).digest());
-        continue;
-      }
-      hash ??= createHash(job.algorithm);
-      hash.update(piece);
-      pageLeft -= take;
-      if (pageLeft === 0) {
-        const digest = hash.digest();
-        hash = null;
-        finishPage(digest);
-      }
-    }
-  }
-  return mismatches;
-}
-
-/** What `hashPages` needs: the digest, the page size in bytes and the end of the hashed range (slice-relative). */
 export interface PageHashSpec {
-  algorithm: 'sha1' | 'sha256';
+  algorithm: PageHashAlgorithm;
   pageSize: number;
   codeLimit: number;
+}
+
+export interface HashPagesOptions {
+  /** Use worker threads when the range is large enough (default true). */
+  parallel?: boolean;
+  /** Signed bytes from which worker threads are used (default PARALLEL_FROM); tests lower it to force them. */
+  parallelFrom?: number;
+  /** Where chunks were hashed; without workers, one count here per call. */
+  counts?: PageRunCounts;
+}
+
+/** Below this many bytes, a worker's start-up and its message cost more than the hashing it would take over. */
+export const PARALLEL_FROM = 8 * 1024 * 1024;
+
+/** 2^23 pages: 256 MB of SHA-256 digests, twice what 4 KiB pages of the largest file we read (LIMITS.binary) need. */
+export const MAX_PAGES = 2 ** 23;
+
+export async function hashPages(
+  source: ByteSource,
+  spec: PageHashSpec,
+  options: HashPagesOptions = {},
+): Promise<Buffer> {
+  const plan = validPlan(source, spec);
+  const counts = options.counts ?? { here: 0, workers: 0 };
+  if (plan.pages === 0) return Buffer.alloc(0);
+  if (plan.pageSize > CHUNK_BYTES) {
+    counts.here++;
+    return hashLargePages(source, plan);
+  }
+  const scratch = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, plan.codeLimit));
+  const bytes = sharedBytes(source);
+  // Files are read synchronously here, straight into the scratch buffer: no promise and no thread-pool hop per chunk.
+  const here: ChunkReader | null = bytes && chunkReader(bytes, scratch);
+  if (
+    here &&
+    bytes &&
+    options.parallel !== false &&
+    plan.codeLimit >= (options.parallelFrom ?? PARALLEL_FROM) &&
+    plan.chunks > 1 &&
+    parallelThreads() > 1
+  )
+    return hashInParallel(plan, here, bytes, counts);
+
+  counts.here++;
+  const out = Buffer.allocUnsafe(plan.pages * plan.digestSize);
+  for (let chunk = 0; chunk < plan.chunks; chunk++) {
+    const { offset, length } = chunkRange(plan, chunk);
+    hashChunk(plan, chunk, here ? here(offset, length) : await source.chunk(offset, length, scratch), out);
+  }
+  return out;
+}
+
+function validPlan(source: ByteSource, spec: PageHashSpec): PagePlan {
+  const { algorithm, pageSize, codeLimit } = spec;
+  if (!Object.prototype.hasOwnProperty.call(DIGEST_SIZE, algorithm))
+    throw new InputError(`${source.name}: unsupported page hash algorithm ${JSON.stringify(algorithm)}`);
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1)
+    throw new InputError(`${source.name}: the page size ${pageSize} is not a positive integer`);
+  if (!Number.isSafeInteger(codeLimit) || codeLimit < 0 || codeLimit > source.size)
+    throw new InputError(
+      `${source.name}: truncated or corrupt: the code limit ${codeLimit} lies beyond the end (${source.size} bytes)`,
+    );
+  const plan = planPages(algorithm, pageSize, codeLimit);
+  if (plan.pages > MAX_PAGES)
+    throw new InputError(`${source.name}: ${plan.pages} pages of ${pageSize} bytes are more than ${MAX_PAGES}`);
+  return plan;
+}
+
+/** How another thread reaches the source's bytes without a copy, if it can. */
+function sharedBytes(source: ByteSource): PageBytes | null {
+  if (source.file) return { kind: 'file', descriptor: source.file.descriptor, base: source.file.base };
+  if (source.shared) return { kind: 'shared', ...source.shared };
+  return null;
+}
+
+/** Pages larger than a chunk: each streamed through one Hash in chunk-sized reads. */
+async function hashLargePages(source: ByteSource, plan: PagePlan): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(plan.pages * plan.digestSize);
+  const scratch = Buffer.allocUnsafe(CHUNK_BYTES);
+  for (let page = 0; page < plan.pages; page++) {
+    const hash = createHash(plan.algorithm);
+    const end = Math.min((page + 1) * plan.pageSize, plan.codeLimit);
+    for (let offset = page * plan.pageSize; offset < end;) {
+      const piece = await source.chunk(offset, Math.min(CHUNK_BYTES, end - offset), scratch);
+      hash.update(piece);
+      offset += piece.length;
+    }
+    hash.digest().copy(out, page * plan.digestSize);
+  }
+  return out;
 }
 
 /**
- * The digests of every page of `[0, codeLimit)`, concatenated (20 bytes each for SHA-1, 32 for SHA-256): the code
- * slots a signer writes into a CodeDirectory. The last page is short, never padded. Minimal and sequential here;
- * the signer and the verifier share this one entry point so a faster body serves both.
+ * Starts the page-hashing worker threads now if some path is a directory (it may hold large binaries) or a regular
+ * file of at least PARALLEL_FROM bytes: a caller that is about to hash them lets the threads' start-up overlap its own.
+ * Only looks at the paths (stat), never opens them.
  */
-export async function hashPages(source: ByteSource, spec: PageHashSpec): Promise<Buffer> {
-  const { algorithm, pageSize, codeLimit } = spec;
-  if (!Number.isSafeInteger(pageSize) || pageSize <= 0) throw new RangeError(`invalid page size ${pageSize}`);
-  const count = codeLimit > 0 ? Math.ceil(codeLimit / pageSize) : 0;
-  const digestSize = algorithm === 'sha1' ? 20 : 32;
-  const out = Buffer.alloc(count * digestSize);
-  const scratch = Buffer.allocUnsafe(Math.max(pageSize, Math.floor(CHUNK_SIZE / pageSize) * pageSize));
-  for (let offset = 0, page = 0; offset < codeLimit;) {
-    const chunk = await source.chunk(offset, Math.min(scratch.length, codeLimit - offset), scratch);
-    for (let at = 0; at < chunk.length; at += pageSize, page++) {
-      createHash(algorithm)
-        .update(chunk.subarray(at, Math.min(at + pageSize, chunk.length)))
-        .digest()
-        .copy(out, page * digestSize);
-    }
-    offset += chunk.length;
-  }
-  return out;
+export function warmPageWorkersFor(paths: readonly string[]): void {
+  if (paths.some((p) => (regularFileSize(p) ?? 0) >= PARALLEL_FROM || isDirectory(p))) warmPageWorkers();
 }

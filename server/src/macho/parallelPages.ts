@@ -1,61 +1,102 @@
 /**
- * Checks a CodeDirectory's pages on several cores when the signed range is large enough to repay it.
+ * Hashes pages on several cores: this thread and a small pool of worker threads claim chunks from one shared counter
+ * (pageChunks.ts), each reading its own chunks, so they coordinate through one atomic add per megabyte and exchange one
+ * message per worker per run. A worker that starts late claims fewer chunks; one that has not started when the work
+ * runs out is cancelled and never touches the file; one that dies has its unfinished chunk redone here.
  *
- * The pages are cut into runs that this thread and a small pool of worker threads take from one queue, so a worker
- * that starts late (tens of milliseconds) simply takes fewer runs. The pool lives as long as the process (the
- * language server reuses it) but never keeps the process alive: workers are unref'd whenever they are idle.
+ * Contract: `hashInParallel` returns or throws only once no worker can still read the source, so the caller may close
+ * it (workers read the caller's open descriptor). The pool lives as long as the process (the language server reuses
+ * it) but never keeps the process alive: a worker is ref'd only while a run waits for its answer. `warmPageWorkers`
+ * starts the pool early, so its start-up (tens of milliseconds) overlaps the caller's own (the CLI's module loading
+ * and parsing).
  *
- * Small files, in-memory sources and single-core machines stay on this thread. The worker script sits next to this
- * module: `pageWorker.js` in the bundles; `pageWorker.ts` when running from source under tsx, whose loader hooks do
- * not reach worker threads on Node 20, so such a worker registers tsx's CommonJS hook itself before loading it.
+ * The worker script sits next to this module: `pageWorker.js` in the bundles; `pageWorker.ts` when running from source
+ * under tsx, whose loader hooks do not reach worker threads on Node 20, so such a worker registers tsx's CommonJS hook
+ * itself before loading it.
  */
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors';
-import { hashPageRange, newScratch, PageJob } from './pageHashes';
-import type { PageWorkerReply, PageWorkerRequest } from './pageWorker';
-import { ByteSource } from './source';
+import {
+  ChunkReader,
+  chunkRange,
+  claimChunk,
+  controlWords,
+  currentIndex,
+  hashChunk,
+  PageBytes,
+  PagePlan,
+  stateIndex,
+  stopClaims,
+  WORKER_CANCELLED,
+  WORKER_WAITING,
+} from './pageChunks';
+import type { PageWorkerJob, PageWorkerReply } from './pageWorker';
 
-/** Below this many signed bytes, threads cost more than they save. */
-const PARALLEL_THRESHOLD = 16 * 1024 * 1024;
-/** Threads sharing one file's pages, this one included. */
+/** Threads sharing one run, this one included. */
 const MAX_THREADS = 4;
-/** Bytes per run taken from the queue: big enough that messages are rare, small enough to balance the threads. */
-const RUN_BYTES = 8 * 1024 * 1024;
+
+/** Where chunks were hashed: by this thread, or by worker threads (tests check that the workers really ran). */
+export interface PageRunCounts {
+  here: number;
+  workers: number;
+}
+
+type Outcome = { chunks: number } | { error: string; input: boolean } | { died: Error };
 
 class PoolWorker {
-  private pending = new Map<number, { resolve: (m: number[]) => void; reject: (e: Error) => void }>();
+  private pending = new Map<number, (outcome: Outcome) => void>();
   private nextId = 0;
   readonly worker: Worker;
   broken = false;
+  /** Settles when the worker has loaded its script (or died trying). */
+  readonly ready: Promise<void>;
+  private markReady!: () => void;
 
   constructor() {
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
     this.worker = startWorker();
-    this.worker.unref();
     this.worker.on('message', (reply: PageWorkerReply) => {
-      const waiter = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) this.worker.unref();
-      if ('error' in reply) waiter?.reject(new InputError(reply.error));
-      else waiter?.resolve(reply.mismatches);
+      if ('ready' in reply) return this.markReady();
+      const settle = this.pending.get(reply.id);
+      this.forget(reply.id);
+      settle?.('error' in reply ? { error: reply.error, input: reply.input } : { chunks: reply.chunks });
     });
     const fail = (error: Error) => {
       this.broken = true;
-      for (const waiter of this.pending.values()) waiter.reject(error);
+      this.markReady();
+      for (const settle of this.pending.values()) settle({ died: error });
       this.pending.clear();
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`page-hash worker exited with code ${code}`)));
+    // After the listeners: adding a 'message' listener refs the worker again, and an idle pool (started early by
+    // warmPageWorkers, then never given a job) must not keep the process alive.
+    this.worker.unref();
   }
 
-  run(request: Omit<PageWorkerRequest, 'id'>): Promise<number[]> {
+  /** Posts a job; the promise never rejects. */
+  run(job: Omit<PageWorkerJob, 'id'>): { id: number; outcome: Promise<Outcome> } {
     const id = this.nextId++;
-    this.worker.ref(); // a job in flight must keep the process alive until its answer arrives
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, ...request } satisfies PageWorkerRequest);
-    });
+    if (this.broken) return { id, outcome: Promise.resolve({ died: new Error('page-hash worker is gone') }) };
+    this.worker.ref(); // a job in flight keeps the process alive until its answer arrives
+    const outcome = new Promise<Outcome>((resolve) => this.pending.set(id, resolve));
+    this.worker.postMessage({ id, ...job } satisfies PageWorkerJob);
+    return { id, outcome };
+  }
+
+  /** Settles when the worker has loaded, keeping the process alive meanwhile (a caller is waiting for it). */
+  async loaded(): Promise<void> {
+    this.worker.ref();
+    await this.ready;
+    if (this.pending.size === 0) this.worker.unref();
+  }
+
+  /** Stops waiting for a job the worker will never start (its answer, when it comes, is ignored). */
+  forget(id: number): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.worker.unref();
   }
 }
 
@@ -73,63 +114,89 @@ function workers(count: number): PoolWorker[] {
   return pool.slice(0, count);
 }
 
-/** Splits a job into runs of whole pages. */
-function runs(job: PageJob): PageJob[] {
-  const pagesPerRun = Math.max(1, Math.floor(RUN_BYTES / job.pageSize));
-  const out: PageJob[] = [];
-  for (let first = job.firstPage; first < job.endPage; first += pagesPerRun) {
-    const end = Math.min(first + pagesPerRun, job.endPage);
-    // A copy, so structured cloning sends only this run's digests, not the whole signature buffer behind the view.
-    const expected = new Uint8Array(
-      job.expected.subarray((first - job.firstPage) * job.hashSize, (end - job.firstPage) * job.hashSize),
-    );
-    out.push({ ...job, firstPage: first, endPage: end, expected });
-  }
-  return out;
+/** Threads a parallel run uses on this machine, this one included (1: no workers). */
+export function parallelThreads(): number {
+  return Math.min(MAX_THREADS, availableParallelism());
 }
 
-/** Runs of pages hashed on this thread and by worker threads (a worker's run that failed counts as this thread's). */
-export interface PageRunCounts {
-  here: number;
-  workers: number;
+/** Starts the worker pool now, so that it is ready when pages are to be hashed. */
+export function warmPageWorkers(): void {
+  if (parallelThreads() > 1) workers(parallelThreads() - 1);
 }
 
-/** Returns the indices of mismatching pages, in increasing order. */
-export async function checkPages(
-  source: ByteSource,
-  job: PageJob,
-  parallel = true,
-  counts: PageRunCounts = { here: 0, workers: 0 },
-): Promise<number[]> {
-  const threads = Math.min(MAX_THREADS, availableParallelism());
-  const file = source.file;
-  if (!parallel || !file || threads < 2 || job.codeLimit < PARALLEL_THRESHOLD) {
-    counts.here++;
-    return hashPageRange(source, job);
-  }
+/**
+ * Starts the pool if needed and settles when every worker has loaded (or failed to). A run never waits for this
+ * itself; tests that must see the workers hash use it, since a cold worker may start after the work has run out.
+ */
+export async function pageWorkersReady(): Promise<void> {
+  if (parallelThreads() > 1) await Promise.all(workers(parallelThreads() - 1).map((w) => w.loaded()));
+}
 
-  const queue = runs(job);
-  const found: number[][] = [];
-  const scratch = newScratch();
-  const here = async () => {
-    for (let run = queue.shift(); run; run = queue.shift()) {
-      found.push(await hashPageRange(source, run, scratch));
+/** This thread yields to the event loop after this many chunks, so a language server stays responsive. */
+const YIELD_EVERY = 8;
+
+/**
+ * Hashes every chunk of `plan` here and on the pool's workers into a new buffer of digests. `here` reads chunks on
+ * this thread; `bytes` is how workers reach the same bytes.
+ */
+export async function hashInParallel(
+  plan: PagePlan,
+  here: ChunkReader,
+  bytes: PageBytes,
+  counts: PageRunCounts,
+): Promise<Buffer> {
+  const team = workers(parallelThreads() - 1);
+  const control = new Int32Array(new SharedArrayBuffer(4 * controlWords(team.length)));
+  for (let slot = 0; slot < team.length; slot++) control[currentIndex(slot)] = -1;
+  const digests = new SharedArrayBuffer(plan.pages * plan.digestSize);
+  const out = Buffer.from(digests); // a view of the shared memory, not a copy
+  const jobs = team.map((worker, slot) => ({
+    worker,
+    slot,
+    ...worker.run({ plan, bytes, control: control.buffer as SharedArrayBuffer, digests, slot }),
+  }));
+
+  let failure: unknown = null;
+  try {
+    let chunk = claimChunk(plan, control);
+    for (let n = 1; chunk >= 0; chunk = claimChunk(plan, control), n++) {
+      const { offset, length } = chunkRange(plan, chunk);
+      hashChunk(plan, chunk, here(offset, length), out);
       counts.here++;
+      if (n % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
     }
-  };
-  const there = async (worker: PoolWorker) => {
-    for (let run = queue.shift(); run; run = queue.shift()) {
+  } catch (error) {
+    failure = error;
+    stopClaims(plan, control);
+  }
+
+  for (const job of jobs) {
+    const state = Atomics.compareExchange(control, stateIndex(job.slot), WORKER_WAITING, WORKER_CANCELLED);
+    if (state === WORKER_WAITING) {
+      job.worker.forget(job.id); // it never started and never will: nothing to wait for
+      continue;
+    }
+    const outcome = await job.outcome;
+    if ('chunks' in outcome) {
+      counts.workers += outcome.chunks;
+      continue;
+    }
+    if ('error' in outcome && outcome.input) {
+      failure ??= new InputError(outcome.error);
+      continue;
+    }
+    // The worker died or hit a bug: the chunk it was hashing, if any, is redone here.
+    const chunk = Atomics.load(control, currentIndex(job.slot));
+    if (chunk >= 0 && failure === null) {
       try {
-        found.push(await worker.run({ path: file.path, base: file.base, size: source.size, job: run }));
-        counts.workers++;
-      } catch (error) {
-        if (error instanceof InputError) throw error;
-        found.push(await hashPageRange(source, run, newScratch())); // a dead worker's run is done here instead
+        const { offset, length } = chunkRange(plan, chunk);
+        hashChunk(plan, chunk, here(offset, length), out);
         counts.here++;
-        return;
+      } catch (error) {
+        failure = error;
       }
     }
-  };
-  await Promise.all([here(), ...workers(threads - 1).map(there)]);
-  return found.flat().sort((a, b) => a - b);
+  }
+  if (failure !== null) throw failure;
+  return Buffer.from(new Uint8Array(digests)); // a copy in ordinary memory: callers keep it, not shared memory
 }

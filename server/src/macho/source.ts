@@ -19,8 +19,20 @@ export interface ByteSource {
   chunk(offset: number, length: number, scratch: Buffer): Promise<Buffer>;
   /** A view of `[offset, offset+size)` with its own offsets starting at 0. */
   slice(offset: number, size: number, name: string): ByteSource;
-  /** Where the bytes live on disk, when they do: lets worker threads open the file themselves. */
-  readonly file?: { path: string; base: number };
+  /**
+   * Where the bytes live on disk, when they do: the slice's offset in the file and the open descriptor, which worker
+   * threads read themselves (page hashing). The source must stay open while they do.
+   */
+  readonly file?: { path: string; base: number; descriptor: FileDescriptor };
+  /** Bytes in a SharedArrayBuffer, which worker threads read in place (a signer's output built in shared memory). */
+  readonly shared?: { buffer: SharedArrayBuffer; byteOffset: number };
+}
+
+/** An open regular file as another thread may read it: see fileAccess.ts `readDescriptorAt`. */
+export interface FileDescriptor {
+  fd: number;
+  path: string;
+  size: number;
 }
 
 function checkRange(source: ByteSource, offset: number, length: number, what?: string): void {
@@ -50,6 +62,10 @@ export class BufferSource implements ByteSource {
   get size(): number {
     return this.bytes.length;
   }
+  get shared(): { buffer: SharedArrayBuffer; byteOffset: number } | undefined {
+    const buffer = this.bytes.buffer;
+    return buffer instanceof SharedArrayBuffer ? { buffer, byteOffset: this.bytes.byteOffset } : undefined;
+  }
   read(offset: number, length: number): Buffer {
     checkRange(this, offset, length);
     return Buffer.from(this.bytes.subarray(offset, offset + length));
@@ -74,8 +90,8 @@ export class FileSource implements ByteSource {
     private readonly path: string,
   ) {}
 
-  get file(): { path: string; base: number } {
-    return { path: this.path, base: this.base };
+  get file(): { path: string; base: number; descriptor: FileDescriptor } {
+    return { path: this.path, base: this.base, descriptor: this.handle.descriptor };
   }
 
   /** Throws FileAccessError (an InputError) for anything but a regular file within LIMITS.binary. */

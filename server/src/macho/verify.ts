@@ -10,8 +10,8 @@ import type { VerificationFailure, VerificationReport } from '../protocol';
 import { CodeDirectory, pageSize, slotDigest } from './codeDirectory';
 import { BLOB_BACKED_SPECIAL_SLOTS, CS_ADHOC, CSSLOT_INFOSLOT, CSSLOT_RESOURCEDIR, slotName } from './format';
 import { locate, MachOImage } from './loadCommands';
-import { PageJob } from './pageHashes';
-import { checkPages, PageRunCounts } from './parallelPages';
+import { DIGEST_SIZE } from './pageChunks';
+import { hashPages, PageHashAlgorithm, PageRunCounts } from './pageHashes';
 import { EmbeddedSignature } from './signature';
 import { ByteSource } from './source';
 import { findBlob } from './superblob';
@@ -97,25 +97,28 @@ async function verifyCodePages(
     );
   }
   const size = pageSize(cd);
-  const job: PageJob = {
-    algorithm: cd.hash!.algorithm,
-    hashSize: cd.hashSize,
-    pageSize: size,
-    codeLimit: cd.codeLimit,
-    firstPage: 0,
-    endPage: cd.nCodeSlots,
-    expected: cd.bytes.subarray(cd.hashOffset, cd.hashOffset + cd.nCodeSlots * cd.hashSize),
-  };
   const encrypted = encryptedPages(image, size, cd.nCodeSlots);
   if (encrypted.size > 0) {
     warnings.push(
       `${where}: ${encrypted.size} pages are encrypted on disk (LC_ENCRYPTION_INFO); their hashes cannot be checked`,
     );
   }
-  const mismatches = (await checkPages(source, job, options.parallel ?? true, options.pageRuns)).filter(
-    (page) => !encrypted.has(page),
+  if (cd.nCodeSlots === 0) return 0; // nothing signed (code limit 0): no page to hash
+  // The signer's path: compute every page's digest, then compare (truncated hash types keep the digest's first bytes).
+  const algorithm = cd.hash!.algorithm as PageHashAlgorithm;
+  const digests = await hashPages(
+    source,
+    { algorithm, pageSize: size, codeLimit: cd.codeLimit },
+    { parallel: options.parallel, counts: options.pageRuns },
   );
-  for (const page of mismatches) {
+  const full = DIGEST_SIZE[algorithm];
+  // The common case, untruncated digests that all match, is one comparison instead of one per page.
+  const expectedAll = cd.bytes.subarray(cd.hashOffset, cd.hashOffset + cd.nCodeSlots * cd.hashSize);
+  if (full === cd.hashSize && encrypted.size === 0 && digests.equals(expectedAll)) return cd.nCodeSlots;
+  for (let page = 0; page < cd.nCodeSlots; page++) {
+    if (encrypted.has(page)) continue;
+    const expected = slotDigest(cd, page)!;
+    if (digests.subarray(page * full, page * full + cd.hashSize).equals(expected)) continue;
     const fileOffset = page * size;
     const { segment, section } = locate(image, fileOffset, Math.min(fileOffset + size, cd.codeLimit));
     const place = [segment, section].filter(Boolean).join(',');

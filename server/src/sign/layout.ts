@@ -267,7 +267,8 @@ export function growPlan(bytes: Buffer, layout: SliceLayout, space: number): Sli
     throw new InputError(`${name}: the signed file would exceed 4 GiB`);
   if (dataOffset + space > UINT32_MAX) throw new InputError(`${name}: LC_CODE_SIGNATURE cannot point past 4 GiB`);
 
-  const head = Buffer.alloc(dataOffset);
+  // In shared memory, so the page-hashing worker threads read the new slice in place (macho/pageHashes.ts).
+  const head = Buffer.from(new SharedArrayBuffer(dataOffset));
   bytes.copy(head, 0, 0, Math.min(bytes.length, dataOffset));
   const w32 = (at: number, v: number) => (layout.littleEndian ? head.writeUInt32LE(v, at) : head.writeUInt32BE(v, at));
   const w64 = (at: number, v: number) =>

@@ -19,6 +19,7 @@
  */
 import { InputError } from '../errors';
 import { CSSLOT_ALTERNATE_CODEDIRECTORIES, CSSLOT_SIGNATURESLOT, MH_EXECUTE } from '../macho/format';
+import { PARALLEL_FROM } from '../macho/pageHashes';
 import { BufferSource } from '../macho/source';
 import {
   buildCodeDirectory,
@@ -58,6 +59,17 @@ export interface SignedSlice {
 
 const PAGE_SIZE = 4096;
 const SPECIAL = { infoPlist: 1, requirements: 2, codeResources: 3, entitlements: 5, derEntitlements: 7 } as const;
+
+/**
+ * Pages are hashed on every core only when the worker threads can read them in place: a large slice that is not in
+ * shared memory yet (one whose signature space is kept) is copied there once, which costs far less than hashing it.
+ */
+function inSharedMemory(bytes: Buffer): Buffer {
+  if (bytes.buffer instanceof SharedArrayBuffer || bytes.length < PARALLEL_FROM) return bytes;
+  const shared = Buffer.from(new SharedArrayBuffer(bytes.length));
+  bytes.copy(shared);
+  return shared;
+}
 
 /** Below these minimum OS versions codesign keeps SHA-1 next to SHA-256 (Security machorep.cpp). */
 const AGILE_BELOW: Record<number, number> = { 1: 0x0a0b04, 2: 0x0b0000, 3: 0x0b0000, 4: 0x0c0000 };
@@ -136,7 +148,7 @@ export async function signSliceDetailed(bytes: Buffer, request: SignRequest & Sl
   };
 
   const attempt = async (plan: SlicePlan) => {
-    const source = new BufferSource(plan.head, name);
+    const source = new BufferSource(inSharedMemory(plan.head), name);
     const cds: Buffer[] = [];
     for (const hash of hashes) cds.push(await buildCodeDirectory(source, spec(hash, plan.dataOffset)));
     const cms = identity ? await request.cms(cds.map((blob, i) => ({ blob, hash: hashes[i] }))) : Buffer.alloc(0);

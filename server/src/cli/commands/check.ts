@@ -5,15 +5,11 @@
  *   verify:  0 every slice has an intact signature, 1 a signature is missing or broken, 2 usage or input error.
  *   lint:    0 no error-level finding, 1 some error, 2 usage error or a named file of a type it does not read.
  */
-import { Runner } from '../../apple/runner';
-import { RULES } from '../../rules';
-import { inspectPath } from '../../inspect';
-import { cleanOverrides, lintPaths } from '../../lint/lintFiles';
-import { toSarif } from '../../lint/sarif';
-import { appleVerify } from '../../pipeline/steps';
 import type { InspectReport } from '../../protocol';
 import { Command, lastValue, OptionSpec, ParsedArgs, UsageError } from '../command';
-import { COLOR, formatReport, PLAIN } from '../format';
+
+// The engine is required where a command runs, not imported here: the CLI's start-up then loads only what the
+// command it runs needs (verify never loads the linters, YAML or the rule texts), and `--help` loads none of it.
 
 const ARCH: OptionSpec = {
   flag: '--arch',
@@ -81,6 +77,7 @@ async function collect(
 ): Promise<{ reports: InspectReport[]; errors: string[] }> {
   const reports: InspectReport[] = [];
   const errors: string[] = [];
+  const { inspectPath } = require('../../inspect') as typeof import('../../inspect');
   for (const path of paths) {
     const result = await inspectPath(path, { checks: { architectures } });
     reports.push(...result.reports);
@@ -94,6 +91,7 @@ const PATHS = 'Paths may be files, .app bundles or directories (searched for Mac
 export const inspect: Command = {
   name: 'inspect',
   group: 'check',
+  hashesPages: true,
   summary: "print each Mach-O file's or .app bundle's architectures, signature and notarization readiness",
   usage: `[options] <path>...\n\n${PATHS}`,
   options: [{ flag: '--json', help: 'machine-readable output' }, ARCH, { flag: '--no-color', help: 'plain text' }],
@@ -101,6 +99,7 @@ export const inspect: Command = {
     const color = !args.flags.has('--no-color') && !!process.stdout.isTTY && !process.env.NO_COLOR;
     const archs = architectures(args);
     const { reports, errors } = await collect(paths('inspect', args), archs);
+    const { COLOR, formatReport, PLAIN } = require('../format') as typeof import('../format');
     if (args.flags.has('--json')) io.out(JSON.stringify(reports, null, 2));
     else io.out(reports.map((r) => formatReport(r, color ? COLOR : PLAIN).join('\n')).join('\n\n'));
     for (const e of errors) io.err(`go-macos-sign: ${e}`);
@@ -112,6 +111,7 @@ export const inspect: Command = {
 export const verify: Command = {
   name: 'verify',
   group: 'check',
+  hashesPages: true,
   summary:
     'check that every architecture carries an intact code signature (exit 0 valid, 1 missing or broken);\n' +
     '--readiness also fails on the notarization readiness checks; on macOS it also runs\n' +
@@ -146,6 +146,8 @@ export const verify: Command = {
     }
     // Apple's own checks, where Apple's tools exist.
     if (io.onMac) {
+      const { Runner } = require('../../apple/runner') as typeof import('../../apple/runner');
+      const { appleVerify } = require('../../pipeline/steps') as typeof import('../../pipeline/steps');
       const runner = new Runner({
         out: (t) => io.out(t.replace(/\n$/, '')),
         err: (t) => io.err(t.replace(/\n$/, '')),
@@ -162,7 +164,7 @@ export const verify: Command = {
 
 const LEVELS = ['error', 'warning', 'info', 'hint', 'off'];
 
-function ruleOverrides(args: ParsedArgs): Record<string, string> {
+function ruleOverrides(args: ParsedArgs, RULES: Readonly<Record<string, unknown>>): Record<string, string> {
   const rules: Record<string, string> = {};
   for (const value of args.values.get('--rule') ?? []) {
     const [id, level] = value.split('=');
@@ -205,7 +207,10 @@ export const lint: Command = {
     const format = lastValue(args, '--format') ?? 'text';
     if (format !== 'text' && format !== 'json' && format !== 'sarif')
       throw new UsageError('--format takes text, json or sarif');
-    const overrides = cleanOverrides(ruleOverrides(args));
+    const { RULES } = require('../../rules') as typeof import('../../rules');
+    const { cleanOverrides, lintPaths } = require('../../lint/lintFiles') as typeof import('../../lint/lintFiles');
+    const { toSarif } = require('../../lint/sarif') as typeof import('../../lint/sarif');
+    const overrides = cleanOverrides(ruleOverrides(args, RULES));
     const archs = architectures(args);
     const diagnostics = await lintPaths(paths('lint', args), {
       overrides,

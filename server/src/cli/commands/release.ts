@@ -4,7 +4,7 @@
  * document on stdout (tool output goes to stderr); exit 1 on a failed step, 2 on a usage or input error.
  */
 import type { OptionSpec, ParsedArgs, CliIO, Command } from '../command';
-import { PipelineCommand, runPipeline } from '../pipeline';
+import type { PipelineCommand } from '../pipeline';
 
 const JSON_OUTPUT: OptionSpec = {
   flag: '--json',
@@ -88,7 +88,11 @@ function step(name: PipelineCommand, summary: string, usage: string, options: Op
     summary,
     usage,
     options: [...options, JSON_OUTPUT, TOOL],
+    // Signing hashes every page: the worker threads start while the identity and the file are read.
+    hashesPages: name === 'sign',
     run: (args: ParsedArgs, io: CliIO) => {
+      // Loaded when a step runs, so that the CLI's start-up for other commands does not pay for the pipeline.
+      const { runPipeline } = require('../pipeline') as typeof import('../pipeline');
       // Ctrl-C or a cancelled VS Code task stops the running tool; a submitted notarization stays saved for a resume.
       const cancel = new AbortController();
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => cancel.abort());
