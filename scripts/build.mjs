@@ -38,6 +38,7 @@ await Promise.all([
   ...(process.argv.includes('--bench')
     ? [
         esbuild.build({ ...common, entryPoints: ['bench/verify.ts'], outfile: 'dist/bench-verify.js' }),
+        esbuild.build({ ...common, entryPoints: ['bench/sign.ts'], outfile: 'dist/bench-sign.js' }),
         esbuild.build({ ...common, entryPoints: ['bench/lint.ts'], outfile: 'dist/bench-lint.js' }),
         esbuild.build({ ...common, entryPoints: ['bench/buildLint.ts'], outfile: 'dist/bench-build-lint.js' }),
         esbuild.build({ ...common, entryPoints: ['bench/activation.ts'], outfile: 'dist/bench-activation.js' }),

@@ -143,10 +143,11 @@ function readFully(fd: number, buffer: Buffer, length: number, position: number)
 }
 
 /** A whole regular file, at most its kind's limit. Throws FileAccessError. */
-export function readFileBounded(file: string, limit: FileLimit = 'text'): Buffer {
+export function readFileBounded(file: string, limit: FileLimit = 'text', options: { shared?: boolean } = {}): Buffer {
   const { fd, size } = openSyncChecked(file, LIMITS[limit]);
   try {
-    const bytes = Buffer.alloc(size);
+    // Shared memory lets worker threads read the bytes in place (the signer hashes pages on every core).
+    const bytes = options.shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.alloc(size);
     return bytes.subarray(0, readFully(fd, bytes, size, 0));
   } catch (error) {
     throw accessError(file, error);
@@ -443,4 +444,19 @@ function sortEntries(entries: fs.Dirent[]): DirectoryEntry[] {
   return entries
     .map((e) => ({ name: e.name, kind: kindOf(e) as DirectoryEntry['kind'] }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * Writes `pieces`, laid end to end, into a file that must not exist yet (`wx`), with permission bits `mode`. Pieces
+ * let a caller write a large result made of views of its input without joining them into one more copy.
+ */
+export function writeNewFile(file: string, pieces: readonly Uint8Array[], mode = 0o666): void {
+  const fd = fs.openSync(file, 'wx', mode);
+  try {
+    for (const piece of pieces) {
+      for (let done = 0; done < piece.length;) done += fs.writeSync(fd, piece, done, piece.length - done);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }

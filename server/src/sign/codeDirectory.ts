@@ -18,6 +18,7 @@ import {
   CSMAGIC_CODEDIRECTORY,
 } from '../macho/format';
 import { hashPages } from '../macho/pageHashes';
+import { BufferSource } from '../macho/source';
 import { ByteSource } from '../macho/source';
 import type { HashName } from './types';
 
@@ -90,7 +91,7 @@ export function codeDirectorySize(spec: CodeDirectorySpec, version = codeDirecto
   );
 }
 
-export async function buildCodeDirectory(source: ByteSource, spec: CodeDirectorySpec): Promise<Buffer> {
+export async function buildCodeDirectory(source: ByteSource | Buffer[], spec: CodeDirectorySpec): Promise<Buffer> {
   if (spec.identifier.includes('\0')) throw new RangeError('an identifier cannot contain NUL');
   const version = codeDirectoryVersion(spec);
   const { type, size } = HASHES[spec.hash];
@@ -137,9 +138,30 @@ export async function buildCodeDirectory(source: ByteSource, spec: CodeDirectory
       .digest()
       .copy(cd, hashOffset - slot * size);
   }
-  const pages = await hashPages(source, { algorithm: spec.hash, pageSize: spec.pageSize, codeLimit: spec.codeLimit });
+  const pages = Array.isArray(source)
+    ? await hashPieces(source, spec)
+    : await hashPages(source, { algorithm: spec.hash, pageSize: spec.pageSize, codeLimit: spec.codeLimit });
   pages.copy(cd, hashOffset);
   return cd;
+}
+
+/**
+ * The page digests of a slice given as pieces laid end to end, each but the last a whole number of pages: each piece
+ * is hashed on its own (on several threads when it is large and in shared memory, as a file read for signing is).
+ */
+async function hashPieces(pieces: Buffer[], spec: CodeDirectorySpec): Promise<Buffer> {
+  const digests: Buffer[] = [];
+  let offset = 0;
+  for (const piece of pieces) {
+    const length = Math.min(piece.length, spec.codeLimit - offset);
+    if (length <= 0) break;
+    if (length % spec.pageSize !== 0 && offset + length < spec.codeLimit)
+      throw new RangeError('a piece of the slice that is not the last must be a whole number of pages');
+    const source = new BufferSource(piece.subarray(0, length), 'the slice');
+    digests.push(await hashPages(source, { algorithm: spec.hash, pageSize: spec.pageSize, codeLimit: length }));
+    offset += length;
+  }
+  return Buffer.concat(digests);
 }
 
 /** cdhash: the CodeDirectory's digest with its own algorithm, in full (the CMS attributes truncate it to 20). */

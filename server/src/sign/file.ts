@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import { filePermissions, linkKind, readFileBounded } from '../fileAccess';
+import { filePermissions, linkKind, readFileBounded, writeNewFile } from '../fileAccess';
 import { parseFatArchs, sniffMachO } from '../macho/container';
 import { archName, FAT_MAGIC_64 } from '../macho/format';
 import { BufferSource } from '../macho/source';
@@ -79,20 +79,22 @@ export async function signBytes(
   request: SignRequest,
   cms: CmsProducer,
   extras: SignFileExtras = {},
-): Promise<{ bytes: Buffer; result: SignedFile }> {
+): Promise<{ pieces: Buffer[]; result: SignedFile }> {
   const kind = sniffMachO(bytes.subarray(0, 8));
   if (!kind) throw new InputError(`${name}: not a Mach-O file`);
   const firstSlice = kind === 'macho' ? bytes : bytes.subarray(parseFatArchs(new BufferSource(bytes, name))[0].offset);
   const identifier = request.identifier ?? embeddedBundleIdentifier(firstSlice, name) ?? canonicalIdentifier(name);
   const sign = async (slice: Buffer, sliceName: string, hashes: HashName[]) => {
     const signed = await signSliceDetailed(slice, { ...request, ...extras, identifier, cms, hashes, name: sliceName });
-    const layout = readSliceLayout(signed.bytes, sliceName);
-    const header = new BufferSource(signed.bytes, sliceName).read(4, 8);
+    // The signer kept the header: the architecture is the input slice's.
+    const layout = readSliceLayout(slice, sliceName);
+    const header = new BufferSource(slice, sliceName).read(4, 8);
     const [cputype, cpusubtype] = layout.littleEndian
       ? [header.readInt32LE(0), header.readUInt32LE(4)]
       : [header.readInt32BE(0), header.readUInt32BE(4)];
     return {
-      bytes: signed.bytes,
+      pieces: signed.pieces,
+      size: signed.size,
       info: {
         arch: archName(cputype, cpusubtype),
         identifier,
@@ -105,7 +107,7 @@ export async function signBytes(
 
   if (kind === 'macho') {
     const one = await sign(bytes, name, hashesFor([readSliceLayout(bytes, name)]));
-    return { bytes: one.bytes, result: { cdhashes: [one.info.cdhash], slices: [one.info] } };
+    return { pieces: one.pieces, result: { cdhashes: [one.info.cdhash], slices: [one.info] } };
   }
 
   const source = new BufferSource(bytes, name);
@@ -125,26 +127,33 @@ export async function signBytes(
   for (const i of order) {
     if (archs[i].align > 30) throw new InputError(`${names[i]}: alignment 2^${archs[i].align} is not plausible`);
     offsets[i] = Math.max(archs[i].offset, alignUp(end, 2 ** archs[i].align));
-    end = offsets[i] + signed[i].bytes.length;
+    end = offsets[i] + signed[i].size;
   }
   if (!is64 && end > 0xffffffff)
     throw new InputError(
       `${name}: the signed universal file would exceed 4 GiB, which a 32-bit fat header cannot describe`,
     );
-  const out = Buffer.alloc(end);
-  bytes.copy(out, 0, 0, Math.min(bytes.length, archs[order[0]].offset));
+  // The fat header (with the gap up to the first slice) is copied and edited; slices and the gaps between them are
+  // pieces, so nothing large is copied.
+  const header = Buffer.from(bytes.subarray(0, Math.min(bytes.length, archs[order[0]].offset)));
   archs.forEach((_, i) => {
     const at = 8 + i * entrySize;
     if (is64) {
-      out.writeBigUInt64BE(BigInt(offsets[i]), at + 8);
-      out.writeBigUInt64BE(BigInt(signed[i].bytes.length), at + 16);
+      header.writeBigUInt64BE(BigInt(offsets[i]), at + 8);
+      header.writeBigUInt64BE(BigInt(signed[i].size), at + 16);
     } else {
-      out.writeUInt32BE(offsets[i], at + 8);
-      out.writeUInt32BE(signed[i].bytes.length, at + 12);
+      header.writeUInt32BE(offsets[i], at + 8);
+      header.writeUInt32BE(signed[i].size, at + 12);
     }
-    signed[i].bytes.copy(out, offsets[i]);
   });
-  return { bytes: out, result: { cdhashes: signed.map((s) => s.info.cdhash), slices: signed.map((s) => s.info) } };
+  const pieces: Buffer[] = [header];
+  let at = header.length;
+  for (const i of order) {
+    if (offsets[i] > at) pieces.push(Buffer.alloc(offsets[i] - at));
+    pieces.push(...signed[i].pieces);
+    at = offsets[i] + signed[i].size;
+  }
+  return { pieces, result: { cdhashes: signed.map((s) => s.info.cdhash), slices: signed.map((s) => s.info) } };
 }
 
 /** Signs the file at `file` in place (through a temporary file and a rename). */
@@ -156,15 +165,16 @@ export async function signFile(
 ): Promise<SignedFile> {
   // Renaming over a symbolic link would replace the link, not sign what it points to.
   if (linkKind(file) === 'symlink') throw new InputError(`${file}: is a symbolic link; sign the file it points to`);
-  const bytes = readFileBounded(file, 'binary');
+  // In shared memory, so that page-hashing worker threads read the slices in place.
+  const bytes = readFileBounded(file, 'binary', { shared: true });
   const mode = filePermissions(file);
-  const { bytes: signed, result } = await signBytes(bytes, file, request, cms, extras);
+  const { pieces, result } = await signBytes(bytes, file, request, cms, extras);
   const temporary = path.join(
     path.dirname(file),
     `.${path.basename(file)}.signing-${process.pid}-${Math.random().toString(36).slice(2)}`,
   );
   try {
-    fs.writeFileSync(temporary, signed, { mode, flag: 'wx' });
+    writeNewFile(temporary, pieces, mode);
     // The mode given to open() passes through the umask; the signed file keeps exactly the target's permission bits.
     fs.chmodSync(temporary, mode);
     fs.renameSync(temporary, file);

@@ -65,8 +65,13 @@ export interface SliceLayout {
 }
 
 export interface SlicePlan {
-  /** The new slice up to the signature (load commands edited when the space changes). */
-  head: Buffer;
+  /**
+   * The new slice up to the signature, in pieces laid end to end: a small copy of the first pages with the load
+   * commands edited (when the space changes), views of the unchanged bytes, and zero padding. Every piece but the last
+   * is a whole number of 4 KiB pages, so each is hashed on its own; nothing large is copied, which on most machines
+   * costs more (fresh pages faulted in) than hashing it.
+   */
+  head: Buffer[];
   dataOffset: number;
   /** LC_CODE_SIGNATURE datasize: the SuperBlob plus zero padding. */
   space: number;
@@ -215,7 +220,7 @@ function signatureIsLast(layout: SliceLayout): boolean {
 export function keepPlan(bytes: Buffer, layout: SliceLayout): SlicePlan | null {
   if (!signatureIsLast(layout)) return null;
   const { dataOffset, dataSize } = layout.codeSignature!;
-  return { head: bytes.subarray(0, dataOffset), dataOffset, space: dataSize, kept: true };
+  return { head: [bytes.subarray(0, dataOffset)], dataOffset, space: dataSize, kept: true };
 }
 
 /** A new layout with `space` bytes of signature at the end of __LINKEDIT (codesign_allocate's). */
@@ -267,9 +272,13 @@ export function growPlan(bytes: Buffer, layout: SliceLayout, space: number): Sli
     throw new InputError(`${name}: the signed file would exceed 4 GiB`);
   if (dataOffset + space > UINT32_MAX) throw new InputError(`${name}: LC_CODE_SIGNATURE cannot point past 4 GiB`);
 
-  // In shared memory, so the page-hashing worker threads read the new slice in place (macho/pageHashes.ts).
-  const head = Buffer.from(new SharedArrayBuffer(dataOffset));
-  bytes.copy(head, 0, 0, Math.min(bytes.length, dataOffset));
+  // The edited load commands lie in the first pages; the rest of the slice is a view, then zeros up to the signature.
+  const kept = Math.min(bytes.length, dataOffset);
+  const edited = Math.min(alignUp(layout.headerSize + layout.sizeOfCmds + 16, PIECE_ALIGN), kept);
+  const unchanged = Math.max(edited, kept - (kept % PIECE_ALIGN));
+  const head = Buffer.from(bytes.subarray(0, edited));
+  const tail = Buffer.alloc(dataOffset - unchanged);
+  bytes.copy(tail, 0, unchanged, kept);
   const w32 = (at: number, v: number) => (layout.littleEndian ? head.writeUInt32LE(v, at) : head.writeUInt32BE(v, at));
   const w64 = (at: number, v: number) =>
     layout.littleEndian ? head.writeBigUInt64LE(BigInt(v), at) : head.writeBigUInt64BE(BigInt(v), at);
@@ -291,8 +300,12 @@ export function growPlan(bytes: Buffer, layout: SliceLayout, space: number): Sli
     w32(16, layout.ncmds + 1);
     w32(20, layout.sizeOfCmds + 16);
   }
-  return { head, dataOffset, space, kept: false };
+  const pieces = [head, bytes.subarray(edited, unchanged), tail].filter((piece) => piece.length > 0);
+  return { head: pieces, dataOffset, space, kept: false };
 }
+
+/** Pieces of a plan's head start on this boundary: a multiple of every page size a CodeDirectory uses (4 KiB). */
+const PIECE_ALIGN = 4096;
 
 /** CMS reserve of Security's signer (`CodeSigner.cpp`: "big enough for now, not forever"). */
 export const CMS_RESERVE = 18000;

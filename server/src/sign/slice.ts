@@ -19,8 +19,6 @@
  */
 import { InputError } from '../errors';
 import { CSSLOT_ALTERNATE_CODEDIRECTORIES, CSSLOT_SIGNATURESLOT, MH_EXECUTE } from '../macho/format';
-import { PARALLEL_FROM } from '../macho/pageHashes';
-import { BufferSource } from '../macho/source';
 import {
   buildCodeDirectory,
   cdhashOf,
@@ -49,7 +47,11 @@ export interface SliceExtras {
 }
 
 export interface SignedSlice {
-  bytes: Buffer;
+  /** The signed slice as pieces laid end to end (views of the input where it is unchanged), and its size. */
+  pieces: Buffer[];
+  size: number;
+  /** The pieces joined (a copy, made on first use). */
+  readonly bytes: Buffer;
   identifier: string;
   /** Each CodeDirectory's digest, primary first, untruncated (the cdhash is its first 20 bytes). */
   cdhashes: { hash: HashName; digest: Buffer }[];
@@ -59,17 +61,6 @@ export interface SignedSlice {
 
 const PAGE_SIZE = 4096;
 const SPECIAL = { infoPlist: 1, requirements: 2, codeResources: 3, entitlements: 5, derEntitlements: 7 } as const;
-
-/**
- * Pages are hashed on every core only when the worker threads can read them in place: a large slice that is not in
- * shared memory yet (one whose signature space is kept) is copied there once, which costs far less than hashing it.
- */
-function inSharedMemory(bytes: Buffer): Buffer {
-  if (bytes.buffer instanceof SharedArrayBuffer || bytes.length < PARALLEL_FROM) return bytes;
-  const shared = Buffer.from(new SharedArrayBuffer(bytes.length));
-  bytes.copy(shared);
-  return shared;
-}
 
 /** Below these minimum OS versions codesign keeps SHA-1 next to SHA-256 (Security machorep.cpp). */
 const AGILE_BELOW: Record<number, number> = { 1: 0x0a0b04, 2: 0x0b0000, 3: 0x0b0000, 4: 0x0c0000 };
@@ -148,9 +139,8 @@ export async function signSliceDetailed(bytes: Buffer, request: SignRequest & Sl
   };
 
   const attempt = async (plan: SlicePlan) => {
-    const source = new BufferSource(inSharedMemory(plan.head), name);
     const cds: Buffer[] = [];
-    for (const hash of hashes) cds.push(await buildCodeDirectory(source, spec(hash, plan.dataOffset)));
+    for (const hash of hashes) cds.push(await buildCodeDirectory(plan.head, spec(hash, plan.dataOffset)));
     const cms = identity ? await request.cms(cds.map((blob, i) => ({ blob, hash: hashes[i] }))) : Buffer.alloc(0);
     const blobs = new Map(components);
     cds.forEach((cd, i) => blobs.set(i === 0 ? 0 : CSSLOT_ALTERNATE_CODEDIRECTORIES + i - 1, cd));
@@ -179,10 +169,20 @@ export async function signSliceDetailed(bytes: Buffer, request: SignRequest & Sl
     if (result.signature.length > plan.space)
       throw new InputError(`${name}: the signature (${result.signature.length} bytes) does not fit its space`);
   }
-  const out = Buffer.alloc(plan.dataOffset + plan.space);
-  plan.head.copy(out, 0);
-  result.signature.copy(out, plan.dataOffset);
-  return { bytes: out, identifier, cdhashes: result.cdhashes, keptSpace: plan.kept };
+  const padding = Buffer.alloc(plan.space - result.signature.length);
+  const pieces = [...plan.head, result.signature, padding];
+  let joined: Buffer | undefined;
+  return {
+    pieces,
+    size: plan.dataOffset + plan.space,
+    // Joined only when asked: the file signer writes the pieces as they are.
+    get bytes() {
+      return (joined ??= Buffer.concat(pieces));
+    },
+    identifier,
+    cdhashes: result.cdhashes,
+    keptSpace: plan.kept,
+  };
 }
 
 const alignUp16 = (n: number) => Math.ceil(n / 16) * 16;
