@@ -17,7 +17,7 @@ const ALTERNATIVES: Record<string, { pattern: RegExp; shown: string }> = {
 /** Where each tool comes from, for the "not found" message. */
 const SOURCES: Record<string, string> = {
   go: 'install Go from https://go.dev/dl (Debian: apt-get install golang-go)',
-  lipo: "it comes with Xcode's command-line tools on macOS; elsewhere LLVM's llvm-lipo does the same job (Debian: apt-get install llvm-14)",
+  lipo: "it comes with Xcode's command-line tools on macOS; elsewhere LLVM's llvm-lipo does the same job (Debian: apt-get install llvm-14), or use --via builtin, which needs no tool",
 };
 const XCODE = "it comes with macOS and Xcode's command-line tools (xcode-select --install)";
 for (const tool of [

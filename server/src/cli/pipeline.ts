@@ -167,7 +167,7 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
           runner,
           a.paths.map((p) => path.resolve(cwd, p)),
           path.resolve(cwd, output),
-          universalVia(a, io.onMac),
+          universalVia(a),
           say,
         );
         break;

@@ -82,9 +82,12 @@ export function signerFrom(
   };
 }
 
-/** `universal --via builtin|lipo`: lipo on macOS, the builtin writer elsewhere. */
-export function universalVia(a: ParsedArgs, onMac: boolean): 'builtin' | 'lipo' {
-  const via = lastValue(a, '--via') ?? (onMac ? 'lipo' : 'builtin');
+/**
+ * `universal --via builtin|lipo`: lipo (or llvm-lipo) unless asked otherwise; the builtin writer needs no tool and
+ * writes the same bytes. `release` picks the builtin writer with the builtin signer (cli/pipeline.ts).
+ */
+export function universalVia(a: ParsedArgs): 'builtin' | 'lipo' {
+  const via = lastValue(a, '--via') ?? 'lipo';
   if (via !== 'builtin' && via !== 'lipo') throw new UsageError(`--via takes builtin or lipo, not ${via}`);
   return via;
 }

@@ -112,7 +112,11 @@ export const RELEASE_COMMANDS: Command[] = [
     '--output FILE [options] THIN...',
     [
       { flag: '--output', alias: '-o', value: 'FILE', help: 'the universal binary to write' },
-      { flag: '--via', value: 'builtin|lipo', help: 'the writer (default: lipo on macOS, builtin elsewhere)' },
+      {
+        flag: '--via',
+        value: 'builtin|lipo',
+        help: 'the writer: lipo (or llvm-lipo; the default) or builtin (no tool needed)',
+      },
     ],
   ),
   step(
