@@ -143,11 +143,10 @@ function readFully(fd: number, buffer: Buffer, length: number, position: number)
 }
 
 /** A whole regular file, at most its kind's limit. Throws FileAccessError. */
-export function readFileBounded(file: string, limit: FileLimit = 'text', options: { shared?: boolean } = {}): Buffer {
+export function readFileBounded(file: string, limit: FileLimit = 'text'): Buffer {
   const { fd, size } = openSyncChecked(file, LIMITS[limit]);
   try {
-    // Shared memory lets worker threads read the bytes in place (the signer hashes pages on every core).
-    const bytes = options.shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.alloc(size);
+    const bytes = Buffer.alloc(size);
     return bytes.subarray(0, readFully(fd, bytes, size, 0));
   } catch (error) {
     throw accessError(file, error);
@@ -447,16 +446,17 @@ function sortEntries(entries: fs.Dirent[]): DirectoryEntry[] {
 }
 
 /**
- * Writes `pieces`, laid end to end, into a file that must not exist yet (`wx`), with permission bits `mode`. Pieces
- * let a caller write a large result made of views of its input without joining them into one more copy.
+ * A file that must not exist yet (`wx`), with permission bits `mode` (less the umask), written front to back: lets a
+ * caller write a large result in pieces without joining them into one more copy.
  */
-export function writeNewFile(file: string, pieces: readonly Uint8Array[], mode = 0o666): void {
+export function createNewFile(file: string, mode = 0o666): { write(bytes: Uint8Array): void; close(): void } {
   const fd = fs.openSync(file, 'wx', mode);
-  try {
-    for (const piece of pieces) {
-      for (let done = 0; done < piece.length;) done += fs.writeSync(fd, piece, done, piece.length - done);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
+  return {
+    write(bytes) {
+      for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    },
+    close() {
+      fs.closeSync(fd);
+    },
+  };
 }

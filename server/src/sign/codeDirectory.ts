@@ -18,7 +18,7 @@ import {
   CSMAGIC_CODEDIRECTORY,
 } from '../macho/format';
 import { hashPages } from '../macho/pageHashes';
-import { BufferSource } from '../macho/source';
+import type { Piece } from './layout';
 import { ByteSource } from '../macho/source';
 import type { HashName } from './types';
 
@@ -91,7 +91,7 @@ export function codeDirectorySize(spec: CodeDirectorySpec, version = codeDirecto
   );
 }
 
-export async function buildCodeDirectory(source: ByteSource | Buffer[], spec: CodeDirectorySpec): Promise<Buffer> {
+export async function buildCodeDirectory(source: ByteSource | Piece[], spec: CodeDirectorySpec): Promise<Buffer> {
   if (spec.identifier.includes('\0')) throw new RangeError('an identifier cannot contain NUL');
   const version = codeDirectoryVersion(spec);
   const { type, size } = HASHES[spec.hash];
@@ -147,9 +147,9 @@ export async function buildCodeDirectory(source: ByteSource | Buffer[], spec: Co
 
 /**
  * The page digests of a slice given as pieces laid end to end, each but the last a whole number of pages: each piece
- * is hashed on its own (on several threads when it is large and in shared memory, as a file read for signing is).
+ * is hashed where it lies (a large file range on several threads, as verification does).
  */
-async function hashPieces(pieces: Buffer[], spec: CodeDirectorySpec): Promise<Buffer> {
+async function hashPieces(pieces: Piece[], spec: CodeDirectorySpec): Promise<Buffer> {
   const digests: Buffer[] = [];
   let offset = 0;
   for (const piece of pieces) {
@@ -157,7 +157,7 @@ async function hashPieces(pieces: Buffer[], spec: CodeDirectorySpec): Promise<Bu
     if (length <= 0) break;
     if (length % spec.pageSize !== 0 && offset + length < spec.codeLimit)
       throw new RangeError('a piece of the slice that is not the last must be a whole number of pages');
-    const source = new BufferSource(piece.subarray(0, length), 'the slice');
+    const source = piece.source.slice(piece.offset, length, piece.source.name);
     digests.push(await hashPages(source, { algorithm: spec.hash, pageSize: spec.pageSize, codeLimit: length }));
     offset += length;
   }

@@ -13,12 +13,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors';
-import { filePermissions, linkKind, readFileBounded, writeNewFile } from '../fileAccess';
+import { createNewFile, filePermissions, linkKind } from '../fileAccess';
 import { parseFatArchs, sniffMachO } from '../macho/container';
 import { archName, FAT_MAGIC_64 } from '../macho/format';
-import { BufferSource } from '../macho/source';
+import { BufferSource, ByteSource, FileSource } from '../macho/source';
 import { isPlistDict, parsePlist } from '../plist';
-import { readSliceLayout } from './layout';
+import { inMemory, Piece, readHead, readSliceLayout } from './layout';
 import { hashesFor, signSliceDetailed } from './slice';
 import type { CmsProducer, HashName, SignRequest } from './types';
 
@@ -61,10 +61,10 @@ const alignUp = (n: number, to: number) => Math.ceil(n / to) * to;
  * The identifier codesign takes from a bare executable's embedded Info.plist (`__TEXT,__info_plist`), as Security's
  * MachORep::explicitIdentifier does: its CFBundleIdentifier, which must be a string.
  */
-export function embeddedBundleIdentifier(slice: Buffer, name: string): string | null {
-  const section = readSliceLayout(slice, name).infoPlist;
-  if (!section || section.size === 0 || section.offset + section.size > slice.length) return null;
-  const { value } = parsePlist(slice.subarray(section.offset, section.offset + section.size));
+export function embeddedBundleIdentifier(slice: ByteSource, name: string): string | null {
+  const section = readSliceLayout(readHead(slice), name, slice.size).infoPlist;
+  if (!section || section.size === 0 || section.offset + section.size > slice.size) return null;
+  const { value } = parsePlist(slice.read(section.offset, section.size));
   if (!isPlistDict(value)) throw new InputError(`${name}: the embedded Info.plist is not a dictionary`);
   const id = value.CFBundleIdentifier;
   if (id !== undefined && typeof id !== 'string')
@@ -72,54 +72,52 @@ export function embeddedBundleIdentifier(slice: Buffer, name: string): string | 
   return id ?? null;
 }
 
-/** Signs every slice of `bytes` (a thin or universal Mach-O); pure, for callers that hold the bytes already. */
-export async function signBytes(
-  bytes: Buffer,
+/**
+ * Signs every slice of `source` (a thin or universal Mach-O). Returns the signed file as pieces laid end to end:
+ * small buffers (headers, signatures, padding) and ranges of `source` where its bytes stay as they are, so a large
+ * file is never held in memory or copied whole.
+ */
+export async function signSource(
+  source: ByteSource,
   name: string,
   request: SignRequest,
   cms: CmsProducer,
   extras: SignFileExtras = {},
-): Promise<{ pieces: Buffer[]; result: SignedFile }> {
-  const kind = sniffMachO(bytes.subarray(0, 8));
+): Promise<{ pieces: Piece[]; size: number; result: SignedFile }> {
+  const kind = sniffMachO(source.read(0, Math.min(8, source.size)));
   if (!kind) throw new InputError(`${name}: not a Mach-O file`);
-  const firstSlice = kind === 'macho' ? bytes : bytes.subarray(parseFatArchs(new BufferSource(bytes, name))[0].offset);
-  const identifier = request.identifier ?? embeddedBundleIdentifier(firstSlice, name) ?? canonicalIdentifier(name);
-  const sign = async (slice: Buffer, sliceName: string, hashes: HashName[]) => {
-    const signed = await signSliceDetailed(slice, { ...request, ...extras, identifier, cms, hashes, name: sliceName });
+  const archs = kind === 'macho' ? null : parseFatArchs(source);
+  const slices = archs ? archs.map((a) => source.slice(a.offset, a.size, name)) : [source];
+  const names = archs ? archs.map((a) => `${name} (${archName(a.cputype, a.cpusubtype)})`) : [name];
+  const identifier = request.identifier ?? embeddedBundleIdentifier(slices[0], name) ?? canonicalIdentifier(name);
+  const layouts = slices.map((slice, i) => readSliceLayout(readHead(slice), names[i], slice.size));
+  const hashes = hashesFor(layouts);
+  const signed: { pieces: Piece[]; size: number; info: SignedFile['slices'][number] }[] = [];
+  for (let i = 0; i < slices.length; i++) {
+    const sliceName = names[i];
+    const one = await signSliceDetailed(slices[i], { ...request, ...extras, identifier, cms, hashes, name: sliceName });
     // The signer kept the header: the architecture is the input slice's.
-    const layout = readSliceLayout(slice, sliceName);
-    const header = new BufferSource(slice, sliceName).read(4, 8);
-    const [cputype, cpusubtype] = layout.littleEndian
+    const header = slices[i].read(4, 8);
+    const [cputype, cpusubtype] = layouts[i].littleEndian
       ? [header.readInt32LE(0), header.readUInt32LE(4)]
       : [header.readInt32BE(0), header.readUInt32BE(4)];
-    return {
-      pieces: signed.pieces,
-      size: signed.size,
+    signed.push({
+      pieces: one.pieces,
+      size: one.size,
       info: {
         arch: archName(cputype, cpusubtype),
         identifier,
-        cdhash: signed.cdhashes[0].digest.subarray(0, 20).toString('hex'),
-        cdhashes: signed.cdhashes.map((c) => ({ hash: c.hash, digest: c.digest.toString('hex') })),
-        keptSpace: signed.keptSpace,
+        cdhash: one.cdhashes[0].digest.subarray(0, 20).toString('hex'),
+        cdhashes: one.cdhashes.map((c) => ({ hash: c.hash, digest: c.digest.toString('hex') })),
+        keptSpace: one.keptSpace,
       },
-    };
-  };
-
-  if (kind === 'macho') {
-    const one = await sign(bytes, name, hashesFor([readSliceLayout(bytes, name)]));
-    return { pieces: one.pieces, result: { cdhashes: [one.info.cdhash], slices: [one.info] } };
+    });
   }
+  const result = { cdhashes: signed.map((s) => s.info.cdhash), slices: signed.map((s) => s.info) };
+  if (!archs) return { pieces: signed[0].pieces, size: signed[0].size, result };
 
-  const source = new BufferSource(bytes, name);
-  const archs = parseFatArchs(source);
-  const is64 = bytes.readUInt32BE(0) === FAT_MAGIC_64;
+  const is64 = source.read(0, 4).readUInt32BE(0) === FAT_MAGIC_64;
   const entrySize = is64 ? 32 : 20;
-  const sliceBytes = archs.map((a) => bytes.subarray(a.offset, a.offset + a.size));
-  const names = archs.map((a) => `${name} (${archName(a.cputype, a.cpusubtype)})`);
-  const hashes = hashesFor(sliceBytes.map((b, i) => readSliceLayout(b, names[i])));
-  const signed: Awaited<ReturnType<typeof sign>>[] = [];
-  for (let i = 0; i < archs.length; i++) signed.push(await sign(sliceBytes[i], names[i], hashes));
-
   // Lay the slices out again in their file order, each at its old offset unless the previous one grew past it.
   const order = archs.map((_, i) => i).sort((a, b) => archs[a].offset - archs[b].offset);
   const offsets: number[] = new Array(archs.length);
@@ -133,9 +131,8 @@ export async function signBytes(
     throw new InputError(
       `${name}: the signed universal file would exceed 4 GiB, which a 32-bit fat header cannot describe`,
     );
-  // The fat header (with the gap up to the first slice) is copied and edited; slices and the gaps between them are
-  // pieces, so nothing large is copied.
-  const header = Buffer.from(bytes.subarray(0, Math.min(bytes.length, archs[order[0]].offset)));
+  // The fat header (with the gap up to the first slice) is copied and edited; the gaps between slices are zeros.
+  const header = source.read(0, Math.min(source.size, archs[order[0]].offset));
   archs.forEach((_, i) => {
     const at = 8 + i * entrySize;
     if (is64) {
@@ -146,14 +143,43 @@ export async function signBytes(
       header.writeUInt32BE(signed[i].size, at + 12);
     }
   });
-  const pieces: Buffer[] = [header];
+  const pieces: Piece[] = [inMemory(header)];
   let at = header.length;
   for (const i of order) {
-    if (offsets[i] > at) pieces.push(Buffer.alloc(offsets[i] - at));
+    if (offsets[i] > at) pieces.push(inMemory(Buffer.alloc(offsets[i] - at)));
     pieces.push(...signed[i].pieces);
     at = offsets[i] + signed[i].size;
   }
-  return { pieces, result: { cdhashes: signed.map((s) => s.info.cdhash), slices: signed.map((s) => s.info) } };
+  return { pieces, size: end, result };
+}
+
+/** Signs every slice of `bytes` (a thin or universal Mach-O) in memory; returns the signed file. */
+export async function signBytes(
+  bytes: Buffer,
+  name: string,
+  request: SignRequest,
+  cms: CmsProducer,
+  extras: SignFileExtras = {},
+): Promise<{ bytes: Buffer; result: SignedFile }> {
+  const { pieces, result } = await signSource(new BufferSource(bytes, name), name, request, cms, extras);
+  return { bytes: Buffer.concat(pieces.map((p) => p.source.read(p.offset, p.length))), result };
+}
+
+/** Writes pieces end to end into a new file, reading large ranges through one reused buffer. */
+async function writePieces(file: string, pieces: Piece[], mode: number): Promise<void> {
+  const out = createNewFile(file, mode);
+  const scratch = Buffer.allocUnsafe(1024 * 1024);
+  try {
+    for (const piece of pieces) {
+      for (let done = 0; done < piece.length;) {
+        const length = Math.min(scratch.length, piece.length - done);
+        out.write(await piece.source.chunk(piece.offset + done, length, scratch));
+        done += length;
+      }
+    }
+  } finally {
+    out.close();
+  }
 }
 
 /** Signs the file at `file` in place (through a temporary file and a rename). */
@@ -165,16 +191,18 @@ export async function signFile(
 ): Promise<SignedFile> {
   // Renaming over a symbolic link would replace the link, not sign what it points to.
   if (linkKind(file) === 'symlink') throw new InputError(`${file}: is a symbolic link; sign the file it points to`);
-  // In shared memory, so that page-hashing worker threads read the slices in place.
-  const bytes = readFileBounded(file, 'binary', { shared: true });
   const mode = filePermissions(file);
-  const { pieces, result } = await signBytes(bytes, file, request, cms, extras);
+  // Read where it lies: pages are hashed from the file (on several threads, as verification does) and copied from it.
+  const source = await FileSource.open(file);
   const temporary = path.join(
     path.dirname(file),
     `.${path.basename(file)}.signing-${process.pid}-${Math.random().toString(36).slice(2)}`,
   );
+  let result: SignedFile;
   try {
-    writeNewFile(temporary, pieces, mode);
+    const signed = await signSource(source, file, request, cms, extras);
+    result = signed.result;
+    await writePieces(temporary, signed.pieces, mode);
     // The mode given to open() passes through the umask; the signed file keeps exactly the target's permission bits.
     fs.chmodSync(temporary, mode);
     fs.renameSync(temporary, file);
@@ -183,6 +211,8 @@ export async function signFile(
     const code = (error as NodeJS.ErrnoException).code;
     if (typeof code === 'string') throw new InputError(`${file}: cannot write the signed file (${code})`);
     throw error;
+  } finally {
+    await source.close();
   }
   return result;
 }

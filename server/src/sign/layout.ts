@@ -15,7 +15,7 @@
  */
 import { InputError } from '../errors';
 import { readHeader } from '../macho/loadCommands';
-import { BufferSource } from '../macho/source';
+import { BufferSource, ByteSource } from '../macho/source';
 import {
   LC_BUILD_VERSION,
   LC_CODE_SIGNATURE,
@@ -25,6 +25,8 @@ import {
   LC_VERSION_MIN_MACOSX,
   LC_VERSION_MIN_TVOS,
   LC_VERSION_MIN_WATCHOS,
+  MH_MAGIC,
+  MH_MAGIC_64,
 } from '../macho/format';
 
 export interface SegmentLayout {
@@ -64,6 +66,17 @@ export interface SliceLayout {
   segAlign: number;
 }
 
+/** `length` bytes of `source` from `offset`: a part of a signed file, hashed and written where it lies. */
+export interface Piece {
+  source: ByteSource;
+  offset: number;
+  length: number;
+}
+
+export function inMemory(bytes: Buffer, name = 'the signature'): Piece {
+  return { source: new BufferSource(bytes, name), offset: 0, length: bytes.length };
+}
+
 export interface SlicePlan {
   /**
    * The new slice up to the signature, in pieces laid end to end: a small copy of the first pages with the load
@@ -71,7 +84,7 @@ export interface SlicePlan {
    * is a whole number of 4 KiB pages, so each is hashed on its own; nothing large is copied, which on most machines
    * costs more (fresh pages faulted in) than hashing it.
    */
-  head: Buffer[];
+  head: Piece[];
   dataOffset: number;
   /** LC_CODE_SIGNATURE datasize: the SuperBlob plus zero padding. */
   space: number;
@@ -94,7 +107,11 @@ function guessAlign(vmaddr: number, min: number): number {
   return Math.max(min, Math.min(15, align));
 }
 
-export function readSliceLayout(bytes: Buffer, name: string): SliceLayout {
+/**
+ * The layout of a slice of `size` bytes (default: `bytes.length`) from `bytes`, which needs to hold only its header and
+ * load commands (see `readHead`).
+ */
+export function readSliceLayout(bytes: Buffer, name: string, size = bytes.length): SliceLayout {
   const source = new BufferSource(bytes, name);
   const header = readHeader(source);
   const { is64, littleEndian } = header;
@@ -110,7 +127,7 @@ export function readSliceLayout(bytes: Buffer, name: string): SliceLayout {
   };
   const layout: SliceLayout = {
     name,
-    size: bytes.length,
+    size,
     is64,
     littleEndian,
     fileType: header.fileType,
@@ -216,15 +233,31 @@ function signatureIsLast(layout: SliceLayout): boolean {
   return cs.dataOffset >= linkedit.fileoff && end === linkedit.fileoff + linkedit.filesize && end === layout.size;
 }
 
+/**
+ * The header and load commands of a slice: all of it the signer reads into memory (the pages are hashed and copied
+ * from where they are). Short when the slice is; `readSliceLayout` then says what is wrong.
+ */
+export function readHead(source: ByteSource): Buffer {
+  const first = source.read(0, Math.min(source.size, 32));
+  if (first.length < 28) return first;
+  const little = first.readUInt32LE(0) === MH_MAGIC || first.readUInt32LE(0) === MH_MAGIC_64;
+  const big = first.readUInt32BE(0) === MH_MAGIC || first.readUInt32BE(0) === MH_MAGIC_64;
+  if (!little && !big) return first;
+  const wide = (little ? first.readUInt32LE(0) : first.readUInt32BE(0)) === MH_MAGIC_64;
+  const sizeOfCmds = little ? first.readUInt32LE(20) : first.readUInt32BE(20);
+  if (sizeOfCmds > MAX_LOAD_COMMANDS) return first;
+  return source.read(0, Math.min(source.size, (wide ? 32 : 28) + sizeOfCmds));
+}
+
 /** Reuse the existing signature space: the slice up to it stays byte for byte. */
-export function keepPlan(bytes: Buffer, layout: SliceLayout): SlicePlan | null {
+export function keepPlan(source: ByteSource, layout: SliceLayout): SlicePlan | null {
   if (!signatureIsLast(layout)) return null;
   const { dataOffset, dataSize } = layout.codeSignature!;
-  return { head: [bytes.subarray(0, dataOffset)], dataOffset, space: dataSize, kept: true };
+  return { head: [{ source, offset: 0, length: dataOffset }], dataOffset, space: dataSize, kept: true };
 }
 
 /** A new layout with `space` bytes of signature at the end of __LINKEDIT (codesign_allocate's). */
-export function growPlan(bytes: Buffer, layout: SliceLayout, space: number): SlicePlan {
+export function growPlan(source: ByteSource, layout: SliceLayout, space: number): SlicePlan {
   const { name, linkedit } = layout;
   if (space % 16 !== 0) throw new RangeError('the signature space must be a multiple of 16');
   if (!linkedit) throw new InputError(`${name}: there is no __LINKEDIT segment to hold a signature`);
@@ -273,12 +306,12 @@ export function growPlan(bytes: Buffer, layout: SliceLayout, space: number): Sli
   if (dataOffset + space > UINT32_MAX) throw new InputError(`${name}: LC_CODE_SIGNATURE cannot point past 4 GiB`);
 
   // The edited load commands lie in the first pages; the rest of the slice is a view, then zeros up to the signature.
-  const kept = Math.min(bytes.length, dataOffset);
+  const kept = Math.min(source.size, dataOffset);
   const edited = Math.min(alignUp(layout.headerSize + layout.sizeOfCmds + 16, PIECE_ALIGN), kept);
   const unchanged = Math.max(edited, kept - (kept % PIECE_ALIGN));
-  const head = Buffer.from(bytes.subarray(0, edited));
+  const head = source.read(0, edited);
   const tail = Buffer.alloc(dataOffset - unchanged);
-  bytes.copy(tail, 0, unchanged, kept);
+  source.read(unchanged, kept - unchanged).copy(tail);
   const w32 = (at: number, v: number) => (layout.littleEndian ? head.writeUInt32LE(v, at) : head.writeUInt32BE(v, at));
   const w64 = (at: number, v: number) =>
     layout.littleEndian ? head.writeBigUInt64LE(BigInt(v), at) : head.writeBigUInt64BE(BigInt(v), at);
@@ -300,8 +333,8 @@ export function growPlan(bytes: Buffer, layout: SliceLayout, space: number): Sli
     w32(16, layout.ncmds + 1);
     w32(20, layout.sizeOfCmds + 16);
   }
-  const pieces = [head, bytes.subarray(edited, unchanged), tail].filter((piece) => piece.length > 0);
-  return { head: pieces, dataOffset, space, kept: false };
+  const pieces = [inMemory(head), { source, offset: edited, length: unchanged - edited }, inMemory(tail)];
+  return { head: pieces.filter((piece) => piece.length > 0), dataOffset, space, kept: false };
 }
 
 /** Pieces of a plan's head start on this boundary: a multiple of every page size a CodeDirectory uses (4 KiB). */

@@ -29,7 +29,19 @@ import {
   CS_RUNTIME,
 } from './codeDirectory';
 import { entitlementsBlobs, execSegmentFlags } from './entitlements';
-import { CMS_RESERVE, growPlan, keepPlan, readSliceLayout, signatureSpace, SliceLayout, SlicePlan } from './layout';
+import {
+  CMS_RESERVE,
+  growPlan,
+  inMemory,
+  keepPlan,
+  Piece,
+  readHead,
+  readSliceLayout,
+  signatureSpace,
+  SliceLayout,
+  SlicePlan,
+} from './layout';
+import { BufferSource, ByteSource } from '../macho/source';
 import { internalRequirements } from './requirements';
 import { cmsBlob, embeddedSignature } from './superblob';
 import type { CmsProducer, HashName, SignRequest } from './types';
@@ -47,8 +59,8 @@ export interface SliceExtras {
 }
 
 export interface SignedSlice {
-  /** The signed slice as pieces laid end to end (views of the input where it is unchanged), and its size. */
-  pieces: Buffer[];
+  /** The signed slice as pieces laid end to end (ranges of the input where it is unchanged), and its size. */
+  pieces: Piece[];
   size: number;
   /** The pieces joined (a copy, made on first use). */
   readonly bytes: Buffer;
@@ -74,23 +86,28 @@ export function hashesFor(layouts: Pick<SliceLayout, 'platform' | 'minVersion'>[
   return layouts.some(needsAgileHashes) ? ['sha1', 'sha256'] : ['sha256'];
 }
 
-export async function signSlice(bytes: Buffer, request: SignRequest & SliceExtras): Promise<Buffer> {
+export async function signSlice(bytes: Buffer | ByteSource, request: SignRequest & SliceExtras): Promise<Buffer> {
   return (await signSliceDetailed(bytes, request)).bytes;
 }
 
-export async function signSliceDetailed(bytes: Buffer, request: SignRequest & SliceExtras): Promise<SignedSlice> {
+/** Signs one slice, given in memory or as a range of a file (read only where it must be: header, load commands). */
+export async function signSliceDetailed(
+  input: Buffer | ByteSource,
+  request: SignRequest & SliceExtras,
+): Promise<SignedSlice> {
   const name = request.name ?? 'the Mach-O slice';
+  const source = Buffer.isBuffer(input) ? new BufferSource(input, name) : input;
   const identifier = request.identifier;
   if (!identifier) throw new InputError(`${name}: an identifier is needed to sign`);
   if (identifier.includes('\0')) throw new InputError(`${name}: the identifier contains a NUL character`);
-  const layout = readSliceLayout(bytes, name);
+  const layout = readSliceLayout(readHead(source), name, source.size);
   const identity = request.identity;
   const mainBinary = layout.fileType === MH_EXECUTE;
 
   // Components that do not depend on where the signature goes.
   const components = new Map<number, Buffer>();
   const special = new Map<number, Buffer>();
-  const infoPlist = request.infoPlist ?? infoPlistSection(bytes, layout);
+  const infoPlist = request.infoPlist ?? infoPlistSection(source, layout);
   if (infoPlist) special.set(SPECIAL.infoPlist, infoPlist);
   const requirements = internalRequirements(identifier, identity);
   components.set(SPECIAL.requirements, requirements);
@@ -133,7 +150,7 @@ export async function signSliceDetailed(bytes: Buffer, request: SignRequest & Sl
   const componentLengths = [...components.values()].map((b) => b.length);
   /** codesign's estimate, from the code the slice signs today (its current signature offset, else its size). */
   const estimate = (cmsReserve: number) => {
-    const extent = layout.codeSignature ? Math.min(layout.codeSignature.dataOffset, bytes.length) : bytes.length;
+    const extent = layout.codeSignature ? Math.min(layout.codeSignature.dataOffset, source.size) : source.size;
     const cdLengths = hashes.map((h) => codeDirectorySize(spec(h, extent), 0x20500));
     return signatureSpace(componentLengths, cdLengths, cmsReserve);
   };
@@ -151,7 +168,7 @@ export async function signSliceDetailed(bytes: Buffer, request: SignRequest & Sl
   };
 
   // Reuse the existing space when even a small CMS leaves room (ad hoc the CMS is 8 bytes, exactly).
-  let plan: SlicePlan | null = keepPlan(bytes, layout);
+  let plan: SlicePlan | null = keepPlan(source, layout);
   if (plan) {
     const dataOffset = plan.dataOffset;
     const certificates = identity ? [identity.certificate, ...identity.chain].reduce((n, c) => n + c.length, 0) : 0;
@@ -159,25 +176,25 @@ export async function signSliceDetailed(bytes: Buffer, request: SignRequest & Sl
     const smallest = 12 + 8 * (components.size + hashes.length + 1) + sum(componentLengths) + sum(cdLengths);
     if (smallest + 8 + certificates > plan.space) plan = null;
   }
-  plan ??= growPlan(bytes, layout, estimate(CMS_RESERVE));
+  plan ??= growPlan(source, layout, estimate(CMS_RESERVE));
   let result = await attempt(plan);
   if (result.signature.length > plan.space) {
     // The CMS (a long chain, a large timestamp token) outgrew the space: lay out again with room for it.
     const reserve = Math.max(CMS_RESERVE, result.cms.length + 8 + 1024);
-    plan = growPlan(bytes, layout, Math.max(estimate(reserve), alignUp16(result.signature.length + 1024)));
+    plan = growPlan(source, layout, Math.max(estimate(reserve), alignUp16(result.signature.length + 1024)));
     result = await attempt(plan);
     if (result.signature.length > plan.space)
       throw new InputError(`${name}: the signature (${result.signature.length} bytes) does not fit its space`);
   }
   const padding = Buffer.alloc(plan.space - result.signature.length);
-  const pieces = [...plan.head, result.signature, padding];
+  const pieces = [...plan.head, inMemory(Buffer.concat([result.signature, padding]))];
   let joined: Buffer | undefined;
   return {
     pieces,
     size: plan.dataOffset + plan.space,
     // Joined only when asked: the file signer writes the pieces as they are.
     get bytes() {
-      return (joined ??= Buffer.concat(pieces));
+      return (joined ??= Buffer.concat(pieces.map((p) => p.source.read(p.offset, p.length))));
     },
     identifier,
     cdhashes: result.cdhashes,
@@ -188,10 +205,10 @@ export async function signSliceDetailed(bytes: Buffer, request: SignRequest & Sl
 const alignUp16 = (n: number) => Math.ceil(n / 16) * 16;
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
-function infoPlistSection(bytes: Buffer, layout: SliceLayout): Buffer | null {
+function infoPlistSection(source: ByteSource, layout: SliceLayout): Buffer | null {
   const section = layout.infoPlist;
   if (!section || section.size === 0) return null;
-  if (section.offset + section.size > bytes.length)
+  if (section.offset + section.size > source.size)
     throw new InputError(`${layout.name}: the __TEXT,__info_plist section lies outside the file`);
-  return Buffer.from(bytes.subarray(section.offset, section.offset + section.size));
+  return source.read(section.offset, section.size);
 }
