@@ -3,6 +3,7 @@
 // `--test-extension` bundles the API-level suite and its test-only host extension.
 import * as esbuild from 'esbuild';
 import { readFileSync, chmodSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const production = process.argv.includes('--production');
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -20,6 +21,18 @@ const common = {
   mainFields: ['module', 'main'],
 };
 
+// The CLI starts for every command, so it compiles only its own code: the large libraries that some commands need
+// (node-forge and plist to sign, yaml to lint build files) are separate bundles in dist/vendor/, required when used.
+const VENDORED = ['node-forge', 'plist', 'yaml'];
+const vendored = {
+  name: 'vendored',
+  setup(build) {
+    const filter = new RegExp(`^(${VENDORED.join('|')})$`);
+    build.onResolve({ filter }, (args) => ({ path: `./vendor/${args.path}.js`, external: true }));
+  },
+};
+const require = createRequire(import.meta.url);
+
 await Promise.all([
   esbuild.build({
     ...common,
@@ -33,7 +46,11 @@ await Promise.all([
     entryPoints: ['server/src/cli/main.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
+    plugins: [vendored],
   }),
+  ...VENDORED.map((name) =>
+    esbuild.build({ ...common, entryPoints: [require.resolve(name)], outfile: `dist/vendor/${name}.js` }),
+  ),
   esbuild.build({ ...common, entryPoints: ['server/src/macho/pageWorker.ts'], outfile: 'dist/pageWorker.js' }),
   ...(process.argv.includes('--bench')
     ? [

@@ -15,10 +15,19 @@ import { REPO, tempDir } from '../support/tools';
 const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
 
 const VSCE = path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce');
-const BUNDLES = ['dist/cli.js', 'dist/client.js', 'dist/pageWorker.js', 'dist/server.js'];
+const BUNDLES = [
+  'dist/cli.js',
+  'dist/client.js',
+  'dist/pageWorker.js',
+  'dist/server.js',
+  // Libraries the CLI requires only when a command uses them (scripts/build.mjs).
+  'dist/vendor/node-forge.js',
+  'dist/vendor/plist.js',
+  'dist/vendor/yaml.js',
+];
 /** vsce writes README.md, CHANGELOG.md and LICENSE as readme.md, changelog.md and LICENSE.txt. */
 const SHIPPED =
-  /^(dist\/(cli|client|pageWorker|server)\.js|media\/.+|syntaxes\/.+|package\.json|README\.md|CHANGELOG\.md|LICENSE(\.txt)?)$/i;
+  /^(dist\/(cli|client|pageWorker|server|vendor\/(node-forge|plist|yaml))\.js|media\/.+|syntaxes\/.+|package\.json|README\.md|CHANGELOG\.md|LICENSE(\.txt)?)$/i;
 const PNG_HEADER = `
 import json, struct, sys
 data = open(sys.argv[1], 'rb').read(33)
