@@ -21,6 +21,23 @@ function copyOf(file: string, dir = tempDir()): string {
   return out;
 }
 
+function writeTemp(name: string, text: string): string {
+  const file = path.join(tempDir(), name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+function billionLaughs(): string {
+  const entities = [
+    '<!ENTITY a "aaaaaaaaaa">',
+    ...'bcdefghij'.split('').map((e, i) => `<!ENTITY ${e} "${`&${'abcdefghij'[i]};`.repeat(10)}">`),
+  ];
+  return writeTemp(
+    'bomb.plist',
+    `<?xml version="1.0"?>\n<!DOCTYPE plist [${entities.join('')}]>\n<plist version="1.0"><dict><key>k</key><string>&j;</string></dict></plist>\n`,
+  );
+}
+
 /** No leftovers next to a target: signing goes through a temporary file and a rename. */
 function leftovers(dir: string): string[] {
   return fs.readdirSync(dir).filter((n) => n.includes('.signing-'));
@@ -127,6 +144,14 @@ describe('sign with the builtin signer', () => {
       [['--p12', pki.developerId.p12, '--adhoc'], {}, /choose one identity/],
       [['--key', pki.developerId.key], {}, /--key and --cert go together/],
       [[], {}, /signing needs an identity/],
+      // Entitlements files that cannot be signed with, named in the message.
+      [['--adhoc', '--entitlements', billionLaughs()], {}, /bomb\.plist: .*entities/],
+      [
+        ['--adhoc', '--entitlements', writeTemp('array.plist', '<plist><array/></plist>')],
+        {},
+        /array\.plist: .*not a dictionary/,
+      ],
+      [['--adhoc', '--entitlements', '/dev/zero'], {}, /not a regular file/],
     ];
     for (const [args, env, expected] of cases) {
       const r = await runCliAsync(['sign', ...args, file], env);

@@ -8,7 +8,9 @@
  * an argument, where other users could read it in the process list.
  */
 import * as path from 'node:path';
+import { InputError } from '../errors';
 import { readFileBounded } from '../fileAccess';
+import { parseEntitlements } from '../sign/entitlements';
 import type { Signer } from '../pipeline/steps';
 import { lastValue, ParsedArgs, UsageError } from './command';
 
@@ -75,7 +77,7 @@ export function signerFrom(
     request: {
       identity,
       identifier,
-      entitlements: entitlementsFile ? readFileBounded(entitlementsFile, 'text') : undefined,
+      entitlements: entitlementsFile ? readEntitlements(entitlementsFile) : undefined,
       runtime,
       timestampUrl: identity && timestamp ? timestampUrlFromEnv(env) : null,
     },
@@ -90,4 +92,16 @@ export function universalVia(a: ParsedArgs): 'builtin' | 'lipo' {
   const via = lastValue(a, '--via') ?? 'lipo';
   if (via !== 'builtin' && via !== 'lipo') throw new UsageError(`--via takes builtin or lipo, not ${via}`);
   return via;
+}
+
+/** The entitlements file's bytes, checked here so that a bad file is named in the one-line error. */
+function readEntitlements(file: string): Buffer {
+  const bytes = readFileBounded(file, 'text');
+  try {
+    parseEntitlements(bytes);
+  } catch (error) {
+    if (error instanceof InputError) throw new InputError(`${file}: ${error.message}`);
+    throw error;
+  }
+  return bytes;
 }
