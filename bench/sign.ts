@@ -12,38 +12,18 @@
  *   - peak resident memory of each.
  * Every figure is a wall time on a machine that may be shared: the load average is printed with them. Not a test.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { opensslCertificate } from '../test/support/testPki';
 import { benchBinary, load, ProcessTiming, timeCliSign, timeCliVerify, timeOpensslDgst } from './wholeProcess';
 
 /** A self-signed RSA-2048 code-signing certificate and its key, made by openssl for this run. */
 function testIdentity(dir: string): { key: string; cert: string } {
-  const key = path.join(dir, 'key.pem');
-  const cert = path.join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=go-macos-sign bench/OU=BENCH12345/O=Bench',
-      '-addext',
-      'extendedKeyUsage=codeSigning',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { key, cert };
+  const made = opensslCertificate(dir, 'bench', '/CN=go-macos-sign bench/OU=BENCH12345/O=Bench', {
+    extensions: ['extendedKeyUsage=codeSigning'],
+  });
+  return { key: made.key, cert: made.pem };
 }
 
 function row(what: string, t: ProcessTiming, floor: ProcessTiming, verify: ProcessTiming): string {

@@ -14,7 +14,6 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { InputError } from '../../server/src/errors';
 import { analyzeCms } from '../../server/src/macho/cms';
 import { cdHashesPlist, cmsSizeEstimate, createCmsProducer } from '../../server/src/sign/cms';
 import { loadP12File } from '../../server/src/sign/identity';
@@ -25,6 +24,7 @@ import { opensslAsn1 } from '../support/oracle';
 import { testPki } from '../support/testPki';
 import { closedUrl, startTsa, Tsa } from '../support/tsa';
 import { npmPackage, tempDir } from '../support/tools';
+import { rejection } from '../support/rejection';
 
 const dir = tempDir();
 const pki = testPki();
@@ -149,17 +149,6 @@ function digests(cds: SignedCodeDirectory[]) {
     hashType: HASH_TYPE[cd.hash],
     cdhashFull: createHash(cd.hash).update(cd.blob).digest(),
   }));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof InputError, `expected an InputError, got ${String(error)}`);
-    assert.doesNotMatch(error.message, /\n/);
-    return error.message;
-  }
-  assert.fail('no error');
 }
 
 describe('CMS signature of the builtin signer', () => {

@@ -21,9 +21,9 @@ import type { SigningIdentity } from '../../server/src/sign/types';
 import { CHILD_LIMIT } from '../support/bounds';
 import { objdumpFacts } from '../support/oracle';
 import { npmPackage, REPO, tempDir } from '../support/tools';
+import { opensslCertificate } from '../support/testPki';
 
 const dir = tempDir('gms-sign-parts-');
-const openssl = (args: string[]) => execFileSync('openssl', args, { ...CHILD_LIMIT, stdio: 'pipe' });
 
 /** adhoc_sign.py's DER entitlements of a plist file (its own python encoder, from plistlib's reading). */
 function pythonDer(plist: string): Buffer {
@@ -96,51 +96,7 @@ describe('DER entitlements', () => {
 });
 
 function certificate(name: string, subject: string, extensions: string[] = [], issuer?: string) {
-  const key = path.join(dir, `${name}.key`);
-  const pem = path.join(dir, `${name}.pem`);
-  if (!issuer) {
-    openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      pem,
-      '-days',
-      '30',
-      '-subj',
-      subject,
-      ...extensions.flatMap((e) => ['-addext', e]),
-    ]);
-  } else {
-    const csr = path.join(dir, `${name}.csr`);
-    openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', subject]);
-    openssl([
-      'x509',
-      '-req',
-      '-in',
-      csr,
-      '-CA',
-      `${issuer}.pem`,
-      '-CAkey',
-      `${issuer}.key`,
-      '-CAcreateserial',
-      '-out',
-      pem,
-      '-days',
-      '30',
-    ]);
-  }
-  const der = openssl(['x509', '-in', pem, '-outform', 'DER']);
-  const sha1 = String(openssl(['x509', '-in', pem, '-noout', '-fingerprint', '-sha1']))
-    .split('=')[1]
-    .trim()
-    .replace(/:/g, '')
-    .toLowerCase();
-  return { der, sha1, path: path.join(dir, name) };
+  return opensslCertificate(dir, name, subject, { extensions, issuer });
 }
 
 function identity(leaf: Buffer, chain: Buffer[], fields: Partial<SigningIdentity>): SigningIdentity {

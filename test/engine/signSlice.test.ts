@@ -20,6 +20,7 @@ import { inspectPath } from '../../server/src/inspect';
 import { CHILD_LIMIT } from '../support/bounds';
 import { objdumpFacts, universalOffsets } from '../support/oracle';
 import { buildGo, findTool, lipoCreate, npmPackage, REPO, run, tempDir } from '../support/tools';
+import { opensslCertificate } from '../support/testPki';
 import { signFile } from '../../server/src/sign/file';
 import { signSliceDetailed } from '../../server/src/sign/slice';
 import type { CmsProducer, SigningIdentity } from '../../server/src/sign/types';
@@ -65,25 +66,7 @@ const openssl = (args: string[]) => execFileSync('openssl', args, { ...CHILD_LIM
 
 /** A self-signed certificate made by openssl, with extra extensions; returns its DER and key. */
 function certificate(name: string, subject: string, extensions: string[]): { der: Buffer; key: string } {
-  const key = path.join(dir, `${name}.key`);
-  const pem = path.join(dir, `${name}.pem`);
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    pem,
-    '-days',
-    '30',
-    '-subj',
-    subject,
-    ...extensions.flatMap((e) => ['-addext', e]),
-  ]);
-  return { der: openssl(['x509', '-in', pem, '-outform', 'DER']), key };
+  return opensslCertificate(dir, name, subject, { extensions });
 }
 
 function identity(cert: { der: Buffer; key: string }, fields: Partial<SigningIdentity>): SigningIdentity {

@@ -14,20 +14,10 @@ import { CHILD_LIMIT } from '../support/bounds';
 import { prng } from '../support/random';
 import { startStub, startTsa, Tsa } from '../support/tsa';
 import { tempDir } from '../support/tools';
+import { rejection } from '../support/rejection';
 
 const dir = tempDir();
 const SIGNATURE = Buffer.from('a signature value to stamp');
-
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof InputError, `expected an InputError, got ${String(error)}`);
-    assert.doesNotMatch(error.message, /\n/);
-    return error.message;
-  }
-  assert.fail('no error');
-}
 
 describe('time-stamp client against misbehaving authorities', () => {
   let tsa: Tsa;

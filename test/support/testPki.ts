@@ -9,9 +9,11 @@
  * Apple marks its leaf extensions (1.2.840.113635.100.6.1.13) critical; here they are not, so that OpenSSL, which
  * knows none of them, accepts the chain in `openssl cms -verify` without `-ignore_critical`.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CHILD_LIMIT } from './bounds';
 import { run, tempDir } from './tools';
 
 export const TEST_TEAM = '97JCY7859U';
@@ -262,4 +264,57 @@ function hasLegacyProvider(): boolean {
   } catch {
     return false;
   }
+}
+
+/** A certificate and key made by openssl in `dir`, as files and bytes, with its SHA-1 fingerprint (hex, lower case). */
+export interface OpensslCertificate {
+  der: Buffer;
+  pem: string;
+  key: string;
+  /** `${dir}/${name}`: pass it as another certificate's `issuer`. */
+  path: string;
+  sha1: string;
+}
+
+/**
+ * One certificate of an exact shape, made by openssl: self-signed, or issued by `issuer` (another one's `path`), with
+ * extra `-addext` extensions. testPki() gives the usual chain; this is for tests (and benchmarks) that need one more.
+ */
+export function opensslCertificate(
+  dir: string,
+  name: string,
+  subject: string,
+  options: { extensions?: string[]; issuer?: string } = {},
+): OpensslCertificate {
+  const openssl = (args: string[]) => execFileSync('openssl', args, { ...CHILD_LIMIT, stdio: 'pipe' });
+  const key = path.join(dir, `${name}.key`);
+  const pem = path.join(dir, `${name}.pem`);
+  const extensions = (options.extensions ?? []).flatMap((e) => ['-addext', e]);
+  if (!options.issuer) {
+    openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      pem,
+      '-days',
+      '30',
+      '-subj',
+      subject,
+      ...extensions,
+    ]);
+  } else {
+    const csr = path.join(dir, `${name}.csr`);
+    openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', subject]);
+    const ca = ['-CA', `${options.issuer}.pem`, '-CAkey', `${options.issuer}.key`, '-CAcreateserial'];
+    openssl(['x509', '-req', '-in', csr, ...ca, '-out', pem, '-days', '30']);
+  }
+  const der = openssl(['x509', '-in', pem, '-outform', 'DER']);
+  const fingerprint = String(openssl(['x509', '-in', pem, '-noout', '-fingerprint', '-sha1']));
+  const sha1 = fingerprint.split('=')[1].trim().replace(/:/g, '').toLowerCase();
+  return { der, pem, key, path: path.join(dir, name), sha1 };
 }
