@@ -17,6 +17,7 @@ import { pageWorkersReady, PageRunCounts } from '../../server/src/macho/parallel
 import { BufferSource, ByteSource, FileSource } from '../../server/src/macho/source';
 import { CHILD_LIMIT } from '../support/bounds';
 import { tempDir } from '../support/tools';
+import { prng, randomBytes } from '../support/random';
 
 const PYTHON_PAGES = `
 import hashlib, sys
@@ -36,19 +37,9 @@ function pythonPages(file: string, spec: PageHashSpec, base = 0): string {
   );
 }
 
-/** Deterministic bytes (xorshift32), so a failure reproduces. */
+/** Deterministic bytes, so a failure reproduces. */
 function seeded(length: number, seed = 0x2545f491): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return randomBytes(prng(seed), length);
 }
 
 const dir = tempDir('gms-page-hashes-');

@@ -22,6 +22,7 @@ import {
 import { HEAP_MB, KILL_AFTER_MS, limitText } from '../support/hostileWorkspace';
 import { REPO, tempDir } from '../support/tools';
 import { CHILD_LIMIT } from '../support/bounds';
+import { prng, randomBytes } from '../support/random';
 
 const dir = tempDir('gms-file-access-');
 
@@ -35,19 +36,9 @@ function problem(read: () => unknown): { problem: string; message: string } {
   assert.fail('expected a FileAccessError');
 }
 
-/** Deterministic bytes (xorshift32) of the given length. */
+/** Deterministic bytes, so a failure reproduces. */
 function seeded(length: number, seed = 0x9e3779b9): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return randomBytes(prng(seed), length);
 }
 
 describe('reading a regular file', () => {

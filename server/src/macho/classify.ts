@@ -9,16 +9,33 @@
 import type { CertificateInfo, SignerKind } from '../protocol';
 import { CS_ADHOC, CS_LINKER_SIGNED } from './format';
 
-const ROLE_BY_OID: [string, SignerKind][] = [
+/** What an Apple-issued leaf certificate is for, finer than SignerKind: the signer refuses installer kinds by name. */
+export type AppleCertificateKind =
+  | 'developer-id-application'
+  | 'developer-id-installer'
+  | 'apple-development'
+  | 'apple-distribution'
+  | 'mac-installer-distribution';
+
+/**
+ * Apple's leaf certificate-extension OIDs (1.2.840.113635.100.6.1.*), most specific first: a certificate carrying
+ * several is named by the first. The one table for the signature reader and the signer (sign/identity.ts).
+ */
+const KIND_BY_OID: [string, AppleCertificateKind][] = [
   ['1.2.840.113635.100.6.1.13', 'developer-id-application'],
   ['1.2.840.113635.100.6.1.14', 'developer-id-installer'],
+  ['1.2.840.113635.100.6.1.8', 'mac-installer-distribution'], // 3rd Party Mac Developer Installer
   ['1.2.840.113635.100.6.1.12', 'apple-development'], // Mac Developer / Apple Development
   ['1.2.840.113635.100.6.1.2', 'apple-development'], // iPhone Developer (also in Apple Development certificates)
-  ['1.2.840.113635.100.6.1.7', 'apple-distribution'], // Mac App Store application signing
-  ['1.2.840.113635.100.6.1.8', 'apple-distribution'],
+  ['1.2.840.113635.100.6.1.7', 'apple-distribution'], // 3rd Party Mac Developer Application (Mac App Store)
   ['1.2.840.113635.100.6.1.9', 'apple-distribution'],
   ['1.2.840.113635.100.6.1.4', 'apple-distribution'], // iPhone Distribution
 ];
+
+/** The kind Apple's extensions give a leaf certificate, or null when it carries none of them. */
+export function appleCertificateKind(appleExtensions: readonly string[]): AppleCertificateKind | null {
+  return KIND_BY_OID.find(([oid]) => appleExtensions.includes(oid))?.[1] ?? null;
+}
 
 const ROLE_BY_NAME: [RegExp, SignerKind][] = [
   [/^Developer ID Application:/, 'developer-id-application'],
@@ -32,7 +49,8 @@ const ROLE_BY_NAME: [RegExp, SignerKind][] = [
 
 /** The role a leaf certificate claims, whatever its chain. */
 export function certificateRole(leaf: CertificateInfo): SignerKind {
-  for (const [oid, role] of ROLE_BY_OID) if (leaf.appleExtensions.includes(oid)) return role;
+  const kind = appleCertificateKind(leaf.appleExtensions);
+  if (kind) return kind === 'mac-installer-distribution' ? 'apple-distribution' : kind;
   for (const [pattern, role] of ROLE_BY_NAME) if (leaf.commonName && pattern.test(leaf.commonName)) return role;
   return 'other';
 }

@@ -12,6 +12,7 @@
  */
 import { createHash, verify as verifySignature } from 'node:crypto';
 import { InputError } from '../errors';
+import { OIDS } from './oids';
 import type { CertificateInfo, TimestampInfo, VerificationFailure } from '../protocol';
 import { isPlistDict, parsePlist } from '../plist';
 import { Certificate, certificateLabel, holds, readCertificate, stripZeros } from './certificate';
@@ -35,17 +36,6 @@ export interface CmsAnalysis {
   failures: VerificationFailure[];
   warnings: string[];
 }
-
-const OID = {
-  signedData: '1.2.840.113549.1.7.2',
-  contentType: '1.2.840.113549.1.9.3',
-  messageDigest: '1.2.840.113549.1.9.4',
-  signingTime: '1.2.840.113549.1.9.5',
-  timeStampToken: '1.2.840.113549.1.9.16.2.14',
-  tstInfo: '1.2.840.113549.1.9.16.1.4',
-  hashAgility: '1.2.840.113635.100.9.1',
-  hashAgilityV2: '1.2.840.113635.100.9.2',
-} as const;
 
 /** Digest algorithms by OID, and the CodeDirectory hash types each can stand for. */
 const DIGESTS: Record<string, { name: string; hashTypes: number[] }> = {
@@ -117,7 +107,7 @@ function readSignedData(bytes: Uint8Array, what: string): SignedData {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const contentInfo = readNode(buf, 0);
   const [type, explicit] = children(buf, expect(contentInfo, TAG.sequence, 'ContentInfo'));
-  if (oid(buf, expect(type, TAG.oid, 'ContentInfo type')) !== OID.signedData)
+  if (oid(buf, expect(type, TAG.oid, 'ContentInfo type')) !== OIDS.signedData)
     throw new InputError('the CMS blob is not SignedData');
   const signedData = children(
     buf,
@@ -198,7 +188,7 @@ function checkSigner(data: SignedData, signer: SignerInfo, signedContent: Buffer
   let digestValid = true;
   let signedBytes = signedContent;
   if (signer.signedAttrs) {
-    const md = attrs.get(OID.messageDigest)?.[0];
+    const md = attrs.get(OIDS.messageDigest)?.[0];
     digestValid = !!md && content(buf, md).equals(createHash(digest).update(signedContent).digest());
     // RFC 5652 §5.4: the signature covers the attributes DER-encoded as a SET OF, not as the [0] field.
     signedBytes = Buffer.from(raw(buf, signer.signedAttrs));
@@ -221,7 +211,7 @@ function checkHashAgility(
   cds: CodeDirectoryDigest[],
   fail: (code: string, message: string) => void,
 ): void {
-  const v1 = attrs.get(OID.hashAgility)?.[0];
+  const v1 = attrs.get(OIDS.appleCdHashesPlist)?.[0];
   if (v1) {
     const listed = readAgilityV1(content(buf, expect(v1, TAG.octetString, 'hash agility')));
     const expected = cds.map((cd) => Buffer.from(cd.cdhashFull).subarray(0, 20).toString('hex')).sort();
@@ -232,7 +222,7 @@ function checkHashAgility(
       );
     }
   }
-  const v2 = attrs.get(OID.hashAgilityV2);
+  const v2 = attrs.get(OIDS.appleCdHashes);
   if (v2) {
     for (const cd of cds) {
       const entry = v2
@@ -278,7 +268,7 @@ function reportDamaged({ damaged }: ChainResult, code: string, carrier: string, 
 /** The RFC 3161 token in the unsigned attributes, if any; a token that cannot be read is a failure of its own. */
 function readTimestamp(outer: SignerCheck, buf: Buffer, fail: Fail): TimestampInfo | null {
   const attrs = attributes(buf, outer.signer.unsignedAttrs);
-  const token = attrs.get(OID.timeStampToken)?.[0];
+  const token = attrs.get(OIDS.timeStampToken)?.[0];
   if (!token) return null;
   try {
     return checkTimestamp(raw(buf, token), outer.signer.signature, fail);
@@ -291,7 +281,8 @@ function readTimestamp(outer: SignerCheck, buf: Buffer, fail: Fail): TimestampIn
 
 function checkTimestamp(token: Buffer, stamped: Buffer, fail: Fail): TimestampInfo {
   const data = readSignedData(token, 'the timestamp token');
-  if (data.eContentType !== OID.tstInfo || !data.eContent) throw new InputError('the timestamp token holds no TSTInfo');
+  if (data.eContentType !== OIDS.tstInfo || !data.eContent)
+    throw new InputError('the timestamp token holds no TSTInfo');
   const tst = data.eContent;
   const fields = children(tst, expect(readNode(tst, 0), TAG.sequence, 'TSTInfo'));
   const [algorithm, hashed] = children(tst, expect(fields[2], TAG.sequence, 'MessageImprint'));
@@ -366,7 +357,7 @@ export function analyzeCms(
       fail('cms-signature', "the CMS signature does not verify with the signing certificate's key");
     if (digestName(outer.signer.digest) === 'sha1')
       analysis.warnings.push('the CMS signature uses SHA-1, which Apple calls too weak');
-    const signingTime = outer.attrs.get(OID.signingTime)?.[0];
+    const signingTime = outer.attrs.get(OIDS.signingTime)?.[0];
     if (signingTime) analysis.signingTime = time(buf, signingTime);
     checkHashAgility(buf, outer.attrs, codeDirectories, fail);
 

@@ -29,11 +29,11 @@ import {
   integer,
   octetString,
   oid,
-  OIDS,
   sequence,
   setOf,
   time,
 } from './derWriter';
+import { OIDS } from '../macho/oids';
 import { requestTimestamp, TimestampOptions } from './timestamp';
 import type { CmsProducer, HashName, SignedCodeDirectory, SigningIdentity } from './types';
 

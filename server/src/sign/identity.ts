@@ -24,20 +24,10 @@ import { InputError } from '../errors';
 import { readFileBounded, readTextBounded } from '../fileAccess';
 import { Certificate, holds, isCryptoFailure, readCertificateDer } from '../macho/certificate';
 import { APPLE_PINNED, APPLE_ROOTS } from '../macho/appleRoots';
+import { appleCertificateKind } from '../macho/classify';
 import { name, nameAttribute, readNode } from '../macho/der';
 import { APPLE_INTERMEDIATES } from './appleIntermediates';
 import type { CertificateKind, SigningIdentity } from './types';
-
-/** Apple's certificate extensions, most specific first: a certificate carrying several is named by the first. */
-const KIND_BY_OID: [string, CertificateKind][] = [
-  ['1.2.840.113635.100.6.1.13', 'developer-id-application'],
-  ['1.2.840.113635.100.6.1.14', 'developer-id-installer'],
-  ['1.2.840.113635.100.6.1.8', 'mac-installer-distribution'], // Apple Mac App Signing (Submission)
-  ['1.2.840.113635.100.6.1.12', 'apple-development'], // Mac Developer
-  ['1.2.840.113635.100.6.1.2', 'apple-development'], // Apple Developer Certificate (Development)
-  ['1.2.840.113635.100.6.1.7', 'apple-distribution'], // Apple Mac App Signing (Development): 3rd Party Mac Developer
-  ['1.2.840.113635.100.6.1.4', 'apple-distribution'], // Apple Developer Certificate (Submission)
-];
 
 /** What each kind is called in messages, as Apple's developer portal names the certificate types. */
 export const KIND_NAMES: Record<CertificateKind, string> = {
@@ -65,7 +55,7 @@ function nodeForge(): typeof Forge {
 }
 
 export function certificateKind(appleExtensions: string[]): CertificateKind {
-  return KIND_BY_OID.find(([oid]) => appleExtensions.includes(oid))?.[1] ?? 'other';
+  return appleCertificateKind(appleExtensions) ?? 'other';
 }
 
 /** Loads a PKCS#12 file's identity. `bytes` are the file's contents. */

@@ -15,7 +15,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { InputError } from '../errors';
 import { children, content, context, expect, integerHex, Node, oid, raw, readNode, TAG } from '../macho/der';
-import { algorithm, boolean, integer, octetString, OIDS, sequence, unsignedInteger } from './derWriter';
+import { OIDS } from '../macho/oids';
+import { algorithm, boolean, integer, octetString, sequence, unsignedInteger } from './derWriter';
 
 export const DEFAULT_TSA_URL = 'http://timestamp.apple.com/ts01';
 

@@ -4,18 +4,13 @@
  * caller (CLI, pipeline, language server) gives the signer. No I/O here.
  */
 import type { KeyObject } from 'node:crypto';
+import type { AppleCertificateKind } from '../macho/classify';
 
 /** Digest algorithms a CodeDirectory can use (`CS_HASHTYPE_SHA1` = 1, `CS_HASHTYPE_SHA256` = 2). */
 export type HashName = 'sha1' | 'sha256';
 
-/** What the leaf certificate says it may sign, from Apple's certificate extension OIDs (1.2.840.113635.100.6.1.*). */
-export type CertificateKind =
-  | 'developer-id-application'
-  | 'developer-id-installer'
-  | 'apple-development'
-  | 'apple-distribution'
-  | 'mac-installer-distribution'
-  | 'other';
+/** What the leaf certificate says it may sign (macho/classify.ts reads Apple's extension OIDs), or `other`. */
+export type CertificateKind = AppleCertificateKind | 'other';
 
 /** A loaded signing identity: the leaf certificate, the chain above it, and the private key. */
 export interface SigningIdentity {
