@@ -18,7 +18,7 @@ import { before, describe, it } from 'node:test';
 import { InputError } from '../../server/src/errors';
 import { inspectPath } from '../../server/src/inspect';
 import { CHILD_LIMIT } from '../support/bounds';
-import { objdumpFacts, universalOffsets } from '../support/oracle';
+import { objdumpFacts, opensslCmsVerify, universalOffsets } from '../support/oracle';
 import { buildGo, findTool, lipoCreate, npmPackage, REPO, run, tempDir } from '../support/tools';
 import { opensslCertificate } from '../support/testPki';
 import { signFile } from '../../server/src/sign/file';
@@ -442,27 +442,10 @@ describe('Go binaries built here, signed ad hoc', () => {
     assert.deepEqual(sig.entitlementsDer, sig.entitlements);
     assert.deepEqual(report.verification.failures, []);
     // openssl itself accepts the CMS with the CodeDirectory as detached content.
-    const cmsFile = path.join(dir, 'sig.cms');
     const bytes = fs.readFileSync(file);
-    fs.writeFileSync(cmsFile, blobOf(bytes, slice.dataoff, 0x10000)!.subarray(8));
-    fs.writeFileSync(path.join(dir, 'cd0.bin'), blobOf(bytes, slice.dataoff, 0)!);
-    openssl([
-      'cms',
-      '-verify',
-      '-binary',
-      '-inform',
-      'DER',
-      '-in',
-      cmsFile,
-      '-content',
-      path.join(dir, 'cd0.bin'),
-      '-CAfile',
-      cert.key.replace(/\.key$/, '.pem'),
-      '-purpose',
-      'any',
-      '-out',
-      '/dev/null',
-    ]);
+    const embedded = blobOf(bytes, slice.dataoff, 0x10000)!.subarray(8);
+    const verified = opensslCmsVerify(embedded, blobOf(bytes, slice.dataoff, 0)!, cert.key.replace(/\.key$/, '.pem'));
+    assert.ok(verified.ok, verified.out);
   });
 
   it('with a certificate Apple did not issue: no team ID in the CodeDirectory, as codesign writes it', async () => {

@@ -1,8 +1,11 @@
 /**
  * Independent readers for test expectations: LLVM's llvm-objdump for Mach-O load commands, OpenSSL's asn1parse for
- * DER, each parsed from its text. Our parsers' output is compared with what these tools say, never with itself.
+ * DER and `openssl cms -verify` for CMS signatures, each parsed from its text. Our parsers' output is compared with what these tools say, never with itself.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { CHILD_LIMIT } from './bounds';
 import { findTool, run } from './tools';
 
@@ -81,4 +84,28 @@ export function opensslAsn1(file: string): Asn1Element[] {
       length: Number(m[4]),
       type: m[5].trim(),
     }));
+}
+
+/**
+ * `openssl cms -verify` of a DER CMS over detached `content`, anchored at `caFile` (any purpose: a code-signing
+ * chain): whether OpenSSL accepts it, and what it said. The signature's bytes go through temporary files.
+ */
+export function opensslCmsVerify(
+  cms: Buffer,
+  content: Buffer,
+  caFile: string,
+  options: { ignoreCritical?: boolean } = {},
+): { ok: boolean; out: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gms-cms-verify-'));
+  try {
+    const files = { cms: path.join(dir, 'sig.cms'), content: path.join(dir, 'content.bin') };
+    fs.writeFileSync(files.cms, cms);
+    fs.writeFileSync(files.content, content);
+    const args = ['cms', '-verify', '-binary', '-inform', 'DER', '-in', files.cms, '-content', files.content];
+    args.push('-CAfile', caFile, '-purpose', 'any', ...(options.ignoreCritical ? ['-ignore_critical'] : []));
+    const r = spawnSync('openssl', [...args, '-out', path.join(dir, 'out.bin')], { ...CHILD_LIMIT, encoding: 'utf8' });
+    return { ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
