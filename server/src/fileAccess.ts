@@ -65,6 +65,7 @@ function describe(stat: fs.Stats): string {
   if (stat.isCharacterDevice()) return 'a character device';
   if (stat.isBlockDevice()) return 'a block device';
   if (stat.isSocket()) return 'a socket';
+  if (stat.isSymbolicLink()) return 'a symbolic link';
   return 'an unknown kind of file';
 }
 

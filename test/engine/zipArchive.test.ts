@@ -12,10 +12,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { InputError } from '../../server/src/errors';
+import { FileAccessError, openFileStream } from '../../server/src/fileAccess';
 import { zipForNotarization, type ZipResult } from '../../server/src/notary/zipArchive';
 import { CHILD_LIMIT } from '../support/bounds';
 import { installHint, packageFor } from '../support/systemPackages';
-import { buildGo, findTool, npmPackage, run, tempDir } from '../support/tools';
+import { buildGo, findTool, npmPackage, REPO, run, tempDir } from '../support/tools';
 
 const unzipTool = () => findTool(['unzip'], "Info-ZIP's unzip");
 const zipinfoTool = () => findTool(['zipinfo'], "Info-ZIP's zipinfo");
@@ -264,5 +265,52 @@ describe('zipForNotarization refuses what a zip for notarization must not hold',
   it('a missing input', async () => {
     const missing = path.join(work, 'missing');
     assert.equal(await refusal(missing, path.join(work, 'missing.zip')), `${missing}: no such file`);
+  });
+});
+
+describe('zipForNotarization streams', () => {
+  it('zips a 200 MB binary without holding it: peak memory grows far less than the file', () => {
+    const dir = tempDir('gms-zip-big-');
+    const big = path.join(dir, 'big-tool');
+    // Sparse: costs no disk, reads as zeros (deflated quickly); Mach-O or not does not matter to the zipper.
+    fs.writeFileSync(big, Buffer.from('\xcf\xfa\xed\xfe', 'latin1'));
+    fs.truncateSync(big, 200 * 1024 * 1024);
+    fs.chmodSync(big, 0o755);
+    const zip = path.join(dir, 'big-tool.zip');
+    const script = path.join(dir, 'zip-big.ts');
+    fs.writeFileSync(
+      script,
+      `import { zipForNotarization } from ${JSON.stringify(path.join(REPO, 'server', 'src', 'notary', 'zipArchive'))};
+const before = process.memoryUsage().rss;
+zipForNotarization(${JSON.stringify(big)}, ${JSON.stringify(zip)}).then((r) => {
+  console.log(JSON.stringify({ before, peak: process.resourceUsage().maxRSS * 1024, entries: r.entries }));
+});
+`,
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', cwd: REPO, ...CHILD_LIMIT });
+    assert.equal(r.status, 0, r.stderr);
+    const { before, peak, entries } = JSON.parse(r.stdout) as { before: number; peak: number; entries: unknown[] };
+    assert.deepEqual(entries, [{ name: 'big-tool', kind: 'file', mode: 0o100755, size: 200 * 1024 * 1024 }]);
+    assert.ok(peak - before < 100 * 1024 * 1024, `peak ${peak} vs ${before} before: grew by the file's size`);
+    // Info-ZIP checks every entry's CRC and size.
+    assert.match(run(unzipTool(), ['-t', zip]), /No errors detected/);
+  });
+});
+
+describe('openFileStream with noFollow (what the zipper reads files with)', () => {
+  it('refuses a symbolic link, even to a regular file, and streams the file itself', async () => {
+    const dir = tempDir('gms-nofollow-');
+    fs.writeFileSync(path.join(dir, 'real'), 'bytes');
+    fs.symlinkSync('real', path.join(dir, 'link'));
+    await assert.rejects(
+      openFileStream(path.join(dir, 'link'), { noFollow: true }),
+      (e: unknown) =>
+        e instanceof FileAccessError && e.message === `${path.join(dir, 'link')}: not a regular file (a symbolic link)`,
+    );
+    const { stream, size } = await openFileStream(path.join(dir, 'real'), { noFollow: true });
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    assert.equal(size, 5);
+    assert.equal(Buffer.concat(chunks).toString(), 'bytes');
   });
 });
