@@ -130,8 +130,13 @@ export async function zipForNotarization(input: string, output: string): Promise
 
   const zip = new ZipFile();
   const out = zip.outputStream as unknown as Transform;
+  // The file being read: yazl reads one at a time, and says only "unexpected number of bytes" when one shrank.
+  let reading = input;
   // Any failure (a file that changed or vanished, a read error) ends the output stream, so the pipeline rejects.
-  zip.on('error', (error: Error) => out.destroy(error));
+  zip.on('error', (error: Error) => {
+    const known = error instanceof InputError || typeof (error as NodeJS.ErrnoException).code === 'string';
+    out.destroy(known ? error : new InputError(`${reading}: changed while being archived`));
+  });
   for (const entry of planned) {
     const common = { mtime: entry.mtime, mode: entry.mode };
     if (entry.kind === 'directory') zip.addEmptyDirectory(entry.name, common);
@@ -139,13 +144,16 @@ export async function zipForNotarization(input: string, output: string): Promise
       zip.addBuffer(Buffer.from(entry.target!), entry.name, { ...common, compress: false });
     else
       zip.addReadStreamLazy(entry.name, { ...common, size: entry.size, compress: entry.size > 0 }, (done) => {
+        reading = entry.source;
         openFileStream(entry.source, { noFollow: true }).then(
           ({ stream, size }) => {
             if (size !== entry.size) {
               stream.destroy();
               return done(new InputError(`${entry.source}: changed while being archived`), stream);
             }
-            stream.on('error', (error) => zip.emit('error', error));
+            stream.on('error', (error: NodeJS.ErrnoException) =>
+              zip.emit('error', new InputError(`${entry.source}: cannot read (${error.code ?? error.message})`)),
+            );
             done(null, stream);
           },
           (error) => done(error, undefined as never),
