@@ -18,6 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { Readable, type Writable } from 'node:stream';
 import { InputError } from './errors';
 
 const MB = 1024 * 1024;
@@ -64,6 +65,7 @@ function describe(stat: fs.Stats): string {
   if (stat.isCharacterDevice()) return 'a character device';
   if (stat.isBlockDevice()) return 'a block device';
   if (stat.isSocket()) return 'a socket';
+  if (stat.isSymbolicLink()) return 'a symbolic link';
   return 'an unknown kind of file';
 }
 
@@ -459,4 +461,79 @@ export function createNewFile(file: string, mode = 0o666): { write(bytes: Uint8A
       fs.closeSync(fd);
     },
   };
+}
+
+/** What a path itself is (a symbolic link is not followed), with what an archive keeps of it. */
+export interface LinkStat {
+  kind: Exclude<PathKind, 'missing'>;
+  /** For `other`: "a FIFO", "a character device", "a socket"... */
+  what: string;
+  /** The full st_mode: file type and permission bits. */
+  mode: number;
+  mtime: Date;
+  size: number;
+}
+
+/**
+ * lstat: what `file` itself is, never following a symbolic link and never opening it (`follow`: stat, for a path a
+ * user named, as tools follow the links given as arguments). Throws FileAccessError.
+ */
+export function linkStat(file: string, follow = false): LinkStat {
+  try {
+    const stat = follow ? fs.statSync(file) : fs.lstatSync(file);
+    const kind = kindOf(stat) as LinkStat['kind'];
+    return {
+      kind,
+      what: kind === 'other' ? describe(stat) : kind,
+      mode: stat.mode,
+      mtime: stat.mtime,
+      size: stat.size,
+    };
+  } catch (error) {
+    throw accessError(file, error);
+  }
+}
+
+/** O_NOFOLLOW: opening a path whose last component is a symbolic link fails (ELOOP) instead of following it. */
+const NO_FOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+
+/**
+ * A regular file as a stream of at most the size it had when opened, for archiving: the file is checked as every
+ * read here is, and with `noFollow` its last component must not be a symbolic link (lstat before, O_NOFOLLOW at open,
+ * the same inode after), so a file swapped for a link between a walk and the read cannot pull in what lies outside
+ * the tree. The stream closes the descriptor when it ends or is destroyed. Throws FileAccessError.
+ */
+export async function openFileStream(
+  file: string,
+  options: { limit?: FileLimit; noFollow?: boolean } = {},
+): Promise<{ stream: Readable; size: number; mode: number }> {
+  const limit = LIMITS[options.limit ?? 'binary'];
+  let handle: fs.promises.FileHandle;
+  let before: fs.Stats;
+  try {
+    before = options.noFollow ? await fs.promises.lstat(file) : await fs.promises.stat(file);
+    checkRegular(file, before, limit);
+    handle = await fs.promises.open(file, OPEN_FLAGS | (options.noFollow ? NO_FOLLOW : 0));
+  } catch (error) {
+    throw accessError(file, error);
+  }
+  try {
+    const after = await handle.stat();
+    checkOpened(file, before, after, limit);
+    if (after.size === 0) {
+      // createReadStream cannot take end = -1: an empty file is a stream that ends at once.
+      await handle.close();
+      return { stream: Readable.from([]), size: 0, mode: after.mode };
+    }
+    const stream = handle.createReadStream({ start: 0, end: after.size - 1, autoClose: true, highWaterMark: PIECE });
+    return { stream, size: after.size, mode: after.mode };
+  } catch (error) {
+    await handle.close();
+    throw accessError(file, error);
+  }
+}
+
+/** A new file (`wx`: it must not exist) with permission bits `mode` (less the umask), written as a stream. */
+export function createNewFileStream(file: string, mode = 0o666): Writable {
+  return fs.createWriteStream(file, { flags: 'wx', mode });
 }
