@@ -21,9 +21,11 @@ import { stapleApp, stapleBuiltin, stapleDmg, staplePkg, stapleQuery } from '../
 import { signArtifact } from '../../server/src/sign';
 import { CHILD_LIMIT } from '../support/bounds';
 import { fakeTicket, startTicketServer, TicketServer } from '../support/ticketServer';
-import { npmPackage, REPO, tempDir } from '../support/tools';
+import { findTool, npmPackage, REPO, tempDir } from '../support/tools';
 
 const SUPPORT = path.join(REPO, 'test', 'support');
+const dmg2img = () => findTool(['dmg2img'], 'dmg2img');
+const bsdtar = () => findTool(['bsdtar'], 'bsdtar (libarchive)');
 const sh = (cmd: string, args: string[], cwd?: string) =>
   execFileSync(cmd, args, { ...CHILD_LIMIT, encoding: 'utf8', cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -79,7 +81,7 @@ describe('.dmg: read, verify, staple', () => {
   it('reads the koly trailer and the signature make_udif.py wrote (dmg2img decodes the image)', async () => {
     const file = path.join(dir, 'signed.dmg');
     const made = makeDmg(file, '--sign', 'com.example.disk');
-    sh('dmg2img', ['-s', file, path.join(dir, 'signed.img')]);
+    sh(dmg2img(), ['-s', file, path.join(dir, 'signed.img')]);
     assert.equal(fs.statSync(path.join(dir, 'signed.img')).size, 8 * 512);
     const info = await readDmg(file);
     assert.deepEqual(info.koly.plist, { offset: made.plistOffset, length: made.plistLength });
@@ -107,7 +109,7 @@ describe('.dmg: read, verify, staple', () => {
     assert.deepEqual((await verifyDmgSignature(file)).problems, []);
     const info = await readDmg(file);
     assert.deepEqual(info.signature?.slots, [0, 2, 0x10000, 0x10002]);
-    sh('dmg2img', ['-s', file, path.join(dir, 'staple.img')]);
+    sh(dmg2img(), ['-s', file, path.join(dir, 'staple.img')]);
 
     const second = fakeTicket('a newer ticket, longer than the first');
     await stapleDmg(file, second);
@@ -190,8 +192,8 @@ describe('.pkg: read, staple', () => {
 
   it('reads an archive libarchive wrote: TOC, SHA-1 checksum, files', async () => {
     const file = path.join(dir, 'bsdtar.pkg');
-    sh('bsdtar', ['--format', 'xar', '-cf', file, ...files], dir);
-    const listed = sh('bsdtar', ['-tf', file]).trim().split('\n');
+    sh(bsdtar(), ['--format', 'xar', '-cf', file, ...files], dir);
+    const listed = sh(bsdtar(), ['-tf', file]).trim().split('\n');
     const info = await readPkg(file);
     assert.deepEqual(info.files, listed);
     assert.equal(info.checksum.style, 'sha1');
@@ -260,7 +262,7 @@ describe('.pkg: read, staple', () => {
 
   it('staples the t8lr trailer; libarchive still reads the archive; a second staple replaces the first', async () => {
     const file = path.join(dir, 'staple.pkg');
-    sh('bsdtar', ['--format', 'xar', '-cf', file, ...files], dir);
+    sh(bsdtar(), ['--format', 'xar', '-cf', file, ...files], dir);
     const original = fs.readFileSync(file);
     const ticket = fakeTicket('pkg ticket');
     await staplePkg(file, ticket);
@@ -284,7 +286,7 @@ describe('.pkg: read, staple', () => {
     ]);
     assert.ok(tail.subarray(16, 16 + ticket.length).equals(ticket));
     assert.deepEqual(await readStapledTicket(file), { kind: 'pkg', ticket });
-    assert.deepEqual(sh('bsdtar', ['-tf', file]).trim().split('\n'), files);
+    assert.deepEqual(sh(bsdtar(), ['-tf', file]).trim().split('\n'), files);
     const second = fakeTicket('second');
     await staplePkg(file, second);
     assert.equal(fs.statSync(file).size, original.length + 32 + second.length);
@@ -293,7 +295,7 @@ describe('.pkg: read, staple', () => {
 
   it('hostile archives: zip-bomb TOC, truncation, bad checksum, bad trailer are one-line input errors', async () => {
     const good = path.join(dir, 'good.pkg');
-    sh('bsdtar', ['--format', 'xar', '-cf', good, ...files], dir);
+    sh(bsdtar(), ['--format', 'xar', '-cf', good, ...files], dir);
     const bytes = fs.readFileSync(good);
     const variant = (name: string, content: Buffer) => {
       const file = path.join(dir, name);
