@@ -13,8 +13,8 @@ import * as zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { InputError } from '../../server/src/errors';
 import { readAppBundle } from '../../server/src/bundle/app';
-import { readDmg, verifyDmgSignature } from '../../server/src/bundle/dmg';
-import { readPkg } from '../../server/src/bundle/pkg';
+import { dmgSummary, readDmg, verifyDmgSignature } from '../../server/src/bundle/dmg';
+import { pkgSummary, readPkg } from '../../server/src/bundle/pkg';
 import { CannotStaple, readStapledTicket } from '../../server/src/bundle/stapledTicket';
 import { clearTicketCache } from '../../server/src/notary/ticketLookup';
 import { stapleApp, stapleBuiltin, stapleDmg, staplePkg, stapleQuery } from '../../server/src/notary/staple';
@@ -109,6 +109,11 @@ describe('.dmg: read, verify, staple', () => {
     assert.deepEqual((await verifyDmgSignature(file)).problems, []);
     const info = await readDmg(file);
     assert.deepEqual(info.signature?.slots, [0, 2, 0x10000, 0x10002]);
+    const summary = dmgSummary(info);
+    assert.deepEqual(summary.signature?.slots, ['0x0', '0x2', '0x10000', '0x10002']);
+    assert.equal(summary.signature?.codeDirectories[0].version, '0x20100');
+    assert.equal(summary.ticketRecord, `2/2/${made.cdhash}`);
+    assert.equal(summary.stapledTicket, true);
     sh(dmg2img(), ['-s', file, path.join(dir, 'staple.img')]);
 
     const second = fakeTicket('a newer ticket, longer than the first');
@@ -242,6 +247,7 @@ describe('.pkg: read, staple', () => {
     const info = await readPkg(file);
     assert.deepEqual(info.checksum, { style: 'sha256', value: made.checksum });
     assert.deepEqual(info.ticketQuery, { digestType: 2, cdhash: made.checksum.slice(0, 40) });
+    assert.equal(pkgSummary(info).ticketRecord, `2/2/${made.checksum.slice(0, 40)}`);
     assert.deepEqual(info.files, made.files);
     assert.equal(info.signatures.length, 1);
     assert.equal(info.signatures[0].style, 'RSA');

@@ -101,6 +101,21 @@ describe('ticket lookup', () => {
     }
   });
 
+  it('cancelled by the caller: unknown', async () => {
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/lookup`;
+      const controller = new AbortController();
+      const pending = lookupTickets([{ digestType: 2, cdhash: FOUND }], { url, signal: controller.signal });
+      controller.abort();
+      assert.deepEqual((await pending).get(FOUND), { status: 'unknown', reason: 'cancelled' });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
   it('a huge reply and a reply that is not JSON: unknown', async () => {
     const noisy = http.createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -206,3 +206,44 @@ export function kolyWithSignature(koly: KolyTrailer, offset: number, size: numbe
   copy.writeBigUInt64BE(BigInt(size), KOLY.codeSignatureSize);
   return copy;
 }
+
+/** What `inspect --json` can print about a disk image (plain JSON; the lead may move the type to protocol.ts). */
+export interface DmgSummary {
+  kind: 'dmg';
+  koly: { version: number; dataFork: { offset: number; length: number }; plist: { offset: number; length: number } };
+  signature: {
+    offset: number;
+    size: number;
+    /** Blob slots present, hex (0x10002 is a stapled ticket). */
+    slots: string[];
+    codeDirectories: { identifier: string; version: string; hashType: string; cdhash: string; flags: number }[];
+    problems: string[];
+  } | null;
+  ticketRecord: string | null;
+  stapledTicket: boolean;
+}
+
+export function dmgSummary(info: DmgInfo, problems: string[] = []): DmgSummary {
+  const sig = info.signature;
+  return {
+    kind: 'dmg',
+    koly: { version: info.koly.version, dataFork: info.koly.dataFork, plist: info.koly.plist },
+    signature:
+      sig && info.koly.codeSignature
+        ? {
+            ...info.koly.codeSignature,
+            slots: sig.slots.map((s) => `0x${s.toString(16)}`),
+            codeDirectories: sig.codeDirectories.map((cd) => ({
+              identifier: cd.identifier,
+              version: `0x${cd.version.toString(16)}`,
+              hashType: cd.hash?.name ?? String(cd.hashType),
+              cdhash: cd.cdhash.toString('hex'),
+              flags: cd.flags,
+            })),
+            problems,
+          }
+        : null,
+    ticketRecord: info.ticketQuery ? `2/${info.ticketQuery.digestType}/${info.ticketQuery.cdhash}` : null,
+    stapledTicket: info.stapledTicket !== null,
+  };
+}

@@ -238,3 +238,24 @@ function trailerRecord(type: number, length: number): Buffer {
 export function pkgTicketTrailer(ticket: Buffer): Buffer {
   return Buffer.concat([trailerRecord(TRAILER_TERMINATOR, 0), ticket, trailerRecord(TRAILER_TICKET, ticket.length)]);
 }
+
+/** What `inspect --json` can print about a flat package (plain JSON; the lead may move the type to protocol.ts). */
+export interface PkgSummary {
+  kind: 'pkg';
+  checksum: { style: string; value: string };
+  files: string[];
+  signatures: PkgSignatureInfo[];
+  ticketRecord: string | null;
+  stapledTicket: boolean;
+}
+
+export function pkgSummary(info: PkgInfo): PkgSummary {
+  return {
+    kind: 'pkg',
+    checksum: info.checksum,
+    files: info.files,
+    signatures: info.signatures,
+    ticketRecord: info.ticketQuery ? `2/${info.ticketQuery.digestType}/${info.ticketQuery.cdhash}` : null,
+    stapledTicket: info.stapledTicket !== null,
+  };
+}

@@ -43,8 +43,10 @@ function checkTicket(target: string, ticket: Buffer): void {
 /** A new file beside `target` that replaces it once complete (same permission bits); removed if anything fails. */
 function replaceFile(target: string, mode: number, write: (out: { write(bytes: Uint8Array): void }) => void): void {
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.staple-${randomBytes(6).toString('hex')}`);
-  const out = createNewFile(temp, 0o600);
+  let created = false;
   try {
+    const out = createNewFile(temp, 0o600);
+    created = true;
     try {
       write(out);
     } finally {
@@ -53,7 +55,10 @@ function replaceFile(target: string, mode: number, write: (out: { write(bytes: U
     fs.chmodSync(temp, mode);
     fs.renameSync(temp, target);
   } catch (error) {
-    fs.rmSync(temp, { force: true });
+    if (created) fs.rmSync(temp, { force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && !(error instanceof InputError))
+      throw new InputError(`${target}: cannot write the stapled file (${code})`);
     throw error;
   }
 }
@@ -90,6 +95,8 @@ export async function stapleDmg(dmg: string, ticket: Buffer): Promise<void> {
   const info = await readDmg(dmg);
   if (!info.signature || !info.koly.codeSignature)
     throw new InputError(`${dmg}: the disk image is not signed, so it cannot carry a ticket (sign it first)`);
+  if (info.signature.superBlob.problems.length > 0)
+    throw new InputError(`${dmg}: the disk image's signature is damaged (${info.signature.superBlob.problems[0]})`);
   const blobs = new Map<number, Buffer>();
   for (const blob of info.signature.superBlob.blobs) blobs.set(blob.slot, blob.bytes);
   const wrapper = Buffer.alloc(8);
