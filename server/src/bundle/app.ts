@@ -93,9 +93,20 @@ export function readAppBundle(root: string): AppBundle {
       infoPlistFormat: parsed.format,
       codeResources: codeResources !== null,
       resourceSeal: codeResources ? checkSeal(root, codeResources, `MacOS/${executable}`) : null,
-      stapledTicket: isRegularFile(path.join(contents, 'CodeResources')),
+      stapledTicket: isRegularFile(stapledTicketPath(root)),
     },
   };
+}
+
+/** Where stapler writes an .app's ticket: the raw ticket bytes in `Contents/CodeResources` (not `_CodeSignature/`). */
+export function stapledTicketPath(root: string): string {
+  return path.join(root, 'Contents', 'CodeResources');
+}
+
+/** The ticket stapled to an .app, or null when there is none. */
+export function readAppTicket(root: string): Buffer | null {
+  const file = stapledTicketPath(root);
+  return isRegularFile(file) ? readBounded(file, 'stapled ticket') : null;
 }
 
 function checkSeal(root: string, codeResources: Buffer, mainExecutable: string): ResourceSeal {
