@@ -168,13 +168,18 @@ function unreadable(s: SliceReport): string | null {
     : null;
 }
 
+/** Whether a readable entitlements blob of the slice sets get-task-allow to any variation of true. */
+export function requestsGetTaskAllow(s: SliceReport): boolean {
+  return entitlementSources(s).some((e) => isTruthy(e[GET_TASK_ALLOW]));
+}
+
 export function checkGetTaskAllow(input: ReadinessInput): CheckResult {
   const key = GET_TASK_ALLOW;
   return perSlice(
     'entitlements/get-task-allow',
     input.slices,
     (s) => {
-      if (entitlementSources(s).some((e) => isTruthy(e[key]))) return `${key} is true`;
+      if (requestsGetTaskAllow(s)) return `${key} is true`;
       const why = unreadable(s);
       return why ? `${why}, so ${key} cannot be ruled out` : null;
     },
