@@ -23,7 +23,7 @@ import type { SigningIdentity } from '../../server/src/sign/types';
 import { CHILD_LIMIT } from '../support/bounds';
 import { testPki } from '../support/testPki';
 import { startTsa, Tsa } from '../support/tsa';
-import { buildGo, REPO, tempDir } from '../support/tools';
+import { buildGo, lipoTool, REPO, tempDir } from '../support/tools';
 
 const RESOLVING =
   'https://developer.apple.com/documentation/security/notarizing_macos_software_before_distribution/resolving_common_notarization_issues#';
@@ -203,6 +203,65 @@ describe("pre-flight: each message of Apple's notarization log is predicted loca
       'sha1,sha256',
     ]);
     assert.deepEqual(seen(await preflightPath(both.file)), expect('arm64', 'developerId', 'timestamp'));
+  });
+
+  it("a universal file: each slice judged on its own, named by Apple's architecture names", async () => {
+    const fat = path.join(dir, 'universal');
+    execFileSync(lipoTool(), ['-create', await signed('good-arm64'), amd64, '-output', fat], CHILD_LIMIT);
+    const result = await preflightPath(fat);
+    assert.deepEqual(
+      seen(result),
+      [...expect('arm64', 'developerId'), ...expect('x86_64', 'unsigned', 'timestamp', 'runtime')].sort(),
+    );
+  });
+
+  it('an .app with a nested helper: every Mach-O inside, the resource seal, and the same app in a zip', async () => {
+    const app = path.join(dir, 'Hello.app');
+    fs.mkdirSync(path.join(app, 'Contents', 'MacOS'), { recursive: true });
+    fs.mkdirSync(path.join(app, 'Contents', 'Helpers'), { recursive: true });
+    fs.mkdirSync(path.join(app, 'Contents', 'Resources'), { recursive: true });
+    fs.writeFileSync(
+      path.join(app, 'Contents', 'Info.plist'),
+      `${XML_HEAD}<plist version="1.0"><dict><key>CFBundleExecutable</key><string>hello</string><key>CFBundleIdentifier</key><string>com.example.hello</string><key>CFBundlePackageType</key><string>APPL</string></dict></plist>\n`,
+    );
+    fs.copyFileSync(arm64, path.join(app, 'Contents', 'MacOS', 'hello'));
+    fs.copyFileSync(arm64, path.join(app, 'Contents', 'Helpers', 'helper'));
+    fs.writeFileSync(path.join(app, 'Contents', 'Resources', 'data.txt'), 'sealed\n');
+    await signArtifact(app, { identity, runtime: true, timestampUrl: tsa.url });
+    const main = path.join(app, 'Contents', 'MacOS', 'hello');
+    const helper = path.join(app, 'Contents', 'Helpers', 'helper');
+
+    const clean = await preflightPath(app);
+    assert.deepEqual(clean.inspected.sort(), [helper, main].sort());
+    assert.deepEqual(
+      clean.findings.map((f) => [f.path, f.ruleId]).sort(),
+      [
+        [helper, 'signature/developer-id'],
+        [main, 'signature/developer-id'],
+      ].sort(),
+    );
+
+    // The same bundle zipped by Info-ZIP: the main executable is checked against the zipped Info.plist and
+    // CodeResources, so it is not "invalid".
+    const zip = path.join(dir, 'Hello.zip');
+    execFileSync('zip', ['-q', '-r', '-y', zip, 'Hello.app'], { ...CHILD_LIMIT, cwd: dir });
+    const zipped = await preflightPath(zip);
+    assert.deepEqual(
+      zipped.findings.map((f) => [f.path, f.ruleId]).sort(),
+      [
+        [`${zip}/Hello.app/Contents/Helpers/helper`, 'signature/developer-id'],
+        [`${zip}/Hello.app/Contents/MacOS/hello`, 'signature/developer-id'],
+      ].sort(),
+    );
+
+    // A sealed resource changed after signing: the bundle's signature is invalid.
+    fs.writeFileSync(path.join(app, 'Contents', 'Resources', 'data.txt'), 'changed\n');
+    const changed = await preflightPath(app);
+    const invalid = changed.findings.filter((f) => f.ruleId === 'signature/intact');
+    assert.deepEqual(
+      invalid.map((f) => [f.path, f.arch, f.appleMessage, f.docUrl]),
+      [[app, null, ...APPLE.invalid]],
+    );
   });
 
   it('a zip (Info-ZIP) holding a bad binary beside a good one names the bad entry as Apple does', async () => {
