@@ -15,7 +15,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { InputError } from '../../server/src/errors';
-import { preflightPath } from '../../server/src/preflight';
+import { goCause } from '../../server/src/notary/log';
+import { CERTAIN_REJECTIONS, preflightPath } from '../../server/src/preflight';
 import type { PreflightFinding, PreflightResult } from '../../server/src/protocol';
 import { signArtifact } from '../../server/src/sign';
 import { loadP12File } from '../../server/src/sign/identity';
@@ -301,6 +302,17 @@ describe("pre-flight: each message of Apple's notarization log is predicted loca
     const notZip = path.join(dir, 'fake.zip');
     fs.writeFileSync(notZip, Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(100)]));
     await assert.rejects(preflightPath(notZip), (error: unknown) => error instanceof InputError);
+  });
+
+  it("every message the pre-flight predicts is one the notary log reader explains for Go, and the table is §3.2's", () => {
+    const predicted = Object.values(CERTAIN_REJECTIONS).map((r) => [r.appleMessage, r.docUrl]);
+    assert.deepEqual(
+      predicted.sort(),
+      Object.values(APPLE)
+        .map((m) => [...m])
+        .sort(),
+    );
+    for (const [message] of predicted) assert.ok(goCause(`${message}: detail`), message);
   });
 
   it('a .dmg or .pkg is listed as skipped, never as clean', async () => {
