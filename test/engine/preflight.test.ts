@@ -299,6 +299,30 @@ describe("pre-flight: each message of Apple's notarization log is predicted loca
       return true;
     });
     await assert.rejects(preflightPath(bomb, { zipLimits: { entries: 2 } }), /lists 3 entries, more than 2: refused/);
+    // An entry that inflates to more than its headers declare (sizes patched by python): read no further, skipped.
+    const liar = path.join(dir, 'liar.zip');
+    execFileSync(
+      'python3',
+      [
+        '-c',
+        [
+          'import zipfile,sys,struct',
+          'with zipfile.ZipFile(sys.argv[1],"w",zipfile.ZIP_DEFLATED) as z: z.write(sys.argv[2],"hello")',
+          'b=bytearray(open(sys.argv[1],"rb").read())',
+          'c=b.find(b"PK\\x01\\x02"); struct.pack_into("<I",b,c+24,4096); struct.pack_into("<I",b,22,4096)',
+          'open(sys.argv[1],"wb").write(b)',
+        ].join('\n'),
+        liar,
+        amd64,
+      ],
+      CHILD_LIMIT,
+    );
+    const lied = await preflightPath(liar);
+    assert.deepEqual(lied.inspected, []);
+    assert.deepEqual(
+      lied.skipped.map((s) => s.path),
+      [`${liar}/hello`],
+    );
     const notZip = path.join(dir, 'fake.zip');
     fs.writeFileSync(notZip, Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(100)]));
     await assert.rejects(preflightPath(notZip), (error: unknown) => error instanceof InputError);

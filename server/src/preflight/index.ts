@@ -129,7 +129,14 @@ async function inspectZip(file: string, options: PreflightOptions, result: Colle
         result.skipped.push({ path: name, reason: 'encrypted: Apple cannot read it either' });
         continue;
       }
-      if (sniffMachO(await zip.head(entry.name, 8)) === null) {
+      let head: Buffer;
+      try {
+        head = await zip.head(entry.name, 8);
+      } catch (error) {
+        result.skipped.push({ path: name, reason: message(error) });
+        continue;
+      }
+      if (sniffMachO(head) === null) {
         if (/\.(dmg|pkg|zip)$/i.test(entry.name))
           result.skipped.push({ path: name, reason: 'archives and disk images inside a zip are not read' });
         continue;
