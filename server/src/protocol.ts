@@ -339,3 +339,32 @@ export type NotarizeJson = PipelineJson<'notarize'> & (NotarizeResult | { error:
 export interface SubmissionsJson extends PipelineJson<'submissions'> {
   submissions: Submission[];
 }
+
+/**
+ * One certain notarization rejection found before anything is uploaded (`notarize`'s pre-flight, and the editor's
+ * Problems panel): the file and slice, our rule, the message Apple's developer log would give for it, and the fix.
+ */
+export interface PreflightFinding {
+  /** The file: its path on disk, or `archive.zip/path/inside` for a zip entry (as Apple's log names it). */
+  path: string;
+  /** The slice ("arm64", "x86_64"), or null when the finding is about the whole file or bundle. */
+  arch: string | null;
+  ruleId: string;
+  /** The text of the issue Apple's log gives (apple-rules §3.2). */
+  appleMessage: string;
+  /** The `docUrl` Apple's log gives with that message (its "Resolving common notarization issues" anchor). */
+  docUrl: string;
+  /** Our one-line fix. */
+  fix: string;
+  /** What we saw, e.g. "no secure timestamp". */
+  detail: string;
+}
+
+/** What the pre-flight looked at and what it found; `skipped` names contents it could not read (e.g. a .dmg). */
+export interface PreflightResult {
+  /** Every Mach-O file inspected, as `PreflightFinding.path` names it. */
+  inspected: string[];
+  findings: PreflightFinding[];
+  /** Files or entries that were not inspected, and why. */
+  skipped: { path: string; reason: string }[];
+}

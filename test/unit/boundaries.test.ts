@@ -91,6 +91,7 @@ const ENGINE = [
   'apple',
   'notary',
   'pipeline',
+  'preflight',
   'fileAccess.ts',
   'errors.ts',
   'inspect.ts',

@@ -168,13 +168,18 @@ function unreadable(s: SliceReport): string | null {
     : null;
 }
 
+/** Whether a readable entitlements blob of the slice sets get-task-allow to any variation of true. */
+export function requestsGetTaskAllow(s: SliceReport): boolean {
+  return entitlementSources(s).some((e) => isTruthy(e[GET_TASK_ALLOW]));
+}
+
 export function checkGetTaskAllow(input: ReadinessInput): CheckResult {
   const key = GET_TASK_ALLOW;
   return perSlice(
     'entitlements/get-task-allow',
     input.slices,
     (s) => {
-      if (entitlementSources(s).some((e) => isTruthy(e[key]))) return `${key} is true`;
+      if (requestsGetTaskAllow(s)) return `${key} is true`;
       const why = unreadable(s);
       return why ? `${why}, so ${key} cannot be ruled out` : null;
     },
@@ -220,6 +225,30 @@ export function checkRestrictedEntitlements(input: ReadinessInput): CheckResult 
     `${keys}: ${where}`,
     found.map((s) => s.arch),
   );
+}
+
+/** Digest types a CodeDirectory may use that notarization accepts as strong (anything but SHA-1). */
+const STRONG_HASHES = ['sha256', 'sha256-truncated', 'sha384'];
+
+export function checkSignatureAlgorithm(input: ReadinessInput): CheckResult {
+  const signed = input.slices.filter((s) => s.signature);
+  if (signed.length === 0) return result('signature/algorithm', 'n/a', 'nothing is signed');
+  return perSlice(
+    'signature/algorithm',
+    signed,
+    (s) => {
+      const types = s.signature!.codeDirectories.map((cd) => cd.hashType);
+      if (types.some((t) => STRONG_HASHES.includes(t))) return null;
+      return `every CodeDirectory uses ${[...new Set(types)].join(', ') || 'no known digest'}: no SHA-256 one`;
+    },
+    `a SHA-256 CodeDirectory is present`,
+  );
+}
+
+export function checkEmbeddedEntitlements(input: ReadinessInput): CheckResult {
+  const signed = input.slices.filter((s) => s.signature);
+  if (signed.length === 0) return result('entitlements/well-formed', 'n/a', 'nothing is signed');
+  return perSlice('entitlements/well-formed', signed, unreadable, 'the embedded entitlements, if any, can be read');
 }
 
 export function checkMinSdk(input: ReadinessInput): CheckResult {
@@ -322,6 +351,8 @@ export function runReadinessChecks(input: ReadinessInput, options: CheckOptions)
     checkDeveloperId(input),
     checkHardenedRuntime(input),
     checkSecureTimestamp(input),
+    checkSignatureAlgorithm(input),
+    checkEmbeddedEntitlements(input),
     checkGetTaskAllow(input),
     checkRestrictedEntitlements(input),
     checkMinSdk(input),

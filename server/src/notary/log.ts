@@ -48,6 +48,11 @@ const GO_CAUSES: { match: RegExp; cause: string }[] = [
       'The file changed after signing (strip, lipo, upx, install_name_tool, or a zip tool that mangles files): modify first, sign last, zip with ditto.',
   },
   { match: /too weak/i, cause: 'A legacy SHA-1-only signature: re-sign with a current codesign.' },
+  {
+    match: /Embedded entitlements are invalid/i,
+    cause:
+      'The entitlements file was not a well-formed XML property list when signed (binary, truncated or mangled in transit): check it with go-macos-sign lint and re-sign.',
+  },
 ];
 
 export function goCause(message: string): string | undefined {

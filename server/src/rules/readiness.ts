@@ -54,6 +54,33 @@ export const READINESS_RULES = {
     fix: 'Add `--timestamp` to the codesign command and never pass `--timestamp=none` in a release build.',
     sources: [NOTARIZING, RESOLVING('3087733', 'Include a secure timestamp')],
   },
+  'signature/algorithm': {
+    id: 'signature/algorithm',
+    title: 'A CodeDirectory hashed with SHA-256',
+    why: 'A slice whose CodeDirectories all use SHA-1 (what old versions of codesign wrote, or a tool that only knows the old format) is refused by notarization ("The signature algorithm used is too weak."). Current codesign and the builtin signer write a SHA-256 CodeDirectory, with a SHA-1 one beside it only for old deployment targets.',
+    fix: 'Re-sign with a current codesign (or `go-macos-sign sign`), which adds a SHA-256 CodeDirectory.',
+    sources: [
+      RESOLVING('3087735', 'Ensure a valid code signature'),
+      {
+        label: 'WalletWasabi#3183: a notarization log reporting "The signature algorithm used is too weak."',
+        url: 'https://github.com/zkSNACKs/WalletWasabi/issues/3183',
+      },
+    ],
+  },
+  'entitlements/well-formed': {
+    id: 'entitlements/well-formed',
+    title: 'The embedded entitlements can be read',
+    why: 'An entitlements blob in the signature that is not a well-formed property list (a binary plist, a truncated or mangled file, bad DER) is refused by notarization ("Embedded entitlements are invalid: syntax error near line 1"), and macOS ignores such entitlements.',
+    fix: 'Check the entitlements file with `go-macos-sign lint` (or `plutil -lint`), keep it as XML, and re-sign.',
+    sources: [
+      RESOLVING('3561456', 'Ensure properly formatted entitlements'),
+      {
+        label:
+          'electron-builder#4825: a notarization log with "Embedded entitlements are invalid: syntax error near line 1"',
+        url: 'https://github.com/electron-userland/electron-builder/issues/4825',
+      },
+    ],
+  },
   'signature/identifier': {
     id: 'signature/identifier',
     title: 'A meaningful, consistent signing identifier',
