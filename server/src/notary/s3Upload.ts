@@ -114,6 +114,8 @@ export async function uploadArchive(
             'Content-Length': String(file.size),
             'Content-Type': 'application/octet-stream',
             'X-Amz-Content-Sha256': sha256Hex,
+            // From our clock (S3 refuses a date 15 minutes off; tests move the clock).
+            'X-Amz-Date': new Date(clock.now()).toISOString().replace(/[:-]|\.\d{3}/g, ''),
           },
         },
         { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey, sessionToken: target.sessionToken },
