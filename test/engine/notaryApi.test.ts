@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { InputError } from '../../server/src/errors';
 import { NotaryClient } from '../../server/src/notary/api';
-import { Clock, NetworkError } from '../../server/src/notary/http';
+import { Clock, NetworkError, redact } from '../../server/src/notary/http';
 import { ApiKey, loadApiKey, mintToken } from '../../server/src/notary/jwt';
 import { uploadArchive, uploadUrl } from '../../server/src/notary/s3Upload';
 import { ApiNotarizeOptions, notarizeViaApi } from '../../server/src/notary/submitApi';
@@ -230,6 +230,12 @@ describe('notarize through the Notary API (stand-in)', () => {
     assert.equal(saved[0].uploaded, true);
     run.assertNoSecrets(result, fs.readFileSync(result.log!, 'utf8'));
 
+    const listed = await new NotaryClient(key(), { env: run.fake.env, clock: run.clock }).list();
+    assert.deepEqual(
+      listed.map((s) => [s.id, s.status]),
+      [[result.submissionId, 'Accepted']],
+    );
+
     // A second run on the same bytes reuses the verdict: no submission, no upload.
     const before = run.fake.requests.length;
     const again = await notarizeViaApi(acceptedZip, key(), run.options());
@@ -326,6 +332,18 @@ describe('notarize through the Notary API (stand-in)', () => {
     for (const r of api) assert.ok((r.claims!.exp as number) - (r.claims!.iat as number) <= 1200);
     // The first token, replayed now, has expired: the stand-in refuses it as Apple would.
     assert.equal(await run.fake.rawStatus(run.fake.submissions[0].id, api[0].token!), 401);
+  });
+});
+
+describe('redaction', () => {
+  it('removes URL queries and AWS credential values from any text', () => {
+    const text =
+      'GET https://bucket.s3.amazonaws.com/prod/log.json?X-Amz-Credential=ASIAABCDEFGHIJKLMNOP%2F20261124&X-Amz-Signature=abc123 failed; ' +
+      '{"awsSecretAccessKey":"s3cr3t/+=","awsSessionToken":"IQoJtoken"} X-Amz-Security-Token: IQoJtoken2 ASIAQWERTYUIOPASDFGH';
+    const out = redact(text);
+    for (const secret of ['X-Amz-Credential=ASIA', 'abc123', 's3cr3t', 'IQoJtoken', 'ASIAQWERTYUIOPASDFGH'])
+      assert.ok(!out.includes(secret), `${secret} in ${out}`);
+    assert.match(out, /^GET https:\/\/bucket\.s3\.amazonaws\.com\/prod\/log\.json\?\[redacted\] failed/);
   });
 });
 

@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import { InputError } from '../errors';
 import { hashFile } from '../fileAccess';
 import type { NotarizeResult, Submission } from '../protocol';
-import { NotaryClient } from './api';
+import { NotaryApiError, NotaryClient } from './api';
 import { Clock, NetworkError, systemClock } from './http';
 import type { ApiKey } from './jwt';
 import { parseNotaryLog } from './log';
@@ -90,8 +90,12 @@ export async function notarizeViaApi(archive: string, key: ApiKey, o: ApiNotariz
         if (entry?.uploaded === false) {
           // Did the killed run's upload reach S3? Only the service knows; In Progress means it cannot be told apart
           // from "never arrived", and no credentials remain to finish it.
-          const current = await client.status(step.id, o.signal);
-          if (current.status !== 'In Progress') {
+          const current = await client.status(step.id, o.signal).catch((error: unknown) => {
+            // A submission the service does not know (404) has certainly not been uploaded.
+            if (error instanceof NotaryApiError && error.status === 404) return null;
+            throw error;
+          });
+          if (current && current.status !== 'In Progress') {
             record(step.id, { uploaded: true, status: current.status });
             id = step.id;
             resumed = true;
