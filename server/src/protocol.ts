@@ -273,7 +273,13 @@ export interface Submission {
   /** The artifact the archive holds (what the user asked to notarize). */
   artifact: string;
   submittedAt: string;
-  status: 'In Progress' | 'Accepted' | 'Invalid' | 'Rejected' | string;
+  /** `Abandoned`: our upload to it never finished (notary/submitApi.ts); it will never have a verdict. */
+  status: 'In Progress' | 'Accepted' | 'Invalid' | 'Rejected' | 'Abandoned' | string;
+  /**
+   * The Notary API backend saves a submission before uploading (false), then again once the upload finished (true).
+   * Absent: notarytool uploaded it.
+   */
+  uploaded?: boolean;
 }
 
 /**

@@ -15,7 +15,8 @@ export type NextStep =
 /** What to do for an archive, given what was saved: wait again for an unfinished submission, reuse a verdict, or submit. */
 export function nextStep(saved: Submission[], archiveSha256: string): NextStep {
   const match = saved
-    .filter((s) => s.archiveSha256 === archiveSha256)
+    // An abandoned submission (its upload never finished) will never have a verdict: it is as if never made.
+    .filter((s) => s.archiveSha256 === archiveSha256 && s.status !== 'Abandoned')
     .sort((a, b) => b.submittedAt.localeCompare(a.submittedAt))[0];
   if (!match) return { action: 'submit' };
   if (match.status === 'In Progress') return { action: 'wait', id: match.id };

@@ -474,4 +474,5 @@ def main():
         fail('fake-apple: unknown tool ' + NAME, 127)
 
 
-main()
+if __name__ == '__main__':  # imported by notary_review.py (test/support/fakeNotary.ts)
+    main()
