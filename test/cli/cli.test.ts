@@ -41,7 +41,7 @@ describe('go-macos-sign inspect --json', () => {
       ],
     );
     for (const report of reports) {
-      assert.ok(Array.isArray(report.checks) && report.checks.length === 10);
+      assert.ok(Array.isArray(report.checks) && report.checks.length === 12);
       for (const slice of report.architectures) {
         for (const key of ['arch', 'fileType', 'minOS', 'sdk', 'signature', 'verification'])
           assert.ok(key in slice, key);
