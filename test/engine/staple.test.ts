@@ -179,6 +179,15 @@ describe('.dmg: read, verify, staple', () => {
       /code signature is malformed/,
     );
     await refuses(() => readDmg(variant('truncated.dmg', (b) => b.subarray(200))), /runs past the end/);
+    await refuses(
+      () =>
+        stapleDmg(
+          // The plist claimed to run over the signature: rewriting after the signature's offset would cut it.
+          variant('inside.dmg', at(224, BigInt(bytes.length - 512 - bytes.readUInt32BE(koly + 220)))),
+          fakeTicket('x'),
+        ),
+      /signature lies inside its data or plist/,
+    );
     // Modified after signing: readable, and verification says what changed.
     const modified = variant('modified.dmg', (b) => ((b[10] ^= 1), b));
     assert.deepEqual((await verifyDmgSignature(modified)).problems, [

@@ -95,6 +95,9 @@ export async function stapleDmg(dmg: string, ticket: Buffer): Promise<void> {
   const info = await readDmg(dmg);
   if (!info.signature || !info.koly.codeSignature)
     throw new InputError(`${dmg}: the disk image is not signed, so it cannot carry a ticket (sign it first)`);
+  const { dataFork, plist } = info.koly;
+  if (info.koly.codeSignature.offset < Math.max(dataFork.offset + dataFork.length, plist.offset + plist.length))
+    throw new InputError(`${dmg}: the disk image's signature lies inside its data or plist; refusing to rewrite it`);
   if (info.signature.superBlob.problems.length > 0)
     throw new InputError(`${dmg}: the disk image's signature is damaged (${info.signature.superBlob.problems[0]})`);
   const blobs = new Map<number, Buffer>();
