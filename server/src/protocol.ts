@@ -336,10 +336,17 @@ export interface PipelineOutput extends PipelineJson, Partial<NotarizeResult>, P
   readiness?: ReadinessSummary[];
   submissions?: Submission[];
   signed?: SignedArtifact[];
+  /** `notarize`, `release`: who talked to Apple's notary service. */
+  backend?: NotaryBackendField['backend'];
+}
+
+/** Who talked to Apple's notary service: notarytool (macOS), or the builtin Notary REST API client (any OS). */
+export interface NotaryBackendField {
+  backend: 'api' | 'notarytool';
 }
 
 /** `go-macos-sign notarize --json`: the verdict, or the error that stopped the step before one. */
-export type NotarizeJson = PipelineJson<'notarize'> & (NotarizeResult | { error: string });
+export type NotarizeJson = PipelineJson<'notarize'> & NotaryBackendField & (NotarizeResult | { error: string });
 
 /** `go-macos-sign submissions --json`: the saved submissions. */
 export interface SubmissionsJson extends PipelineJson<'submissions'> {

@@ -25,6 +25,7 @@ import type {
   PipelineJson,
   Submission,
   SubmissionsJson,
+  NotaryBackendField,
 } from '../../server/src/protocol';
 import { CHILD_LIMIT, waitUntil, within } from '../support/bounds';
 import { DEVELOPER_ID_BINARY, fakeApple } from '../support/fakeApple';
@@ -222,7 +223,11 @@ describe('go-macos-sign release with fake Apple tools', () => {
   it('prints the notarize and submissions --json documents protocol.ts describes, field for field (the client reads them)', () => {
     // Each table must name every field of its type and no other (the compiler checks), so a field added to the CLI's
     // output or to the contract alone fails here.
-    const notarizeFields: Record<Exclude<keyof PipelineJson | keyof NotarizeResult, 'error'>, true> = {
+    const notarizeFields: Record<
+      Exclude<keyof PipelineJson | keyof NotaryBackendField | keyof NotarizeResult, 'error'>,
+      true
+    > = {
+      backend: true,
       command: true,
       commands: true,
       ok: true,
@@ -661,7 +666,7 @@ describe('pipeline pieces', () => {
     const runner = new Runner({
       out: (t) => void seen.push(t),
       err: () => undefined,
-      env: { ...process.env, GO_MACOS_SIGN_NOTARY_KEY: 'top secret' },
+      env: { ...process.env, GO_MACOS_SIGN_NOTARY_KEY: 'top secret', GO_MACOS_SIGN_P12_PASSWORD: 'top secret too' },
     });
     const printEnv = [
       '-e',
@@ -669,7 +674,8 @@ describe('pipeline pieces', () => {
     ];
     const r = await runner.run({ tool: process.execPath, args: printEnv }, { quiet: true });
     assert.deepEqual(JSON.parse(r.stdout), []);
-    assert.deepEqual(SECRET_ENV, ['GO_MACOS_SIGN_NOTARY_KEY']);
+    // The notary key and the .p12 password: both read by the CLI, neither given to any tool it starts.
+    assert.deepEqual(SECRET_ENV, ['GO_MACOS_SIGN_NOTARY_KEY', 'GO_MACOS_SIGN_P12_PASSWORD']);
     const given = await runner.run(
       { tool: process.execPath, args: printEnv, secretEnv: { GO_MACOS_SIGN_NOTARY_KEY: 'for this tool' } },
       { quiet: true },

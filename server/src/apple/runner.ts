@@ -12,7 +12,7 @@ import { notFoundMessage, resolveTool } from './toolLookup';
  * them; no tool we start inherits them (go, codesign, a build script run by go generate, ... have no use for them).
  * The one list: every secret the CLI reads is named here.
  */
-export const SECRET_ENV = ['GO_MACOS_SIGN_NOTARY_KEY'] as const;
+export const SECRET_ENV = ['GO_MACOS_SIGN_NOTARY_KEY', 'GO_MACOS_SIGN_P12_PASSWORD'] as const;
 
 /** `env` without the secret variables: the base of every child process's environment. */
 export function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {

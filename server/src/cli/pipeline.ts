@@ -8,8 +8,9 @@ import * as path from 'node:path';
 import type { NotaryAuth } from '../apple/notarytool';
 import { Runner, ToolError } from '../apple/runner';
 import { InputError } from '../errors';
-import { pathKind } from '../fileAccess';
+import { isExecutableFile, pathKind, readTextBounded } from '../fileAccess';
 import { inspectPath } from '../inspect';
+import { loadApiKey } from '../notary/jwt';
 import { issuerProblem, keyIdProblem, writePrivateKey } from '../notary/keyFile';
 import { stateDir, SubmissionStore } from '../notary/submissions';
 import { lastValue, ParsedArgs, UsageError } from './command';
@@ -19,10 +20,11 @@ import {
   artifactKind,
   build,
   GoArch,
-  notarize,
+  NotaryBackend,
+  notarizeWith,
   packageArtifact,
   signWith,
-  staple,
+  stapleWith,
   universal,
 } from '../pipeline/steps';
 import type { NotarizeResult, PipelineOutput } from '../protocol';
@@ -88,6 +90,52 @@ function notaryAuth(a: PipelineArgs, env: NodeJS.ProcessEnv, cleanup: (() => voi
   throw new UsageError(
     'notarization needs credentials: --keychain-profile NAME (made once with `xcrun notarytool store-credentials NAME`, which also stores an Apple ID and app-specific password), or --key AuthKey_ID.p8 --key-id ID [--issuer UUID]',
   );
+}
+
+/** Whether notarytool can run here: xcrun named with --tool, or found on PATH (macOS, or a stand-in). */
+function xcrunAvailable(a: PipelineArgs, env: NodeJS.ProcessEnv): boolean {
+  if ((a.values.get('--tool') ?? []).some((t) => t.startsWith('xcrun='))) return true;
+  return (env.PATH ?? '').split(path.delimiter).some((dir) => dir && isExecutableFile(path.join(dir, 'xcrun')));
+}
+
+/** `staple --via builtin|stapler`: Apple's stapler where xcrun runs, the builtin one elsewhere (release: the same rule). */
+function stapleVia(a: PipelineArgs, onMac: boolean, env: NodeJS.ProcessEnv): 'builtin' | 'stapler' {
+  const explicit = a.command === 'staple' ? one(a, '--via') : undefined;
+  const via = explicit ?? (onMac || xcrunAvailable(a, env) ? 'stapler' : 'builtin');
+  if (via !== 'builtin' && via !== 'stapler') throw new UsageError(`--via takes builtin or stapler, not ${via}`);
+  return via;
+}
+
+/**
+ * notarytool where it can run (macOS, or a named xcrun); elsewhere, given an App Store Connect API key, the builtin
+ * client of the Notary REST API. `--via` chooses. The key's text comes from --key FILE or GO_MACOS_SIGN_NOTARY_KEY.
+ */
+function notaryBackend(
+  a: PipelineArgs,
+  { env, onMac, cleanup }: { env: NodeJS.ProcessEnv; onMac: boolean; cleanup: (() => void)[] },
+): NotaryBackend {
+  // In `release`, --via names the signer; the notary backend follows from the credentials there.
+  const keyFile = one(a, '--key');
+  const keyText = keyFile ? undefined : env.GO_MACOS_SIGN_NOTARY_KEY;
+  const hasKey = Boolean(keyFile || keyText);
+  const explicit = a.command === 'notarize' ? one(a, '--via') : undefined;
+  const via = explicit ?? (hasKey && !onMac && !xcrunAvailable(a, env) ? 'api' : 'notarytool');
+  if (via !== 'api' && via !== 'notarytool') throw new UsageError(`--via takes api or notarytool, not ${via}`);
+  if (via === 'notarytool') return { via, auth: notaryAuth(a, env, cleanup) };
+  if (one(a, '--keychain-profile'))
+    throw new UsageError('--via api takes an API key (--key, --key-id), not a keychain profile');
+  const keyId = one(a, '--key-id') ?? env.GO_MACOS_SIGN_NOTARY_KEY_ID;
+  const issuer = one(a, '--issuer') ?? env.GO_MACOS_SIGN_NOTARY_ISSUER ?? null;
+  const badKeyId = keyId === undefined ? null : keyIdProblem(keyId);
+  if (badKeyId) throw new UsageError(`--key-id: ${badKeyId}`);
+  const badIssuer = issuer === null ? null : issuerProblem(issuer);
+  if (badIssuer) throw new UsageError(`--issuer: ${badIssuer}`);
+  if (!hasKey || !keyId)
+    throw new UsageError(
+      '--via api needs an App Store Connect API key: --key AuthKey_ID.p8 (or GO_MACOS_SIGN_NOTARY_KEY) and --key-id ID [--issuer UUID]',
+    );
+  const pem = keyFile ? readTextBounded(keyFile, 'text') : keyText!;
+  return { via, key: loadApiKey(pem, keyId, issuer) };
 }
 
 function buildOptions(a: PipelineArgs, cwd: string) {
@@ -194,9 +242,14 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
         break;
       }
       case 'notarize': {
-        const r = await notarize(runner, target(a, cwd), notaryAuth(a, env, cleanup), {
+        const backend = notaryBackend(a, { env, onMac: io.onMac, cleanup });
+        result.backend = backend.via;
+        const r = await notarizeWith(runner, target(a, cwd), backend, {
           timeout: one(a, '--timeout') ?? '30m',
           store: new SubmissionStore(stateDir(env)),
+          say,
+          signal: io.signal,
+          env,
         });
         Object.assign(result, r);
         printNotarization(r, say);
@@ -204,7 +257,7 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
         break;
       }
       case 'staple': {
-        const r = await staple(runner, target(a, cwd));
+        const r = await stapleWith(runner, target(a, cwd), stapleVia(a, io.onMac, env));
         Object.assign(result, r);
         say(r.message);
         break;
@@ -250,7 +303,8 @@ async function release(
   say: (s: string) => void,
 ): Promise<number> {
   const given = one(a, '--artifact');
-  const auth = notaryAuth(a, env, cleanup);
+  const backend = notaryBackend(a, { env, onMac, cleanup });
+  result.backend = backend.via;
   let artifact: string;
   const signer = () => signerFrom(a, { env, cwd, onMac, keyFlag: '--cert-key' });
   if (given === undefined) {
@@ -270,14 +324,16 @@ async function release(
     else say(`${path.basename(artifact)}: not signed again (no identity given): notarizing the signature it carries`);
   }
   result.artifact = artifact;
-  const notarization = await notarize(runner, artifact, auth, {
+  const notarization = await notarizeWith(runner, artifact, backend, {
     timeout: one(a, '--timeout') ?? '30m',
     store: new SubmissionStore(stateDir(env)),
+    say,
+    env,
   });
   result.notarization = notarization;
   printNotarization(notarization, say);
   if (notarization.status !== 'Accepted') return 1;
-  if (artifactKind(artifact) !== 'binary') result.staple = await staple(runner, artifact);
+  if (artifactKind(artifact) !== 'binary') result.staple = await stapleWith(runner, artifact, stapleVia(a, onMac, env));
   else
     say(
       `${path.basename(artifact)}: not stapled (a bare binary cannot carry a ticket; Gatekeeper checks online). Ship ${path.basename(String(notarization.log ?? artifact)).replace(/\.notary-log\.json$/, '')}.`,

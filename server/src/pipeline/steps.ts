@@ -12,7 +12,11 @@ import { InputError } from '../errors';
 import { appExecutable } from '../bundle/app';
 import { copyFileBounded, hashFile, listDirectory, pathKind, readTextBounded } from '../fileAccess';
 import { inspectPath, looksLikeMachO } from '../inspect';
+import type { ApiKey } from '../notary/jwt';
 import { parseNotaryLog } from '../notary/log';
+import { stapleBuiltin } from '../notary/staple';
+import { notarizeViaApi } from '../notary/submitApi';
+import { zipForNotarization } from '../notary/zipArchive';
 import { nextStep, SubmissionStore } from '../notary/submissions';
 import type { InspectReport, NotarizeResult, NotaryIssue, StapleResult } from '../protocol';
 import { describeSigned, SignedArtifact, signArtifact, SignRequest, writeUniversal } from '../sign';
@@ -244,6 +248,53 @@ export async function localCdhashes(target: string): Promise<string[]> {
 }
 
 /**
+ * Who talks to Apple's notary service: notarytool (through xcrun, macOS), or the builtin client of the Notary REST
+ * API (any OS: an App Store Connect API key, the archive zipped in-process as ditto would, uploaded to S3).
+ */
+export type NotaryBackend = { via: 'notarytool'; auth: NotaryAuth } | { via: 'api'; key: ApiKey };
+
+/** `30m`, `2h`, `90s` or seconds, as notarytool's --timeout takes it, in milliseconds. */
+export function timeoutMs(value: string): number {
+  const m = /^(\d+)\s*(s|m|h)?$/i.exec(value.trim());
+  if (!m) throw new InputError(`--timeout: ${value} is not a duration such as 30m, 2h or 90s`);
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's').toLowerCase() as 's' | 'm' | 'h'];
+}
+
+/** Notarizes with the chosen backend; the result has the same shape either way. */
+export async function notarizeWith(
+  runner: Runner,
+  target: string,
+  backend: NotaryBackend,
+  o: {
+    timeout: string;
+    store: SubmissionStore;
+    say: (line: string) => void;
+    signal?: AbortSignal;
+    env?: NodeJS.ProcessEnv;
+  },
+): Promise<NotarizeResult> {
+  if (backend.via === 'notarytool') return notarize(runner, target, backend.auth, o);
+  if (!exists(target)) throw new InputError(`${target}: no such file`);
+  const kind = artifactKind(target);
+  let archive = target;
+  if (kind === 'binary' || kind === 'app') {
+    // What ditto -c -k --keepParent makes, written in-process: no ditto off macOS.
+    archive = `${target.replace(/\/+$/, '')}.zip`;
+    await zipForNotarization(target, archive);
+    o.say(`zipped ${path.basename(target)} into ${archive}`);
+  }
+  return notarizeViaApi(archive, backend.key, {
+    artifact: target,
+    store: o.store,
+    localCdhashes: () => localCdhashes(target),
+    timeoutMs: timeoutMs(o.timeout),
+    signal: o.signal,
+    say: o.say,
+    env: o.env,
+  });
+}
+
+/**
  * Submits an artifact (zipping a bare binary or an .app first), waits, fetches the log and compares the ticket's
  * cdhashes with the artifact's own. A saved unfinished submission of the same archive is resumed, not uploaded again.
  */
@@ -327,6 +378,17 @@ export async function staple(runner: Runner, target: string): Promise<StapleResu
   }
   await runner.run({ tool: 'xcrun', args: ['stapler', 'staple', target] });
   return { stapled: true, message: `${target}: ticket stapled` };
+}
+
+/**
+ * Staples with Apple's stapler, or the builtin one (ticket looked up by cdhash, written where stapler writes it). A
+ * bare binary or a zip cannot carry a ticket either way: `staple` explains why.
+ */
+export async function stapleWith(runner: Runner, target: string, via: 'builtin' | 'stapler'): Promise<StapleResult> {
+  const kind = artifactKind(target);
+  if (via === 'stapler' || kind === 'binary' || kind === 'zip') return staple(runner, target);
+  if (!exists(target)) throw new InputError(`${target}: no such file`);
+  return stapleBuiltin(target);
 }
 
 /** Apple's own checks, where Apple's tools exist: codesign --verify --strict and spctl with the right type. */

@@ -142,13 +142,26 @@ export const RELEASE_COMMANDS: Command[] = [
     'notarize',
     'zip if needed, notarytool submit, wait, log; resumes a saved submission of the same archive:\n--keychain-profile NAME | --key FILE --key-id ID [--issuer UUID] [--timeout 30m]',
     '[options] ARTIFACT',
-    NOTARIZE,
+    [
+      ...NOTARIZE,
+      {
+        flag: '--via',
+        value: 'api|notarytool',
+        help: 'notarytool, or the Notary REST API (an API key, any OS; the default where xcrun does not run)',
+      },
+    ],
   ),
   step(
     'staple',
-    'stapler staple (.app, .dmg, .pkg; explains why a bare binary is not stapled)',
+    'attach the ticket to an .app, .dmg or .pkg: the builtin stapler, or stapler on macOS (a bare binary cannot carry one)',
     '[options] ARTIFACT',
-    [],
+    [
+      {
+        flag: '--via',
+        value: 'builtin|stapler',
+        help: 'the stapler (default: stapler where xcrun runs, builtin elsewhere)',
+      },
+    ],
   ),
   step(
     'release',

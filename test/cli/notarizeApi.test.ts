@@ -1,0 +1,64 @@
+/**
+ * `go-macos-sign notarize --via api` and `staple --via builtin` through the bundled CLI, on Linux, against the strict
+ * local stand-in for Apple's notary service (test/support/fakeNotary.ts: JWT, SigV4, SHA-256 of the upload, presigned
+ * log) and ticket service (test/support/ticketServer.ts is the engine tests'; here the lookup finds nothing).
+ */
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { FakeNotary, startFakeNotary } from '../support/fakeNotary';
+import { buildGo, runCli, runCliAsync, tempDir } from '../support/tools';
+
+const KEY_ID = 'ABCDE12345';
+const ISSUER = '69a6de7e-1a2b-47e3-e053-5b8c7c11a4d1';
+
+describe('notarize through the Notary REST API, from the command line', () => {
+  let fake: FakeNotary;
+  let p8: string;
+  before(async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    p8 = path.join(tempDir(), `AuthKey_${KEY_ID}.p8`);
+    fs.writeFileSync(p8, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    fake = await startFakeNotary({ publicKey, keyId: KEY_ID, issuer: ISSUER });
+  });
+  after(() => fake.close());
+
+  it('zips in-process, submits, uploads, waits and reads the log: an ad-hoc binary is Invalid with Apple-shaped issues, and no secret is printed', async () => {
+    const dir = tempDir();
+    const binary = buildGo('arm64', dir);
+    assert.equal(runCli('sign', '--adhoc', binary).code, 0);
+    const env = { ...fake.env, GO_MACOS_SIGN_STATE_DIR: path.join(dir, 'state') };
+    const args = ['notarize', '--json', '--key', p8, '--key-id', KEY_ID, '--issuer', ISSUER, '--timeout', '60s'];
+    const r = await runCliAsync([...args, binary], env);
+    assert.equal(r.code, 1, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.backend, 'api', 'off macOS with an API key, the REST API is the default');
+    assert.equal(out.status, 'Invalid');
+    assert.ok(out.issues.length > 0);
+    assert.ok(out.issues.every((i: { docUrl: unknown }) => typeof i.docUrl === 'string' || i.docUrl === null));
+    assert.ok(fs.existsSync(`${binary}.zip`), 'the archive submitted: the binary zipped with its parent kept');
+    assert.equal(fake.submissions.length, 1);
+    for (const secret of fake.secrets()) assert.ok(!(r.stdout + r.stderr).includes(secret), 'a credential leaked');
+
+    // A second run finds the saved verdict for the same archive: nothing is submitted again.
+    const again = await runCliAsync([...args, binary], env);
+    assert.equal(again.code, 1, again.stderr);
+    assert.equal(JSON.parse(again.stdout).resumed, true);
+    assert.equal(fake.submissions.length, 1);
+  });
+
+  it('--via api without a key is a usage error naming what it needs', async () => {
+    const r = await runCliAsync(['notarize', '--via', 'api', path.join(tempDir(), 'x')], fake.env);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--via api needs an App Store Connect API key/);
+  });
+
+  it('staple --via builtin explains that a bare binary cannot carry a ticket', async () => {
+    const binary = buildGo('amd64', tempDir());
+    const r = runCli('staple', '--via', 'builtin', binary);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /cannot carry a stapled ticket/);
+  });
+});
