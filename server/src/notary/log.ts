@@ -4,7 +4,7 @@
  * {severity, code, path, message, docUrl, architecture}) and `ticketContents` (null or a list of
  * {path, digestAlgorithm, cdhash, arch}). Anything else is ignored; anything missing is tolerated.
  */
-import type { NotaryIssue } from '../protocol';
+import type { NotarizeResult, NotaryIssue } from '../protocol';
 
 export type NotaryStatus = 'Accepted' | 'Invalid' | 'Rejected' | 'In Progress' | string;
 
@@ -97,4 +97,14 @@ export function parseNotaryLog(text: string): NotaryLog {
     issues,
     ticketCdhashes,
   };
+}
+
+/**
+ * The verdict as `notarize` reports it, whichever backend asked: `covered` only when the notary accepted the archive
+ * and its ticket lists every cdhash of the artifact here (a ticket for another build does not make this one notarized).
+ */
+export function notarizeResult(r: Omit<NotarizeResult, 'covered'>): NotarizeResult {
+  const ticket = new Set(r.ticketCdhashes);
+  const covered = r.status === 'Accepted' && r.localCdhashes.length > 0 && r.localCdhashes.every((c) => ticket.has(c));
+  return { ...r, covered };
 }

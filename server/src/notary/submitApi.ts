@@ -24,7 +24,7 @@ import type { NotarizeResult, Submission } from '../protocol';
 import { NotaryApiError, NotaryClient } from './api';
 import { Clock, NetworkError, systemClock } from './http';
 import type { ApiKey } from './jwt';
-import { parseNotaryLog } from './log';
+import { notarizeResult, parseNotaryLog } from './log';
 import { uploadArchive } from './s3Upload';
 import { nextStep, SubmissionStore } from './submissions';
 
@@ -147,18 +147,8 @@ export async function notarizeViaApi(archive: string, key: ApiKey, o: ApiNotariz
       log = o.logFile ?? `${archive}.notary-log.json`;
       fs.writeFileSync(log, text);
     }
-    const local = await o.localCdhashes();
-    const ticket = new Set(ticketCdhashes);
-    return {
-      status,
-      submissionId: id,
-      issues,
-      ticketCdhashes,
-      localCdhashes: local,
-      covered: status === 'Accepted' && local.length > 0 && local.every((c) => ticket.has(c)),
-      log,
-      resumed,
-    };
+    const localCdhashes = await o.localCdhashes();
+    return notarizeResult({ status, submissionId: id, issues, ticketCdhashes, localCdhashes, log, resumed });
   } catch (error) {
     if (error instanceof NetworkError && error.aborted) {
       const pending = o.store.load().find((s) => s.archiveSha256 === digest && s.status === 'In Progress');

@@ -13,7 +13,7 @@ import { appExecutable } from '../bundle/app';
 import { copyFileBounded, hashFile, listDirectory, pathKind, readTextBounded } from '../fileAccess';
 import { inspectPath, looksLikeMachO } from '../inspect';
 import type { ApiKey } from '../notary/jwt';
-import { parseNotaryLog } from '../notary/log';
+import { notarizeResult, parseNotaryLog } from '../notary/log';
 import { stapleBuiltin } from '../notary/staple';
 import { notarizeViaApi } from '../notary/submitApi';
 import { zipForNotarization } from '../notary/zipArchive';
@@ -351,17 +351,7 @@ export async function notarize(
     log = logFile;
   }
   const local = await localCdhashes(target);
-  const ticket = new Set(ticketCdhashes);
-  return {
-    status,
-    submissionId: id,
-    issues,
-    ticketCdhashes,
-    localCdhashes: local,
-    covered: status === 'Accepted' && local.length > 0 && local.every((c) => ticket.has(c)),
-    log,
-    resumed,
-  };
+  return notarizeResult({ status, submissionId: id, issues, ticketCdhashes, localCdhashes: local, log, resumed });
 }
 
 /** What staple did: stapled, or why it could not (a bare binary is checked online by Gatekeeper). */
