@@ -146,8 +146,8 @@ function codesignArgs(o: SignOptions, target: string, withEntitlements: boolean)
 }
 
 /**
- * Signs with whichever signer was chosen. The builtin signer prints the command a user could rerun and one line per
- * signed artifact; codesign's commands are printed by the runner.
+ * Signs with whichever signer was chosen. The builtin signer prints one line per signed artifact (its slices and
+ * cdhashes) and any warning; codesign's commands are printed by the runner as they run.
  */
 export async function signWith(
   runner: Runner,
