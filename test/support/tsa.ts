@@ -113,14 +113,7 @@ export async function startTsa(options: TsaOptions = {}): Promise<Tsa> {
       );
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/ts`,
-    requests,
-    responses,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return serve(server, requests, responses);
 }
 
 /** A URL on which nothing listens: a port that was just bound and released. */
@@ -152,6 +145,11 @@ export async function startStub(answer: (request: Buffer) => StubAnswer): Promis
       res.end(a.body);
     });
   });
+  return serve(server, requests, responses);
+}
+
+/** Listens on a free loopback port; `stop` also ends requests left hanging, so a test never waits on them. */
+async function serve(server: http.Server, requests: Buffer[], responses: Buffer[]): Promise<Tsa> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -35,12 +35,17 @@ for (const tool of [
 ])
   SOURCES[tool] = XCODE;
 
+/** Whether an executable file named `name` is in one of `searchPath`'s directories. Never opens it. */
+export function onPath(name: string, searchPath = process.env.PATH ?? ''): boolean {
+  return searchPath.split(path.delimiter).some((dir) => dir !== '' && isExecutableFile(path.join(dir, name)));
+}
+
 /** `name` when it is on PATH or goes by no other name; otherwise the alternative found on PATH, or `name` again. */
 export function resolveTool(name: string, searchPath = process.env.PATH ?? ''): string {
   const pattern = ALTERNATIVES[name]?.pattern;
   if (!pattern) return name;
+  if (onPath(name, searchPath)) return name;
   const dirs = searchPath.split(path.delimiter).filter(Boolean);
-  if (dirs.some((dir) => isExecutableFile(path.join(dir, name)))) return name;
   let best: { name: string; version: number } | undefined;
   for (const dir of dirs) {
     let entries: string[];

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import type { NotaryAuth } from '../apple/notarytool';
 import { Runner, ToolError } from '../apple/runner';
 import { InputError } from '../errors';
-import { isExecutableFile, pathKind, readTextBounded } from '../fileAccess';
+import { pathKind, readTextBounded } from '../fileAccess';
+import { onPath } from '../apple/toolLookup';
 import { inspectPath } from '../inspect';
 import { loadApiKey } from '../notary/jwt';
 import { issuerProblem, keyIdProblem, writePrivateKey } from '../notary/keyFile';
@@ -95,7 +96,7 @@ function notaryAuth(a: PipelineArgs, env: NodeJS.ProcessEnv, cleanup: (() => voi
 /** Whether notarytool can run here: xcrun named with --tool, or found on PATH (macOS, or a stand-in). */
 function xcrunAvailable(a: PipelineArgs, env: NodeJS.ProcessEnv): boolean {
   if ((a.values.get('--tool') ?? []).some((t) => t.startsWith('xcrun='))) return true;
-  return (env.PATH ?? '').split(path.delimiter).some((dir) => dir && isExecutableFile(path.join(dir, 'xcrun')));
+  return onPath('xcrun', env.PATH ?? '');
 }
 
 /** `staple --via builtin|stapler`: Apple's stapler where xcrun runs, the builtin one elsewhere (release: the same rule). */
