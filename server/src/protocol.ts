@@ -338,6 +338,8 @@ export interface PipelineOutput extends PipelineJson, Partial<NotarizeResult>, P
   signed?: SignedArtifact[];
   /** `notarize`, `release`: who talked to Apple's notary service. */
   backend?: NotaryBackendField['backend'];
+  /** `notarize`, `release`: what the pre-flight checked before anything was submitted (also on a refusal). */
+  preflight?: PreflightResult;
 }
 
 /** Who talked to Apple's notary service: notarytool (macOS), or the builtin Notary REST API client (any OS). */
@@ -345,8 +347,18 @@ export interface NotaryBackendField {
   backend: 'api' | 'notarytool';
 }
 
-/** `go-macos-sign notarize --json`: the verdict, or the error that stopped the step before one. */
-export type NotarizeJson = PipelineJson<'notarize'> & NotaryBackendField & (NotarizeResult | { error: string });
+/**
+ * `go-macos-sign notarize --json`: the verdict with what the pre-flight checked (its `skipped` items too); or the
+ * pre-flight's refusal (certain rejections found, nothing submitted, exit 1), with its findings; or the error that
+ * stopped the step before a verdict.
+ */
+export type NotarizeJson = PipelineJson<'notarize'> &
+  NotaryBackendField &
+  (
+    | (NotarizeResult & { preflight: PreflightResult })
+    | { error: string; preflight: PreflightResult }
+    | { error: string }
+  );
 
 /** `go-macos-sign submissions --json`: the saved submissions. */
 export interface SubmissionsJson extends PipelineJson<'submissions'> {

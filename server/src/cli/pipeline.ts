@@ -24,6 +24,8 @@ import {
   NotaryBackend,
   notarizeWith,
   packageArtifact,
+  PreflightRefusal,
+  preflightLines,
   signWith,
   stapleWith,
   universal,
@@ -251,6 +253,7 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
           say,
           signal: io.signal,
           env,
+          force: a.flags.has('--force'),
         });
         Object.assign(result, r);
         printNotarization(r, say);
@@ -279,6 +282,13 @@ export async function runPipeline(a: PipelineArgs, io: PipelineIO): Promise<numb
     if (error instanceof ToolError) {
       say(`go-macos-sign ${a.command}: ${error.message}`);
       result.error = error.message;
+      code = 1;
+    } else if (error instanceof PreflightRefusal) {
+      // Apple's words per file and slice, with the fix: what the log would have said after the wait, said now.
+      say(`go-macos-sign ${a.command}: ${error.message}`);
+      for (const line of preflightLines(error.result)) say(line);
+      result.error = error.message;
+      result.preflight = error.result;
       code = 1;
     } else throw error;
   } finally {
@@ -325,12 +335,14 @@ async function release(
     else say(`${path.basename(artifact)}: not signed again (no identity given): notarizing the signature it carries`);
   }
   result.artifact = artifact;
-  const notarization = await notarizeWith(runner, artifact, backend, {
+  const { preflight, ...notarization } = await notarizeWith(runner, artifact, backend, {
     timeout: one(a, '--timeout') ?? '30m',
     store: new SubmissionStore(stateDir(env)),
     say,
     env,
+    force: a.flags.has('--force'),
   });
+  result.preflight = preflight;
   result.notarization = notarization;
   printNotarization(notarization, say);
   if (notarization.status !== 'Accepted') return 1;

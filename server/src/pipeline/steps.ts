@@ -18,7 +18,8 @@ import { stapleBuiltin } from '../notary/staple';
 import { notarizeViaApi } from '../notary/submitApi';
 import { zipForNotarization } from '../notary/zipArchive';
 import { nextStep, SubmissionStore } from '../notary/submissions';
-import type { InspectReport, NotarizeResult, NotaryIssue, StapleResult } from '../protocol';
+import { preflightPath } from '../preflight';
+import type { InspectReport, NotarizeResult, NotaryIssue, PreflightResult, StapleResult } from '../protocol';
 import { describeSigned, SignedArtifact, signArtifact, SignRequest, writeUniversal } from '../sign';
 
 export type GoArch = 'arm64' | 'amd64';
@@ -260,7 +261,58 @@ export function timeoutMs(value: string): number {
   return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's').toLowerCase() as 's' | 'm' | 'h'];
 }
 
-/** Notarizes with the chosen backend; the result has the same shape either way. */
+/**
+ * The pre-flight found what Apple's notary service certainly rejects, and `--force` was not given: nothing was zipped,
+ * submitted or run. Carries the findings, so the CLI prints them (and `--json` returns them).
+ */
+export class PreflightRefusal extends Error {
+  constructor(readonly result: PreflightResult) {
+    const n = result.findings.length;
+    super(
+      `pre-flight: ${n} problem${n === 1 ? '' : 's'} Apple's notary service would reject; nothing was submitted (--force submits anyway)`,
+    );
+  }
+}
+
+/** The pre-flight's findings and skipped items as the terminal shows them: per file and slice, Apple's words first. */
+export function preflightLines(result: PreflightResult): string[] {
+  const lines: string[] = [];
+  for (const f of result.findings) {
+    lines.push(`  ${f.path}${f.arch ? ` (${f.arch})` : ''}: ${f.appleMessage}`);
+    lines.push(`    seen: ${f.detail}`, `    fix: ${f.fix}`, `    ${f.docUrl}`);
+  }
+  for (const s of result.skipped) lines.push(`  not checked: ${s.path}: ${s.reason}`);
+  return lines;
+}
+
+/**
+ * Runs the pre-flight on what would be submitted (preflight/), before any archive is made or request sent. Certain
+ * rejections stop here with a PreflightRefusal, unless `force`, which submits anyway and says what it ignores.
+ */
+export async function preflightGate(
+  target: string,
+  o: { force?: boolean; say: (line: string) => void },
+): Promise<PreflightResult> {
+  if (!exists(target)) throw new InputError(`${target}: no such file`);
+  const result = await preflightPath(target);
+  const n = result.findings.length;
+  if (n > 0 && !o.force) throw new PreflightRefusal(result);
+  if (n > 0)
+    o.say(
+      `pre-flight: --force: submitting despite ${n} problem${n === 1 ? '' : 's'} Apple's notary service would reject:`,
+    );
+  else
+    o.say(
+      `pre-flight: ${result.inspected.length} Mach-O file${result.inspected.length === 1 ? '' : 's'} checked: nothing Apple's notary service would certainly reject`,
+    );
+  for (const line of preflightLines(result)) o.say(line);
+  return result;
+}
+
+/**
+ * Notarizes with the chosen backend; the result has the same shape either way. The pre-flight runs first (both
+ * backends): with certain rejections, nothing is zipped, submitted or run (PreflightRefusal) unless `force`.
+ */
 export async function notarizeWith(
   runner: Runner,
   target: string,
@@ -271,10 +323,29 @@ export async function notarizeWith(
     say: (line: string) => void;
     signal?: AbortSignal;
     env?: NodeJS.ProcessEnv;
+    /** Submit even when the pre-flight finds certain rejections (`--force`). */
+    force?: boolean;
+  },
+): Promise<NotarizeResult & { preflight: PreflightResult }> {
+  const preflight = await preflightGate(target, o);
+  const result =
+    backend.via === 'notarytool'
+      ? await notarize(runner, target, backend.auth, o)
+      : await notarizeApi(target, backend.key, o);
+  return { ...result, preflight };
+}
+
+async function notarizeApi(
+  target: string,
+  key: ApiKey,
+  o: {
+    timeout: string;
+    store: SubmissionStore;
+    say: (line: string) => void;
+    signal?: AbortSignal;
+    env?: NodeJS.ProcessEnv;
   },
 ): Promise<NotarizeResult> {
-  if (backend.via === 'notarytool') return notarize(runner, target, backend.auth, o);
-  if (!exists(target)) throw new InputError(`${target}: no such file`);
   const kind = artifactKind(target);
   let archive = target;
   if (kind === 'binary' || kind === 'app') {
@@ -283,7 +354,7 @@ export async function notarizeWith(
     await zipForNotarization(target, archive);
     o.say(`zipped ${path.basename(target)} into ${archive}`);
   }
-  return notarizeViaApi(archive, backend.key, {
+  return notarizeViaApi(archive, key, {
     artifact: target,
     store: o.store,
     localCdhashes: () => localCdhashes(target),

@@ -11,6 +11,7 @@
  */
 import * as path from 'node:path';
 import { isAppBundle } from '../bundle/app';
+import { KOLY_SIZE } from '../bundle/dmg';
 import { preflight } from '../checks/preflight';
 import { runReadinessChecks } from '../checks/readiness';
 import { InputError } from '../errors';
@@ -168,6 +169,17 @@ interface Collected {
 }
 
 const ZIP_MAGIC = Buffer.from('PK\x03\x04', 'latin1');
+const XAR_MAGIC = Buffer.from('xar!', 'latin1');
+
+/** Whether the file ends with a UDIF koly trailer: a disk image, whatever its name. */
+async function hasKolyTrailer(file: string): Promise<boolean> {
+  const source = await FileSource.open(file);
+  try {
+    return source.size >= KOLY_SIZE && source.read(source.size - KOLY_SIZE, 4).toString('latin1') === 'koly';
+  } finally {
+    await source.close();
+  }
+}
 const EMPTY_ZIP_MAGIC = Buffer.from('PK\x05\x06', 'latin1');
 
 /**
@@ -187,15 +199,17 @@ export async function preflightPath(target: string, options: PreflightOptions = 
       }
   } else {
     const head = await readHead(target, 8);
-    if (sniffMachO(head) !== null) await inspectOne(target, options, result);
-    else if (head.subarray(0, 4).equals(ZIP_MAGIC) || head.subarray(0, 4).equals(EMPTY_ZIP_MAGIC))
-      await inspectZip(target, options, result);
-    else if (/\.(dmg|pkg)$/i.test(target))
+    // A disk image's data fork may begin like anything (a zip, here and there): its trailer says what it is.
+    const container = head.subarray(0, 4).equals(XAR_MAGIC) ? 'pkg' : (await hasKolyTrailer(target)) ? 'dmg' : null;
+    if (container !== null || /\.(dmg|pkg)$/i.test(target))
       result.skipped.push({
         path: target,
-        reason: 'the contents of .dmg and .pkg files are not read by the pre-flight',
+        reason: `the contents of ${container === 'dmg' || /\.dmg$/i.test(target) ? 'a disk image' : 'an installer package'} are not read by the pre-flight: only Apple's verdict will tell`,
       });
-    else throw new InputError(`${target}: not a Mach-O file, an .app bundle or a zip archive`);
+    else if (sniffMachO(head) !== null) await inspectOne(target, options, result);
+    else if (head.subarray(0, 4).equals(ZIP_MAGIC) || head.subarray(0, 4).equals(EMPTY_ZIP_MAGIC))
+      await inspectZip(target, options, result);
+    else throw new InputError(`${target}: not a Mach-O file, an .app bundle, a zip archive, a .dmg or a .pkg`);
   }
   return { inspected: result.inspected, findings: preflight(result.reports), skipped: result.skipped };
 }

@@ -78,6 +78,10 @@ const NOTARIZE: OptionSpec[] = [
   { flag: '--key-id', value: 'ID', help: "the API key's id" },
   { flag: '--issuer', value: 'UUID', help: "the API key's issuer (team keys)" },
   { flag: '--timeout', value: 'T', help: 'how long to wait for Apple (default: 30m)' },
+  {
+    flag: '--force',
+    help: 'submit even when the pre-flight finds what Apple certainly rejects (it says what it ignores)',
+  },
 ];
 
 /** One pipeline command as a table entry: its options, then the shared --json and --tool. */
@@ -140,7 +144,7 @@ export const RELEASE_COMMANDS: Command[] = [
   ),
   step(
     'notarize',
-    'zip if needed, notarytool submit, wait, log; resumes a saved submission of the same archive:\n--keychain-profile NAME | --key FILE --key-id ID [--issuer UUID] [--timeout 30m]',
+    'pre-flight (exit 1 before any upload on what Apple certainly rejects, unless --force), zip if needed, submit,\nwait, log; resumes a saved submission of the same archive:\n--keychain-profile NAME | --key FILE --key-id ID [--issuer UUID] [--timeout 30m]',
     '[options] ARTIFACT',
     [
       ...NOTARIZE,
