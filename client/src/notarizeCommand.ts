@@ -4,14 +4,25 @@
  * verdict puts the log's issues in the Problems panel on the artifact, each with Apple's link and the likely Go cause;
  * an Accepted one is remembered with the ticket's cdhashes and stapled where a ticket can be stapled. The verdict is
  * shown in the run's own notification, which the next run replaces (runNotification.ts); the spinner ends with the work.
+ * When the CLI's pre-flight refuses (what Apple certainly rejects, found before any upload), its findings go to the
+ * Problems panel at once and a notification offers "Submit Anyway" (--force); preflightRefusal.ts holds that logic.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { NotarizeJson, SubmissionsJson } from '../../server/src/protocol';
+import type { NotarizeJson, PreflightResult, SubmissionsJson } from '../../server/src/protocol';
 import type { NotarizationRecord } from './artifactState';
 import type { ArtifactsView } from './artifactsView';
 import { runCli } from './cliProcess';
 import { cliArgs, SettingsError } from './pipelineArgs';
+import {
+  preflightProblems,
+  problemsByFile,
+  refusalNotice,
+  refusedPreflight,
+  SHOW_PROBLEMS,
+  SUBMIT_ANYWAY,
+  withForce,
+} from './preflightRefusal';
 import { LatestRunNotification } from './runNotification';
 import { pipelineSettings, secretEnv } from './settings';
 
@@ -69,7 +80,8 @@ export class Notarizer {
     return (await vscode.window.showQuickPick(items, { title: 'Notarize which artifact?' }))?.uri;
   }
 
-  async notarize(target?: vscode.Uri): Promise<void> {
+  /** `force`: submit even what the pre-flight refused ("Submit Anyway", the CLI's --force). */
+  async notarize(target?: vscode.Uri, options: { force?: boolean } = {}): Promise<void> {
     // Runs tools: the command table (commands/registry.ts) lets it run only in a trusted workspace.
     const uri = target ?? (await this.pick());
     if (!uri) return;
@@ -78,6 +90,7 @@ export class Notarizer {
     let args: string[];
     try {
       args = cliArgs('notarize', settings, uri.fsPath, true);
+      if (options.force) args = withForce(args);
     } catch (error) {
       if (error instanceof SettingsError) {
         const choice = await vscode.window.showErrorMessage(error.message, 'Set Up Credentials');
@@ -104,6 +117,13 @@ export class Notarizer {
         parsed = JSON.parse(result.stdout) as NotarizeJson;
       } catch {
         return `failed: ${result.stderr.trim().split('\n').pop() || 'no output'}`;
+      }
+      this.forgetNestedProblems(uri);
+      const refused = refusedPreflight(parsed);
+      if (refused) {
+        // Nothing was uploaded: the problems go to the panel now, and the notification offers to submit anyway.
+        this.showRefusal(uri, refused);
+        return undefined;
       }
       const verdict = await this.record(uri, parsed, folder, report);
       this.view.refreshSoon();
@@ -158,6 +178,39 @@ export class Notarizer {
       ? ` [Open Log](command:vscode.open?${encodeURIComponent(JSON.stringify([vscode.Uri.file(r.log)]))})`
       : '';
     return `${r.status}: ${r.issues.length} issue${r.issues.length === 1 ? '' : 's'} in the Problems panel.${openLog}`;
+  }
+
+  /** Pre-flight problems an earlier run put on files inside the artifact (an .app's executables). */
+  private forgetNestedProblems(uri: vscode.Uri): void {
+    const inside: vscode.Uri[] = [];
+    this.diagnostics.forEach((file) => {
+      if (file.fsPath.startsWith(`${uri.fsPath}${path.sep}`)) inside.push(file);
+    });
+    for (const file of inside) this.diagnostics.delete(file);
+  }
+
+  /**
+   * The pre-flight's refusal: one diagnostic per finding on its file (Apple's message and our fix, linked to Apple's
+   * page), replacing those of the artifact's previous run, and a notification with "Show Problems" and "Submit Anyway".
+   */
+  private showRefusal(uri: vscode.Uri, refused: PreflightResult): void {
+    const artifact = uri.fsPath;
+    this.diagnostics.delete(uri);
+    for (const [file, problems] of problemsByFile(preflightProblems(refused, artifact)))
+      this.diagnostics.set(
+        vscode.Uri.file(file),
+        problems.map((p) => {
+          const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), p.message, vscode.DiagnosticSeverity.Error);
+          d.source = 'notarization pre-flight';
+          d.code = { value: p.code.value, target: vscode.Uri.parse(p.code.target) };
+          return d;
+        }),
+      );
+    const notice = refusalNotice(refused);
+    void vscode.window.showWarningMessage(notice.text, ...notice.actions).then((choice) => {
+      if (choice === SHOW_PROBLEMS) void vscode.commands.executeCommand('workbench.actions.view.problems');
+      else if (choice === SUBMIT_ANYWAY) void this.notarize(uri, { force: true });
+    });
   }
 
   /** After a reload: submissions saved as In Progress are waited for again (the CLI resumes, it does not upload). */

@@ -30,7 +30,20 @@ describe('notarize through the Notary REST API, from the command line', () => {
     const binary = buildGo('arm64', dir);
     assert.equal(runCli('sign', '--adhoc', binary).code, 0);
     const env = { ...fake.env, GO_MACOS_SIGN_STATE_DIR: path.join(dir, 'state') };
-    const args = ['notarize', '--json', '--key', p8, '--key-id', KEY_ID, '--issuer', ISSUER, '--timeout', '60s'];
+    // Ad hoc on purpose (the service's Invalid flow): --force past the pre-flight, which would stop it locally.
+    const args = [
+      'notarize',
+      '--json',
+      '--force',
+      '--key',
+      p8,
+      '--key-id',
+      KEY_ID,
+      '--issuer',
+      ISSUER,
+      '--timeout',
+      '60s',
+    ];
     const r = await runCliAsync([...args, binary], env);
     assert.equal(r.code, 1, r.stderr);
     const out = JSON.parse(r.stdout);

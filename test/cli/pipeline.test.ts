@@ -26,6 +26,8 @@ import type {
   Submission,
   SubmissionsJson,
   NotaryBackendField,
+  PreflightFinding,
+  PreflightResult,
 } from '../../server/src/protocol';
 import { CHILD_LIMIT, waitUntil, within } from '../support/bounds';
 import { DEVELOPER_ID_BINARY, fakeApple } from '../support/fakeApple';
@@ -106,6 +108,9 @@ describe('go-macos-sign release with fake Apple tools', () => {
         'notary',
         '--ldflags',
         '-s -w',
+        // The fake codesign signs ad hoc (no test holds a Developer ID key): the pre-flight would stop it before the
+        // notary; --force lets the notary judge those bytes.
+        '--force',
         '.',
       ],
       fake.env,
@@ -194,8 +199,9 @@ describe('go-macos-sign release with fake Apple tools', () => {
       cli(['build', ...toolFlags(), '--arch', 'arm64', '--out', out, '--name', 'tool', '.'], fake.env).code,
       0,
     );
+    // The linker's ad-hoc signature is what this test submits on purpose: --force past the pre-flight.
     const r = cli(
-      ['notarize', '--json', '--keychain-profile', 'notary', path.join(out, 'tool-darwin-arm64')],
+      ['notarize', '--json', '--force', '--keychain-profile', 'notary', path.join(out, 'tool-darwin-arm64')],
       fake.env,
     );
     assert.equal(r.code, 1);
@@ -215,7 +221,10 @@ describe('go-macos-sign release with fake Apple tools', () => {
     assert.equal(result.issues[2].docUrl, `${DOC}#3087724`);
     assert.equal(result.issues[0].path, 'tool-darwin-arm64.zip/tool-darwin-arm64');
     assert.equal(result.covered, false);
-    const text = cli(['notarize', '--keychain-profile', 'notary', path.join(out, 'tool-darwin-arm64')], fake.env);
+    const text = cli(
+      ['notarize', '--force', '--keychain-profile', 'notary', path.join(out, 'tool-darwin-arm64')],
+      fake.env,
+    );
     assert.equal(text.code, 1);
     assert.match(text.stdout, /likely cause in a Go build: codesign ran without --options runtime/);
   });
@@ -224,10 +233,11 @@ describe('go-macos-sign release with fake Apple tools', () => {
     // Each table must name every field of its type and no other (the compiler checks), so a field added to the CLI's
     // output or to the contract alone fails here.
     const notarizeFields: Record<
-      Exclude<keyof PipelineJson | keyof NotaryBackendField | keyof NotarizeResult, 'error'>,
+      Exclude<keyof PipelineJson | keyof NotaryBackendField | keyof NotarizeResult | 'preflight', 'error'>,
       true
     > = {
       backend: true,
+      preflight: true,
       command: true,
       commands: true,
       ok: true,
@@ -239,6 +249,16 @@ describe('go-macos-sign release with fake Apple tools', () => {
       covered: true,
       log: true,
       resumed: true,
+    };
+    const preflightFields: Record<keyof PreflightResult, true> = { inspected: true, findings: true, skipped: true };
+    const findingFields: Record<keyof PreflightFinding, true> = {
+      path: true,
+      arch: true,
+      ruleId: true,
+      appleMessage: true,
+      docUrl: true,
+      fix: true,
+      detail: true,
     };
     const issueFields: Record<Exclude<keyof NotaryIssue, 'goCause'>, true> = {
       severity: true,
@@ -270,9 +290,15 @@ describe('go-macos-sign release with fake Apple tools', () => {
       0,
     );
     const notarized = JSON.parse(
-      cli(['notarize', '--json', '--keychain-profile', 'notary', path.join(out, 'tool-darwin-arm64')], fake.env).stdout,
+      cli(
+        ['notarize', '--json', '--force', '--keychain-profile', 'notary', path.join(out, 'tool-darwin-arm64')],
+        fake.env,
+      ).stdout,
     ) as NotarizeJson;
     assert.deepEqual(keys(notarized), keys(notarizeFields));
+    assert.ok('preflight' in notarized);
+    assert.deepEqual(keys(notarized.preflight), keys(preflightFields));
+    for (const finding of notarized.preflight.findings) assert.deepEqual(keys(finding), keys(findingFields));
     assert.ok(!('error' in notarized) && notarized.issues.length > 0, 'an Invalid verdict with issues');
     for (const issue of notarized.issues)
       assert.deepEqual(
@@ -330,6 +356,8 @@ describe('go-macos-sign release with fake Apple tools', () => {
       [
         'notarize',
         '--json',
+        // The linker's ad-hoc signature, on purpose: this test is about the key.
+        '--force',
         '--key-id',
         'ABC123DEF4',
         '--issuer',
@@ -543,6 +571,11 @@ describe('go-macos-sign release with fake Apple tools', () => {
       const r = cli(['notarize', '--json', '--keychain-profile', 'notary', container], fake.env);
       const result = JSON.parse(r.stdout);
       assert.equal(r.code, 1, format);
+      // The pre-flight does not read inside a .dmg or .pkg: it says so, and Apple's verdict tells.
+      assert.deepEqual(
+        result.preflight.skipped.map((s: { path: string }) => s.path),
+        [container],
+      );
       assert.equal(result.ok, false);
       assert.deepEqual(
         result.issues.map((i: { path: string; message: string }) => [i.path, i.message]),

@@ -115,7 +115,8 @@ describe('CLI arguments from settings', () => {
     const project = path.join(tempDir(), 'hello');
     fs.cpSync(path.join(REPO, 'examples', 'hello'), project, { recursive: true });
     const args = cliArgs('release', { ...SETTINGS, toolPaths: { go: goTool(), lipo: lipoTool() } }, undefined, true);
-    const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], {
+    // The fake codesign signs ad hoc on purpose: --force past the pre-flight, so the notary judges the bytes.
+    const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args, '--force'], {
       ...CHILD_LIMIT,
       cwd: project,
       env: { ...fake.env, GOCACHE: path.join(tempDir(), 'gocache') },

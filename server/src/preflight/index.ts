@@ -5,9 +5,10 @@
  * What is read: a bare Mach-O or universal file; an .app bundle (its main executable with its Info.plist and resource
  * seal, and all nested code: helpers, frameworks, nested bundles); a .zip, read in-process (zipEntries.ts), each
  * Mach-O entry inspected from memory with the Info.plist and CodeResources of the bundle it belongs to; any other
- * directory, searched like `inspect` does. The contents of .dmg and .pkg files are not read here (their readers live
- * elsewhere): they are listed in `skipped`, never reported as clean. A file that looks like a Mach-O but cannot be
- * parsed is in `skipped` with the reason. Symbolic links are not followed.
+ * directory, searched like `inspect` does. The contents of disk images and installer packages (told by their koly
+ * trailer or xar magic, or their name) are not read here: they are listed in `skipped`, never reported as clean; so is
+ * a file that is none of these, and one that looks like a Mach-O but cannot be parsed (with the reason). Symbolic
+ * links are not followed.
  */
 import * as path from 'node:path';
 import { isAppBundle } from '../bundle/app';
@@ -184,8 +185,8 @@ const EMPTY_ZIP_MAGIC = Buffer.from('PK\x05\x06', 'latin1');
 
 /**
  * The pre-flight of everything at `target` (what `notarize` would submit). Throws InputError when `target` cannot be
- * read at all (missing, or a zip that is not one or is refused as a bomb); problems with single files inside are in
- * `skipped`.
+ * read at all (missing, or a zip that is not one or is refused as a bomb); problems with single files inside, and a
+ * target that is no kind of code, are in `skipped`.
  */
 export async function preflightPath(target: string, options: PreflightOptions = {}): Promise<PreflightResult> {
   const result: Collected = { reports: [], inspected: [], skipped: [] };
@@ -209,7 +210,12 @@ export async function preflightPath(target: string, options: PreflightOptions = 
     else if (sniffMachO(head) !== null) await inspectOne(target, options, result);
     else if (head.subarray(0, 4).equals(ZIP_MAGIC) || head.subarray(0, 4).equals(EMPTY_ZIP_MAGIC))
       await inspectZip(target, options, result);
-    else throw new InputError(`${target}: not a Mach-O file, an .app bundle, a zip archive, a .dmg or a .pkg`);
+    // Not code the pre-flight knows (a script, a document): named as unchecked, never as clean; Apple will judge it.
+    else
+      result.skipped.push({
+        path: target,
+        reason: 'not a Mach-O file, an .app bundle, a zip archive, a disk image or an installer package',
+      });
   }
   return { inspected: result.inspected, findings: preflight(result.reports), skipped: result.skipped };
 }
