@@ -6,6 +6,7 @@
  * refused locally, exit 1, with Apple's exact message, its docUrl and our fix, through both backends:
  * - `--via api`: the strict stand-in for Apple's Notary REST API (test/support/fakeNotary.ts) sees no request at all;
  * - `--via notarytool`: the fake Apple tools (test/support/fake-apple, on PATH) are never run, not even ditto.
+ * Bare binaries, a zip and a flat .pkg (its Payload read in-process) are refused alike.
  * `--force` submits anyway and says what it ignored; a real Developer ID signature (@sentry/cli-darwin's) passes, and
  * the successful JSON carries the pre-flight. The expected texts and anchors are copied from apple-rules §3.2 (Apple's
  * logs), not from our code; facts about the artifacts are confirmed by llvm-objdump where it can tell.
@@ -238,6 +239,18 @@ describe('notarize refuses locally what Apple certainly rejects, and sends nothi
     await refused(zip, 'x86_64', ['unsigned', 'timestamp', 'runtime'], `${zip}/tool`);
   });
 
+  it('a flat .pkg whose Payload (gzip cpio, written by python) holds an unsigned binary: refused, the file named inside', async () => {
+    const payload = path.join(dir, 'Payload');
+    execFileSync(
+      'python3',
+      [path.join(REPO, 'test', 'support', 'make_pkg_payload.py'), payload, `usr/local/bin/tool=${amd64}`],
+      CHILD_LIMIT,
+    );
+    const pkg = path.join(dir, 'tool.pkg');
+    execFileSync('python3', [path.join(REPO, 'test', 'support', 'make_xar.py'), pkg, payload], CHILD_LIMIT);
+    await refused(pkg, 'x86_64', ['unsigned', 'timestamp', 'runtime'], `${pkg}/Payload/usr/local/bin/tool`);
+  });
+
   it('--force submits anyway and names what it ignored: the service judges it (Invalid), the JSON keeps the pre-flight', async () => {
     const file = await signed('forced', ['--no-timestamp']);
     const before = notary.submissions.length;
@@ -280,7 +293,7 @@ describe('notarize refuses locally what Apple certainly rejects, and sends nothi
     assert.match(r.stderr, /pre-flight: 1 Mach-O file checked: nothing Apple's notary service would certainly reject/);
   });
 
-  it('a .dmg (made by the fake hdiutil) whose contents the pre-flight cannot read is submitted, and the JSON says it was not checked', async () => {
+  it('a .dmg (made by the fake hdiutil), whose contents the pre-flight does not read, is submitted, and the JSON says it was not checked', async () => {
     const made = await runCliAsync(['package', '--json', '--format', 'dmg', copy(amd64, 'in-dmg')], apple.env);
     assert.equal(made.code, 0, made.stderr);
     const dmg = JSON.parse(made.stdout).output as string;

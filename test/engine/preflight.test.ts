@@ -339,6 +339,67 @@ describe("pre-flight: each message of Apple's notarization log is predicted loca
     for (const [message] of predicted) assert.ok(goCause(`${message}: detail`), message);
   });
 
+  it('a flat .pkg (xar with a gzip cpio Payload, written by python): every Mach-O inside is judged; pbzx is skipped', async () => {
+    const payload = path.join(dir, 'Payload');
+    const good = await signed('good-for-pkg');
+    execFileSync(
+      'python3',
+      [
+        path.join(REPO, 'test', 'support', 'make_pkg_payload.py'),
+        payload,
+        `usr/local/bin/unsigned=${amd64}`,
+        `usr/local/bin/good=${good}`,
+      ],
+      CHILD_LIMIT,
+    );
+    // The payload is gzip over an odc cpio holding both files (python's gzip and a few lines read it back).
+    const listed = execFileSync(
+      'python3',
+      [
+        '-c',
+        'import gzip,sys\nb=gzip.open(sys.argv[1]).read()\ni=0\nwhile i<len(b):\n n=int(b[i+59:i+65],8);s=int(b[i+65:i+76],8);print(b[i+76:i+75+n].decode());i+=76+n+s',
+        payload,
+      ],
+      { ...CHILD_LIMIT, encoding: 'utf8' },
+    );
+    assert.match(listed, /\.\/usr\/local\/bin\/unsigned\n\.\/usr\/local\/bin\/good\n/);
+    const pkg = path.join(dir, 'tool.pkg');
+    execFileSync('python3', [path.join(REPO, 'test', 'support', 'make_xar.py'), pkg, payload], CHILD_LIMIT);
+    const result = await preflightPath(pkg);
+    const unsigned = `${pkg}/Payload/usr/local/bin/unsigned`;
+    const signedInside = `${pkg}/Payload/usr/local/bin/good`;
+    assert.deepEqual(result.inspected, [unsigned, signedInside]);
+    assert.deepEqual(result.skipped, []);
+    assert.deepEqual(
+      seen({ ...result, findings: result.findings.filter((f) => f.path === unsigned) }),
+      expect('x86_64', 'unsigned', 'timestamp', 'runtime'),
+    );
+    assert.deepEqual(
+      seen({ ...result, findings: result.findings.filter((f) => f.path === signedInside) }),
+      expect('arm64', 'developerId'),
+    );
+
+    // A payload newer pkgbuild compresses with LZMA (pbzx) is not read: skipped, never clean.
+    execFileSync(
+      'python3',
+      [path.join(REPO, 'test', 'support', 'make_pkg_payload.py'), payload, '--pbzx'],
+      CHILD_LIMIT,
+    );
+    const lzma = path.join(dir, 'lzma.pkg');
+    execFileSync('python3', [path.join(REPO, 'test', 'support', 'make_xar.py'), lzma, payload], CHILD_LIMIT);
+    const skipped = await preflightPath(lzma);
+    assert.deepEqual(skipped.findings, []);
+    assert.deepEqual(
+      skipped.skipped.map((s) => s.path),
+      [`${lzma}/Payload`],
+    );
+    assert.match(skipped.skipped[0].reason, /pbzx/);
+    // A payload that inflates past the bound is skipped with the reason, not read.
+    const bounded = await preflightPath(pkg, { pkgLimits: { inflatedBytes: 1024 } });
+    assert.deepEqual(bounded.inspected, []);
+    assert.match(bounded.skipped[0].reason, /larger than|inflates to more than/);
+  });
+
   it('a .dmg or .pkg is listed as skipped, never as clean', async () => {
     const dmg = path.join(dir, 'tool.dmg');
     fs.writeFileSync(dmg, Buffer.alloc(1024));

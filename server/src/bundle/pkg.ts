@@ -47,6 +47,20 @@ export interface PkgSignatureInfo {
   certificates: CertificateInfo[];
 }
 
+/** A file stored in a xar heap: where its bytes are, how they are encoded, and how large they become. */
+export interface XarEntry {
+  /** `/`-separated path in the archive (nested files under their directories). */
+  path: string;
+  /** From the start of the heap. */
+  offset: number;
+  /** Stored bytes. */
+  length: number;
+  /** Bytes once decoded. */
+  size: number;
+  /** The `<encoding style>`: application/octet-stream (stored), application/x-gzip (zlib), others. */
+  encoding: string;
+}
+
 export interface PkgInfo {
   path: string;
   size: number;
@@ -57,6 +71,8 @@ export interface PkgInfo {
   heapOffset: number;
   /** File names in the TOC (top-level and nested, as listed). */
   files: string[];
+  /** The TOC's files that have data in the heap, by their path in the archive (`tool.pkg/Payload`). */
+  entries: XarEntry[];
   signatures: PkgSignatureInfo[];
   ticketQuery: { digestType: 1 | 2; cdhash: string } | null;
   stapledTicket: Buffer | null;
@@ -203,6 +219,7 @@ export async function readPkg(file: string): Promise<PkgInfo> {
         });
     }
     const files = [...toc.body.matchAll(/<name>([^<]*)<\/name>/g)].map((m) => unescape(m[1]));
+    const entries = heapEntries(toc.body);
     const trailer = readTrailer(source, heapOffset);
     return {
       path: file,
@@ -212,6 +229,7 @@ export async function readPkg(file: string): Promise<PkgInfo> {
       checksum: { style, value: stored.toString('hex') },
       heapOffset,
       files,
+      entries,
       signatures,
       ticketQuery:
         style === 'sha1' || style === 'sha256'
@@ -223,6 +241,37 @@ export async function readPkg(file: string): Promise<PkgInfo> {
   } finally {
     await source.close();
   }
+}
+
+/**
+ * The files with heap data, walking `<file>` elements with a stack (they nest: a product archive holds component
+ * packages as directories). A file's own `<name>` and `<data>` are those before its first nested `<file>`.
+ */
+function heapEntries(toc: string): XarEntry[] {
+  const entries: XarEntry[] = [];
+  const stack: { name: string | null; data: string | null }[] = [];
+  const tag = /<(\/?)file\b[^>]*>|<name>([^<]*)<\/name>|<data>([\s\S]*?)<\/data>/g;
+  const number = (body: string, name: string) => {
+    const m = new RegExp(`<${name}>\\s*(\\d{1,15})\\s*</${name}>`).exec(body);
+    return m ? Number(m[1]) : null;
+  };
+  for (let m = tag.exec(toc); m; m = tag.exec(toc)) {
+    const top = stack[stack.length - 1];
+    if (m[0].startsWith('<file')) stack.push({ name: null, data: null });
+    else if (m[1] === '/') {
+      const done = stack.pop();
+      if (!done?.data || done.name === null) continue;
+      const offset = number(done.data, 'offset');
+      const length = number(done.data, 'length');
+      const size = number(done.data, 'size');
+      const encoding = /<encoding\s+style="([^"]*)"/.exec(done.data)?.[1] ?? 'application/octet-stream';
+      if (offset === null || length === null || size === null) continue;
+      const names = [...stack.map((f) => f.name ?? ''), done.name];
+      entries.push({ path: names.join('/'), offset, length, size, encoding });
+    } else if (top && m[2] !== undefined && top.name === null) top.name = unescape(m[2]);
+    else if (top && m[3] !== undefined && top.data === null) top.data = m[3];
+  }
+  return entries;
 }
 
 function trailerRecord(type: number, length: number): Buffer {

@@ -5,8 +5,9 @@
  * What is read: a bare Mach-O or universal file; an .app bundle (its main executable with its Info.plist and resource
  * seal, and all nested code: helpers, frameworks, nested bundles); a .zip, read in-process (zipEntries.ts), each
  * Mach-O entry inspected from memory with the Info.plist and CodeResources of the bundle it belongs to; any other
- * directory, searched like `inspect` does. The contents of disk images and installer packages (told by their koly
- * trailer or xar magic, or their name) are not read here: they are listed in `skipped`, never reported as clean; so is
+ * directory, searched like `inspect` does; a flat .pkg (xar magic): every Mach-O in its components' payloads
+ * (pkgPayload.ts), from memory. The contents of disk images (told by their koly trailer or their name) and payloads
+ * that cannot be read (pbzx, too large) are not read: they are listed in `skipped`, never reported as clean; so is
  * a file that is none of these, and one that looks like a Mach-O but cannot be parsed (with the reason). Symbolic
  * links are not followed.
  */
@@ -23,6 +24,7 @@ import { ExternalComponents } from '../macho/verify';
 import { inspectMachO, InspectOptions } from '../macho/inspect';
 import { BufferSource, ByteSource, FileSource } from '../macho/source';
 import type { InspectReport, PreflightResult } from '../protocol';
+import { PKG_PAYLOAD_LIMITS, PkgPayloadLimits, pkgPayloadFiles } from './pkgPayload';
 import { ZIP_LIMITS, ZipArchive, ZipLimits } from './zipEntries';
 
 export type { PreflightFinding, PreflightResult } from '../protocol';
@@ -31,6 +33,8 @@ export { preflight, CERTAIN_REJECTIONS } from '../checks/preflight';
 export interface PreflightOptions extends InspectOptions {
   /** Bounds for reading a .zip (tests lower them). */
   zipLimits?: Partial<ZipLimits>;
+  /** Bounds for reading a .pkg's payloads. */
+  pkgLimits?: Partial<PkgPayloadLimits>;
 }
 
 /**
@@ -163,6 +167,36 @@ async function inspectZip(file: string, options: PreflightOptions, result: Colle
   }
 }
 
+/**
+ * Every Mach-O in the payloads of a flat package (pkgPayload.ts), inspected from memory with the Info.plist and
+ * CodeResources of the bundle it belongs to in the same payload. A package that cannot be read is skipped, not refused:
+ * Apple judges it.
+ */
+async function inspectPkg(file: string, options: PreflightOptions, result: Collected): Promise<void> {
+  let payload: Awaited<ReturnType<typeof pkgPayloadFiles>>;
+  try {
+    payload = await pkgPayloadFiles(file, { ...PKG_PAYLOAD_LIMITS, ...options.pkgLimits });
+  } catch (error) {
+    result.skipped.push({ path: file, reason: message(error) });
+    return;
+  }
+  result.skipped.push(...payload.skipped);
+  const byName = new Map(payload.files.map((f) => [f.name, f.bytes]));
+  for (const { name, bytes } of payload.files) {
+    if (bytes.length < 8 || sniffMachO(bytes.subarray(0, 8)) === null) continue;
+    try {
+      const where = bundleComponentPaths(name);
+      const external: ExternalComponents = where
+        ? { infoPlist: byName.get(where.infoPlist), codeResources: byName.get(where.codeResources) ?? null }
+        : {};
+      result.reports.push(await reportFor(new BufferSource(bytes, name), name, external, options));
+      result.inspected.push(name);
+    } catch (error) {
+      result.skipped.push({ path: name, reason: message(error) });
+    }
+  }
+}
+
 interface Collected {
   reports: InspectReport[];
   inspected: string[];
@@ -202,7 +236,8 @@ export async function preflightPath(target: string, options: PreflightOptions = 
     const head = await readHead(target, 8);
     // A disk image's data fork may begin like anything (a zip, here and there): its trailer says what it is.
     const container = head.subarray(0, 4).equals(XAR_MAGIC) ? 'pkg' : (await hasKolyTrailer(target)) ? 'dmg' : null;
-    if (container !== null || /\.(dmg|pkg)$/i.test(target))
+    if (container === 'pkg') await inspectPkg(target, options, result);
+    else if (container !== null || /\.(dmg|pkg)$/i.test(target))
       result.skipped.push({
         path: target,
         reason: `the contents of ${container === 'dmg' || /\.dmg$/i.test(target) ? 'a disk image' : 'an installer package'} are not read by the pre-flight: only Apple's verdict will tell`,
