@@ -251,6 +251,29 @@ describe('notarize refuses locally what Apple certainly rejects, and sends nothi
     await refused(pkg, 'x86_64', ['unsigned', 'timestamp', 'runtime'], `${pkg}/Payload/usr/local/bin/tool`);
   });
 
+  it("release's notarize step: the same refusal, at the top level of its JSON, before any tool or request", async () => {
+    const file = copy(amd64, 'release-unsigned');
+    const requests = notary.requests.length;
+    const r = await runCliAsync(
+      ['release', '--json', '--artifact', file, '--key', p8, '--key-id', KEY_ID, '--issuer', ISSUER],
+      apiEnv(),
+    );
+    assert.equal(r.code, 1, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.command, 'release');
+    assert.equal(out.backend, 'api');
+    assert.match(out.error, /^pre-flight: 3 problems/);
+    assert.deepEqual(seen(out.preflight.findings), expected('x86_64', ['unsigned', 'timestamp', 'runtime']));
+    assert.equal(out.notarization, undefined);
+    assert.equal(notary.requests.length, requests, 'the stand-in notary service saw a request');
+
+    const calls = apple.calls().length;
+    const text = await runCliAsync(['release', '--artifact', file, '--keychain-profile', 'notary'], apple.env);
+    assert.equal(text.code, 1, text.stderr);
+    assert.ok(text.stdout.includes(`${file} (x86_64): ${APPLE.unsigned[0]}`), text.stdout);
+    assert.deepEqual(apple.calls().slice(calls), [], 'a fake Apple tool ran');
+  });
+
   it('--force submits anyway and names what it ignored: the service judges it (Invalid), the JSON keeps the pre-flight', async () => {
     const file = await signed('forced', ['--no-timestamp']);
     const before = notary.submissions.length;
