@@ -24,7 +24,7 @@ import type { SigningIdentity } from '../../server/src/sign/types';
 import { CHILD_LIMIT } from '../support/bounds';
 import { testPki } from '../support/testPki';
 import { startTsa, Tsa } from '../support/tsa';
-import { buildGo, lipoTool, REPO, tempDir } from '../support/tools';
+import { buildGo, findTool, lipoTool, REPO, tempDir } from '../support/tools';
 
 const RESOLVING =
   'https://developer.apple.com/documentation/security/notarizing_macos_software_before_distribution/resolving_common_notarization_issues#';
@@ -378,6 +378,28 @@ describe("pre-flight: each message of Apple's notarization log is predicted loca
       seen({ ...result, findings: result.findings.filter((f) => f.path === signedInside) }),
       expect('arm64', 'developerId'),
     );
+
+    // A product archive as productbuild lays it out (a component package as a directory, beside Distribution),
+    // written by libarchive's bsdtar, which stores each file zlib-compressed (xar's application/x-gzip).
+    const product = path.join(dir, 'product');
+    fs.mkdirSync(path.join(product, 'tool.pkg'), { recursive: true });
+    fs.copyFileSync(payload, path.join(product, 'tool.pkg', 'Payload'));
+    fs.writeFileSync(path.join(product, 'Distribution'), '<?xml version="1.0"?><installer-gui-script/>\n');
+    const productPkg = path.join(dir, 'product.pkg');
+    execFileSync(
+      findTool(['bsdtar'], 'bsdtar (libarchive)'),
+      ['--format', 'xar', '-cf', productPkg, 'Distribution', 'tool.pkg'],
+      {
+        ...CHILD_LIMIT,
+        cwd: product,
+      },
+    );
+    const nested = await preflightPath(productPkg);
+    assert.deepEqual(nested.inspected, [
+      `${productPkg}/tool.pkg/Payload/usr/local/bin/unsigned`,
+      `${productPkg}/tool.pkg/Payload/usr/local/bin/good`,
+    ]);
+    assert.equal(nested.findings.length, 4);
 
     // A payload newer pkgbuild compresses with LZMA (pbzx) is not read: skipped, never clean.
     execFileSync(
