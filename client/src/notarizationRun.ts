@@ -48,6 +48,12 @@ export function statusText(name: string, run: { state?: string } | undefined): s
   return `$(sync~spin) Notarizing ${name}${state ? `: ${state}` : '…'}`;
 }
 
+/** The run's notification while it works: where the submission stands, and that leaving is safe. */
+export function progressMessage(run: PendingRun): string {
+  const id = run.submissionId ? ` (submission ${run.submissionId})` : '';
+  return `${run.state ?? 'working'}${id}; saved: a reload or a restart of VS Code resumes the wait`;
+}
+
 /** The status bar's tooltip: enough to find the submission elsewhere (`go-macos-sign submissions`). */
 export function statusTooltip(artifact: string, run: PendingRun | undefined): string {
   return [

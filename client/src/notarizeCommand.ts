@@ -23,6 +23,7 @@ import {
   canCarryTicket,
   PendingRun,
   PendingRuns,
+  progressMessage,
   resumePlan,
   runProgress,
   statusText,
@@ -168,6 +169,7 @@ export class Notarizer {
             if (!progress) continue;
             run = { ...run, ...progress };
             this.showRun(artifact, run);
+            if (progress.state) report(progressMessage(run));
             void this.setPending(artifact, run);
           }
         },

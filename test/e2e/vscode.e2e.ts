@@ -553,7 +553,7 @@ describe('Notarize… on Linux with an API key and the stand-in services', () =>
     // Its own browser context, kept across the restart: the workbench keeps state in the browser, per origin.
     const url = await startCodeServer(apiWorkspace, { trust: true, extraEnv: restart.env, userData, port });
     linuxPage = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    await linuxPage.goto(url);
+    await linuxPage.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
     await linuxPage.waitForSelector('.monaco-workbench', { timeout: 90_000 });
     await linuxPage.waitForTimeout(5_000);
   });
@@ -662,14 +662,15 @@ describe('Notarize… on Linux with an API key and the stand-in services', () =>
         userData: restart.userData,
         port: restart.port,
       });
-      await linuxPage.goto(url);
+      await linuxPage.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
       await linuxPage.waitForSelector('.monaco-workbench', { timeout: 90_000 });
       page = linuxPage;
       await showSigningView();
       const text = await viewUntil(/sentry-tool[^\n]*\n?[^\n]*· notarized/);
       assert.match(text, /sentry-tool[\s\S]*notarized/);
       const toasts = page.locator('.notifications-toasts .notification-toast', { hasText: 'sentry-tool' });
-      await toasts.first().waitFor({ timeout: 15_000 });
+      // The run's notification says it resumed, and becomes the verdict when the verdict is read.
+      await toasts.filter({ hasText: 'Open Log' }).first().waitFor({ timeout: 30_000 });
       assert.equal(await toasts.count(), 1, await page.locator('.notifications-toasts').innerText());
       assert.match(await toasts.first().innerText(), /notarized[\s\S]*Open Log/);
       await shot('8-resumed-after-restart');

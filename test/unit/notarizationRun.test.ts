@@ -12,6 +12,7 @@ import { describe, it } from 'node:test';
 import {
   canCarryTicket,
   PendingRun,
+  progressMessage,
   resumePlan,
   runProgress,
   statusText,
@@ -53,6 +54,10 @@ describe("the status bar follows the CLI's progress", () => {
       assert.ok(seen.some((p) => p.state === 'waiting'));
       assert.deepEqual(seen[seen.length - 1], { submissionId: id, state: 'Accepted' });
       assert.equal(statusText('sentry-cli', seen[1]), '$(sync~spin) Notarizing sentry-cli: uploading');
+      assert.equal(
+        progressMessage({ startedAt: '', ...seen[1] }),
+        `uploading (submission ${id}); saved: a reload or a restart of VS Code resumes the wait`,
+      );
 
       // Run again (what a restart does): the saved verdict is read, and the status bar learns it at once.
       const again = await runCliAsync(args, env);
