@@ -475,12 +475,23 @@ describe('Notarize… on Linux with an API key and the stand-in services', () =>
     }
   }
 
-  /** Runs "Notarize…" on an artifact picked by name; the pre-flight's refusal (if any) is overridden with Submit Anyway. */
+  /** The quick input on screen once it shows `text` (a title, or a row), so typing goes where it should. */
+  async function quickInputWith(text: string): Promise<void> {
+    await page
+      .locator('.quick-input-widget:not([style*="display: none"])', { hasText: text })
+      .waitFor({ timeout: 30_000 });
+  }
+
+  /** Runs "Notarize…" on an artifact picked by name, each step waiting for what it types into. */
   async function notarizeOnLinux(name: string): Promise<void> {
-    await runCommand('Go macOS: Notarize…');
-    await page.waitForTimeout(800);
+    await page.keyboard.press('Control+Shift+P');
+    await quickInputWith('');
+    await page.keyboard.type('Go macOS: Notarize…');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Go macOS: Notarize…' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await quickInputWith('Notarize which artifact?');
     await page.keyboard.type(name);
-    await page.waitForTimeout(500);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
     await page.keyboard.press('Enter');
   }
 
@@ -575,18 +586,18 @@ describe('Notarize… on Linux with an API key and the stand-in services', () =>
       await viewUntil(/Sentry\.app[\s\S]*ready to notarize/, 60_000);
       await notarizeOnLinux('Sentry.app');
       // No key yet: the file dialog (VS Code's own, in the browser) asks for the .p8.
-      const dialog = page.locator('.quick-input-widget:not([style*="display: none"])');
-      await dialog.locator('input').waitFor({ timeout: 15_000 });
+      await quickInputWith('App Store Connect API key');
+      const input = page.locator('.quick-input-widget:not([style*="display: none"]) input');
       await shot('7-api-key-file');
       await page.keyboard.press('Control+A');
       await page.keyboard.type(keyFile);
       await page.waitForTimeout(1_000);
       await page.keyboard.press('Enter');
       // The key id, read from the file name; then the issuer.
-      await page.locator('.quick-input-widget', { hasText: 'API key id' }).waitFor({ timeout: 15_000 });
-      assert.equal(await dialog.locator('input').inputValue(), KEY_ID);
+      await quickInputWith('API key id');
+      assert.equal(await input.inputValue(), KEY_ID);
       await page.keyboard.press('Enter');
-      await page.locator('.quick-input-widget', { hasText: 'Issuer id' }).waitFor({ timeout: 15_000 });
+      await quickInputWith('Issuer id');
       await page.keyboard.type(ISSUER);
       await shot('7-api-key-issuer');
       await page.keyboard.press('Enter');
