@@ -6,6 +6,11 @@
  */
 import type { NotarizeResult, StapleResult, Submission } from '../../server/src/protocol';
 
+/** A wait that timed out: the submission is still Apple's to judge, so the run stays remembered. */
+export function stillWaiting(r: NotarizeResult | { error: string }): boolean {
+  return !('error' in r) && r.status === 'In Progress';
+}
+
 /** What the workspace remembers of a run it started (workspaceState), until the run's verdict is recorded. */
 export interface PendingRun {
   /** When the user asked (ISO-8601). */
@@ -118,6 +123,11 @@ export function verdictNotice(
 ): VerdictNotice {
   if ('error' in r) return { text: `failed: ${r.error}`, actions: [] };
   const actions: VerdictAction[] = r.log ? ['Open Log'] : [];
+  if (r.status === 'In Progress')
+    return {
+      text: 'still In Progress when the wait timed out (goMacosSign.notarization.timeout). The submission is saved: Notarize… again, or the next start of VS Code, waits for it without uploading.',
+      actions: [],
+    };
   if (r.status !== 'Accepted')
     return {
       text: `${r.status}: ${r.issues.length} issue${r.issues.length === 1 ? '' : 's'} in the Problems panel.`,

@@ -28,6 +28,7 @@ import {
   runProgress,
   statusText,
   statusTooltip,
+  stillWaiting,
   verdictNotice,
 } from './notarizationRun';
 import { LatestRunNotification } from './runNotification';
@@ -188,7 +189,7 @@ export class Notarizer {
         return `failed: ${result.stderr.trim().split('\n').pop() || 'no output'}`;
       }
       const verdict = await this.record(uri, parsed, folder, report);
-      await this.setPending(artifact, undefined);
+      if (!stillWaiting(parsed)) await this.setPending(artifact, undefined);
       this.view.refreshSoon();
       return verdict;
     });

@@ -133,7 +133,8 @@ async function startCodeServer(
 
 async function open(url: string): Promise<Page> {
   const p = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await p.goto(url);
+  // A loaded machine can take more than the default 30 s to serve the workbench's scripts.
+  await p.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
   await p.waitForSelector('.monaco-workbench', { timeout: 90_000 });
   // Let the extension host start and our extension activate.
   await p.waitForTimeout(5_000);

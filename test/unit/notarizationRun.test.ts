@@ -16,6 +16,7 @@ import {
   resumePlan,
   runProgress,
   statusText,
+  stillWaiting,
   verdictNotice,
 } from '../../client/src/notarizationRun';
 import { notaryMethod } from '../../client/src/pipelineArgs';
@@ -165,6 +166,17 @@ describe("the verdict's one notification", () => {
       text: 'failed: HTTP 401',
       actions: [],
     });
+  });
+
+  it('a wait that timed out: still In Progress, saved, and the run stays remembered', () => {
+    const waiting = result({ status: 'In Progress', log: null, covered: false });
+    assert.match(
+      verdictNotice('/ws/t', waiting, undefined).text,
+      /^still In Progress .*waits for it without uploading/,
+    );
+    assert.equal(stillWaiting(waiting), true);
+    assert.equal(stillWaiting(result({})), false);
+    assert.equal(stillWaiting({ error: 'x' }), false);
   });
 
   it('which artifacts can carry a ticket', () => {
