@@ -32,7 +32,7 @@ export const STATE_LABEL: Record<ArtifactState, string> = {
   signed: 'signed',
   ready: 'ready to notarize',
   notarized: 'notarized',
-  stapled: 'stapled',
+  stapled: 'notarized, stapled',
   broken: 'broken',
 };
 

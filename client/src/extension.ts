@@ -34,7 +34,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMaco
     const cli = context.asAbsolutePath('dist/cli.js');
     server = startLanguageServer(context, log);
     const view = new ArtifactsView(server.client, server.ready, context.workspaceState);
-    const notarizer = new Notarizer(cli, context.secrets, view, log);
+    const notarizer = new Notarizer(cli, context.secrets, view, log, context.workspaceState);
     const tasks = new PipelineTasks(cli, context.secrets);
     const tree = vscode.window.createTreeView('goMacosSign.artifacts', { treeDataProvider: view });
     tree.message = vscode.workspace.isTrusted ? undefined : RESTRICTED;

@@ -3,17 +3,43 @@
  * submission, waits and reads the log) with a cancellable progress notification and a status-bar item. An Invalid
  * verdict puts the log's issues in the Problems panel on the artifact, each with Apple's link and the likely Go cause;
  * an Accepted one is remembered with the ticket's cdhashes and stapled where a ticket can be stapled. The verdict is
- * shown in the run's own notification, which the next run replaces (runNotification.ts); the spinner ends with the work.
+ * shown in the run's own notification, which the next run replaces (runNotification.ts), with its actions (Open Log,
+ * Staple) as links; the spinner ends with the work.
+ *
+ * Off a Mac (no xcrun) the CLI talks to the Notary REST API with an App Store Connect API key: its text comes from
+ * secret storage into the child's environment only (GO_MACOS_SIGN_NOTARY_KEY), and when it is missing the command asks
+ * for it (apiKeyPrompt.ts). A run in flight is remembered in workspaceState and its state shown in the status bar;
+ * when VS Code starts again (a reload or a restart), the runs with a saved submission are resumed (notarizationRun.ts).
+ *
  * When the CLI's pre-flight refuses (what Apple certainly rejects, found before any upload), its findings go to the
  * Problems panel at once and a notification offers "Submit Anyway" (--force); preflightRefusal.ts holds that logic.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { NotarizeJson, PreflightResult, SubmissionsJson } from '../../server/src/protocol';
+import type {
+  NotarizeJson,
+  PipelineJson,
+  PreflightResult,
+  StapleResult,
+  SubmissionsJson,
+} from '../../server/src/protocol';
+import { hasApiKey, promptForApiKey } from './apiKeyPrompt';
 import type { NotarizationRecord } from './artifactState';
 import type { ArtifactsView } from './artifactsView';
 import { runCli } from './cliProcess';
 import { cliArgs, SettingsError } from './pipelineArgs';
+import {
+  canCarryTicket,
+  PendingRun,
+  PendingRuns,
+  progressMessage,
+  resumePlan,
+  runProgress,
+  statusText,
+  statusTooltip,
+  stillWaiting,
+  verdictNotice,
+} from './notarizationRun';
 import {
   preflightProblems,
   problemsByFile,
@@ -57,8 +83,28 @@ export class Notarizer {
     private readonly secrets: vscode.SecretStorage,
     private readonly view: ArtifactsView,
     private readonly log: vscode.LogOutputChannel,
+    /** workspaceState: the runs in flight, so that a restart of VS Code takes them up again. */
+    private readonly memory: vscode.Memento,
   ) {
     this.status.name = 'macOS Notarization';
+  }
+
+  private pending(): PendingRuns {
+    return this.memory.get<PendingRuns>(PENDING_KEY, {});
+  }
+
+  private async setPending(artifact: string, run: PendingRun | undefined): Promise<void> {
+    const all = { ...this.pending() };
+    if (run) all[artifact] = run;
+    else delete all[artifact];
+    await this.memory.update(PENDING_KEY, all);
+  }
+
+  /** The status bar follows the run: the artifact and the state of its submission, with the id in the tooltip. */
+  private showRun(artifact: string, run: PendingRun | undefined): void {
+    this.status.text = statusText(path.basename(artifact), run);
+    this.status.tooltip = statusTooltip(artifact, run);
+    this.status.show();
   }
 
   dispose(): void {
@@ -80,13 +126,33 @@ export class Notarizer {
     return (await vscode.window.showQuickPick(items, { title: 'Notarize which artifact?' }))?.uri;
   }
 
-  /** `force`: submit even what the pre-flight refused ("Submit Anyway", the CLI's --force). */
-  async notarize(target?: vscode.Uri, options: { force?: boolean } = {}): Promise<void> {
+  /**
+   * `force`: submit even what the pre-flight refused ("Submit Anyway", the CLI's --force). `resumed`: taken up again at
+   * start-up, so nothing is asked (a missing key is said, not prompted for).
+   */
+  async notarize(target?: vscode.Uri, options: { force?: boolean; resumed?: boolean } = {}): Promise<void> {
     // Runs tools: the command table (commands/registry.ts) lets it run only in a trusted workspace.
     const uri = target ?? (await this.pick());
     if (!uri) return;
     const folder = vscode.workspace.getWorkspaceFolder(uri) ?? vscode.workspace.workspaceFolders?.[0];
-    const settings = pipelineSettings(folder);
+    let settings = pipelineSettings(folder);
+    if (settings.method === 'apiKey' && !(await hasApiKey(this.secrets, folder))) {
+      if (options.resumed) {
+        void vscode.window.showWarningMessage(
+          `The notarization of ${path.basename(uri.fsPath)} was not resumed: no App Store Connect API key is stored. Run "Go macOS: Set App Store Connect API Key…", then Notarize again (the saved submission is reused).`,
+        );
+        return;
+      }
+      const stored = await promptForApiKey(
+        this.secrets,
+        folder,
+        process.platform === 'darwin'
+          ? 'Notarize with an App Store Connect API key: choose its .p8 file'
+          : 'Notarizing off a Mac uses an App Store Connect API key: choose its .p8 file',
+      );
+      if (!stored) return;
+      settings = pipelineSettings(folder);
+    }
     let args: string[];
     try {
       args = cliArgs('notarize', settings, uri.fsPath, true);
@@ -100,32 +166,60 @@ export class Notarizer {
       throw error;
     }
     const name = path.basename(uri.fsPath);
+    const artifact = uri.fsPath;
     this.log.info(`notarize: go-macos-sign ${args.join(' ')}`);
-    const cwd = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
-    await this.notice.run(`Notarization of ${name}`, `$(sync~spin) Notarizing ${name}…`, async (report, signal) => {
-      report('uploading and waiting for Apple (the submission is saved: a reload resumes it)');
+    const cwd = folder?.uri.fsPath ?? path.dirname(artifact);
+    const before = this.pending()[artifact];
+    let run: PendingRun =
+      options.resumed && before ? { ...before, state: 'resuming' } : { startedAt: new Date().toISOString() };
+    await this.setPending(artifact, run);
+    await this.notice.run(`Notarization of ${name}`, statusText(name, run), async (report, signal) => {
+      this.showRun(artifact, run);
+      report(
+        options.resumed
+          ? 'resuming the saved submission (nothing is uploaded again)'
+          : 'uploading and waiting for Apple (the submission is saved: a reload or restart resumes it)',
+      );
       const result = await runCli(this.cli, args, {
         cwd,
         env: await secretEnv(this.secrets, settings, 'notarize'),
         signal,
-        onOutput: (t) => this.log.info(t.trimEnd()),
+        onOutput: (t) => {
+          for (const line of t.split('\n')) {
+            if (!line.trim()) continue;
+            this.log.info(line.trimEnd());
+            const progress = runProgress(line);
+            if (!progress) continue;
+            run = { ...run, ...progress };
+            this.showRun(artifact, run);
+            if (progress.state) report(progressMessage(run));
+            void this.setPending(artifact, run);
+          }
+        },
       });
-      this.log.info(`notarize ${uri.fsPath}: exit ${result.code}`);
-      if (result.code === 130) return undefined; // cancelled: nothing to say
+      this.log.info(`notarize ${artifact}: exit ${result.code}`);
+      if (result.code === 130) {
+        // Cancelled: the submission (if any) stays saved, and the next Notarize… of these bytes waits for it.
+        await this.setPending(artifact, undefined);
+        return undefined;
+      }
       let parsed: NotarizeJson;
       try {
         parsed = JSON.parse(result.stdout) as NotarizeJson;
       } catch {
+        await this.setPending(artifact, undefined);
         return `failed: ${result.stderr.trim().split('\n').pop() || 'no output'}`;
       }
       this.forgetNestedProblems(uri);
       const refused = refusedPreflight(parsed);
       if (refused) {
         // Nothing was uploaded: the problems go to the panel now, and the notification offers to submit anyway.
+        await this.setPending(artifact, undefined);
         this.showRefusal(uri, refused);
         return undefined;
       }
       const verdict = await this.record(uri, parsed, folder, report);
+      if (!stillWaiting(parsed)) await this.setPending(artifact, undefined);
       this.view.refreshSoon();
       return verdict;
     });
@@ -148,17 +242,12 @@ export class Notarizer {
     };
     await this.view.remember(uri.fsPath, record);
     if (r.status === 'Accepted') {
-      const stapleable = /\.(app|dmg|pkg)$/i.test(uri.fsPath);
-      if (stapleable) {
+      let staple: StapleResult | { error: string } | undefined;
+      if (canCarryTicket(uri.fsPath)) {
         report('stapling the ticket');
-        await runCli(this.cli, cliArgs('staple', pipelineSettings(folder), uri.fsPath), {
-          cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath),
-        });
+        staple = await this.staple(uri, folder);
       }
-      const coverage = r.covered
-        ? 'the ticket covers every cdhash'
-        : 'but the ticket does not list every cdhash of the file: was it changed after submission?';
-      return `notarized (${coverage})${stapleable ? ' and stapled' : '; Gatekeeper checks a bare binary online'}.`;
+      return this.withActions(uri, verdictNotice(uri.fsPath, r, staple), r.log);
     }
     this.diagnostics.set(
       uri,
@@ -174,10 +263,7 @@ export class Notarizer {
         return d;
       }),
     );
-    const openLog = r.log
-      ? ` [Open Log](command:vscode.open?${encodeURIComponent(JSON.stringify([vscode.Uri.file(r.log)]))})`
-      : '';
-    return `${r.status}: ${r.issues.length} issue${r.issues.length === 1 ? '' : 's'} in the Problems panel.${openLog}`;
+    return this.withActions(uri, verdictNotice(uri.fsPath, r, undefined), r.log);
   }
 
   /** Pre-flight problems an earlier run put on files inside the artifact (an .app's executables). */
@@ -213,21 +299,69 @@ export class Notarizer {
     });
   }
 
-  /** After a reload: submissions saved as In Progress are waited for again (the CLI resumes, it does not upload). */
+  /** The CLI's staple (the builtin stapler off a Mac), its --json read back. */
+  private async staple(
+    uri: vscode.Uri,
+    folder: vscode.WorkspaceFolder | undefined,
+  ): Promise<StapleResult | { error: string }> {
+    const result = await runCli(this.cli, cliArgs('staple', pipelineSettings(folder), uri.fsPath, true), {
+      cwd: folder?.uri.fsPath ?? path.dirname(uri.fsPath),
+      onOutput: (t) => this.log.info(t.trimEnd()),
+    });
+    this.log.info(`staple ${uri.fsPath}: exit ${result.code}`);
+    try {
+      const parsed = JSON.parse(result.stdout) as PipelineJson<'staple'> & Partial<StapleResult>;
+      if (parsed.error) return { error: parsed.error };
+      return { stapled: parsed.stapled === true, message: parsed.message ?? '' };
+    } catch {
+      return { error: result.stderr.trim().split('\n').pop() || `exit ${result.code}` };
+    }
+  }
+
+  /** The verdict's sentence with its actions as command links (a progress notification has no buttons). */
+  private withActions(uri: vscode.Uri, notice: ReturnType<typeof verdictNotice>, log: string | null): string {
+    const link = (title: string, command: string, arg: vscode.Uri) =>
+      `[${title}](command:${command}?${encodeURIComponent(JSON.stringify([arg]))})`;
+    const actions = notice.actions.map((a) =>
+      a === 'Open Log' && log
+        ? link('Open Log', 'vscode.open', vscode.Uri.file(log))
+        : link('Staple', 'goMacosSign.staple', uri),
+    );
+    return [notice.text, ...actions].join(' ');
+  }
+
+  /**
+   * When VS Code starts (after a reload or a restart): the runs this workspace had in flight, and any submission saved
+   * as In Progress for one of its artifacts, are waited for again. The CLI finds the saved submission of the same
+   * bytes and waits for it (or reads its verdict): nothing is uploaded again.
+   */
   async resume(): Promise<void> {
     if (!vscode.workspace.isTrusted) return;
     const folder = vscode.workspace.workspaceFolders?.[0];
     if (!folder) return;
+    const pending = this.pending();
+    const first = Object.keys(pending)[0];
+    if (first) this.showRun(first, { ...pending[first], state: 'resuming' });
     const listed = await runCli(this.cli, ['submissions', '--json'], { cwd: folder.uri.fsPath });
     let saved: SubmissionsJson['submissions'] = [];
     try {
       saved = (JSON.parse(listed.stdout) as SubmissionsJson).submissions;
     } catch {
-      return;
+      saved = [];
     }
-    for (const s of saved) {
-      const uri = vscode.Uri.file(s.artifact);
-      if (s.status === 'In Progress' && vscode.workspace.getWorkspaceFolder(uri)) void this.notarize(uri);
+    const plan = resumePlan(
+      pending,
+      saved,
+      (a) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(a)) !== undefined,
+    );
+    for (const artifact of plan.forget) await this.setPending(artifact, undefined);
+    if (plan.resume.length === 0) this.status.hide();
+    for (const artifact of plan.resume) {
+      this.log.info(`resuming the notarization of ${artifact}`);
+      void this.notarize(vscode.Uri.file(artifact), { resumed: true });
     }
   }
 }
+
+/** workspaceState key of the runs in flight. */
+const PENDING_KEY = 'pendingNotarizations';

@@ -89,6 +89,19 @@ function authArgs(s: PipelineSettings): string[] {
   return ['--key-id', s.keyId, ...(s.issuer ? ['--issuer', s.issuer] : [])];
 }
 
+/**
+ * How the CLI authenticates to the notary service, given the setting: a keychain profile needs notarytool, which only
+ * runs through xcrun on a Mac (or a tool path naming one), so elsewhere the App Store Connect API key is the way; the
+ * CLI then talks to the Notary REST API itself (its default where xcrun does not run).
+ */
+export function notaryMethod(
+  configured: PipelineSettings['method'],
+  onMac: boolean,
+  xcrunPath: string | undefined,
+): PipelineSettings['method'] {
+  return configured === 'apiKey' || (!onMac && !xcrunPath) ? 'apiKey' : 'keychainProfile';
+}
+
 /** The CLI arguments (after the script path) for a step; `artifact` for sign, notarize and staple. */
 export function cliArgs(step: Step, s: PipelineSettings, artifact = defaultArtifact(s), json = false): string[] {
   const out = json ? ['--json'] : [];

@@ -1,6 +1,6 @@
 /** Reads the pipeline settings of a workspace folder (resource-scoped), and the machine-wide tool paths. */
 import * as vscode from 'vscode';
-import { PipelineSettings, Step, stepSecrets } from './pipelineArgs';
+import { notaryMethod, PipelineSettings, Step, stepSecrets } from './pipelineArgs';
 
 export function pipelineSettings(folder?: vscode.WorkspaceFolder): PipelineSettings {
   const c = vscode.workspace.getConfiguration('goMacosSign', folder?.uri);
@@ -10,6 +10,10 @@ export function pipelineSettings(folder?: vscode.WorkspaceFolder): PipelineSetti
   };
   const archs = c.get<unknown>('build.architectures');
   const tools = c.get<unknown>('toolPaths');
+  const toolPaths: Record<string, string> =
+    typeof tools === 'object' && tools !== null
+      ? Object.fromEntries(Object.entries(tools).filter((e): e is [string, string] => typeof e[1] === 'string'))
+      : {};
   return {
     package: str('build.package', '.'),
     name: str('build.name'),
@@ -21,15 +25,16 @@ export function pipelineSettings(folder?: vscode.WorkspaceFolder): PipelineSetti
     p12: str('signing.p12'),
     identifier: str('signing.identifier'),
     entitlements: str('signing.entitlements'),
-    method: str('notarization.method') === 'apiKey' ? 'apiKey' : 'keychainProfile',
+    method: notaryMethod(
+      str('notarization.method') === 'apiKey' ? 'apiKey' : 'keychainProfile',
+      process.platform === 'darwin',
+      toolPaths.xcrun,
+    ),
     keychainProfile: str('notarization.keychainProfile'),
     keyId: str('notarization.keyId'),
     issuer: str('notarization.issuer'),
     timeout: str('notarization.timeout', '30m'),
-    toolPaths:
-      typeof tools === 'object' && tools !== null
-        ? Object.fromEntries(Object.entries(tools).filter((e): e is [string, string] => typeof e[1] === 'string'))
-        : {},
+    toolPaths,
   };
 }
 

@@ -62,6 +62,41 @@ describe('notarize through the Notary REST API, from the command line', () => {
     assert.equal(fake.submissions.length, 1);
   });
 
+  it('a submission made with --force and still in progress is resumed without --force; the pre-flight is back once the artifact changes', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const key = path.join(tempDir(), `AuthKey_${KEY_ID}.p8`);
+    fs.writeFileSync(key, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const slow = await startFakeNotary({ publicKey, keyId: KEY_ID, issuer: ISSUER, processingMs: 3_600_000 });
+    try {
+      const dir = tempDir();
+      const binary = buildGo('arm64', dir);
+      assert.equal(runCli('sign', '--adhoc', binary).code, 0);
+      const env = { ...slow.env, GO_MACOS_SIGN_STATE_DIR: path.join(dir, 'state') };
+      const args = ['notarize', '--json', '--key', key, '--key-id', KEY_ID, '--issuer', ISSUER, '--timeout', '2s'];
+      const first = await runCliAsync([...args, '--force', binary], env);
+      assert.equal(JSON.parse(first.stdout).status, 'In Progress', first.stderr);
+      assert.equal(slow.submissions.length, 1);
+
+      // A reload of VS Code resumes the run without --force: the pre-flight must not stop what was submitted already.
+      const resumed = await runCliAsync([...args, binary], env);
+      const out = JSON.parse(resumed.stdout);
+      assert.equal(out.error, undefined, resumed.stderr);
+      assert.equal(out.resumed, true);
+      assert.match(out.preflight.skipped[0].reason, /resuming it/);
+      assert.equal(slow.submissions.length, 1, 'nothing submitted again');
+
+      // Signed again: new bytes, so the pre-flight judges them, and refuses.
+      assert.equal(runCli('sign', '--adhoc', binary).code, 0);
+      fs.utimesSync(binary, new Date(), new Date(Date.now() + 5_000));
+      const changed = await runCliAsync([...args, binary], env);
+      assert.equal(changed.code, 1);
+      assert.ok(JSON.parse(changed.stdout).preflight.findings.length > 0, changed.stdout);
+      assert.equal(slow.submissions.length, 1);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('--via api without a key is a usage error naming what it needs', async () => {
     const r = await runCliAsync(['notarize', '--via', 'api', path.join(tempDir(), 'x')], fake.env);
     assert.equal(r.code, 2);

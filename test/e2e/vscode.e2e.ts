@@ -12,7 +12,10 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CHILD_LIMIT } from '../support/bounds';
+import { generateKeyPairSync } from 'node:crypto';
 import { fakeApple } from '../support/fakeApple';
+import { FakeNotary, FakeNotaryOptions, startFakeNotary } from '../support/fakeNotary';
+import { fakeTicket, startTicketServer, TicketServer } from '../support/ticketServer';
 import { buildGo, npmPackage, REPO, tempDir } from '../support/tools';
 
 import { Browser, chromium, Page } from 'playwright-core';
@@ -53,10 +56,18 @@ async function freePort(): Promise<number> {
 /** Starts code-server on loopback in its own process group (so stopping it takes every child with it). */
 async function startCodeServer(
   folder: string,
-  options: { trust: boolean; extraEnv: NodeJS.ProcessEnv; userSettings?: object; alsoInstall?: string[] },
+  options: {
+    trust: boolean;
+    extraEnv: NodeJS.ProcessEnv;
+    userSettings?: object;
+    alsoInstall?: string[];
+    /** A restart: the same user data and port (the browser keeps its storage per origin). */
+    userData?: string;
+    port?: number;
+  },
 ): Promise<string> {
-  const userData = tempDir('gms-e2e-user-');
-  userDataDirs.push(userData);
+  const userData = options.userData ?? tempDir('gms-e2e-user-');
+  if (!userDataDirs.includes(userData)) userDataDirs.push(userData);
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   fs.writeFileSync(
     path.join(userData, 'User', 'settings.json'),
@@ -85,7 +96,7 @@ async function startCodeServer(
     );
     assert.match(more.stdout, /successfully installed/, more.stderr);
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const args = [
     env.codeServer,
     '--bind-addr',
@@ -122,7 +133,8 @@ async function startCodeServer(
 
 async function open(url: string): Promise<Page> {
   const p = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await p.goto(url);
+  // A loaded machine can take more than the default 30 s to serve the workbench's scripts.
+  await p.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
   await p.waitForSelector('.monaco-workbench', { timeout: 90_000 });
   // Let the extension host start and our extension activate.
   await p.waitForTimeout(5_000);
@@ -449,6 +461,253 @@ describe('go-macos-sign in VS Code 1.139 (code-server)', () => {
     } finally {
       page = previous;
       await restricted.close();
+    }
+  });
+});
+
+/**
+ * Notarizing on Linux as a user would (issues 13 and 14): no xcrun anywhere, so "Notarize…" asks for an App Store
+ * Connect API key (the .p8 picked in the file dialog goes to secret storage) and the CLI talks to the strict stand-in
+ * for Apple's Notary REST API and S3 (test/support/fakeNotary.ts); the stapler finds the ticket at the stand-in for
+ * Apple's ticket service (test/support/ticketServer.ts), which knows a ticket for every cdhash the notary accepted.
+ * The artifacts are sentry-cli (signed by its publisher with Developer ID, the hardened runtime and a timestamp: what
+ * Apple accepts) as a bare binary and as the main executable of an .app the test makes around it.
+ */
+describe('Notarize… on Linux with an API key and the stand-in services', () => {
+  const KEY_ID = 'ABCDE12345';
+  const ISSUER = '69a6de7e-1a2b-47e3-e053-5b8c7c11a4d1';
+  let notary: FakeNotary;
+  let notaryOptions: FakeNotaryOptions;
+  let tickets: TicketServer;
+  let apiWorkspace: string;
+  let keyFile: string;
+  let linuxPage: Page;
+  let restart: { userData: string; port: number; env: NodeJS.ProcessEnv };
+
+  /** The ticket service publishes a ticket for every cdhash of an Accepted submission (what Apple does). */
+  class PublishedTickets extends Map<string, Buffer | 'deleted'> {
+    override get(name: string): Buffer | undefined {
+      const accepted = (notary?.submissions ?? [])
+        .filter((s) => s.verdict?.status === 'Accepted' && s.uploadedMs !== null)
+        .flatMap((s) => s.verdict!.hashes.map(([, , cdhash]) => `2/2/${cdhash}`));
+      return accepted.includes(name) ? fakeTicket(`ticket for ${name}`) : undefined;
+    }
+  }
+
+  /** The quick input on screen once it shows `text` (a title, or a row), so typing goes where it should. */
+  async function quickInputWith(text: string): Promise<void> {
+    await page
+      .locator('.quick-input-widget:not([style*="display: none"])', { hasText: text })
+      .waitFor({ timeout: 30_000 });
+  }
+
+  /** Runs "Notarize…" on an artifact picked by name, each step waiting for what it types into. */
+  async function notarizeOnLinux(name: string): Promise<void> {
+    await page.keyboard.press('Control+Shift+P');
+    await quickInputWith('');
+    await page.keyboard.type('Go macOS: Notarize…');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Go macOS: Notarize…' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await quickInputWith('Notarize which artifact?');
+    await page.keyboard.type(name);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+  }
+
+  /** The view's text once `pattern` matches it, clicking "Submit Anyway" if the pre-flight stops the submission. */
+  async function viewUntil(pattern: RegExp, timeout = 120_000): Promise<string> {
+    const until = Date.now() + timeout;
+    let text = '';
+    while (Date.now() < until) {
+      const anyway = page.locator('.notifications-toasts .notification-toast', { hasText: 'Notarization stopped' });
+      if (await anyway.isVisible().catch(() => false))
+        await anyway.locator('.monaco-button', { hasText: 'Submit Anyway' }).click();
+      text = (await page.locator('.part.sidebar .monaco-list-row').allInnerTexts()).join('\n');
+      if (pattern.test(text)) return text;
+      await page.waitForTimeout(1_000);
+    }
+    assert.fail(`${pattern} not in the view:\n${text}\n--- extension log ---\n${extensionLog()}`);
+  }
+
+  /** The status bar's notarization item, when shown. */
+  const statusItem = () => page.locator('.part.statusbar .statusbar-item', { hasText: 'Notarizing' });
+
+  before(async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    keyFile = path.join(tempDir('gms-e2e-key-'), `AuthKey_${KEY_ID}.p8`);
+    fs.writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    notaryOptions = { publicKey, keyId: KEY_ID, issuer: ISSUER };
+    notary = await startFakeNotary(notaryOptions);
+    tickets = await startTicketServer(new PublishedTickets());
+
+    apiWorkspace = path.join(tempDir('gms-e2e-api-'), 'project');
+    fs.cpSync(path.join(REPO, 'test', 'e2e', 'workspace'), apiWorkspace, { recursive: true });
+    // The same settings as the first workspace (a keychain profile), but no xcrun: the extension must switch to the
+    // API key by itself. Artifacts are looked for inside bundles too.
+    const settingsFile = path.join(apiWorkspace, '.vscode', 'settings.json');
+    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'goMacosSign.artifacts': ['dist/**/*'] }, null, 2));
+    const dist = path.join(apiWorkspace, 'dist');
+    fs.mkdirSync(dist, { recursive: true });
+    const sentry = path.join(npmPackage('@sentry/cli-darwin@3.8.0'), 'bin', 'sentry-cli');
+    fs.copyFileSync(sentry, path.join(dist, 'sentry-cli'));
+    fs.copyFileSync(sentry, path.join(dist, 'sentry-tool'));
+    const app = path.join(dist, 'Sentry.app', 'Contents');
+    fs.mkdirSync(path.join(app, 'MacOS'), { recursive: true });
+    fs.copyFileSync(sentry, path.join(app, 'MacOS', 'sentry-cli'));
+    fs.writeFileSync(
+      path.join(app, 'Info.plist'),
+      `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+  <key>CFBundleExecutable</key><string>sentry-cli</string>
+  <key>CFBundleIdentifier</key><string>io.sentry.cli</string>
+  <key>CFBundlePackageType</key><string>APPL</string>
+</dict>
+</plist>
+`,
+    );
+
+    const userData = tempDir('gms-e2e-user-');
+    const port = await freePort();
+    restart = {
+      userData,
+      port,
+      env: {
+        ...notary.env,
+        GO_MACOS_SIGN_TICKET_URL: tickets.url,
+        GO_MACOS_SIGN_STATE_DIR: path.join(tempDir('gms-e2e-state-'), 'state'),
+      },
+    };
+    // Its own browser context, kept across the restart: the workbench keeps state in the browser, per origin.
+    const url = await startCodeServer(apiWorkspace, { trust: true, extraEnv: restart.env, userData, port });
+    linuxPage = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    await linuxPage.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+    await linuxPage.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+    await linuxPage.waitForTimeout(5_000);
+  });
+
+  after(async () => {
+    await linuxPage
+      ?.context()
+      .close()
+      .catch(() => undefined);
+    await tickets?.close();
+    await notary?.close();
+  });
+
+  it('asks for the API key (into secret storage), notarizes an .app and staples it: "notarized, stapled"', async () => {
+    const previous = page;
+    page = linuxPage;
+    try {
+      await showSigningView();
+      await viewUntil(/Sentry\.app[\s\S]*ready to notarize/, 60_000);
+      await notarizeOnLinux('Sentry.app');
+      // No key yet: the file dialog (VS Code's own, in the browser) asks for the .p8.
+      await quickInputWith('App Store Connect API key');
+      const input = page.locator('.quick-input-widget:not([style*="display: none"]) input');
+      await shot('7-api-key-file');
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type(keyFile);
+      await page.waitForTimeout(1_000);
+      await page.keyboard.press('Enter');
+      // The key id, read from the file name; then the issuer.
+      await quickInputWith('API key id');
+      assert.equal(await input.inputValue(), KEY_ID);
+      await page.keyboard.press('Enter');
+      await quickInputWith('Issuer id');
+      await page.keyboard.type(ISSUER);
+      await shot('7-api-key-issuer');
+      await page.keyboard.press('Enter');
+
+      // The status bar follows the submission while it runs.
+      await statusItem().waitFor({ timeout: 30_000 });
+      const text = await viewUntil(/Sentry\.app[^\n]*\n?[^\n]*notarized, stapled/);
+      assert.match(text, /Sentry\.app[\s\S]*notarized, stapled/);
+      await page
+        .locator('.notifications-toasts .notification-toast', { hasText: 'and stapled' })
+        .waitFor({ timeout: 15_000 });
+      await shot('7-notarize-app-stapled');
+
+      // What reached the stand-ins: one submission, authenticated with the key the user picked; a ticket lookup.
+      assert.equal(notary.submissions.length, 1);
+      assert.ok(notary.requests.some((r) => r.claims?.iss === ISSUER && r.status < 300));
+      assert.ok(tickets.requests.length > 0);
+      assert.deepEqual(tickets.refused, []);
+      // The ticket was written where Apple's stapler writes it in a bundle.
+      assert.ok(fs.existsSync(path.join(apiWorkspace, 'dist', 'Sentry.app', 'Contents', 'CodeResources')));
+      // The key's text is in secret storage, not in settings.
+      const written = fs.readFileSync(path.join(apiWorkspace, '.vscode', 'settings.json'), 'utf8');
+      assert.match(written, new RegExp(`"goMacosSign.notarization.keyId": "${KEY_ID}"`));
+      assert.doesNotMatch(written, /PRIVATE KEY/);
+      assert.doesNotMatch(extensionLog(), /PRIVATE KEY/);
+    } finally {
+      page = previous;
+    }
+  });
+
+  it('a bare binary: "notarized", and the verdict says why it is not stapled', async () => {
+    const previous = page;
+    page = linuxPage;
+    try {
+      await notarizeOnLinux('sentry-cli');
+      const text = await viewUntil(/sentry-cli[^\n]*\n?[^\n]*· notarized(?!,)/);
+      assert.match(text, /sentry-cli[\s\S]*notarized/);
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'cannot carry a ticket' });
+      await toast.waitFor({ timeout: 15_000 });
+      assert.match(await toast.innerText(), /Open Log/);
+      await shot('7-notarize-binary');
+      assert.equal(notary.submissions.length, 2, 'no prompt for the key again, one more submission');
+    } finally {
+      page = previous;
+    }
+  });
+
+  it('a release you can leave: a submission in flight survives a restart of VS Code, and its verdict arrives once', async () => {
+    const previous = page;
+    page = linuxPage;
+    try {
+      // Apple takes its time: the verdict stays In Progress until the test lets it through.
+      notaryOptions.processingMs = 3_600_000;
+      await notarizeOnLinux('sentry-tool');
+      const until = Date.now() + 60_000;
+      while (Date.now() < until && !/In Progress/.test((await statusItem().allInnerTexts()).join(' ')))
+        await page.waitForTimeout(500);
+      assert.match((await statusItem().allInnerTexts()).join(' '), /sentry-tool: In Progress/);
+      await shot('8-in-flight');
+      const submitted = notary.submissions.length;
+
+      // Quit VS Code: code-server and everything it started (the CLI waiting) stop.
+      const server = started[started.length - 1];
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      process.kill(-server.pid!, 'SIGTERM');
+      await exited;
+
+      // Apple decides while VS Code is closed; VS Code starts again, on the same profile, in the same browser.
+      notaryOptions.processingMs = 0;
+      const url = await startCodeServer(apiWorkspace, {
+        trust: true,
+        extraEnv: restart.env,
+        userData: restart.userData,
+        port: restart.port,
+      });
+      await linuxPage.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+      await linuxPage.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+      page = linuxPage;
+      await showSigningView();
+      const text = await viewUntil(/sentry-tool[^\n]*\n?[^\n]*· notarized/);
+      assert.match(text, /sentry-tool[\s\S]*notarized/);
+      const toasts = page.locator('.notifications-toasts .notification-toast', { hasText: 'sentry-tool' });
+      // The run's notification says it resumed, and becomes the verdict when the verdict is read.
+      await toasts.filter({ hasText: 'Open Log' }).first().waitFor({ timeout: 30_000 });
+      assert.equal(await toasts.count(), 1, await page.locator('.notifications-toasts').innerText());
+      assert.match(await toasts.first().innerText(), /notarized[\s\S]*Open Log/);
+      await shot('8-resumed-after-restart');
+      assert.equal(notary.submissions.length, submitted, 'resumed: nothing submitted again');
+      assert.equal(await statusItem().count(), 0);
+    } finally {
+      page = previous;
     }
   });
 });

@@ -9,7 +9,7 @@ import type { ClientCommand } from './registry';
 import { refreshArtifactsCommand } from './refreshArtifacts';
 import { revealArtifactCommand } from './revealArtifact';
 import { buildCommand, releaseCommand, signCommand, stapleCommand, verifyCommand } from './runStep';
-import { setUpCredentialsCommand } from './setUpCredentials';
+import { setApiKeyCommand, setUpCredentialsCommand } from './setUpCredentials';
 
 export const COMMANDS: readonly ClientCommand[] = [
   inspectCommand,
@@ -27,6 +27,7 @@ export const COMMANDS: readonly ClientCommand[] = [
   setUpCredentialsCommand,
   createEntitlementsCommand,
   openNotarizationLogCommand,
+  setApiKeyCommand,
 ];
 
 export { registerCommands } from './registry';

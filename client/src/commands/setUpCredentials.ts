@@ -3,7 +3,8 @@
  * nothing passes through VS Code) or an App Store Connect API key (kept in VS Code secret storage, never in settings).
  */
 import * as vscode from 'vscode';
-import { NOTARY_KEY_SECRET, pipelineSettings } from '../settings';
+import { promptForApiKey } from '../apiKeyPrompt';
+import { pipelineSettings } from '../settings';
 import type { ClientCommand, CommandContext } from './registry';
 
 async function setUpCredentials(c: CommandContext): Promise<void> {
@@ -50,36 +51,26 @@ async function setUpCredentials(c: CommandContext): Promise<void> {
     }
     return;
   }
-  const file = (
-    await vscode.window.showOpenDialog({
-      title: 'App Store Connect API key (AuthKey_XXXX.p8)',
-      filters: { 'API key': ['p8'] },
-      canSelectMany: false,
-    })
-  )?.[0];
-  if (!file) return;
-  const contents = Buffer.from(await vscode.workspace.fs.readFile(file)).toString('utf8');
-  if (!contents.includes('PRIVATE KEY'))
-    return void vscode.window.showErrorMessage('That file is not an App Store Connect private key.');
-  await c.extension.secrets.store(NOTARY_KEY_SECRET, contents);
-  const keyId = /AuthKey_([A-Z0-9]+)\.p8$/.exec(file.fsPath)?.[1];
-  const id = await vscode.window.showInputBox({
-    title: 'Key ID',
-    value: keyId ?? config.get('notarization.keyId') ?? '',
-  });
-  if (id !== undefined) await config.update('notarization.keyId', id, vscode.ConfigurationTarget.Workspace);
-  const issuer = await vscode.window.showInputBox({
-    title: 'Issuer ID (leave empty for an individual key)',
-    value: config.get('notarization.issuer') ?? '',
-  });
-  if (issuer !== undefined) await config.update('notarization.issuer', issuer, vscode.ConfigurationTarget.Workspace);
-  void vscode.window.showInformationMessage(
-    'The API key is in VS Code secret storage; settings hold only its id and issuer.',
-  );
+  if (await promptForApiKey(c.extension.secrets))
+    void vscode.window.showInformationMessage(
+      'The API key is in VS Code secret storage; settings hold only its id and issuer.',
+    );
 }
 
 export const setUpCredentialsCommand: ClientCommand = {
   id: 'goMacosSign.setUpCredentials',
   requiresTrust: false,
   run: setUpCredentials,
+};
+
+/** "Set App Store Connect API Key…": straight to the key, for notarizing through the Notary REST API (any OS). */
+export const setApiKeyCommand: ClientCommand = {
+  id: 'goMacosSign.setApiKey',
+  requiresTrust: false,
+  run: async (c) => {
+    if (await promptForApiKey(c.extension.secrets, vscode.workspace.workspaceFolders?.[0]))
+      void vscode.window.showInformationMessage(
+        'The API key is in VS Code secret storage; settings hold only its id and issuer.',
+      );
+  },
 };

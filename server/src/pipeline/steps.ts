@@ -10,7 +10,15 @@ import { logArgs, NotaryAuth, parseSubmit, parseWait, submitArgs, waitArgs } fro
 import { Runner, ToolError } from '../apple/runner';
 import { InputError } from '../errors';
 import { appExecutable } from '../bundle/app';
-import { copyFileBounded, hashFile, listDirectory, pathKind, readTextBounded } from '../fileAccess';
+import {
+  copyFileBounded,
+  FileAccessError,
+  hashFile,
+  linkStat,
+  listDirectory,
+  pathKind,
+  readTextBounded,
+} from '../fileAccess';
 import { inspectPath, looksLikeMachO } from '../inspect';
 import type { ApiKey } from '../notary/jwt';
 import { notarizeResult, parseNotaryLog } from '../notary/log';
@@ -19,7 +27,14 @@ import { notarizeViaApi } from '../notary/submitApi';
 import { zipForNotarization } from '../notary/zipArchive';
 import { nextStep, SubmissionStore } from '../notary/submissions';
 import { preflightPath } from '../preflight';
-import type { InspectReport, NotarizeResult, NotaryIssue, PreflightResult, StapleResult } from '../protocol';
+import type {
+  InspectReport,
+  NotarizeResult,
+  NotaryIssue,
+  PreflightResult,
+  StapleResult,
+  Submission,
+} from '../protocol';
 import { describeSigned, SignedArtifact, signArtifact, SignRequest, writeUniversal } from '../sign';
 
 export type GoArch = 'arm64' | 'amd64';
@@ -310,6 +325,33 @@ export async function preflightGate(
 }
 
 /**
+ * An unfinished submission saved for this artifact after it last changed: it was submitted already (perhaps with
+ * `--force`), so resuming it must not be refused by the pre-flight. An .app changes when it is signed again, which
+ * rewrites its `_CodeSignature/CodeResources`; a file when it is written. The backend still matches the archive's
+ * SHA-256 to the saved submission, so changed bytes are never taken for the old ones.
+ */
+function submittedSinceLastChange(saved: Submission[], target: string): Submission | undefined {
+  const artifact = path.resolve(target);
+  let changed = 0;
+  for (const part of [target, path.join(target, 'Contents', '_CodeSignature', 'CodeResources')]) {
+    try {
+      changed = Math.max(changed, linkStat(part, true).mtime.getTime());
+    } catch (error) {
+      if (!(error instanceof FileAccessError)) throw error;
+    }
+  }
+  return saved.find(
+    (s) => s.artifact === artifact && s.status === 'In Progress' && Date.parse(s.submittedAt) >= changed,
+  );
+}
+
+function resumingWithoutPreflight(target: string, pending: Submission, say: (line: string) => void): PreflightResult {
+  const reason = `submission ${pending.id} was made after the artifact last changed and is still in progress: resuming it, not checking again`;
+  say(`pre-flight: ${reason}`);
+  return { inspected: [], findings: [], skipped: [{ path: target, reason }] };
+}
+
+/**
  * Notarizes with the chosen backend; the result has the same shape either way. The pre-flight runs first (both
  * backends): with certain rejections, nothing is zipped, submitted or run (PreflightRefusal) unless `force`.
  */
@@ -327,7 +369,8 @@ export async function notarizeWith(
     force?: boolean;
   },
 ): Promise<NotarizeResult & { preflight: PreflightResult }> {
-  const preflight = await preflightGate(target, o);
+  const pending = submittedSinceLastChange(o.store.load(), target);
+  const preflight = pending ? resumingWithoutPreflight(target, pending, o.say) : await preflightGate(target, o);
   const result =
     backend.via === 'notarytool'
       ? await notarize(runner, target, backend.auth, o)
