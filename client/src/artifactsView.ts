@@ -19,6 +19,7 @@ import {
   STATE_LABEL,
   ticketLabel,
 } from './artifactState';
+import { checkTicketsOnline } from './settings';
 
 /** Files in the output folder that are never artifacts themselves (.dmg and .pkg are: the server reads them). */
 const SKIP = /\.(zip|json|txt|log|md|plist|entitlements)$/i;
@@ -78,7 +79,7 @@ export class ArtifactsView implements vscode.TreeDataProvider<Node>, vscode.File
     }
     const artifacts: Artifact[] = [];
     // Off by default: when on, the server asks Apple's ticket service about the artifacts' cdhashes (nothing else).
-    const online = vscode.workspace.getConfiguration('goMacosSign').get<boolean>('checkTicketsOnline') === true;
+    const online = checkTicketsOnline();
     for (const uri of [...found.values()].slice(0, MAX_ARTIFACTS)) {
       const params: InspectRequest.Params = { path: uri.fsPath, online };
       const result = await this.client.sendRequest<InspectRequest.Result>(InspectRequest.method, params);
