@@ -206,6 +206,73 @@ describe('inspect on .dmg and .pkg, stapled and online', () => {
     assert.match(text.stdout, /stapled\s+no/);
   });
 
+  it('a package signed with a certificate that does not chain to Apple fails pkg/signature, naming it', async () => {
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.der');
+    sh('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-subj',
+      '/CN=Developer ID Installer: Not Apple (TEAM123456)/OU=TEAM123456',
+      '-days',
+      '10',
+      '-outform',
+      'DER',
+      '-out',
+      cert,
+    ]);
+    const signed = path.join(dir, 'signed.pkg');
+    const payload = path.join(dir, 'Payload');
+    sh('python3', [
+      path.join(SUPPORT, 'make_xar.py'),
+      signed,
+      '--checksum',
+      'sha256',
+      '--cert',
+      cert,
+      '--key',
+      key,
+      payload,
+    ]);
+    const r = await inspect(server.url, '--json', signed);
+    const [report] = r.reports;
+    assert.equal(report.package?.checksum.style, 'sha256');
+    assert.equal(
+      report.package?.signatures[0].certificates[0].commonName,
+      'Developer ID Installer: Not Apple (TEAM123456)',
+    );
+    assert.equal(report.package?.signatures[0].chainToAppleRoot, false);
+    const c = check(report, 'pkg/signature');
+    assert.equal(c?.status, 'fail');
+    assert.match(c!.message, /does not chain to Apple \(Developer ID Installer: Not Apple/);
+  });
+
+  it('verify: the image signature checked, an unsigned package refused', async () => {
+    const unsigned = path.join(dir, 'verify-unsigned.dmg');
+    makeDmg(unsigned);
+    const good = await runCliAsync(['verify', dmg]);
+    assert.equal(good.code, 0, good.stdout + good.stderr);
+    assert.match(good.stdout, /valid adhoc disk image signature/);
+    const bytes = fs.readFileSync(dmg);
+    bytes[100] ^= 1;
+    const modified = path.join(dir, 'verify-modified.dmg');
+    fs.writeFileSync(modified, bytes);
+    for (const [file, pattern] of [
+      [unsigned, /disk image not signed/],
+      [modified, /INVALID: .*modified after signing/],
+      [pkg, /installer package not signed/],
+    ] as const) {
+      const r = await runCliAsync(['verify', file]);
+      assert.equal(r.code, 1, file);
+      assert.match(r.stdout, pattern);
+    }
+  });
+
   it('an unsigned image and a package are found in a directory', async () => {
     const sub = path.join(dir, 'out');
     fs.mkdirSync(sub, { recursive: true });
