@@ -205,12 +205,12 @@ export interface DiskImageReport {
     /** Verification: the image's bytes and the trailer against the CodeDirectories, and the CMS; empty when valid. */
     problems: string[];
     /** `adhoc` (no CMS), `developer-id-application`, ... as for a Mach-O slice. */
-    signer?: SignerKind;
+    signer: SignerKind;
     /** From the CMS signature (slot 0x10000), leaf first; empty for an ad-hoc signature. */
-    certificates?: CertificateInfo[];
-    chainToAppleRoot?: boolean;
+    certificates: CertificateInfo[];
+    chainToAppleRoot: boolean;
     /** The RFC 3161 timestamp's time, ISO 8601, or null. */
-    timestamp?: string | null;
+    timestamp: string | null;
   } | null;
   /** The ticket record the image's notarization is looked up by (`2/<digest type>/<cdhash>`), null when unsigned. */
   ticketRecord: string | null;
