@@ -3,7 +3,7 @@
  * extension remembers of its notarization, and the children (checks, entitlements, certificates, cdhash, timestamp).
  * Pure (no `vscode` import; the report's types are imported type-only): unit-tested.
  */
-import type { InspectReport } from '../../server/src/protocol';
+import type { CertificateInfo, InspectReport } from '../../server/src/protocol';
 
 export type ArtifactState = 'unsigned' | 'ad-hoc' | 'signed' | 'ready' | 'notarized' | 'stapled' | 'broken';
 
@@ -40,7 +40,38 @@ export function cdhashesOf(report: InspectReport): string[] {
   return report.architectures.flatMap((a) => (a.signature ? [a.signature.cdhash] : []));
 }
 
+/**
+ * What Apple's ticket service said (only when `goMacosSign.checkTicketsOnline` is on): a label for the view, or
+ * undefined when it was not asked or could not answer (offline shows nothing rather than a guess).
+ */
+export function ticketLabel(report: InspectReport): string | undefined {
+  const ticket = report.notarization?.ticket;
+  if (ticket === 'found') return 'notarized (ticket found)';
+  if (ticket === 'not-found') return 'not notarized (no ticket)';
+  return undefined;
+}
+
+/** What the view shows before the state: the architectures, or what kind of container it is. */
+export function artifactKindLabel(report: InspectReport): string {
+  if (report.kind === 'dmg') return 'disk image';
+  if (report.kind === 'pkg') return 'installer package';
+  return report.architectures.map((a) => a.arch).join(' + ') || 'no code';
+}
+
+/** A disk image's or package's state, from its own signature (its contents are not inspected). */
+function containerState(report: InspectReport): ArtifactState {
+  const image = report.diskImage?.signature;
+  if (report.diskImage && !image) return 'unsigned';
+  if (image && image.problems.length > 0) return 'broken';
+  if (report.package && report.package.signatures.length === 0) return 'unsigned';
+  if (report.notarization?.ticket === 'found') return report.stapledTicket ? 'stapled' : 'notarized';
+  if (report.stapledTicket) return 'stapled';
+  if (image?.signer === 'adhoc') return 'ad-hoc';
+  return report.checks.every((c) => c.status !== 'fail') ? 'ready' : 'signed';
+}
+
 export function artifactState(report: InspectReport, notarized?: NotarizationRecord): ArtifactState {
+  if (report.kind === 'dmg' || report.kind === 'pkg') return containerState(report);
   const slices = report.architectures;
   if (slices.some((a) => a.signature && !a.verification.valid)) return 'broken';
   if (
@@ -50,7 +81,8 @@ export function artifactState(report: InspectReport, notarized?: NotarizationRec
     return 'broken';
   if (slices.length === 0 || slices.some((a) => !a.signature)) return 'unsigned';
   const own = cdhashesOf(report);
-  if (notarized?.status === 'Accepted' && own.every((c) => notarized.cdhashes.includes(c)))
+  const online = report.notarization?.ticket === 'found';
+  if (online || (notarized?.status === 'Accepted' && own.every((c) => notarized.cdhashes.includes(c))))
     return report.bundle?.stapledTicket ? 'stapled' : 'notarized';
   if (report.bundle?.stapledTicket) return 'stapled';
   if (slices.every((a) => a.signature?.kind === 'linker-signed' || a.signature?.kind === 'adhoc')) return 'ad-hoc';
@@ -82,6 +114,7 @@ export function artifactDetails(report: InspectReport, ruleUrl: (id: string) => 
     icon: CHECK_ICON[c.status],
     link: ruleUrl(c.id),
   }));
+  nodes.push(...containerDetails(report));
   for (const slice of report.architectures) {
     const sig = slice.signature;
     if (!sig) continue;
@@ -130,6 +163,48 @@ export function artifactDetails(report: InspectReport, ruleUrl: (id: string) => 
         })),
       });
     }
+  }
+  return nodes;
+}
+
+function certificateNodes(label: string, certificates: CertificateInfo[]): DetailNode[] {
+  if (certificates.length === 0) return [];
+  return [
+    {
+      kind: 'group',
+      label,
+      icon: 'shield',
+      children: certificates.map((c) => ({
+        kind: 'certificate',
+        label: c.commonName ?? c.subject,
+        description: c.pinnedRoot ? 'Apple root (pinned)' : undefined,
+        tooltip: `${c.subject}\nissued by ${c.issuer}\nvalid ${c.notBefore} – ${c.notAfter}`,
+        icon: 'verified',
+      })),
+    },
+  ];
+}
+
+/** A disk image's cdhash and certificates, a package's checksum and certificates. */
+function containerDetails(report: InspectReport): DetailNode[] {
+  const nodes: DetailNode[] = [];
+  const image = report.diskImage?.signature;
+  if (image?.codeDirectories[0]) {
+    const cdhash = image.codeDirectories[0].cdhash;
+    nodes.push({ kind: 'cdhash', label: 'cdhash', description: cdhash, icon: 'symbol-key', value: cdhash });
+    nodes.push(...certificateNodes('certificate chain', image.certificates ?? []));
+  }
+  const pkg = report.package;
+  if (pkg) {
+    nodes.push({
+      kind: 'cdhash',
+      label: `${pkg.checksum.style} checksum`,
+      description: pkg.checksum.value,
+      icon: 'symbol-key',
+      value: pkg.checksum.value,
+    });
+    for (const sig of pkg.signatures)
+      nodes.push(...certificateNodes(`<${sig.element}> certificates`, sig.certificates));
   }
   return nodes;
 }

@@ -29,7 +29,7 @@ export function watchArtifacts(context: vscode.ExtensionContext, view: Artifacts
       if (e.affectsConfiguration('goMacosSign.artifacts')) {
         rewatch();
         view.refreshSoon();
-      }
+      } else if (e.affectsConfiguration('goMacosSign.checkTicketsOnline')) view.refreshSoon();
     }),
     vscode.tasks.onDidEndTaskProcess((e) => {
       if (e.execution.task.definition.type === TASK_TYPE) view.refreshSoon();

@@ -14,12 +14,15 @@ import {
   ArtifactState,
   DetailNode,
   NotarizationRecord,
+  artifactKindLabel,
   STATE_ICON,
   STATE_LABEL,
+  ticketLabel,
 } from './artifactState';
+import { checkTicketsOnline } from './settings';
 
-/** Files in the output folder that are never artifacts themselves. */
-const SKIP = /\.(zip|dmg|pkg|json|txt|log|md|plist|entitlements)$/i;
+/** Files in the output folder that are never artifacts themselves (.dmg and .pkg are: the server reads them). */
+const SKIP = /\.(zip|json|txt|log|md|plist|entitlements)$/i;
 const MAX_ARTIFACTS = 200;
 
 export interface Artifact {
@@ -75,8 +78,11 @@ export class ArtifactsView implements vscode.TreeDataProvider<Node>, vscode.File
       }
     }
     const artifacts: Artifact[] = [];
+    // Off by default: when on, the server asks Apple's ticket service about the artifacts' cdhashes (nothing else).
+    const online = checkTicketsOnline();
     for (const uri of [...found.values()].slice(0, MAX_ARTIFACTS)) {
-      const result = await this.client.sendRequest<InspectRequest.Result>(InspectRequest.method, { path: uri.fsPath });
+      const params: InspectRequest.Params = { path: uri.fsPath, online };
+      const result = await this.client.sendRequest<InspectRequest.Result>(InspectRequest.method, params);
       for (const report of result.reports)
         artifacts.push({
           uri: vscode.Uri.file(report.path),
@@ -104,11 +110,12 @@ export class ArtifactsView implements vscode.TreeDataProvider<Node>, vscode.File
     if (!('detail' in node)) {
       const { report, state, uri } = node.artifact;
       const item = new vscode.TreeItem(path.basename(uri.fsPath), vscode.TreeItemCollapsibleState.Collapsed);
-      item.description = `${report.architectures.map((a) => a.arch).join(' + ') || 'no code'} · ${STATE_LABEL[state]}`;
+      const ticket = ticketLabel(report);
+      item.description = `${artifactKindLabel(report)} · ${STATE_LABEL[state]}${ticket ? ` · ${ticket}` : ''}`;
       item.iconPath = new vscode.ThemeIcon(STATE_ICON[state]);
       item.resourceUri = uri;
       item.contextValue = `artifact.${state}`;
-      item.tooltip = `${uri.fsPath}\n${STATE_LABEL[state]}`;
+      item.tooltip = `${uri.fsPath}\n${STATE_LABEL[state]}${ticket ? `\n${ticket}` : ''}`;
       return item;
     }
     const d = node.detail;

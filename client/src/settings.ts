@@ -64,3 +64,11 @@ export async function secretEnv(
   }
   return env;
 }
+
+/**
+ * Whether the user lets the server ask Apple's ticket service about artifacts (only their cdhashes are sent, as
+ * Gatekeeper does). Application-scoped: a workspace cannot turn it on.
+ */
+export function checkTicketsOnline(): boolean {
+  return vscode.workspace.getConfiguration('goMacosSign').get<unknown>('checkTicketsOnline') === true;
+}

@@ -1,12 +1,18 @@
 /**
- * The engine's front door: a path in (file, .app bundle or directory), inspection reports out.
+ * The engine's front door: a path in (file, .app bundle, disk image, installer package or directory), inspection
+ * reports out.
  *
- * Directories are searched for Mach-O files by their magic bytes, not their names, and for .app bundles by their
- * `Contents/Info.plist`; a bundle is reported as one artifact. Symbolic links inside directories are not followed
+ * Directories are searched for Mach-O files, disk images (koly trailer) and flat packages (xar magic) by their
+ * content, not their names, and for .app bundles by their `Contents/Info.plist`; a bundle is reported as one artifact.
+ * A disk image or package is reported by its own signature and stapled ticket; its contents are not read. Symbolic links inside directories are not followed
  * (no loops, no escaping the tree). Used by the CLI and by the language server's inspect request alike.
  */
 import * as path from 'node:path';
 import { isAppBundle, readAppBundle } from './bundle/app';
+import { dmgSummary, verifyDmgSignature } from './bundle/dmg';
+import { pkgSummary, readPkg } from './bundle/pkg';
+import { artifactContent } from './bundle/stapledTicket';
+import { runDiskImageChecks, runPackageChecks } from './checks/containers';
 import { runReadinessChecks } from './checks/readiness';
 import { InputError } from './errors';
 import { DirectoryEntry, FileAccessError, listDirectoryAsync, readHead, statKindAsync } from './fileAccess';
@@ -63,11 +69,52 @@ export async function inspectApp(root: string, options: EngineOptions = {}): Pro
       kind: 'app',
       executable: bundle.executablePath,
       bundle: bundle.report,
+      stapledTicket: bundle.report.stapledTicket,
       architectures: slices,
       checks,
     };
   } finally {
     await source.close();
+  }
+}
+
+/** Inspects a disk image: its koly trailer, its own signature (verified) and stapled ticket. */
+export async function inspectDiskImage(file: string): Promise<InspectReport> {
+  const { info, problems } = await verifyDmgSignature(file);
+  const diskImage = dmgSummary(info, info.signature ? problems : []);
+  return {
+    path: file,
+    kind: 'dmg',
+    diskImage,
+    stapledTicket: diskImage.stapledTicket,
+    architectures: [],
+    checks: runDiskImageChecks(diskImage),
+  };
+}
+
+/** Inspects a flat installer package: its TOC, checksum (checked), signatures and stapled ticket. */
+export async function inspectPackage(file: string): Promise<InspectReport> {
+  const pkg = pkgSummary(await readPkg(file));
+  return {
+    path: file,
+    kind: 'pkg',
+    package: pkg,
+    stapledTicket: pkg.stapledTicket,
+    architectures: [],
+    checks: runPackageChecks(pkg),
+  };
+}
+
+type ArtifactKind = 'file' | 'app' | 'dmg' | 'pkg';
+
+/** What a regular file holds, as far as inspection goes: Mach-O, disk image, package, or nothing we read (null). */
+async function fileKind(file: string): Promise<ArtifactKind | null> {
+  try {
+    const content = await artifactContent(file);
+    return content === 'binary' ? 'file' : content === 'dmg' || content === 'pkg' ? content : null;
+  } catch (error) {
+    if (error instanceof FileAccessError) return null;
+    throw error;
   }
 }
 
@@ -81,9 +128,15 @@ export async function looksLikeMachO(file: string): Promise<boolean> {
   }
 }
 
-/** Finds Mach-O files and .app bundles under a directory, in a stable order. */
-export async function findArtifacts(root: string): Promise<{ path: string; kind: 'file' | 'app' }[]> {
-  const found: { path: string; kind: 'file' | 'app' }[] = [];
+/**
+ * Finds Mach-O files and .app bundles under a directory, in a stable order; with `containers`, disk images and flat
+ * packages too (the pre-flight, which reads only Mach-O files, leaves them out).
+ */
+export async function findArtifacts(
+  root: string,
+  { containers = false }: { containers?: boolean } = {},
+): Promise<{ path: string; kind: ArtifactKind }[]> {
+  const found: { path: string; kind: ArtifactKind }[] = [];
   const pending = [root];
   while (pending.length > 0) {
     const dir = pending.pop()!;
@@ -101,8 +154,9 @@ export async function findArtifacts(root: string): Promise<{ path: string; kind:
       if (entry.kind === 'directory') {
         if (entry.name.endsWith('.app') && isAppBundle(full)) found.push({ path: full, kind: 'app' });
         else subdirs.push(full);
-      } else if (entry.kind === 'file' && (await looksLikeMachO(full))) {
-        found.push({ path: full, kind: 'file' });
+      } else if (entry.kind === 'file') {
+        const kind = containers ? await fileKind(full) : (await looksLikeMachO(full)) ? 'file' : null;
+        if (kind) found.push({ path: full, kind });
       }
     }
     pending.push(...subdirs.reverse());
@@ -126,18 +180,27 @@ export async function inspectPath(target: string, options: EngineOptions = {}): 
     result.errors.push({ path: target, message: error.message });
     return result;
   }
-  const targets: { path: string; kind: 'file' | 'app' }[] = !isDirectory
-    ? [{ path: target, kind: 'file' }]
+  const targets: { path: string; kind: ArtifactKind }[] = !isDirectory
+    ? [{ path: target, kind: (await fileKind(target)) ?? 'file' }]
     : isAppBundle(target)
       ? [{ path: target, kind: 'app' }]
-      : await findArtifacts(target);
+      : await findArtifacts(target, { containers: true });
   if (isDirectory && targets.length === 0) {
-    result.errors.push({ path: target, message: `${target}: no Mach-O files or .app bundles found` });
+    result.errors.push({
+      path: target,
+      message: `${target}: no Mach-O files, .app bundles, disk images or installer packages found`,
+    });
   }
   for (const item of targets) {
     try {
       result.reports.push(
-        item.kind === 'app' ? await inspectApp(item.path, options) : await inspectFile(item.path, options),
+        item.kind === 'app'
+          ? await inspectApp(item.path, options)
+          : item.kind === 'dmg'
+            ? await inspectDiskImage(item.path)
+            : item.kind === 'pkg'
+              ? await inspectPackage(item.path)
+              : await inspectFile(item.path, options),
       );
     } catch (error) {
       result.errors.push({ path: item.path, message: errorMessage(error) });

@@ -188,12 +188,99 @@ export interface BundleReport {
   stapledTicket: boolean;
 }
 
+/**
+ * A disk image's (.dmg, UDIF) own signature, as `inspect` reads it from the koly trailer: where the signature is, its
+ * CodeDirectories and cdhash, its CMS certificates, and what verification found.
+ */
+export interface DiskImageReport {
+  kind: 'dmg';
+  koly: { version: number; dataFork: { offset: number; length: number }; plist: { offset: number; length: number } };
+  /** null when the image is not signed (the trailer's code-signature offset or size is 0). */
+  signature: {
+    offset: number;
+    size: number;
+    /** Blob slots present, hex (0x10002 is a stapled ticket). */
+    slots: string[];
+    codeDirectories: { identifier: string; version: string; hashType: string; cdhash: string; flags: number }[];
+    /** Verification: the image's bytes and the trailer against the CodeDirectories, and the CMS; empty when valid. */
+    problems: string[];
+    /** `adhoc` (no CMS), `developer-id-application`, ... as for a Mach-O slice. */
+    signer: SignerKind;
+    /** From the CMS signature (slot 0x10000), leaf first; empty for an ad-hoc signature. */
+    certificates: CertificateInfo[];
+    chainToAppleRoot: boolean;
+    /** The RFC 3161 timestamp's time, ISO 8601, or null. */
+    timestamp: string | null;
+  } | null;
+  /** The ticket record the image's notarization is looked up by (`2/<digest type>/<cdhash>`), null when unsigned. */
+  ticketRecord: string | null;
+  stapledTicket: boolean;
+}
+
+/** A flat installer package's (.pkg, xar) table of contents, checksum and signatures, as `inspect` reads them. */
+export interface PackageReport {
+  kind: 'pkg';
+  /**
+   * The TOC checksum's style (sha1, sha256...) and value, hex. It has been checked against the TOC: a package whose
+   * checksum does not match is an input error, never a report.
+   */
+  checksum: { style: string; value: string };
+  files: string[];
+  /** `signature` (RSA over the checksum) and `x-signature` (CMS), each with the certificates it lists, leaf first. */
+  signatures: {
+    element: 'signature' | 'x-signature';
+    style: string;
+    certificates: CertificateInfo[];
+    /** Whether the certificates chain up to a pinned Apple root. */
+    chainToAppleRoot: boolean;
+    /** The leaf's role when the chain reaches Apple (`developer-id-installer` for a notarizable package), else `other`. */
+    signer: SignerKind;
+  }[];
+  /** The ticket record the package's notarization is looked up by (its TOC checksum), null for md5 / sha512. */
+  ticketRecord: string | null;
+  stapledTicket: boolean;
+}
+
+/** One cdhash's answer from Apple's ticket service (`inspect --online`). */
+export interface TicketRecordStatus {
+  /** `2/<digest type>/<cdhash>`, the record asked for. */
+  record: string;
+  cdhash: string;
+  /** The slice it belongs to, or null for a disk image's or package's own record. */
+  arch: string | null;
+  /** `deleted`: Apple withdrew the ticket (it is not a ticket). */
+  status: 'found' | 'not-found' | 'deleted' | 'unknown';
+  /** Why the answer is `unknown` (offline, an HTTP error...). */
+  reason?: string;
+}
+
+/**
+ * What `inspect --online` adds per path: whether Apple's ticket service knows a notarization ticket for every cdhash
+ * of the artifact. `found`: every record has a ticket; `not-found`: some record has none or was withdrawn (deleted);
+ * `unknown`: the service could not be asked (offline) for a record and none is missing.
+ */
+export interface NotarizationStatus {
+  ticket: 'found' | 'not-found' | 'unknown';
+  cdhashes: string[];
+  /** When the service was asked (or the cached answer was taken), ISO 8601. */
+  checkedAt: string;
+  records: TicketRecordStatus[];
+}
+
 export interface InspectReport {
   path: string;
-  kind: 'macho' | 'universal' | 'app';
+  kind: 'macho' | 'universal' | 'app' | 'dmg' | 'pkg';
   /** For an app bundle, the main executable that `architectures` describes. */
   executable?: string;
   bundle?: BundleReport;
+  /** For a disk image (`architectures` is then empty: its contents are not read). */
+  diskImage?: DiskImageReport;
+  /** For a flat installer package (`architectures` is then empty). */
+  package?: PackageReport;
+  /** Whether a notarization ticket is stapled; set for what can carry one (.app, .dmg, .pkg), absent for a bare Mach-O. */
+  stapledTicket?: boolean;
+  /** Only with `inspect --online` (or the inspect request's `online`). */
+  notarization?: NotarizationStatus;
   architectures: SliceReport[];
   checks: CheckResult[];
 }
@@ -209,6 +296,8 @@ export namespace InspectRequest {
   export interface Params {
     path: string;
     options?: Partial<CheckOptions>;
+    /** Ask Apple's ticket service about the artifacts' cdhashes (only cdhashes are sent); default false. */
+    online?: boolean;
   }
   /** One report per artifact found at `path` (a directory may hold several); `error` when the input is unusable. */
   export interface Result {

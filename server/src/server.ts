@@ -37,6 +37,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { pathToFileURL } from 'node:url';
 import { ruleDocUrl } from './rules';
 import { inspectPath } from './inspect';
+import { addNotarization } from './inspectOnline';
 import { completionsAt, hoverAt } from './lint/entitlements/assist';
 import {
   cleanOverrides,
@@ -167,6 +168,8 @@ connection.onRequest(
       const started = Date.now();
       const architectures = architecturesOf(params.options?.architectures);
       const result = await inspectPath(target, { checks: { architectures } });
+      // Only when the user turned on goMacosSign.checkTicketsOnline: the one request carries only cdhashes.
+      if (params.online === true) await addNotarization(result.reports);
       log(
         `inspected ${target}: ${result.reports.length} artifact(s), ${result.errors.length} error(s) in ${Date.now() - started} ms`,
       );

@@ -104,7 +104,10 @@ describe('inspect of a hostile workspace', () => {
   it('refuses a FIFO at once, and skips it in a folder without opening it', () => {
     failsWith(cli(['inspect', ws.fifo.pipe]), `${ws.fifo.pipe}: not a regular file (a FIFO)`);
     failsWith(cli(['verify', ws.fifo.pipe]), `${ws.fifo.pipe}: not a regular file (a FIFO)`);
-    failsWith(cli(['inspect', ws.fifo.dir]), `${ws.fifo.dir}: no Mach-O files or .app bundles found`);
+    failsWith(
+      cli(['inspect', ws.fifo.dir]),
+      `${ws.fifo.dir}: no Mach-O files, .app bundles, disk images or installer packages found`,
+    );
   });
 
   it('refuses a link to /dev/zero', () => {
@@ -123,6 +126,9 @@ describe('inspect of a hostile workspace', () => {
 
   it('ends on symbolic link loops', () => {
     failsWith(cli(['inspect', ws.loop.pair]), `${ws.loop.pair}: a symbolic link loop`);
-    failsWith(cli(['inspect', ws.loop.dir]), `${ws.loop.dir}: no Mach-O files or .app bundles found`);
+    failsWith(
+      cli(['inspect', ws.loop.dir]),
+      `${ws.loop.dir}: no Mach-O files, .app bundles, disk images or installer packages found`,
+    );
   });
 });

@@ -125,7 +125,10 @@ describe('goMacosSign/inspect of a hostile workspace', () => {
       // More requests than libuv has threads: none may take a thread for ever.
       const answers = await Promise.all(Array.from({ length: 8 }, () => inspectError(server, ws.fifo.pipe)));
       assert.deepEqual(new Set(answers), new Set([`${ws.fifo.pipe}: not a regular file (a FIFO)`]));
-      assert.equal(await inspectError(server, ws.fifo.dir), `${ws.fifo.dir}: no Mach-O files or .app bundles found`);
+      assert.equal(
+        await inspectError(server, ws.fifo.dir),
+        `${ws.fifo.dir}: no Mach-O files, .app bundles, disk images or installer packages found`,
+      );
       assert.equal((await inspect(server, binary)).reports.length, 1);
     } finally {
       await stopWithin(server);
@@ -144,7 +147,10 @@ describe('goMacosSign/inspect of a hostile workspace', () => {
         `${ws.huge.binary}: larger than the ${limitText('binary')} limit (${LIMITS.binary + 1} bytes)`,
       );
       assert.equal(await inspectError(server, ws.loop.pair), `${ws.loop.pair}: a symbolic link loop`);
-      assert.equal(await inspectError(server, ws.loop.dir), `${ws.loop.dir}: no Mach-O files or .app bundles found`);
+      assert.equal(
+        await inspectError(server, ws.loop.dir),
+        `${ws.loop.dir}: no Mach-O files, .app bundles, disk images or installer packages found`,
+      );
     } finally {
       await stopWithin(server);
     }

@@ -8,13 +8,31 @@ import { ENTITLEMENT_RULES } from '../../server/src/rules/entitlements';
 import { PLIST_RULES } from '../../server/src/rules/plist';
 import { READINESS_RULES } from '../../server/src/rules/readiness';
 import { runReadinessChecks } from '../../server/src/checks/readiness';
+import { runDiskImageChecks, runPackageChecks } from '../../server/src/checks/containers';
+import { checkNotarizationTicket } from '../../server/src/checks/notarization';
 import { ENTITLEMENTS } from '../../server/src/lint/entitlements/catalog';
 import { rulePage, rulePagePath } from '../../scripts/docs';
 import { REPO } from '../support/tools';
 
+const KOLY = { version: 4, dataFork: { offset: 0, length: 0 }, plist: { offset: 0, length: 0 } };
+
 describe('rule catalog', () => {
   it('every readiness check reports a catalogued rule id; every other rule is a lint rule with a severity', () => {
-    const checks = new Set(runReadinessChecks({ kind: 'macho', slices: [] }, { architectures: [] }).map((c) => c.id));
+    const checks = new Set(
+      [
+        ...runReadinessChecks({ kind: 'macho', slices: [] }, { architectures: [] }),
+        ...runDiskImageChecks({ kind: 'dmg', koly: KOLY, signature: null, ticketRecord: null, stapledTicket: false }),
+        ...runPackageChecks({
+          kind: 'pkg',
+          checksum: { style: 'sha1', value: '' },
+          files: [],
+          signatures: [],
+          ticketRecord: null,
+          stapledTicket: false,
+        }),
+        checkNotarizationTicket({ ticket: 'unknown', cdhashes: [], checkedAt: '', records: [] }),
+      ].map((c) => c.id),
+    );
     for (const id of checks) assert.ok(id in RULES, id);
     for (const rule of Object.values(RULES) as Rule[]) {
       if (!checks.has(rule.id)) assert.ok(rule.severity, `${rule.id} is neither a readiness check nor a lint rule`);

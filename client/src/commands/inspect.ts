@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { InspectRequest } from '../../../server/src/protocol';
 import { renderInspection } from '../render';
+import { checkTicketsOnline } from '../settings';
 import { ClientCommand, CommandContext, uriOf } from './registry';
 
 async function inspect(c: CommandContext, uri: vscode.Uri | undefined): Promise<void> {
@@ -17,7 +18,11 @@ async function inspect(c: CommandContext, uri: vscode.Uri | undefined): Promise<
     return;
   }
   const architectures = vscode.workspace.getConfiguration('goMacosSign', target).get<string[]>('architectures', []);
-  const params: InspectRequest.Params = { path: target.fsPath, options: { architectures } };
+  const params: InspectRequest.Params = {
+    path: target.fsPath,
+    options: { architectures },
+    online: checkTicketsOnline(),
+  };
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Inspecting ${vscode.workspace.asRelativePath(target)}…` },
     async () => {

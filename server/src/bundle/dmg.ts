@@ -15,10 +15,19 @@
  */
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors';
-import { CSMAGIC_BLOBWRAPPER, CSMAGIC_CODEDIRECTORY, CSSLOT_REP_SPECIFIC, CSSLOT_TICKETSLOT } from '../macho/format';
+import { classifySigner } from '../macho/classify';
+import { analyzeCms, CmsAnalysis } from '../macho/cms';
+import {
+  CSMAGIC_BLOBWRAPPER,
+  CSMAGIC_CODEDIRECTORY,
+  CSSLOT_REP_SPECIFIC,
+  CSSLOT_SIGNATURESLOT,
+  CSSLOT_TICKETSLOT,
+} from '../macho/format';
 import { CodeDirectory, parseCodeDirectory, slotDigest } from '../macho/codeDirectory';
 import { FileSource } from '../macho/source';
 import { findBlob, parseSuperBlob, SuperBlob } from '../macho/superblob';
+import type { DiskImageReport } from '../protocol';
 
 export const KOLY_SIZE = 512;
 /** A disk image's signature is a few kilobytes (a stapled ticket adds a few more); refuse anything far larger. */
@@ -207,42 +216,57 @@ export function kolyWithSignature(koly: KolyTrailer, offset: number, size: numbe
   return copy;
 }
 
-/** What `inspect --json` can print about a disk image (plain JSON; the lead may move the type to protocol.ts). */
-export interface DmgSummary {
-  kind: 'dmg';
-  koly: { version: number; dataFork: { offset: number; length: number }; plist: { offset: number; length: number } };
-  signature: {
-    offset: number;
-    size: number;
-    /** Blob slots present, hex (0x10002 is a stapled ticket). */
-    slots: string[];
-    codeDirectories: { identifier: string; version: string; hashType: string; cdhash: string; flags: number }[];
-    problems: string[];
-  } | null;
-  ticketRecord: string | null;
-  stapledTicket: boolean;
+/** What `inspect --json` prints about a disk image. */
+export type DmgSummary = DiskImageReport;
+
+/** Who signed the image, from its CMS blob (slot 0x10000): none for an empty wrapper (ad hoc). */
+function readImageCms(sig: DmgSignature, problems: string[]): CmsAnalysis | null {
+  const blob = findBlob(sig.superBlob, CSSLOT_SIGNATURESLOT);
+  if (!blob || blob.magic !== CSMAGIC_BLOBWRAPPER || blob.bytes.length <= 8) return null;
+  const primary = sig.codeDirectories.find((cd) => cd.slot === 0);
+  if (!primary) {
+    problems.push('there is a CMS signature but no primary CodeDirectory for it to sign');
+    return null;
+  }
+  const digests = sig.codeDirectories
+    .filter((cd) => cd.hash)
+    .map((cd) => ({ slot: cd.slot, hashType: cd.hashType, cdhashFull: cd.cdhashFull }));
+  const cms = analyzeCms(blob.bytes.subarray(8), primary.bytes, digests);
+  problems.push(...cms.failures.map((f) => f.message));
+  return cms;
 }
 
+/** The report of a disk image; `problems` are what `verifyDmgSignature` found (empty: not verified, or valid). */
 export function dmgSummary(info: DmgInfo, problems: string[] = []): DmgSummary {
   const sig = info.signature;
+  let signature: DmgSummary['signature'] = null;
+  if (sig && info.koly.codeSignature) {
+    const found = [...problems];
+    const cms = readImageCms(sig, found);
+    const primary = sig.codeDirectories.find((cd) => cd.slot === 0) ?? sig.codeDirectories[0];
+    signature = {
+      ...info.koly.codeSignature,
+      slots: sig.slots.map((s) => `0x${s.toString(16)}`),
+      codeDirectories: sig.codeDirectories.map((cd) => ({
+        identifier: cd.identifier,
+        version: `0x${cd.version.toString(16)}`,
+        hashType: cd.hash?.name ?? String(cd.hashType),
+        cdhash: cd.cdhash.toString('hex'),
+        flags: cd.flags,
+      })),
+      problems: found,
+      signer: primary
+        ? classifySigner(primary.flags, cms?.signer ?? cms?.certificates[0] ?? null, cms?.chainToAppleRoot ?? false)
+        : 'none',
+      certificates: cms?.certificates ?? [],
+      chainToAppleRoot: cms?.chainToAppleRoot ?? false,
+      timestamp: cms?.timestamp?.time ?? null,
+    };
+  }
   return {
     kind: 'dmg',
     koly: { version: info.koly.version, dataFork: info.koly.dataFork, plist: info.koly.plist },
-    signature:
-      sig && info.koly.codeSignature
-        ? {
-            ...info.koly.codeSignature,
-            slots: sig.slots.map((s) => `0x${s.toString(16)}`),
-            codeDirectories: sig.codeDirectories.map((cd) => ({
-              identifier: cd.identifier,
-              version: `0x${cd.version.toString(16)}`,
-              hashType: cd.hash?.name ?? String(cd.hashType),
-              cdhash: cd.cdhash.toString('hex'),
-              flags: cd.flags,
-            })),
-            problems,
-          }
-        : null,
+    signature,
     ticketRecord: info.ticketQuery ? `2/${info.ticketQuery.digestType}/${info.ticketQuery.cdhash}` : null,
     stapledTicket: info.stapledTicket !== null,
   };

@@ -18,8 +18,10 @@ import { createHash } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import { InputError } from '../errors';
 import { readCertificateDer } from '../macho/certificate';
+import { checkChain } from '../macho/chain';
+import { certificateRole } from '../macho/classify';
 import { FileSource } from '../macho/source';
-import type { CertificateInfo } from '../protocol';
+import type { CertificateInfo, PackageReport, SignerKind } from '../protocol';
 
 const XAR_MAGIC = 0x78617221; // 'xar!'
 const HEADER_MIN = 28;
@@ -27,6 +29,8 @@ const HEADER_MIN = 28;
 export const TOC_LIMIT = 8 * 1024 * 1024;
 const TICKET_LIMIT = 16 * 1024 * 1024;
 const TRAILER_SIZE = 16;
+/** A signature lists its leaf and a few issuers; more are not read (a hostile TOC could list thousands). */
+const MAX_CERTIFICATES = 16;
 const TRAILER_MAGIC = 't8lr';
 const TRAILER_TERMINATOR = 1;
 const TRAILER_TICKET = 2;
@@ -44,7 +48,12 @@ export interface PkgSignatureInfo {
   /** `signature` (RSA over the checksum) or `x-signature` (CMS). */
   element: 'signature' | 'x-signature';
   style: string;
+  /** Leaf first, as the TOC lists them. */
   certificates: CertificateInfo[];
+  /** Whether the certificates chain up to a pinned Apple root (a self-made "Developer ID" certificate does not). */
+  chainToAppleRoot: boolean;
+  /** The leaf's role when the chain reaches Apple, else `other` (none: no certificate). */
+  signer: SignerKind;
 }
 
 /** A file stored in a xar heap: where its bytes are, how they are encoded, and how large they become. */
@@ -129,13 +138,24 @@ function integer(body: string, name: string, what: string, file: string): number
   return Number(m[1]);
 }
 
-function certificates(body: string, file: string): CertificateInfo[] {
-  const out: CertificateInfo[] = [];
-  for (const m of body.matchAll(/<X509Certificate>([^<]*)<\/X509Certificate>/g)) {
-    const der = Buffer.from(m[1].replace(/\s+/g, ''), 'base64');
-    out.push(readCertificateDer(der, `${file}: a signature certificate`).info);
-  }
-  return out;
+/** The certificates a signature element lists (leaf first), whether they reach Apple's root, and the signer's role. */
+function certificates(
+  body: string,
+  file: string,
+): Pick<PkgSignatureInfo, 'certificates' | 'chainToAppleRoot' | 'signer'> {
+  const read = [...body.matchAll(/<X509Certificate>([^<]*)<\/X509Certificate>/g)]
+    .slice(0, MAX_CERTIFICATES)
+    .map((m) =>
+      readCertificateDer(Buffer.from(m[1].replace(/\s+/g, ''), 'base64'), `${file}: a signature certificate`),
+    );
+  if (read.length === 0) return { certificates: [], chainToAppleRoot: false, signer: 'none' };
+  const chain = checkChain(read, read[0]);
+  const chainToAppleRoot = chain.anchor !== null && chain.damaged.length === 0;
+  return {
+    certificates: read.map((c) => c.info),
+    chainToAppleRoot,
+    signer: chainToAppleRoot ? certificateRole(read[0].info) : 'other',
+  };
 }
 
 /** The stapled ticket at the end of the file, if the last 16 bytes are a `t8lr` ticket record. */
@@ -215,7 +235,7 @@ export async function readPkg(file: string): Promise<PkgInfo> {
         signatures.push({
           element: name,
           style: attribute(found.attributes, 'style') ?? '',
-          certificates: certificates(found.body, file),
+          ...certificates(found.body, file),
         });
     }
     const files = [...toc.body.matchAll(/<name>([^<]*)<\/name>/g)].map((m) => unescape(m[1]));
@@ -288,15 +308,8 @@ export function pkgTicketTrailer(ticket: Buffer): Buffer {
   return Buffer.concat([trailerRecord(TRAILER_TERMINATOR, 0), ticket, trailerRecord(TRAILER_TICKET, ticket.length)]);
 }
 
-/** What `inspect --json` can print about a flat package (plain JSON; the lead may move the type to protocol.ts). */
-export interface PkgSummary {
-  kind: 'pkg';
-  checksum: { style: string; value: string };
-  files: string[];
-  signatures: PkgSignatureInfo[];
-  ticketRecord: string | null;
-  stapledTicket: boolean;
-}
+/** What `inspect --json` prints about a flat package. */
+export type PkgSummary = PackageReport;
 
 export function pkgSummary(info: PkgInfo): PkgSummary {
   return {

@@ -3,7 +3,16 @@
  * read them, but for every slice at once. Pure functions from the model to lines.
  */
 import { RULES, RuleId } from '../rules';
-import type { CheckResult, InspectReport, SignatureReport, SliceReport } from '../protocol';
+import type {
+  CertificateInfo,
+  CheckResult,
+  DiskImageReport,
+  InspectReport,
+  NotarizationStatus,
+  PackageReport,
+  SignatureReport,
+  SliceReport,
+} from '../protocol';
 
 export interface Style {
   bold(s: string): string;
@@ -27,9 +36,18 @@ function field(label: string, value: string): string {
   return `    ${label.padEnd(14)}${value}`;
 }
 
+const KIND_LABEL: Partial<Record<InspectReport['kind'], string>> = {
+  app: 'app bundle',
+  dmg: 'disk image',
+  pkg: 'installer package',
+};
+
 export function formatReport(report: InspectReport, style: Style): string[] {
   const archs = report.architectures.map((s) => s.arch).join(', ');
-  const lines = [`${style.bold(report.path)}  ${report.kind === 'app' ? 'app bundle' : report.kind} (${archs})`];
+  const lines = [`${style.bold(report.path)}  ${KIND_LABEL[report.kind] ?? report.kind}${archs ? ` (${archs})` : ''}`];
+  if (report.diskImage) lines.push(...formatDiskImage(report.diskImage, style));
+  if (report.package) lines.push(...formatPackage(report.package, style));
+  if (report.notarization) lines.push(formatNotarization(report.notarization, style));
   if (report.bundle) {
     lines.push(field('bundle id', report.bundle.identifier ?? '(none)'));
     lines.push(field('executable', `${report.bundle.executable} (Info.plist ${report.bundle.infoPlistFormat})`));
@@ -42,6 +60,71 @@ export function formatReport(report: InspectReport, style: Style): string[] {
   lines.push(`  ${style.bold('readiness for notarization')}`);
   for (const check of report.checks) lines.push(formatCheck(check, style));
   return lines;
+}
+
+function formatCertificates(certificates: CertificateInfo[], style: Style, label = 'authority'): string[] {
+  return certificates.map((cert, i) =>
+    field(
+      i === 0 ? label : '',
+      `${cert.commonName ?? cert.subject}  ${style.dim(`(valid ${cert.notBefore.slice(0, 10)} to ${cert.notAfter.slice(0, 10)})`)}`,
+    ),
+  );
+}
+
+function formatDiskImage(image: DiskImageReport, style: Style): string[] {
+  const lines = [field('koly', `version ${image.koly.version} · data fork ${image.koly.dataFork.length} bytes`)];
+  const sig = image.signature;
+  if (!sig) {
+    lines.push(field('signature', style.red('none')));
+  } else {
+    lines.push(
+      field(
+        'signature',
+        `${sig.signer ?? 'other'} · ${sig.size} bytes at ${sig.offset} · slots ${sig.slots.join(', ')}`,
+      ),
+    );
+    for (const cd of sig.codeDirectories)
+      lines.push(
+        field('directory', `v${cd.version.replace(/^0x/, '')} ${cd.hashType} · ${cd.identifier} · cdhash ${cd.cdhash}`),
+      );
+    lines.push(...formatCertificates(sig.certificates ?? [], style));
+    if (sig.timestamp) lines.push(field('timestamp', sig.timestamp));
+    lines.push(
+      sig.problems.length === 0
+        ? field('verification', style.green('valid: the image and its trailer match the signed hashes'))
+        : field('verification', style.red(`INVALID: ${sig.problems.join('; ')}`)),
+    );
+  }
+  lines.push(field('stapled', image.stapledTicket ? 'yes (signature slot 0x10002)' : 'no'));
+  return lines;
+}
+
+function formatPackage(pkg: PackageReport, style: Style): string[] {
+  const lines = [
+    field('checksum', `${pkg.checksum.style} ${pkg.checksum.value} ${style.green('(matches the table of contents)')}`),
+    field('files', `${pkg.files.length}: ${pkg.files.slice(0, 8).join(', ')}${pkg.files.length > 8 ? ', ...' : ''}`),
+  ];
+  if (pkg.signatures.length === 0) lines.push(field('signature', style.red('none')));
+  for (const sig of pkg.signatures) {
+    lines.push(field('signature', `<${sig.element}> ${sig.style} · ${sig.signer}`));
+    lines.push(...formatCertificates(sig.certificates, style));
+  }
+  lines.push(field('stapled', pkg.stapledTicket ? 'yes (t8lr trailer)' : 'no'));
+  return lines;
+}
+
+function formatNotarization(status: NotarizationStatus, style: Style): string {
+  const text =
+    status.ticket === 'found'
+      ? style.green('notarized (ticket found)')
+      : status.ticket === 'not-found'
+        ? status.records.some((r) => r.status === 'deleted')
+          ? style.red('ticket withdrawn by Apple')
+          : style.yellow('not notarized (no ticket)')
+        : style.dim(
+            `unknown (${[...new Set(status.records.map((r) => r.reason).filter(Boolean))].join('; ') || 'not asked'})`,
+          );
+  return field('notarization', `${text} · asked ${status.checkedAt}`);
 }
 
 function formatSlice(slice: SliceReport, style: Style): string[] {

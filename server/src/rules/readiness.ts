@@ -1,6 +1,7 @@
 /**
- * Rules for the signed binary itself: its signature and its Mach-O headers. Readiness checks (checks/readiness.ts)
- * report them when inspecting a file; they have no lint severity.
+ * Rules for the signed artifact itself: a binary's signature and Mach-O headers (checks/readiness.ts), a disk image's
+ * or an installer package's own signature (checks/containers.ts), and the online ticket (checks/notarization.ts).
+ * Readiness checks report them when inspecting; they have no lint severity.
  */
 import type { Rule } from './types';
 import { NOTARIZING, RESOLVING } from './sources';
@@ -112,6 +113,56 @@ export const READINESS_RULES = {
       {
         label: 'codesign(1): codesign signs all architectures of a universal file',
         url: 'https://keith.github.io/xcode-man-pages/codesign.1.html',
+      },
+    ],
+  },
+  'notarization/ticket': {
+    id: 'notarization/ticket',
+    title: "Apple's ticket service knows a notarization ticket for every cdhash",
+    why: 'Once notarization accepts a submission, Apple publishes a ticket for each cdhash it covered in a public database that Gatekeeper asks on first launch, sending only the cdhash (`inspect --online` asks the same question, the same way). No ticket means Gatekeeper will refuse the file unless a ticket is stapled. A ticket Apple withdrew (a deleted record) is not a ticket: Gatekeeper refuses such a file, so that fails; a missing one only warns, since every build lacks a ticket until it is notarized. When the service cannot be asked (offline), the result is not applicable, never a failure.',
+    fix: 'Notarize the artifact you ship (`go-macos-sign notarize`); if it was notarized a moment ago, ask again shortly (tickets appear soon after `Accepted`). A withdrawn ticket needs a new build, signed and notarized again.',
+    sources: [
+      {
+        label: 'Apple: Customizing the notarization workflow (tickets, stapling, online checks)',
+        url: 'https://developer.apple.com/documentation/security/customizing-the-notarization-workflow',
+      },
+      {
+        label: 'rcodesign ticket_lookup.rs: the public CloudKit lookup of tickets by cdhash',
+        url: 'https://github.com/indygreg/apple-platform-rs/blob/main/apple-codesign/src/ticket_lookup.rs',
+      },
+    ],
+  },
+  'dmg/signature': {
+    id: 'dmg/signature',
+    title: 'The disk image carries an intact Developer ID signature',
+    why: "A disk image's own signature (located by its koly trailer) is what a stapled ticket is attached to, and the cdhash its notarization is looked up by. An unsigned image can still be notarized, but neither this tool's stapler nor Gatekeeper's offline check has a cdhash to work with; an image modified after signing fails verification.",
+    fix: 'Sign the finished image: `codesign --sign "Developer ID Application: NAME (TEAMID)" --timestamp app.dmg` (or `go-macos-sign sign`), then notarize and staple it. Change nothing in the image after signing.',
+    sources: [
+      NOTARIZING,
+      {
+        label: 'stapler(1): stapler works with UDIF disk images, signed flat packages and code-signed bundles',
+        url: 'https://keith.github.io/xcode-man-pages/stapler.1.html',
+      },
+      {
+        label: "rcodesign dmg.rs: a disk image's signature and the koly trailer",
+        url: 'https://github.com/indygreg/apple-platform-rs/blob/main/apple-codesign/src/dmg.rs',
+      },
+    ],
+  },
+  'pkg/signature': {
+    id: 'pkg/signature',
+    title: 'The installer package is signed with a Developer ID Installer certificate',
+    why: 'notarytool submits only signed flat installer packages, and stapler staples only signed ones; Apple signs installers with a Developer ID Installer certificate (not the Application one). A package signed only with the RSA `<signature>` and no CMS `<x-signature>` cannot be stapled ("CDHash must be set").',
+    fix: 'Sign the package: `productsign --sign "Developer ID Installer: NAME (TEAMID)" --timestamp in.pkg out.pkg` (or `pkgbuild --sign`), then check with `pkgutil --check-signature out.pkg`.',
+    sources: [
+      RESOLVING('3087721', 'Use a valid Developer ID certificate'),
+      {
+        label: 'notarytool(1): submit works only with UDIF disk images, signed flat installer packages and zip files',
+        url: 'https://keith.github.io/xcode-man-pages/notarytool.1.html',
+      },
+      {
+        label: 'rcodesign stapling.rs: stapling a flat package',
+        url: 'https://github.com/indygreg/apple-platform-rs/blob/main/apple-codesign/src/stapling.rs',
       },
     ],
   },

@@ -86,7 +86,9 @@ async function collect(
   return { reports, errors };
 }
 
-const PATHS = 'Paths may be files, .app bundles or directories (searched for Mach-O files by their magic bytes).';
+const PATHS =
+  'Paths may be files, .app bundles, disk images (.dmg), installer packages (.pkg) or directories (searched for\n' +
+  'Mach-O files, disk images and packages by their content).';
 
 export const inspect: Command = {
   name: 'inspect',
@@ -94,11 +96,24 @@ export const inspect: Command = {
   hashesPages: true,
   summary: "print each Mach-O file's or .app bundle's architectures, signature and notarization readiness",
   usage: `[options] <path>...\n\n${PATHS}`,
-  options: [{ flag: '--json', help: 'machine-readable output' }, ARCH, { flag: '--no-color', help: 'plain text' }],
+  options: [
+    { flag: '--json', help: 'machine-readable output' },
+    ARCH,
+    {
+      flag: '--online',
+      help: "ask Apple's ticket service whether each artifact is notarized (sends only cdhashes, as Gatekeeper does)",
+    },
+    { flag: '--no-color', help: 'plain text' },
+  ],
   async run(args, io) {
     const color = !args.flags.has('--no-color') && !!process.stdout.isTTY && !process.env.NO_COLOR;
     const archs = architectures(args);
     const { reports, errors } = await collect(paths('inspect', args), archs);
+    // One lookup for every cdhash of every path; without --online nothing leaves the machine.
+    if (args.flags.has('--online')) {
+      const { addNotarization } = require('../../inspectOnline') as typeof import('../../inspectOnline');
+      await addNotarization(reports, { url: (io.env ?? process.env).GO_MACOS_SIGN_TICKET_URL });
+    }
     const { COLOR, formatReport, PLAIN } = require('../format') as typeof import('../format');
     if (args.flags.has('--json')) io.out(JSON.stringify(reports, null, 2));
     else io.out(reports.map((r) => formatReport(r, color ? COLOR : PLAIN).join('\n')).join('\n\n'));
@@ -107,6 +122,29 @@ export const inspect: Command = {
     return reports.some((r) => r.checks.some((c) => c.status === 'fail')) ? 1 : 0;
   },
 };
+
+/** What `verify` says about a disk image's or package's own signature; null for Mach-O files and bundles. */
+function containerVerdict(report: InspectReport): { valid: boolean; text: string } | null {
+  const image = report.diskImage;
+  if (image) {
+    const sig = image.signature;
+    if (!sig) return { valid: false, text: 'disk image not signed' };
+    if (sig.problems.length > 0) return { valid: false, text: `INVALID: ${sig.problems.join('; ')}` };
+    return {
+      valid: true,
+      text: `valid ${sig.signer ?? 'other'} disk image signature (image and trailer hashes match)`,
+    };
+  }
+  const pkg = report.package;
+  if (pkg) {
+    if (pkg.signatures.length === 0) return { valid: false, text: 'installer package not signed' };
+    return {
+      valid: true,
+      text: `table of contents matches its ${pkg.checksum.style} checksum; signed (${pkg.signatures.map((x) => `<${x.element}>`).join(', ')}), the signature over the checksum is not checked here`,
+    };
+  }
+  return null;
+}
 
 export const verify: Command = {
   name: 'verify',
@@ -124,6 +162,11 @@ export const verify: Command = {
     const { reports, errors } = await collect(paths('verify', args), archs);
     let broken = false;
     for (const report of reports) {
+      const own = containerVerdict(report);
+      if (own) {
+        io.out(`${report.path}: ${own.text}`);
+        if (!own.valid) broken = true;
+      }
       for (const slice of report.architectures) {
         const label = `${report.path} (${slice.arch})`;
         const v = slice.verification;
