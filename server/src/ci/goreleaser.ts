@@ -8,7 +8,7 @@
  * would. The file is edited through the `yaml` Document API: the user's keys, order, comments and quoting stay.
  * Hooks run without a shell; secrets reach them through the environment (`{{ .Env.NAME }}`), never the file.
  */
-import { isMap, isScalar, isSeq, Node, parseDocument, YAMLMap, YAMLSeq } from 'yaml';
+import { Document, isMap, isScalar, isSeq, Node, parseDocument, YAMLMap, YAMLSeq } from 'yaml';
 import { InputError } from '../errors';
 import type { ReleasePlan } from './plan';
 import { checkPlan } from './workflow';
@@ -74,6 +74,7 @@ export function addToGoreleaser(text: string, plan: ReleasePlan): GoreleaserEdit
 
   const hooks = releaseHooks(plan);
   const changes: string[] = [];
+  const style = { indentSeq: indentsSequences(text), flowCollectionPadding: false };
   let universal = doc.get('universal_binaries', true);
   if (universal === undefined) {
     const entry: Record<string, unknown> = {};
@@ -81,14 +82,18 @@ export function addToGoreleaser(text: string, plan: ReleasePlan): GoreleaserEdit
     if (ids.length > 0) entry.ids = ids;
     entry.replace = true;
     entry.hooks = { post: hooks };
-    universal = doc.createNode([entry]);
-    (universal as YAMLSeq).commentBefore =
-      ' macOS: one universal binary, signed, notarized and checked by go-macos-sign (added by `go-macos-sign init ci --goreleaser`)';
-    doc.set('universal_binaries', universal);
+    // A new top-level key is appended as text: every byte the user wrote stays as written.
+    const added = new Document({ universal_binaries: [entry] });
+    const pair = (added.contents as YAMLMap).items[0];
+    (isScalar(pair.key) ? pair.key : added).commentBefore =
+      ' macOS: one universal binary, signed, notarized and checked by go-macos-sign (`go-macos-sign init ci --goreleaser`)';
+    const separator = text.length === 0 || text.endsWith('\n') ? '' : '\n';
     changes.push(
       `universal_binaries: a universal binary${ids.length ? ` of ${ids.join(', ')}` : ''} with sign, notarize, verify hooks`,
     );
-  } else {
+    return { text: `${text}${separator}\n${added.toString({ ...style, lineWidth: 0 })}`, changes };
+  }
+  {
     if (!isSeq(universal)) throw new InputError('.goreleaser.yaml: universal_binaries is not a list');
     for (const [i, item] of universal.items.entries()) {
       if (!isMap(item)) continue;
@@ -109,15 +114,23 @@ export function addToGoreleaser(text: string, plan: ReleasePlan): GoreleaserEdit
         hookMap.set('post', post);
       }
       const seq = post as YAMLSeq;
-      const present = JSON.stringify(seq.toJSON());
-      const added = hooks.filter((h) => !present.includes(h.split(' --')[0]));
-      for (const h of added) seq.add(doc.createNode(h));
-      if (added.length > 0) changes.push(`universal_binaries[${i}].hooks.post: ${added.length} go-macos-sign hook(s)`);
+      // Ours run after the user's hooks, in order (sign, notarize, verify): any of them already there is moved last.
+      const ours = (node: unknown) => {
+        const cmd = scalarText(node) ?? (isMap(node) ? scalarText(node.get('cmd', true)) : undefined);
+        return hooks.findIndex((h) => cmd?.startsWith(h.slice(0, h.indexOf(' --'))));
+      };
+      const present = seq.items.map(ours);
+      if (hooks.some((_, k) => !present.includes(k))) {
+        seq.items = seq.items.filter((node) => ours(node) < 0);
+        for (const h of hooks) seq.add(doc.createNode(h));
+        changes.push(`universal_binaries[${i}].hooks.post: the go-macos-sign sign, notarize and verify hooks`);
+      }
       if (item.get('replace') !== true) {
         item.set('replace', true);
         changes.push(`universal_binaries[${i}].replace: true (archives carry the signed binary only)`);
       }
     }
   }
-  return { text: doc.toString({ indentSeq: indentsSequences(text), lineWidth: 0 }), changes };
+  // Nested edits re-print the document: comments, order and quoting stay; folded scalars may be re-folded.
+  return { text: changes.length > 0 ? doc.toString({ ...style, lineWidth: 0 }) : text, changes };
 }
