@@ -169,6 +169,10 @@ describe('init ci: the release workflow', () => {
       assert.match(runs(jobs.release), expected);
     const build = jobs.release.steps.find((s) => /go build/.test(s.run ?? ''))!;
     assert.deepEqual(build.env, { GOOS: 'darwin', CGO_ENABLED: '0' });
+    assert.match(
+      runs(jobs.release),
+      /npm install --prefix "\$RUNNER_TEMP\/go-macos-sign" --no-audit --no-fund github:[\w.-]+\/[\w.-]+#[0-9a-f]{40}\n/,
+    );
     assert.match(runs(jobs.lint), /go-macos-sign lint --format sarif \. > go-macos-sign\.sarif/);
     const upload = jobs.lint.steps.find((s) => s.uses?.startsWith('github/codeql-action/upload-sarif@'));
     assert.equal(upload?.with?.sarif_file, 'go-macos-sign.sarif');

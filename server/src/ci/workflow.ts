@@ -30,6 +30,18 @@ export function checkPlan(plan: ReleasePlan): void {
 
 const secret = (name: string) => `\${{ secrets.${name} }}`;
 
+/**
+ * The CLI's install: into a directory of its own, its bin added to PATH for the later steps. Not `npm install
+ * --global`: npm does not install a git package's dependencies before its `prepare` script in a global install
+ * (npm/cli#8440), so dist/ would not be built; a local install does, as the tests check.
+ */
+export function installScript(cliSpec: string): string[] {
+  return [
+    `npm install --prefix "$RUNNER_TEMP/go-macos-sign" --no-audit --no-fund ${cliSpec}`,
+    'echo "$RUNNER_TEMP/go-macos-sign/node_modules/.bin" >> "$GITHUB_PATH"',
+  ];
+}
+
 /** Steps both jobs start with: the code, Go from go.mod, Node, and the CLI. */
 function setup(plan: ReleasePlan, go: boolean): string[] {
   return [
@@ -39,7 +51,8 @@ function setup(plan: ReleasePlan, go: boolean): string[] {
     '        with:',
     `          node-version: '${NODE_VERSION}'`,
     '      - name: Install go-macos-sign',
-    `        run: npm install --global ${plan.cliSpec}`,
+    '        run: |',
+    ...installScript(plan.cliSpec).map((line) => `          ${line}`),
   ];
 }
 

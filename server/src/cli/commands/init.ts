@@ -83,6 +83,7 @@ export const init: Command = {
     } else {
       const { addToGoreleaser, GORELEASER_ENV } =
         require('../../ci/goreleaser') as typeof import('../../ci/goreleaser');
+      const { installScript } = require('../../ci/workflow') as typeof import('../../ci/workflow');
       const found = ['.goreleaser.yaml', '.goreleaser.yml'].map((n) => path.join(dir, n)).find(isRegularFile);
       if (!found) throw new UsageError(`--goreleaser: no .goreleaser.yaml in ${dir}`);
       result.file = found;
@@ -95,7 +96,7 @@ export const init: Command = {
         `GO_MACOS_SIGN_NOTARY_KEY: \${{ secrets.${plans.SECRET.notaryKey} }}`,
         `${GORELEASER_ENV.notaryKeyId}: \${{ secrets.${plans.SECRET.notaryKeyId} }}`,
         `${GORELEASER_ENV.notaryIssuer}: \${{ secrets.${plans.SECRET.notaryIssuer} }}`,
-        `and go-macos-sign on PATH: npm install --global ${plan.cliSpec}`,
+        `and go-macos-sign on PATH: ${installScript(plan.cliSpec).join('; ')}`,
       ];
     }
     if (args.flags.has('--json')) {
