@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../../errors';
+import { filePermissions } from '../../fileAccess';
 import type { InitCiJson } from '../../protocol';
 import { Command, lastValue, UsageError } from '../command';
 
@@ -24,7 +25,7 @@ function writeNew(file: string, text: string, force: boolean): void {
 /** Replaces a file through a temporary one renamed over it, so an interrupted run leaves the old file whole. */
 function replaceFile(file: string, text: string): void {
   const temp = `${file}.go-macos-sign-${process.pid}.tmp`;
-  fs.writeFileSync(temp, text, { flag: 'wx', mode: fs.statSync(file).mode & 0o777 });
+  fs.writeFileSync(temp, text, { flag: 'wx', mode: filePermissions(file) });
   fs.renameSync(temp, file);
 }
 
