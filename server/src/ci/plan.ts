@@ -63,8 +63,8 @@ export const SECRETS: readonly CiSecret[] = [
  */
 export const ACTIONS = {
   checkout: 'actions/checkout@v5.0.0',
-  setupGo: 'actions/setup-go@v6.0.0',
-  setupNode: 'actions/setup-node@v5.0.0',
+  setupGo: 'actions/setup-go@v6.4.0',
+  setupNode: 'actions/setup-node@v6.0.0',
   uploadSarif: 'github/codeql-action/upload-sarif@v4.31.6',
 } as const;
 
