@@ -75,7 +75,7 @@ export function addToGoreleaser(text: string, plan: ReleasePlan): GoreleaserEdit
   const hooks = releaseHooks(plan);
   const changes: string[] = [];
   const style = { indentSeq: indentsSequences(text), flowCollectionPadding: false };
-  let universal = doc.get('universal_binaries', true);
+  const universal = doc.get('universal_binaries', true);
   if (universal === undefined) {
     const entry: Record<string, unknown> = {};
     // Without ids, GoReleaser joins the builds whose id is the universal binary's (the project name by default).
@@ -93,42 +93,40 @@ export function addToGoreleaser(text: string, plan: ReleasePlan): GoreleaserEdit
     );
     return { text: `${text}${separator}\n${added.toString({ ...style, lineWidth: 0 })}`, changes };
   }
-  {
-    if (!isSeq(universal)) throw new InputError('.goreleaser.yaml: universal_binaries is not a list');
-    for (const [i, item] of universal.items.entries()) {
-      if (!isMap(item)) continue;
-      let hookMap: unknown = item.get('hooks', true);
-      if (hookMap === undefined) {
-        hookMap = new YAMLMap();
-        item.set('hooks', hookMap);
-      }
-      if (!isMap(hookMap)) throw new InputError('.goreleaser.yaml: universal_binaries hooks is not a mapping');
-      let post = hookMap.get('post', true) as Node | undefined;
-      if (post !== undefined && !isSeq(post)) {
-        // A single hook written as a string becomes the first of a list.
-        post = doc.createNode([post]);
-        hookMap.set('post', post);
-      }
-      if (post === undefined) {
-        post = doc.createNode([]) as YAMLSeq;
-        hookMap.set('post', post);
-      }
-      const seq = post as YAMLSeq;
-      // Ours run after the user's hooks, in order (sign, notarize, verify): any of them already there is moved last.
-      const ours = (node: unknown) => {
-        const cmd = scalarText(node) ?? (isMap(node) ? scalarText(node.get('cmd', true)) : undefined);
-        return hooks.findIndex((h) => cmd?.startsWith(h.slice(0, h.indexOf(' --'))));
-      };
-      const present = seq.items.map(ours);
-      if (hooks.some((_, k) => !present.includes(k))) {
-        seq.items = seq.items.filter((node) => ours(node) < 0);
-        for (const h of hooks) seq.add(doc.createNode(h));
-        changes.push(`universal_binaries[${i}].hooks.post: the go-macos-sign sign, notarize and verify hooks`);
-      }
-      if (item.get('replace') !== true) {
-        item.set('replace', true);
-        changes.push(`universal_binaries[${i}].replace: true (archives carry the signed binary only)`);
-      }
+  if (!isSeq(universal)) throw new InputError('.goreleaser.yaml: universal_binaries is not a list');
+  for (const [i, item] of universal.items.entries()) {
+    if (!isMap(item)) continue;
+    let hookMap: unknown = item.get('hooks', true);
+    if (hookMap === undefined) {
+      hookMap = new YAMLMap();
+      item.set('hooks', hookMap);
+    }
+    if (!isMap(hookMap)) throw new InputError('.goreleaser.yaml: universal_binaries hooks is not a mapping');
+    let post = hookMap.get('post', true) as Node | undefined;
+    if (post !== undefined && !isSeq(post)) {
+      // A single hook written as a string becomes the first of a list.
+      post = doc.createNode([post]);
+      hookMap.set('post', post);
+    }
+    if (post === undefined) {
+      post = doc.createNode([]) as YAMLSeq;
+      hookMap.set('post', post);
+    }
+    const seq = post as YAMLSeq;
+    // Ours run after the user's hooks, in order (sign, notarize, verify): any of them already there is moved last.
+    const ours = (node: unknown) => {
+      const cmd = scalarText(node) ?? (isMap(node) ? scalarText(node.get('cmd', true)) : undefined);
+      return hooks.findIndex((h) => cmd?.startsWith(h.slice(0, h.indexOf(' --'))));
+    };
+    const present = seq.items.map(ours);
+    if (hooks.some((_, k) => !present.includes(k))) {
+      seq.items = seq.items.filter((node) => ours(node) < 0);
+      for (const h of hooks) seq.add(doc.createNode(h));
+      changes.push(`universal_binaries[${i}].hooks.post: the go-macos-sign sign, notarize and verify hooks`);
+    }
+    if (item.get('replace') !== true) {
+      item.set('replace', true);
+      changes.push(`universal_binaries[${i}].replace: true (archives carry the signed binary only)`);
     }
   }
   // Nested edits re-print the document: comments, order and quoting stay; folded scalars may be re-folded.

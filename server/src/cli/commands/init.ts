@@ -6,7 +6,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../../errors';
-import { filePermissions } from '../../fileAccess';
 import type { InitCiJson } from '../../protocol';
 import { Command, lastValue, UsageError } from '../command';
 
@@ -23,9 +22,9 @@ function writeNew(file: string, text: string, force: boolean): void {
 }
 
 /** Replaces a file through a temporary one renamed over it, so an interrupted run leaves the old file whole. */
-function replaceFile(file: string, text: string): void {
+function replaceFile(file: string, text: string, mode: number): void {
   const temp = `${file}.go-macos-sign-${process.pid}.tmp`;
-  fs.writeFileSync(temp, text, { flag: 'wx', mode: filePermissions(file) });
+  fs.writeFileSync(temp, text, { flag: 'wx', mode });
   fs.renameSync(temp, file);
 }
 
@@ -55,7 +54,8 @@ export const init: Command = {
     const dir = path.resolve(dirArg ?? '.');
     const { chooseMain, readGoModule } = require('../../ci/goModule') as typeof import('../../ci/goModule');
     const plans = require('../../ci/plan') as typeof import('../../ci/plan');
-    const { isRegularFile, readTextBounded } = require('../../fileAccess') as typeof import('../../fileAccess');
+    const { filePermissions, isRegularFile, readTextBounded } =
+      require('../../fileAccess') as typeof import('../../fileAccess');
     const module = readGoModule(dir);
     const main = chooseMain(module, lastValue(args, '--package'));
     const plan = {
@@ -89,7 +89,7 @@ export const init: Command = {
       if (!found) throw new UsageError(`--goreleaser: no .goreleaser.yaml in ${dir}`);
       result.file = found;
       const edit = addToGoreleaser(readTextBounded(found), plan);
-      if (edit.changes.length > 0) replaceFile(found, edit.text);
+      if (edit.changes.length > 0) replaceFile(found, edit.text, filePermissions(found));
       result.changes.push(...edit.changes);
       result.environment = [
         `${GORELEASER_ENV.p12}: the path of the .p12 decoded from ${plans.SECRET.p12}, e.g. $RUNNER_TEMP/identity.p12`,
