@@ -3,10 +3,19 @@
 // `--test-extension` bundles the API-level suite and its test-only host extension.
 import * as esbuild from 'esbuild';
 import { readFileSync, chmodSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const production = process.argv.includes('--production');
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const { version, repository } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+/** The commit being built, when this is a git checkout (an npm git install clones one): `init ci` pins CI's CLI to it. */
+function gitRevision() {
+  const r = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return r.status === 0 && /^[0-9a-f]{40}$/.test(r.stdout.trim()) ? r.stdout.trim() : undefined;
+}
+/** owner/name of the GitHub repository in package.json. */
+const githubRepository = /github\.com[/:]([^/]+\/[^/.]+)/.exec(repository?.url ?? '')?.[1];
 
 const common = {
   bundle: true,
@@ -16,7 +25,11 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
-  define: { PACKAGE_VERSION: JSON.stringify(version) },
+  define: {
+    PACKAGE_VERSION: JSON.stringify(version),
+    GIT_REVISION: JSON.stringify(gitRevision() ?? ''),
+    PACKAGE_REPOSITORY: JSON.stringify(githubRepository ?? ''),
+  },
   // jsonc-parser's "main" is a UMD build whose dynamic requires esbuild cannot follow; its ES module build bundles cleanly.
   mainFields: ['module', 'main'],
 };

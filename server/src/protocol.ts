@@ -482,3 +482,28 @@ export interface PreflightResult {
   /** Files or entries that were not inspected, and why. */
   skipped: { path: string; reason: string }[];
 }
+
+/** A repository secret the generated release configuration refers to by name, and how to create it. */
+export interface CiSecret {
+  name: string;
+  /** What its value is. */
+  holds: string;
+  /** A command that sets it with GitHub's CLI (placeholders in capitals). */
+  command: string;
+}
+
+/** `go-macos-sign init ci --json`: the file written (or edited), what changed, and the secrets to create. */
+export interface InitCiJson {
+  /** The workflow (or .goreleaser.yaml) path, absolute. */
+  file: string;
+  kind: 'workflow' | 'goreleaser';
+  /** The main package released and its binary name. */
+  package: string;
+  name: string;
+  /** How CI installs the CLI (an npm install spec). */
+  cli: string;
+  changes: string[];
+  secrets: CiSecret[];
+  /** Environment the GoReleaser hooks read, besides the secrets (kind goreleaser only). */
+  environment: string[];
+}

@@ -711,3 +711,26 @@ describe('Notarize… on Linux with an API key and the stand-in services', () =>
     }
   });
 });
+
+describe('Create Release Workflow (issue 14)', () => {
+  it('writes the workflow, opens it with no problem, and names the secrets to create', async () => {
+    // The e2e workspace has no program yet: give it one, as a module being released would have.
+    fs.mkdirSync(path.join(workspace, 'cmd', 'e2e'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, 'cmd', 'e2e', 'main.go'), 'package main\n\nfunc main() {}\n');
+    await runCommand('Go macOS: Create Release Workflow');
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'repository secrets' });
+    await toast.waitFor({ timeout: 30_000 });
+    assert.match(await toast.innerText(), /Create 5 repository secrets: MACOS_P12_BASE64, .*NOTARY_ISSUER/);
+    const file = path.join(workspace, '.github', 'workflows', 'macos-release.yml');
+    assert.ok(fs.existsSync(file), extensionLog());
+    // The generated file is the active editor.
+    await page.locator('.tab.active', { hasText: 'macos-release.yml' }).waitFor({ timeout: 15_000 });
+    await shot('7-release-workflow');
+    // Our language server lints workflows: the generated one has nothing to report.
+    await page.keyboard.press('Control+Shift+M');
+    await page.waitForTimeout(5_000);
+    const rows = await problems(() => true);
+    assert.ok(!rows.some((t) => t.includes('macos-release.yml')), rows.join('\n'));
+    await shot('7-release-workflow-problems');
+  });
+});

@@ -92,6 +92,7 @@ const ENGINE = [
   'notary',
   'pipeline',
   'preflight',
+  'ci',
   'fileAccess.ts',
   'errors.ts',
   'inspect.ts',

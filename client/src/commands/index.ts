@@ -2,6 +2,7 @@
 import { chooseIdentityCommand } from './chooseIdentity';
 import { copyCdhashCommand } from './copyCdhash';
 import { createEntitlementsCommand } from './createEntitlements';
+import { createReleaseWorkflowCommand } from './createReleaseWorkflow';
 import { inspectCommand, showDetailsCommand } from './inspect';
 import { notarizeCommand } from './notarize';
 import { openNotarizationLogCommand } from './openNotarizationLog';
@@ -28,6 +29,7 @@ export const COMMANDS: readonly ClientCommand[] = [
   createEntitlementsCommand,
   openNotarizationLogCommand,
   setApiKeyCommand,
+  createReleaseWorkflowCommand,
 ];
 
 export { registerCommands } from './registry';

@@ -47,7 +47,7 @@ export interface CliIO {
 export interface Command {
   name: string;
   /** The section of the help it is listed in. */
-  group: 'check' | 'release';
+  group: 'check' | 'release' | 'setup';
   /** What it does, for the help (lines after the first are indented under it). */
   summary: string;
   /** The arguments after the command name, e.g. `[options] <path>...`. */

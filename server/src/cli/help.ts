@@ -7,6 +7,7 @@ import type { Command, OptionSpec } from './command';
 const GROUPS: Record<Command['group'], string> = {
   check: 'commands:',
   release: 'release pipeline (each prints every command it runs; --json for machine output; exit 1 on a failed step):',
+  setup: 'set-up:',
 };
 
 /** Lines `  NAME  TEXT`, with TEXT's later lines indented under its first. */
