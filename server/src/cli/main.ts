@@ -1,6 +1,7 @@
 /**
- * The command-line entry point (bundled as dist/cli.js): `go-macos-sign <command> [options] <path>...`. It finds the
- * command in the table (cli/commands.ts), answers --help and --version, parses the command's options and runs it.
+ * The command-line interface, `go-macos-sign <command> [options] <path>...` (bundled as dist/cliMain.js, which the
+ * executable dist/cli.js loads: bin.ts). It finds the command in the table (cli/commands.ts), answers --help and
+ * --version, parses the command's options and runs it.
  * Exit codes are part of the interface (each command's module states its own); a usage or input error is 2.
  * Errors are one line on stderr; no stack trace reaches the user.
  */
@@ -88,12 +89,15 @@ export async function main(
   }
 }
 
-if (require.main === module) {
+/** Runs the CLI as this process: its arguments, its exit code. */
+export function runProcess(argv: string[]): void {
   // A closed pipe (`| head`) is not an error worth a stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
-  void main(process.argv.slice(2)).then((code) => {
+  void main(argv).then((code) => {
     process.exitCode = code;
   });
 }
+
+if (require.main === module) runProcess(process.argv.slice(2));
