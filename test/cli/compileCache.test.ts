@@ -30,11 +30,14 @@ describe('where the compile cache lives', () => {
     assert.equal(compileCacheRoot({}, 'linux', ''), null);
   });
 
-  it('names one file per bundle content, in a folder per V8 version, architecture and flags', () => {
+  it('names one file per bundle content and command, in a folder per V8 version, architecture and flags', () => {
     const v8 = { v8: '11.3.244.8-node.38', arch: 'x64', execArgv: [] };
     const a = compileCacheFile('/c', '/d/cliMain.js', 'source A', v8);
     assert.equal(path.dirname(path.dirname(a)), '/c');
-    assert.match(path.basename(a), /^cliMain-[0-9a-f]{24}\.bin$/);
+    assert.match(path.basename(a), /^cliMain-[0-9a-f]{24}-other\.bin$/);
+    // One per command: a cache holds what the run that wrote it compiled.
+    assert.match(path.basename(compileCacheFile('/c', '/d/cliMain.js', 'source A', v8, 'verify')), /-verify\.bin$/);
+    assert.match(path.basename(compileCacheFile('/c', '/d/cliMain.js', 'source A', v8, '../x')), /-other\.bin$/);
     assert.equal(compileCacheFile('/c', '/d/cliMain.js', 'source A', { ...v8 }), a);
     // V8 checks a cache against the source's length only: a same-length change must change the name.
     assert.notEqual(compileCacheFile('/c', '/d/cliMain.js', 'source B', v8), a);

@@ -6,5 +6,5 @@
 import * as path from 'node:path';
 import { loadCompiled } from './compileCache';
 
-const cli = loadCompiled(path.join(__dirname, 'cliMain.js')) as typeof import('./main');
+const cli = loadCompiled(path.join(__dirname, 'cliMain.js'), process.argv[2]) as typeof import('./main');
 cli.runProcess(process.argv.slice(2));

@@ -10,7 +10,7 @@
  * process's exit the code V8 compiled during the run (lazily compiled functions included) is written as the new cache.
  * Nothing about the cache is ever an error or printed.
  *
- * Where: one file per bundle content in the user's own cache directory (never a shared temporary directory: another
+ * Where: one file per bundle content and command in the user's own cache directory (never a shared temporary directory: another
  * user's file there would be run as code), under a folder for the V8 version, architecture and V8 flags that V8 checks
  * a cache against. V8 checks the source only by its length, so the file name carries a hash of the content: a changed
  * bundle of the same length can never meet an old cache. `NODE_DISABLE_COMPILE_CACHE` turns it off and
@@ -47,27 +47,34 @@ export interface CompilerIdentity {
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 24);
 
-/** The cache file of a bundle `name` with content `source` under `root`, for one V8. */
-export function compileCacheFile(root: string, name: string, source: string, compiler: CompilerIdentity): string {
+/**
+ * The cache file of a bundle `name` with content `source` under `root`, for one V8 and one use of the bundle (`use`,
+ * the CLI's command: a cache holds the functions the run that wrote it compiled, so each command has its own).
+ */
+export function compileCacheFile(
+  root: string,
+  name: string,
+  source: string,
+  compiler: CompilerIdentity,
+  use = '',
+): string {
   const folder = `${compiler.v8}-${compiler.arch}-${digest(compiler.execArgv.join('\0'))}`.replace(/[^\w.-]/g, '_');
-  return path.join(root, folder, `${path.basename(name, '.js')}-${digest(source)}.bin`);
+  const kind = /^[a-z][a-z-]{0,30}$/.test(use) ? use : 'other';
+  return path.join(root, folder, `${path.basename(name, '.js')}-${digest(source)}-${kind}.bin`);
 }
 
 /** CommonJS's wrapper, as Node wraps a module (one line, so positions in the bundle's first line shift only). */
 const wrap = (source: string) => `(function (exports, require, module, __filename, __dirname) { ${source}\n})`;
 
-export function loadCompiled(file: string): unknown {
+export function loadCompiled(file: string, use = ''): unknown {
   const source = readFileBounded(file).toString('utf8');
   let cacheFile: string | null = null;
   let cachedData: Buffer | undefined;
   try {
     const root = compileCacheRoot(process.env, process.platform, os.homedir());
     if (root) {
-      cacheFile = compileCacheFile(root, file, source, {
-        v8: process.versions.v8,
-        arch: process.arch,
-        execArgv: process.execArgv,
-      });
+      const compiler = { v8: process.versions.v8, arch: process.arch, execArgv: process.execArgv };
+      cacheFile = compileCacheFile(root, file, source, compiler, use);
       cachedData = readFileBounded(cacheFile);
     }
   } catch {
@@ -93,10 +100,12 @@ function writeCache(file: string, script: vm.Script): void {
     const temporary = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     fs.renameSync(temporary, file);
-    const stem = path.basename(file).replace(/-[0-9a-f]+\.bin$/, '-');
-    for (const entry of listDirectory(folder))
-      if (entry.name.startsWith(stem) && entry.name.endsWith('.bin') && entry.name !== path.basename(file))
-        fs.rmSync(path.join(folder, entry.name), { force: true });
+    // `name-<content digest>-<use>.bin`: the same name with another digest is an older bundle's.
+    const [, name, content] = /^(.*)-([0-9a-f]+)-[a-z-]+\.bin$/.exec(path.basename(file))!;
+    for (const entry of listDirectory(folder)) {
+      const other = /^(.*)-([0-9a-f]+)-[a-z-]+\.bin$/.exec(entry.name);
+      if (other && other[1] === name && other[2] !== content) fs.rmSync(path.join(folder, entry.name), { force: true });
+    }
   } catch {
     // A cache that cannot be written costs the next run its compile time, nothing else.
   }
