@@ -94,6 +94,19 @@ describe('the CLI with its compile cache', () => {
     assert.deepEqual(verify(env), first);
     assert.ok(!fs.readFileSync(cache).equals(Buffer.alloc(written.size, 0x5a)), 'a rejected cache is written anew');
     assert.deepEqual(verify(env), first);
+
+    // A new cache replaces an older bundle's for the same command, and leaves another command's alone.
+    const older = path.join(path.dirname(cache), path.basename(cache).replace(/-[0-9a-f]{24}-/, `-${'0'.repeat(24)}-`));
+    const otherCommand = path.join(path.dirname(cache), path.basename(cache).replace(/-verify\.bin$/, '-lint.bin'));
+    assert.notEqual(older, cache);
+    assert.notEqual(otherCommand, cache);
+    fs.writeFileSync(older, 'old');
+    fs.writeFileSync(otherCommand, 'lint');
+    fs.rmSync(cache);
+    assert.deepEqual(verify(env), first);
+    assert.ok(fs.existsSync(cache));
+    assert.ok(!fs.existsSync(older), "an older bundle's cache is removed");
+    assert.ok(fs.existsSync(otherCommand), "another command's cache is kept");
   });
 
   it('writes nothing with NODE_DISABLE_COMPILE_CACHE', () => {

@@ -101,9 +101,10 @@ function writeCache(file: string, script: vm.Script): void {
     fs.writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     fs.renameSync(temporary, file);
     // `name-<content digest>-<use>.bin`: the same name with another digest is an older bundle's.
-    const [, name, content] = /^(.*)-([0-9a-f]+)-[a-z-]+\.bin$/.exec(path.basename(file))!;
+    const parts = (entry: string) => /^(.+?)-([0-9a-f]{24})-[a-z][a-z-]*\.bin$/.exec(entry);
+    const [, name, content] = parts(path.basename(file))!;
     for (const entry of listDirectory(folder)) {
-      const other = /^(.*)-([0-9a-f]+)-[a-z-]+\.bin$/.exec(entry.name);
+      const other = parts(entry.name);
       if (other && other[1] === name && other[2] !== content) fs.rmSync(path.join(folder, entry.name), { force: true });
     }
   } catch {
