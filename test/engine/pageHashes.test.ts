@@ -14,7 +14,7 @@ import { describe, it } from 'node:test';
 import { InputError } from '../../server/src/errors';
 import { CHUNK_BYTES, chunkRange, planPages, TAIL_BYTES, TAIL_CHUNK_BYTES } from '../../server/src/macho/pageChunks';
 import { hashPages, MAX_PAGES, PageHashSpec } from '../../server/src/macho/pageHashes';
-import { pageWorkersReady, PageRunCounts } from '../../server/src/macho/parallelPages';
+import { allowPageWorkers, coreIsFree, pageWorkersReady, PageRunCounts } from '../../server/src/macho/parallelPages';
 import { BufferSource, ByteSource, FileSource } from '../../server/src/macho/source';
 import { CHILD_LIMIT } from '../support/bounds';
 import { tempDir } from '../support/tools';
@@ -153,6 +153,26 @@ describe('hashPages', () => {
       assert.ok(tail.every((r) => r.length <= TAIL_CHUNK_BYTES));
       assert.ok(codeLimit - tail[0].offset >= Math.min(TAIL_BYTES, codeLimit));
       assert.ok(ranges.slice(0, ranges.length - tail.length).every((r) => r.length === big));
+    }
+  });
+
+  it('uses worker threads only where a core is free for them, as the CLI decides for a command', async () => {
+    assert.equal(coreIsFree(0.3, 2), true);
+    assert.equal(coreIsFree(1.2, 2), true); // the CLI itself is the one runnable process
+    assert.equal(coreIsFree(1.6, 2), false);
+    assert.equal(coreIsFree(7, 4), false);
+    const spec: PageHashSpec = { algorithm: 'sha256', pageSize: 4096, codeLimit: SIZE };
+    await pageWorkersReady();
+    allowPageWorkers(false);
+    try {
+      await withFile(file, async (source) => {
+        const counts: PageRunCounts = { here: 0, workers: 0 };
+        const ours = await hashPages(source, spec, { parallelFrom: 0, counts });
+        assert.equal(ours.toString('hex'), pythonPages(file, spec));
+        assert.equal(counts.workers, 0);
+      });
+    } finally {
+      allowPageWorkers(true);
     }
   });
 

@@ -70,9 +70,10 @@ export async function main(
     const args = parseArgs(command, rest);
     if (command.hashesPages) {
       // Worker threads take tens of milliseconds to start: start them now, while the command's modules load and the
-      // files' headers are parsed, if some file is large enough to be hashed on several threads.
+      // files' headers are parsed, if some file is large enough to be hashed on several threads and a core is free
+      // for them (on a busy machine they cost more than they hash).
       const pages = require('../macho/pageHashes') as typeof import('../macho/pageHashes');
-      pages.warmPageWorkersFor(args.paths);
+      pages.planPageWorkersFor(args.paths);
     }
     return await command.run(args, io);
   } catch (error) {

@@ -17,7 +17,7 @@
  * under tsx, whose loader hooks do not reach worker threads on Node 20, so such a worker registers tsx's CommonJS hook
  * itself before loading it.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors';
@@ -123,9 +123,27 @@ function workers(count: number): PoolWorker[] {
   return pool.slice(0, count);
 }
 
+let workersAllowed = true;
+
 /** Threads a parallel run uses on this machine, this one included (1: no workers). */
 export function parallelThreads(): number {
-  return Math.min(MAX_THREADS, availableParallelism());
+  return workersAllowed ? Math.min(MAX_THREADS, availableParallelism()) : 1;
+}
+
+/**
+ * Whether a core is free for a worker thread: the load average of the last minute (runnable processes, this one
+ * included) is below the cores less half a core. A worker pays off only on a core of its own: on a machine whose
+ * cores are all busy, its start-up (tens of milliseconds of CPU) and its hashing are taken from this thread's share,
+ * and a whole-process verify of 90 MB measured about 30% slower with the worker than without. (Windows reports no
+ * load average: a core counts as free there.)
+ */
+export function coreIsFree(load = loadavg()[0], cores = availableParallelism()): boolean {
+  return load < cores - 0.5;
+}
+
+/** Turns worker threads off (or on again) for this process: the CLI's choice for one command (coreIsFree). */
+export function allowPageWorkers(allowed: boolean): void {
+  workersAllowed = allowed;
 }
 
 /** Starts the worker pool now, so that it is ready when pages are to be hashed. */
