@@ -10,7 +10,8 @@
  *   - in-process page hashing (hashPages, SHA-256, 4 KiB pages) on one thread and on all threads, in MB/s and as a
  *     ratio of `openssl speed -evp sha256 -bytes 4096` (one core); and in-process verification, the same two ways;
  *   - whole-process `go-macos-sign verify FILE` against `openssl dgst -sha256 FILE` (the goal: at most 2.5x) and
- *     `node -e 0` (Node's own start-up, the part no change of ours removes);
+ *     `node -e 0` (Node's own start-up, the part no change of ours removes), each timed over its own runs, then the
+ *     two run in turn with the median of the pairwise ratios (what a machine whose load drifts changes least);
  *   - peak resident memory of each.
  * Every figure is a wall time on a machine that may be shared: the load average is printed with them. Not a test: it
  * asserts nothing. The signer's benchmark times `go-macos-sign sign` on the same file with `timeCliSign`
@@ -27,10 +28,13 @@ import { ByteSource, FileSource } from '../server/src/macho/source';
 import { verifySignature } from '../server/src/macho/verify';
 import {
   benchBinary,
+  cliVerify,
   load,
   MB,
   median,
+  opensslDgst,
   opensslRate,
+  pairedRatio,
   RUNS,
   timeCliVerify,
   timeOpensslDgst,
@@ -134,6 +138,11 @@ async function main(): Promise<void> {
   console.log(
     `  verify / openssl dgst = ${ratio(ours.seconds, dgst.seconds)} (fastest runs: ${ratio(ours.fastest, dgst.fastest)}; goal <= 2.5)`,
   );
+  const paired = pairedRatio(cliVerify(target), opensslDgst(target));
+  console.log(
+    `  run in turn (verify, openssl dgst, ...): median of the ${RUNS} ratios ${paired.median.toFixed(2)}, ` +
+      `smallest ${paired.fastest.toFixed(2)} (goal <= 2.5)`,
+  );
   const plain = withoutExtraCerts();
   if (plain) {
     const oursPlain = timeCliVerify(target, RUNS, plain);
@@ -143,6 +152,11 @@ async function main(): Promise<void> {
         `${oursPlain.seconds.toFixed(3)} s [${oursPlain.fastest.toFixed(3)}], node -e 0 ${nodePlain.seconds.toFixed(3)} s ` +
         `[${nodePlain.fastest.toFixed(3)}]; verify / openssl dgst = ${ratio(oursPlain.seconds, dgst.seconds)} ` +
         `(fastest runs: ${ratio(oursPlain.fastest, dgst.fastest)})`,
+    );
+    const pairedPlain = pairedRatio(cliVerify(target, plain), opensslDgst(target));
+    console.log(
+      `  without it, run in turn: median of the ${RUNS} ratios ${pairedPlain.median.toFixed(2)}, ` +
+        `smallest ${pairedPlain.fastest.toFixed(2)}`,
     );
   }
   console.log(`load at the end: ${load()}`);

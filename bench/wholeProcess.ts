@@ -77,6 +77,35 @@ export function timeProcess(
   };
 }
 
+/** A command as `timeProcess` and `pairedRatio` take it. */
+export interface Run {
+  cmd: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * `a` and `b` in turn, A B A B ..., after one warm-up of each, and the median of the wall-time ratios a/b pair by
+ * pair: a change of the machine's load during the run then moves both sides of each ratio alike, which timing all of
+ * one and then all of the other does not (the figures printed beside it).
+ */
+export function pairedRatio(a: Run, b: Run, runs = RUNS): { median: number; fastest: number } {
+  timeOnce(a.cmd, a.args, a.env);
+  timeOnce(b.cmd, b.args, b.env);
+  const ratios = Array.from(
+    { length: runs },
+    () => timeOnce(a.cmd, a.args, a.env).seconds / timeOnce(b.cmd, b.args, b.env).seconds,
+  );
+  return { median: median(ratios), fastest: Math.min(...ratios) };
+}
+
+export const cliVerify = (file: string, env?: NodeJS.ProcessEnv): Run => ({
+  cmd: process.execPath,
+  args: [CLI, 'verify', file],
+  env,
+});
+export const opensslDgst = (file: string): Run => ({ cmd: 'openssl', args: ['dgst', '-sha256', file] });
+
 export function timeCliVerify(file: string, runs = RUNS, env?: NodeJS.ProcessEnv): ProcessTiming {
   return timeProcess(process.execPath, [CLI, 'verify', file], runs, env);
 }

@@ -54,11 +54,17 @@ await Promise.all([
     external: ['vscode'],
   }),
   esbuild.build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' }),
+  // The executable is a small loader that runs the CLI's bundle through a V8 code cache (server/src/cli/bin.ts).
+  esbuild.build({
+    ...common,
+    entryPoints: ['server/src/cli/bin.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+  }),
   esbuild.build({
     ...common,
     entryPoints: ['server/src/cli/main.ts'],
-    outfile: 'dist/cli.js',
-    banner: { js: '#!/usr/bin/env node' },
+    outfile: 'dist/cliMain.js',
     plugins: [vendored],
   }),
   ...VENDORED.map((name) =>

@@ -2,8 +2,8 @@
  * hashPages, the one page-hashing path of verification and signing, against an independent computation: Python's
  * hashlib over the same file cut into page-sized pieces. Odd code limits, several page sizes (a page larger than a
  * chunk, a page size that is not a power of two), SHA-1 and SHA-256, on this thread and on this thread plus worker
- * threads (forced by a zero threshold), from a file, a slice of it, a buffer and shared memory. Hostile specs and a
- * file that shrinks while it is read are InputErrors.
+ * threads (forced by a zero threshold), from a file, a slice of it, a buffer and shared memory; the chunks the threads
+ * claim tile the range. Hostile specs and a file that shrinks while it is read are InputErrors.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -12,8 +12,9 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { InputError } from '../../server/src/errors';
+import { CHUNK_BYTES, chunkRange, planPages, TAIL_BYTES, TAIL_CHUNK_BYTES } from '../../server/src/macho/pageChunks';
 import { hashPages, MAX_PAGES, PageHashSpec } from '../../server/src/macho/pageHashes';
-import { pageWorkersReady, PageRunCounts } from '../../server/src/macho/parallelPages';
+import { allowPageWorkers, coreIsFree, pageWorkersReady, PageRunCounts } from '../../server/src/macho/parallelPages';
 import { BufferSource, ByteSource, FileSource } from '../../server/src/macho/source';
 import { CHILD_LIMIT } from '../support/bounds';
 import { tempDir } from '../support/tools';
@@ -99,7 +100,8 @@ describe('hashPages', () => {
       const counts: PageRunCounts = { here: 0, workers: 0 };
       const ours = await hashPages(source, spec, { parallelFrom: 0, counts });
       assert.equal(ours.toString('hex'), pythonPages(file, spec, base), JSON.stringify(spec));
-      assert.equal(counts.here + counts.workers, Math.ceil(spec.codeLimit / Math.max(spec.pageSize, 1024 * 1024)));
+      // Every chunk is counted once, by the thread whose digests were kept (this one takes over a worker's last chunk).
+      assert.equal(counts.here + counts.workers, planPages(spec.algorithm, spec.pageSize, spec.codeLimit).chunks);
       if (threads) assert.ok(counts.workers > 0, `worker threads hashed no chunk: ${JSON.stringify(counts)}`);
     };
     await withFile(file, async (source) => {
@@ -126,6 +128,52 @@ describe('hashPages', () => {
     const shared = Buffer.from(new SharedArrayBuffer(SIZE));
     fs.readFileSync(file).copy(shared);
     await check(new BufferSource(shared, 'shared'), { algorithm: 'sha256', pageSize: 4096, codeLimit: SIZE - 1 });
+  });
+
+  it('cuts the range into whole-page chunks that tile it: 1 MiB ones, then smaller ones over the last 2 MiB', () => {
+    for (const [pageSize, codeLimit] of [
+      [4096, SIZE],
+      [16384, SIZE - 5000],
+      [4096, 1024 * 1024 + 1],
+      [1000, 3 * 1024 * 1024 + 999],
+      [4096, 4096],
+    ]) {
+      const plan = planPages('sha256', pageSize, codeLimit);
+      const ranges = Array.from({ length: plan.chunks }, (_, chunk) => chunkRange(plan, chunk));
+      let end = 0;
+      for (const { offset, length } of ranges) {
+        assert.equal(offset, end, 'contiguous');
+        assert.ok(length > 0 && offset % pageSize === 0, 'whole pages');
+        end = offset + length;
+      }
+      assert.equal(end, codeLimit, 'the whole range');
+      // The tail: the chunks after the last 1 MiB one cover at least TAIL_BYTES (or all), each at most TAIL_CHUNK_BYTES.
+      const big = Math.floor(CHUNK_BYTES / pageSize) * pageSize;
+      const tail = ranges.slice(ranges.map((r) => r.length).lastIndexOf(big) + 1);
+      assert.ok(tail.every((r) => r.length <= TAIL_CHUNK_BYTES));
+      assert.ok(codeLimit - tail[0].offset >= Math.min(TAIL_BYTES, codeLimit));
+      assert.ok(ranges.slice(0, ranges.length - tail.length).every((r) => r.length === big));
+    }
+  });
+
+  it('uses worker threads only where a core is free for them, as the CLI decides for a command', async () => {
+    assert.equal(coreIsFree(0.3, 2), true);
+    assert.equal(coreIsFree(1.2, 2), true); // the CLI itself is the one runnable process
+    assert.equal(coreIsFree(1.6, 2), false);
+    assert.equal(coreIsFree(7, 4), false);
+    const spec: PageHashSpec = { algorithm: 'sha256', pageSize: 4096, codeLimit: SIZE };
+    await pageWorkersReady();
+    allowPageWorkers(false);
+    try {
+      await withFile(file, async (source) => {
+        const counts: PageRunCounts = { here: 0, workers: 0 };
+        const ours = await hashPages(source, spec, { parallelFrom: 0, counts });
+        assert.equal(ours.toString('hex'), pythonPages(file, spec));
+        assert.equal(counts.workers, 0);
+      });
+    } finally {
+      allowPageWorkers(true);
+    }
   });
 
   it('refuses hostile specs with one-line InputErrors before hashing', async () => {

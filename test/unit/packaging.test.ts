@@ -17,6 +17,8 @@ const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'ut
 const VSCE = path.join(REPO, 'node_modules', '@vscode', 'vsce', 'vsce');
 const BUNDLES = [
   'dist/cli.js',
+  // The CLI's code, which dist/cli.js loads through a V8 code cache (server/src/cli/compileCache.ts).
+  'dist/cliMain.js',
   'dist/client.js',
   'dist/pageWorker.js',
   'dist/server.js',
@@ -27,7 +29,7 @@ const BUNDLES = [
 ];
 /** vsce writes README.md, CHANGELOG.md and LICENSE as readme.md, changelog.md and LICENSE.txt. */
 const SHIPPED =
-  /^(dist\/(cli|client|pageWorker|server|vendor\/(node-forge|plist|yaml))\.js|media\/.+|syntaxes\/.+|package\.json|README\.md|CHANGELOG\.md|LICENSE(\.txt)?)$/i;
+  /^(dist\/(cli|cliMain|client|pageWorker|server|vendor\/(node-forge|plist|yaml))\.js|media\/.+|syntaxes\/.+|package\.json|README\.md|CHANGELOG\.md|LICENSE(\.txt)?)$/i;
 const PNG_HEADER = `
 import json, struct, sys
 data = open(sys.argv[1], 'rb').read(33)

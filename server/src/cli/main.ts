@@ -1,6 +1,7 @@
 /**
- * The command-line entry point (bundled as dist/cli.js): `go-macos-sign <command> [options] <path>...`. It finds the
- * command in the table (cli/commands.ts), answers --help and --version, parses the command's options and runs it.
+ * The command-line interface, `go-macos-sign <command> [options] <path>...` (bundled as dist/cliMain.js, which the
+ * executable dist/cli.js loads: bin.ts). It finds the command in the table (cli/commands.ts), answers --help and
+ * --version, parses the command's options and runs it.
  * Exit codes are part of the interface (each command's module states its own); a usage or input error is 2.
  * Errors are one line on stderr; no stack trace reaches the user.
  */
@@ -69,9 +70,10 @@ export async function main(
     const args = parseArgs(command, rest);
     if (command.hashesPages) {
       // Worker threads take tens of milliseconds to start: start them now, while the command's modules load and the
-      // files' headers are parsed, if some file is large enough to be hashed on several threads.
+      // files' headers are parsed, if some file is large enough to be hashed on several threads and a core is free
+      // for them (on a busy machine they cost more than they hash).
       const pages = require('../macho/pageHashes') as typeof import('../macho/pageHashes');
-      pages.warmPageWorkersFor(args.paths);
+      pages.planPageWorkersFor(args.paths);
     }
     return await command.run(args, io);
   } catch (error) {
@@ -88,12 +90,15 @@ export async function main(
   }
 }
 
-if (require.main === module) {
+/** Runs the CLI as this process: its arguments, its exit code. */
+export function runProcess(argv: string[]): void {
   // A closed pipe (`| head`) is not an error worth a stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
-  void main(process.argv.slice(2)).then((code) => {
+  void main(argv).then((code) => {
     process.exitCode = code;
   });
 }
+
+if (require.main === module) runProcess(process.argv.slice(2));

@@ -29,7 +29,14 @@ import {
   planPages,
 } from './pageChunks';
 import { isDirectory, regularFileSize } from '../fileAccess';
-import { hashInParallel, PageRunCounts, parallelThreads, warmPageWorkers } from './parallelPages';
+import {
+  allowPageWorkers,
+  coreIsFree,
+  hashInParallel,
+  PageRunCounts,
+  parallelThreads,
+  warmPageWorkers,
+} from './parallelPages';
 import { ByteSource } from './source';
 
 export type { PageHashAlgorithm } from './pageChunks';
@@ -138,4 +145,14 @@ async function hashLargePages(source: ByteSource, plan: PagePlan): Promise<Buffe
  */
 export function warmPageWorkersFor(paths: readonly string[]): void {
   if (paths.some((p) => (regularFileSize(p) ?? 0) >= PARALLEL_FROM || isDirectory(p))) warmPageWorkers();
+}
+
+/**
+ * A command's choice (the CLI's): hash on worker threads only when a core is free for them now (coreIsFree in
+ * parallelPages.ts), and if so start them for `paths` (warmPageWorkersFor).
+ */
+export function planPageWorkersFor(paths: readonly string[]): void {
+  const free = coreIsFree();
+  allowPageWorkers(free);
+  if (free) warmPageWorkersFor(paths);
 }

@@ -2,10 +2,13 @@
  * Hashes pages on several cores: this thread and a small pool of worker threads claim chunks from one shared counter
  * (pageChunks.ts), each reading its own chunks, so they coordinate through one atomic add per megabyte and exchange one
  * message per worker per run. A worker that starts late claims fewer chunks; one that has not started when the work
- * runs out is cancelled and never touches the file; one that dies has its unfinished chunk redone here.
+ * runs out is cancelled and never touches the file; one still hashing its last chunk when this thread runs out of work
+ * has that chunk taken over here (this thread does not wait for a descheduled thread); one that dies has its
+ * unfinished chunk redone here.
  *
  * Contract: `hashInParallel` returns or throws only once no worker can still read the source, so the caller may close
- * it (workers read the caller's open descriptor). The pool lives as long as the process (the language server reuses
+ * it (workers read the caller's open descriptor), nor write the digests it returns (a view of the memory the threads
+ * shared, which is the caller's alone from then on). The pool lives as long as the process (the language server reuses
  * it) but never keeps the process alive: a worker is ref'd only while a run waits for its answer. `warmPageWorkers`
  * starts the pool early, so its start-up (tens of milliseconds) overlaps the caller's own (the CLI's module loading
  * and parsing).
@@ -14,7 +17,7 @@
  * under tsx, whose loader hooks do not reach worker threads on Node 20, so such a worker registers tsx's CommonJS hook
  * itself before loading it.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors';
@@ -29,8 +32,14 @@ import {
   PagePlan,
   stateIndex,
   stopClaims,
+  PHASE_HASHING,
+  PHASE_IDLE,
+  PHASE_TAKEN,
+  phaseIndex,
   WORKER_CANCELLED,
+  WORKER_DONE,
   WORKER_WAITING,
+  writtenIndex,
 } from './pageChunks';
 import type { PageWorkerJob, PageWorkerReply } from './pageWorker';
 
@@ -114,9 +123,27 @@ function workers(count: number): PoolWorker[] {
   return pool.slice(0, count);
 }
 
+let workersAllowed = true;
+
 /** Threads a parallel run uses on this machine, this one included (1: no workers). */
 export function parallelThreads(): number {
-  return Math.min(MAX_THREADS, availableParallelism());
+  return workersAllowed ? Math.min(MAX_THREADS, availableParallelism()) : 1;
+}
+
+/**
+ * Whether a core is free for a worker thread: the load average of the last minute (runnable processes, this one
+ * included) is below the cores less half a core. A worker pays off only on a core of its own: on a machine whose
+ * cores are all busy, its start-up (tens of milliseconds of CPU) and its hashing are taken from this thread's share,
+ * and a whole-process verify of 90 MB measured about 30% slower with the worker than without. (Windows reports no
+ * load average: a core counts as free there.)
+ */
+export function coreIsFree(load = loadavg()[0], cores = availableParallelism()): boolean {
+  return load < cores - 0.5;
+}
+
+/** Turns worker threads off (or on again) for this process: the CLI's choice for one command (coreIsFree). */
+export function allowPageWorkers(allowed: boolean): void {
+  workersAllowed = allowed;
 }
 
 /** Starts the worker pool now, so that it is ready when pages are to be hashed. */
@@ -176,16 +203,27 @@ export async function hashInParallel(
       job.worker.forget(job.id); // it never started and never will: nothing to wait for
       continue;
     }
+    if (failure === null) {
+      try {
+        if (await takeOver(plan, control, job, here, out, counts)) {
+          counts.workers += Atomics.load(control, writtenIndex(job.slot));
+          job.worker.forget(job.id); // it reads and writes nothing more; its answer, when it comes, says nothing new
+          continue;
+        }
+      } catch (error) {
+        failure = error;
+      }
+    }
     const outcome = await job.outcome;
     if ('chunks' in outcome) {
-      counts.workers += outcome.chunks;
+      counts.workers += Atomics.load(control, writtenIndex(job.slot));
       continue;
     }
     if ('error' in outcome && outcome.input) {
       failure ??= new InputError(outcome.error);
       continue;
     }
-    // The worker died or hit a bug: the chunk it was hashing, if any, is redone here.
+    // The worker died or hit a bug: the chunk it held, if any, is redone here.
     const chunk = Atomics.load(control, currentIndex(job.slot));
     if (chunk >= 0 && failure === null) {
       try {
@@ -198,5 +236,47 @@ export async function hashInParallel(
     }
   }
   if (failure !== null) throw failure;
-  return Buffer.from(new Uint8Array(digests)); // a copy in ordinary memory: callers keep it, not shared memory
+  // No copy: no worker reads the source or writes a digest any more, so this memory is the caller's alone (a copy out
+  // of shared memory, Buffer.from, took about 10 ms for a 90 MB file's digests).
+  return out;
+}
+
+type WaitAsync = (
+  array: Int32Array,
+  index: number,
+  value: number,
+) => { async: false; value: string } | { async: true; value: Promise<string> };
+const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+
+/**
+ * Once no chunk is left to claim: waits out what a running worker is doing with the source (a claim, a read, a write
+ * of digests: short), and hashes here the chunk it is still hashing, instead of waiting for a thread that the
+ * machine may have descheduled. True when the worker will neither read the source nor write a digest any more; false
+ * when it has finished or died (its answer says which) or when this Node lacks Atomics.waitAsync.
+ */
+async function takeOver(
+  plan: PagePlan,
+  control: Int32Array,
+  job: { slot: number; outcome: Promise<Outcome> },
+  here: ChunkReader,
+  out: Buffer,
+  counts: PageRunCounts,
+): Promise<boolean> {
+  const at = phaseIndex(job.slot);
+  for (;;) {
+    if (Atomics.load(control, stateIndex(job.slot)) === WORKER_DONE) return false;
+    const phase = Atomics.load(control, at);
+    if (phase === PHASE_IDLE || phase === PHASE_TAKEN) return true; // its next claim finds nothing
+    if (phase === PHASE_HASHING) {
+      const chunk = Atomics.load(control, currentIndex(job.slot));
+      if (Atomics.compareExchange(control, at, PHASE_HASHING, PHASE_TAKEN) !== PHASE_HASHING) continue;
+      const { offset, length } = chunkRange(plan, chunk);
+      hashChunk(plan, chunk, here(offset, length), out);
+      counts.here++;
+      return true;
+    }
+    if (!waitAsync) return false;
+    const waited = waitAsync(control, at, phase); // woken when the worker enters HASHING or IDLE
+    if (waited.async && typeof (await Promise.race([waited.value, job.outcome])) !== 'string') return false;
+  }
 }

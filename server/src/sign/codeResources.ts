@@ -16,6 +16,10 @@
  * - `files` (legacy, read by macOS before 10.9): the SHA-1 of each regular file the version 1 rules cover (only
  *   `Resources/` and `version.plist`), `{hash, optional}` under `*.lproj/`.
  * - Dictionaries are written with their keys sorted, as Apple's writer does, through the `plist` package.
+ * - One known difference from codesign's bytes: codesign writes a rule's weight as `<real>` (a CFNumber of type
+ *   double, e.g. `<real>1000</real>`), and the `plist` package writes every whole number as `<integer>` with no way to
+ *   ask for `<real>` (plist 3.1.1 build.js picks the tag from the value alone). Both parse to a CFNumber, which is
+ *   what Security reads a weight as; the difference is in this file's bytes, and so in its hash in special slot 3.
  */
 import plist from 'plist';
 import { InputError } from '../errors';
