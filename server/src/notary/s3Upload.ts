@@ -106,7 +106,9 @@ export interface Part {
  */
 export function planParts(size: number, partSize: number): Part[] {
   if (size <= partSize) return [];
-  const length = Math.max(partSize, Math.ceil(size / MAX_PARTS / MIN_PART_SIZE) * MIN_PART_SIZE);
+  const MiB = 1024 * 1024;
+  const least = Math.ceil(size / MAX_PARTS);
+  const length = least > partSize ? Math.ceil(least / MiB) * MiB : partSize;
   const parts: Part[] = [];
   for (let offset = 0, n = 1; offset < size; offset += length, n++)
     parts.push({ number: n, offset, length: Math.min(length, size - offset) });
