@@ -519,12 +519,14 @@ describe('multipart upload (archives over the part size)', () => {
       s3Faults: [
         { action: 'part', part: 2, kind: 'error500' },
         { action: 'part', part: 3, kind: 'drop' },
+        // CompleteMultipartUpload answering 200 with an InternalError document: not done, sent again.
+        { action: 'complete', kind: 'error200' },
       ],
     });
     const result = await notarizeViaApi(acceptedZip, key(), run.options({ env: partEnv(run) }));
     assert.equal(result.status, 'Accepted');
     assert.deepEqual(partsSent(run.fake), { 1: [200], 2: [500, 200], 3: [0, 200] });
-    assert.deepEqual(actions(run.fake), ['create', 'part', 'part', 'part', 'part', 'part', 'complete']);
+    assert.deepEqual(actions(run.fake), ['create', 'part', 'part', 'part', 'part', 'part', 'complete', 'complete']);
     run.assertNoSecrets(result);
   });
 

@@ -76,8 +76,11 @@ export interface S3Fault {
   action: S3Action;
   /** Only this part (UploadPart). */
   part?: number;
-  /** error500: S3's InternalError; drop: the connection closed without an answer; stall: no answer at all. */
-  kind: 'error500' | 'drop' | 'stall';
+  /**
+   * error500: S3's InternalError; error200: the same error document with 200 (what CompleteMultipartUpload may answer,
+   * S3 API Reference); drop: the connection closed without an answer; stall: no answer at all.
+   */
+  kind: 'error500' | 'error200' | 'drop' | 'stall';
   times?: number;
 }
 
@@ -350,7 +353,11 @@ export async function startFakeNotary(o: FakeNotaryOptions): Promise<FakeNotary>
           record.refused = 'connection dropped (injected)';
           return void req.socket.destroy();
         }
-        return xml(500, s3Error('InternalError', 'try again'), 'InternalError (injected)');
+        return xml(
+          fault.kind === 'error200' ? 200 : 500,
+          s3Error('InternalError', 'try again'),
+          'InternalError (injected)',
+        );
       }
       if ((action === 'put' || action === 'part') && (o.s3AlwaysFails || s3Failures > 0)) {
         s3Failures--;
