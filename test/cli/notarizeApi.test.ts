@@ -4,12 +4,16 @@
  * log) and ticket service (test/support/ticketServer.ts is the engine tests'; here the lookup finds nothing).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FakeNotary, startFakeNotary } from '../support/fakeNotary';
-import { buildGo, runCli, runCliAsync, tempDir } from '../support/tools';
+import type { Submission } from '../../server/src/protocol';
+import { waitUntil, within } from '../support/bounds';
+import { DEVELOPER_ID_BINARY } from '../support/fakeApple';
+import { FakeNotary, FakeNotaryOptions, startFakeNotary } from '../support/fakeNotary';
+import { buildGo, REPO, runCli, runCliAsync, tempDir } from '../support/tools';
 
 const KEY_ID = 'ABCDE12345';
 const ISSUER = '69a6de7e-1a2b-47e3-e053-5b8c7c11a4d1';
@@ -108,5 +112,127 @@ describe('notarize through the Notary REST API, from the command line', () => {
     const r = runCli('staple', '--via', 'builtin', binary);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /cannot carry a stapled ticket/);
+  });
+});
+
+describe('notarize --via api killed and run again (multipart upload of a Developer ID binary)', () => {
+  const MiB = 1024 * 1024;
+  let p8 = '';
+  let publicKey: ReturnType<typeof generateKeyPairSync>['publicKey'];
+  const fakes: FakeNotary[] = [];
+  before(() => {
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    publicKey = pair.publicKey;
+    p8 = path.join(tempDir(), `AuthKey_${KEY_ID}.p8`);
+    fs.writeFileSync(p8, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  });
+  after(async () => {
+    for (const fake of fakes) await fake.close();
+  });
+
+  /** A copy of the Developer ID fixture (its zip, about 12 MB, goes next to it) and a fresh state folder. */
+  async function setUp(o: Partial<FakeNotaryOptions> = {}) {
+    const fake = await startFakeNotary({ publicKey, keyId: KEY_ID, issuer: ISSUER, ...o });
+    fakes.push(fake);
+    const dir = tempDir();
+    const binary = path.join(dir, 'sentry-cli');
+    fs.copyFileSync(DEVELOPER_ID_BINARY(), binary);
+    const state = path.join(dir, 'state');
+    // 5 MiB parts (S3's smallest; the stand-in refuses smaller ones): the archive goes in 3 parts.
+    const env = { ...fake.env, GO_MACOS_SIGN_STATE_DIR: state, GO_MACOS_SIGN_S3_PART_SIZE: String(5 * MiB) };
+    const args = [
+      'notarize',
+      '--json',
+      '--key',
+      p8,
+      '--key-id',
+      KEY_ID,
+      '--issuer',
+      ISSUER,
+      '--timeout',
+      '10m',
+      binary,
+    ];
+    const store = path.join(state, 'submissions.json');
+    const saved = (): Submission[] => (fs.existsSync(store) ? JSON.parse(fs.readFileSync(store, 'utf8')) : []);
+    /** The CLI in a child process, killed with SIGKILL once `until` holds. */
+    const killedWhen = async (what: string, until: () => boolean) => {
+      const child = spawn(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], {
+        env: { ...process.env, NO_COLOR: '1', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (b: Buffer) => (output += b.toString('utf8')));
+      child.stderr.on('data', (b: Buffer) => (output += b.toString('utf8')));
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await waitUntil(what, until, 240_000);
+      child.kill('SIGKILL');
+      await within(exited, 30_000, 'the killed CLI to exit');
+      return output;
+    };
+    const assertNoSecrets = (...texts: string[]) => {
+      const seen = [...texts, fs.existsSync(store) ? fs.readFileSync(store, 'utf8') : ''].join('\n');
+      for (const secret of fake.secrets()) assert.ok(!seen.includes(secret), 'an issued secret leaked');
+      assert.doesNotMatch(seen, /X-Amz-(Signature|Credential|Security-Token)=|uploadId=/);
+    };
+    return { fake, args, env, saved, killedWhen, assertNoSecrets };
+  }
+
+  it('killed during the upload: the next run marks the unfinished submission Abandoned and uploads once more', async () => {
+    // Part 2 is held unanswered: the CLI is killed while it waits for S3.
+    const t = await setUp({ s3Faults: [{ action: 'part', part: 2, kind: 'stall' }] });
+    const first = await t.killedWhen('part 2 to reach the stand-in', () =>
+      t.fake.requests.some((r) => r.s3?.action === 'part' && r.s3.part === 2),
+    );
+    const [unfinished] = t.saved();
+    assert.equal(unfinished.uploaded, false, 'saved before the upload, never marked uploaded');
+    assert.deepEqual(t.fake.multipart(unfinished.id), [{ state: 'open', parts: [1] }]);
+
+    const r = await runCliAsync(t.args, t.env);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.status, 'Accepted');
+    assert.equal(out.covered, true);
+    assert.notEqual(out.submissionId, unfinished.id);
+    assert.match(r.stderr, new RegExp(`submission ${unfinished.id}: its upload was interrupted`));
+    assert.match(r.stderr, /uploaded [\d.]+ of [\d.]+ MB \(100%\)/, 'progress on stderr');
+    assert.deepEqual(
+      t.saved().map((s) => [s.id, s.status]),
+      [
+        [unfinished.id, 'Abandoned'],
+        [out.submissionId, 'Accepted'],
+      ],
+    );
+    assert.deepEqual(t.fake.multipart(out.submissionId), [{ state: 'completed', parts: [1, 2, 3] }]);
+    assert.equal(t.fake.submissions.length, 2);
+    t.assertNoSecrets(first, r.stdout, r.stderr);
+  });
+
+  it('killed during the wait: the next run resumes the wait and uploads nothing', async () => {
+    const t = await setUp();
+    t.fake.holdVerdicts = true;
+    const first = await t.killedWhen(
+      'the upload to complete and the wait to start',
+      () =>
+        t.saved()[0]?.uploaded === true &&
+        t.fake.requests.some((r) => r.method === 'GET' && /^\/notary\/v2\/submissions\/[^/]+$/.test(r.path)),
+    );
+    assert.match(first, /uploaded [\d.]+ of [\d.]+ MB \(100%\)/);
+    const before = t.fake.requests.length;
+    t.fake.holdVerdicts = false;
+    const r = await runCliAsync(t.args, t.env);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.status, 'Accepted');
+    assert.equal(out.resumed, true);
+    assert.equal(out.submissionId, t.fake.submissions[0].id);
+    assert.equal(t.fake.submissions.length, 1);
+    const after = t.fake.requests.slice(before);
+    assert.ok(
+      after.every((req) => req.method === 'GET' && !req.s3),
+      `no submission and no upload: ${after.map((q) => `${q.method} ${q.path}`).join(', ')}`,
+    );
+    assert.doesNotMatch(r.stderr, /uploaded /);
+    t.assertNoSecrets(first, r.stdout, r.stderr);
   });
 });

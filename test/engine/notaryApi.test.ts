@@ -12,12 +12,19 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createPublicKey, KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, KeyObject } from 'node:crypto';
 import { InputError } from '../../server/src/errors';
 import { NotaryClient } from '../../server/src/notary/api';
 import { Clock, NetworkError, redact } from '../../server/src/notary/http';
 import { ApiKey, loadApiKey, mintToken } from '../../server/src/notary/jwt';
-import { uploadArchive, uploadUrl } from '../../server/src/notary/s3Upload';
+import {
+  MAX_PARTS,
+  MIN_PART_SIZE,
+  partSizeFrom,
+  planParts,
+  uploadArchive,
+  uploadUrl,
+} from '../../server/src/notary/s3Upload';
 import { ApiNotarizeOptions, notarizeViaApi } from '../../server/src/notary/submitApi';
 import { SubmissionStore } from '../../server/src/notary/submissions';
 import { localCdhashes } from '../../server/src/pipeline/steps';
@@ -441,6 +448,139 @@ describe('errors a user can act on, one line each', () => {
     assert.equal(
       uploadUrl({ bucket: 'b', object: 'prod/a+b=' }, {}).href,
       'https://b.s3.us-west-2.amazonaws.com/prod/a%2Bb%3D',
+    );
+  });
+});
+
+describe('multipart upload (archives over the part size)', () => {
+  const MiB = 1024 * 1024;
+  /** S3's smallest part, so the strict stand-in (5 MiB minimum but for the last part) takes it: 3 parts here. */
+  const partEnv = (run: Run) => ({ ...run.fake.env, GO_MACOS_SIGN_S3_PART_SIZE: String(5 * MiB) });
+  /** How many times each part was sent, and answered how. */
+  const partsSent = (fake: FakeNotary) => {
+    const out: Record<number, number[]> = {};
+    for (const r of fake.requests) if (r.s3?.action === 'part') (out[r.s3.part!] ??= []).push(r.status);
+    return out;
+  };
+  const actions = (fake: FakeNotary) => fake.requests.filter((r) => r.s3).map((r) => r.s3!.action);
+
+  it('plans parts within S3 limits; GO_MACOS_SIGN_S3_PART_SIZE below 5 MiB is refused', () => {
+    assert.deepEqual(planParts(16 * MiB, 16 * MiB), [], 'up to one part: a single PUT');
+    assert.deepEqual(
+      planParts(12 * MiB + 7, 5 * MiB).map((p) => [p.number, p.offset, p.length]),
+      [
+        [1, 0, 5 * MiB],
+        [2, 5 * MiB, 5 * MiB],
+        [3, 10 * MiB, 2 * MiB + 7],
+      ],
+    );
+    const huge = planParts(200 * 1024 * MiB, 16 * MiB);
+    assert.ok(huge.length <= MAX_PARTS && huge.length > 1000, `${huge.length} parts`);
+    assert.equal(
+      huge.reduce((n, p) => n + p.length, 0),
+      200 * 1024 * MiB,
+    );
+    assert.equal(huge[0].length % MiB, 0);
+    assert.ok(huge[0].length >= MIN_PART_SIZE);
+    assert.equal(partSizeFrom({}), 16 * MiB);
+    assert.equal(partSizeFrom({ GO_MACOS_SIGN_S3_PART_SIZE: String(8 * MiB) }), 8 * MiB);
+    for (const bad of ['1024', '5M', '-1'])
+      assert.throws(() => partSizeFrom({ GO_MACOS_SIGN_S3_PART_SIZE: bad }), /5 MiB.*5 GiB/);
+  });
+
+  it('Accepted: create, every part once, complete; progress reaches the size; the stand-in assembled the declared bytes', async () => {
+    const run = await setUp(acceptedBinary);
+    const progress: number[] = [];
+    const result = await notarizeViaApi(
+      acceptedZip,
+      key(),
+      run.options({ env: partEnv(run), onProgress: (sent) => progress.push(sent) }),
+    );
+    assert.equal(result.status, 'Accepted');
+    assert.equal(result.covered, true);
+    assert.deepEqual(actions(run.fake), ['create', 'part', 'part', 'part', 'complete']);
+    assert.deepEqual(partsSent(run.fake), { 1: [200], 2: [200], 3: [200] });
+    assert.deepEqual(run.fake.multipart(result.submissionId), [{ state: 'completed', parts: [1, 2, 3] }]);
+    assert.ok(
+      run.fake.requests.every((r) => !r.refused),
+      'nothing was refused',
+    );
+    assert.equal(progress.at(-1), fs.statSync(acceptedZip).size);
+    assert.ok(
+      progress.every((n, i) => i === 0 || n >= progress[i - 1]),
+      'progress never goes back without a retry',
+    );
+    assert.equal(run.store.load()[0].uploaded, true);
+    run.assertNoSecrets(result);
+  });
+
+  it('a part that fails once (500, or a dropped connection) is sent again alone; finished parts are not', async () => {
+    const run = await setUp(acceptedBinary, {
+      s3Faults: [
+        { action: 'part', part: 2, kind: 'error500' },
+        { action: 'part', part: 3, kind: 'drop' },
+        // CompleteMultipartUpload answering 200 with an InternalError document: not done, sent again.
+        { action: 'complete', kind: 'error200' },
+      ],
+    });
+    const result = await notarizeViaApi(acceptedZip, key(), run.options({ env: partEnv(run) }));
+    assert.equal(result.status, 'Accepted');
+    assert.deepEqual(partsSent(run.fake), { 1: [200], 2: [500, 200], 3: [0, 200] });
+    assert.deepEqual(actions(run.fake), ['create', 'part', 'part', 'part', 'part', 'part', 'complete', 'complete']);
+    run.assertNoSecrets(result);
+  });
+
+  it('a part that keeps failing: one line naming the part, S3 and the fix; the upload is aborted; nothing leaks', async () => {
+    for (const kind of ['error500', 'drop'] as const) {
+      const run = await setUp(acceptedBinary, { s3Faults: [{ action: 'part', part: 2, kind, times: Infinity }] });
+      const message = await rejection(notarizeViaApi(acceptedZip, key(), run.options({ env: partEnv(run) })));
+      assert.match(
+        message,
+        kind === 'error500'
+          ? /^uploading part 2 of 3 of the archive to 127\.0\.0\.1:\d+ failed \(HTTP 500 InternalError\): run notarize again; if it keeps failing, check the network or proxy$/
+          : /^uploading part 2 of 3 of the archive failed: cannot reach 127\.0\.0\.1:\d+ \(ECONNRESET\): check the network connection or proxy$/,
+      );
+      assert.deepEqual(Object.keys(partsSent(run.fake)), ['1', '2'], 'part 3 never sent');
+      assert.equal(partsSent(run.fake)[1].length, 1, 'part 1 sent once');
+      assert.equal(partsSent(run.fake)[2].length, 5, 'part 2: the first attempt and 4 retries');
+      assert.equal(actions(run.fake).at(-1), 'abort');
+      const id = run.fake.submissions[0].id;
+      assert.deepEqual(run.fake.multipart(id), [{ state: 'aborted', parts: [] }]);
+      assert.equal(run.store.load()[0].uploaded, false, 'a later run abandons it and submits again');
+      run.assertNoSecrets(message);
+    }
+  });
+
+  it('the stand-in refuses parts under 5 MiB, a wrong session token, and an object that is not the declared bytes', async () => {
+    const run = await setUp(acceptedBinary);
+    const client = new NotaryClient(key(), { env: run.fake.env, clock: run.clock });
+    const digest = createHash('sha256').update(fs.readFileSync(acceptedZip)).digest('hex');
+    const o = { env: run.fake.env, clock: run.clock, retries: 0 };
+    const small = await client.submit('a.zip', digest);
+    assert.match(
+      await rejection(uploadArchive(acceptedZip, digest, small.upload, { ...o, partSize: 4 * MiB })),
+      /^uploading the archive to .* failed \(HTTP 400 EntityTooSmall\): a part was smaller than 5 MiB/,
+    );
+    const token = await client.submit('b.zip', digest);
+    assert.match(
+      await rejection(
+        uploadArchive(acceptedZip, digest, { ...token.upload, sessionToken: 'wrong' }, { ...o, partSize: 5 * MiB }),
+      ),
+      /HTTP 403 InvalidToken/,
+    );
+    const other = await client.submit('c.zip', 'c'.repeat(64));
+    assert.match(
+      await rejection(uploadArchive(acceptedZip, digest, other.upload, { ...o, partSize: 5 * MiB })),
+      /HTTP 400 BadDigest\): the file changed while it was uploaded/,
+    );
+    assert.ok(
+      run.fake.submissions.every((s) => s.uploadedMs === null),
+      'the stand-in kept nothing',
+    );
+    assert.deepEqual(
+      run.fake.requests.filter((r) => r.s3?.action === 'abort').map((r) => r.status),
+      [204, 204],
+      'each failed upload with an upload id was aborted',
     );
   });
 });

@@ -8,10 +8,23 @@
  * - API requests without a valid ES256 JWT: signature checked with the test key's public key; `kid`, `iss`, `aud`,
  *   `alg`, `typ`; `exp` after now, `iat` not in the future, lifetime at most 20 minutes (by the injected clock).
  *   Answer: 401 with Apple's error document. `forbid` makes every API request a 403 with the given code.
- * - Uploads whose SigV4 signature does not verify (recomputed here), whose credential scope is not
- *   `<key>/<date>/us-west-2/s3/aws4_request`, whose session token is not the one issued, whose date is more than 15
- *   minutes off, whose `x-amz-content-sha256` is not the SHA-256 declared at submission, or whose bytes do not hash to
- *   it (S3's XML errors: SignatureDoesNotMatch, InvalidToken, RequestTimeTooSkewed, BadDigest, ...).
+ * - Any S3 request whose SigV4 signature does not verify (recomputed here, query string included), whose credential
+ *   scope is not `<key>/<date>/us-west-2/s3/aws4_request`, whose session token is not the one issued, whose date is
+ *   more than 15 minutes off, whose payload is unsigned, or whose bytes do not hash to its `x-amz-content-sha256`
+ *   (S3's XML errors: SignatureDoesNotMatch, InvalidToken, RequestTimeTooSkewed, BadDigest, ...).
+ * - A single PUT whose `x-amz-content-sha256` is not the SHA-256 declared at submission.
+ * - Multipart uploads, as the S3 API Reference describes them (CreateMultipartUpload `POST ?uploads`, UploadPart
+ *   `PUT ?partNumber=N&uploadId=ID` answering the part's ETag, CompleteMultipartUpload `POST ?uploadId=ID` with the
+ *   part list, AbortMultipartUpload `DELETE ?uploadId=ID`): an unknown or aborted upload id (NoSuchUpload), a part
+ *   number outside 1..10,000, a part list that is empty or not ascending (InvalidPartOrder), a listed part never
+ *   received or with another ETag (InvalidPart), a part other than the last under 5 MiB (EntityTooSmall), and, beyond
+ *   S3, an assembled object whose SHA-256 is not the one declared at submission (what the notary service would
+ *   reject).
+ * - Injected faults (`s3Faults`): a request answered 500, a connection dropped before the answer, or a request held
+ *   without an answer (for a test that kills the client mid-upload). Every S3 request is recorded with its action
+ *   and part number, so tests can count what was sent again.
+ * (s3rver 3.7.1, the S3 stand-in on npm, checks SigV4 against fixed keys but never the session token, so it is not
+ * strict enough to stand behind this upload.)
  * - Log downloads other than through the presigned URL's token, or that carry an Authorization header.
  *
  * The verdict is the fake notary's judge (fake-apple/notary_review.py, i.e. fake.py `review`): Accepted only for
@@ -39,6 +52,8 @@ export interface RecordedRequest {
   authorization: boolean;
   /** Why it was refused, for failing requests. */
   refused?: string;
+  /** For S3 requests: which operation, and the part number of an UploadPart. */
+  s3?: { action: S3Action; part?: number };
   /** The bearer token it carried. */
   token?: string;
 }
@@ -52,6 +67,28 @@ export interface FakeSubmission {
   uploadedMs: number | null;
   verdict: { status: string; issues: unknown[]; hashes: [string, string, string][] } | null;
   logToken: string;
+}
+
+export type S3Action = 'put' | 'create' | 'part' | 'complete' | 'abort';
+
+/** A fault injected into the S3 requests it matches, `times` times (default once). */
+export interface S3Fault {
+  action: S3Action;
+  /** Only this part (UploadPart). */
+  part?: number;
+  /**
+   * error500: S3's InternalError; error200: the same error document with 200 (what CompleteMultipartUpload may answer,
+   * S3 API Reference); drop: the connection closed without an answer; stall: no answer at all.
+   */
+  kind: 'error500' | 'error200' | 'drop' | 'stall';
+  times?: number;
+}
+
+interface MultipartUpload {
+  id: string;
+  sub: FakeSubmission;
+  parts: Map<number, { etag: string; bytes: Buffer }>;
+  state: 'open' | 'completed' | 'aborted';
 }
 
 export interface FakeNotaryOptions {
@@ -70,6 +107,8 @@ export interface FakeNotaryOptions {
   s3AlwaysFails?: boolean;
   /** Flip one received byte before hashing (what a corrupting proxy would do). */
   corruptUploads?: boolean;
+  /** Faults for S3 requests; the array stays live (FakeNotary.s3Faults), so a test may change it between runs. */
+  s3Faults?: S3Fault[];
 }
 
 export interface FakeNotary {
@@ -77,6 +116,12 @@ export interface FakeNotary {
   env: { GO_MACOS_SIGN_NOTARY_URL: string; GO_MACOS_SIGN_S3_ENDPOINT: string };
   requests: RecordedRequest[];
   submissions: FakeSubmission[];
+  /** The live list of injected S3 faults. */
+  s3Faults: S3Fault[];
+  /** While true, every submission stays In Progress (a wait that a test can end). */
+  holdVerdicts: boolean;
+  /** Multipart uploads by submission id: their state and the parts S3 holds. */
+  multipart(submissionId: string): { state: string; parts: number[] }[];
   /** Every credential and token the stand-in issued: none may appear in any output. */
   secrets(): string[];
   /** Sends a request with a given bearer token (to check that a stale one is refused). */
@@ -138,6 +183,7 @@ const sha256hex = (data: Buffer | string) => createHash('sha256').update(data).d
 function checkSigV4(
   req: http.IncomingMessage,
   rawPath: string,
+  rawQuery: string,
   sub: FakeSubmission,
   nowMs: number,
 ): { status: number; code: string; message: string } | null {
@@ -167,10 +213,22 @@ function checkSigV4(
     const v = req.headers[name];
     return (Array.isArray(v) ? v.join(',') : String(v ?? '')).trim().replace(/\s+/g, ' ');
   };
+  // SigV4's canonical query: every name and value decoded then RFC 3986-encoded, sorted by name (then value).
+  const canonicalQuery = rawQuery
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const [name, value] = eq < 0 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
+      return [encodeSegment(decodeURIComponent(name)), encodeSegment(decodeURIComponent(value))];
+    })
+    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&');
   const canonical = [
     req.method,
     canonicalUri,
-    '',
+    canonicalQuery,
     ...[...signed].sort().map((h) => `${h}:${headerValue(h)}`),
     '',
     signed.join(';'),
@@ -183,8 +241,8 @@ function checkSigV4(
   const expected = hmac(key, toSign);
   if (!timingSafeEqual(expected, Buffer.from(m[3], 'hex')))
     return { status: 403, code: 'SignatureDoesNotMatch', message: 'signature' };
-  if (payloadHash !== sub.sha256)
-    return { status: 400, code: 'XAmzContentSHA256Mismatch', message: 'not the SHA-256 declared at submission' };
+  if (!/^[0-9a-f]{64}$/.test(payloadHash))
+    return { status: 403, code: 'AccessDenied', message: 'the payload is not signed (x-amz-content-sha256)' };
   return null;
 }
 
@@ -205,10 +263,13 @@ export async function startFakeNotary(o: FakeNotaryOptions): Promise<FakeNotary>
   const submissions: FakeSubmission[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gms-fake-notary-'));
   let s3Failures = o.s3Failures ?? 0;
+  const s3Faults: S3Fault[] = o.s3Faults ?? [];
+  const uploads: MultipartUpload[] = [];
+  const state = { holdVerdicts: false };
   let base = '';
 
   const statusOf = (s: FakeSubmission) =>
-    s.uploadedMs === null || s.verdict === null || now() < s.uploadedMs + (o.processingMs ?? 0)
+    state.holdVerdicts || s.uploadedMs === null || s.verdict === null || now() < s.uploadedMs + (o.processingMs ?? 0)
       ? 'In Progress'
       : s.verdict.status;
   const resource = (s: FakeSubmission) => ({
@@ -242,35 +303,145 @@ export async function startFakeNotary(o: FakeNotaryOptions): Promise<FakeNotary>
     };
     const json = (status: number, body: unknown) => send(status, 'application/json', JSON.stringify(body));
 
-    const handle = async (body: Buffer): Promise<void> => {
-      // --- S3 (path style under /s3) ---
-      if (url.pathname.startsWith('/s3/')) {
-        const rawPath = (req.url ?? '').split('?')[0];
-        const key = rawPath.split('/').map(decodeURIComponent).join('/');
-        const sub = submissions.find((s) => key === `/s3/${s.credentials.bucket}/${s.credentials.object}`);
-        if (req.method !== 'PUT' || !sub) return send(404, 'application/xml', s3Error('NoSuchKey', 'no such object'));
-        const problem = checkSigV4(req, rawPath, sub, now());
-        if (problem)
-          return send(problem.status, 'application/xml', s3Error(problem.code, problem.message), problem.code);
-        if (o.s3AlwaysFails || s3Failures > 0) {
-          s3Failures--;
-          return send(500, 'application/xml', s3Error('InternalError', 'try again'), 'InternalError (injected)');
+    const xml = (status: number, body: string, refused?: string) => send(status, 'application/xml', body, refused);
+    const s3Refuse = (status: number, code: string, message: string) => xml(status, s3Error(code, message), code);
+
+    const s3 = async (body: Buffer): Promise<void> => {
+      const [rawPath, rawQuery = ''] = (req.url ?? '').split('?');
+      const key = rawPath.split('/').map(decodeURIComponent).join('/');
+      const sub = submissions.find((s) => key === `/s3/${s.credentials.bucket}/${s.credentials.object}`);
+      const query = new Map(
+        rawQuery
+          .split('&')
+          .filter(Boolean)
+          .map((pair) => {
+            const eq = pair.indexOf('=');
+            return eq < 0
+              ? [decodeURIComponent(pair), '']
+              : [decodeURIComponent(pair.slice(0, eq)), decodeURIComponent(pair.slice(eq + 1))];
+          }),
+      );
+      const uploadId = query.get('uploadId');
+      const action: S3Action | null =
+        req.method === 'PUT' && query.size === 0
+          ? 'put'
+          : req.method === 'POST' && query.has('uploads') && query.size === 1
+            ? 'create'
+            : req.method === 'PUT' && uploadId !== undefined && query.has('partNumber') && query.size === 2
+              ? 'part'
+              : req.method === 'POST' && uploadId !== undefined && query.size === 1
+                ? 'complete'
+                : req.method === 'DELETE' && uploadId !== undefined && query.size === 1
+                  ? 'abort'
+                  : null;
+      const partNumber = action === 'part' ? Number(query.get('partNumber')) : undefined;
+      record.s3 = action ? { action, ...(partNumber !== undefined ? { part: partNumber } : {}) } : undefined;
+      if (!sub || !action) return s3Refuse(404, 'NoSuchKey', 'no such object or operation');
+      const problem = checkSigV4(req, rawPath, rawQuery, sub, now());
+      if (problem) return s3Refuse(problem.status, problem.code, problem.message);
+      if (action === 'put' && req.headers['x-amz-content-sha256'] !== sub.sha256)
+        return s3Refuse(400, 'XAmzContentSHA256Mismatch', 'not the SHA-256 declared at submission');
+
+      // Injected faults, each used up by the requests it matches.
+      const fault = s3Faults.find(
+        (f) => f.action === action && (f.part === undefined || f.part === partNumber) && (f.times ?? 1) > 0,
+      );
+      if (fault) {
+        fault.times = (fault.times ?? 1) - 1;
+        if (fault.kind === 'stall') return void (record.refused = 'stalled (injected)');
+        if (fault.kind === 'drop') {
+          record.refused = 'connection dropped (injected)';
+          return void req.socket.destroy();
         }
-        const received = Buffer.from(body);
-        if (o.corruptUploads && received.length > 0) received[received.length >> 1] ^= 0xff;
-        if (sha256hex(received) !== req.headers['x-amz-content-sha256'])
-          return send(
-            400,
-            'application/xml',
-            s3Error('BadDigest', 'the bytes differ from x-amz-content-sha256'),
-            'BadDigest',
-          );
+        return xml(
+          fault.kind === 'error200' ? 200 : 500,
+          s3Error('InternalError', 'try again'),
+          'InternalError (injected)',
+        );
+      }
+      if ((action === 'put' || action === 'part') && (o.s3AlwaysFails || s3Failures > 0)) {
+        s3Failures--;
+        return xml(500, s3Error('InternalError', 'try again'), 'InternalError (injected)');
+      }
+
+      const received = Buffer.from(body);
+      if (o.corruptUploads && received.length > 0) received[received.length >> 1] ^= 0xff;
+      if (sha256hex(received) !== req.headers['x-amz-content-sha256'])
+        return s3Refuse(400, 'BadDigest', 'the bytes differ from x-amz-content-sha256');
+      const accept = async (object: Buffer) => {
         const file = path.join(dir, `${sub.id}.bin`);
-        fs.writeFileSync(file, received);
+        fs.writeFileSync(file, object);
         sub.verdict = await review(file, sub.name);
         sub.uploadedMs = now();
-        return send(200, 'application/xml', '');
+      };
+
+      if (action === 'put') {
+        await accept(received);
+        return xml(200, '');
       }
+      if (action === 'create') {
+        const upload: MultipartUpload = {
+          id: randomBytes(45).toString('base64'),
+          sub,
+          parts: new Map(),
+          state: 'open',
+        };
+        uploads.push(upload);
+        return xml(
+          200,
+          `<?xml version="1.0" encoding="UTF-8"?>\n<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${sub.credentials.bucket}</Bucket><Key>${sub.credentials.object}</Key><UploadId>${upload.id}</UploadId></InitiateMultipartUploadResult>`,
+        );
+      }
+      const upload = uploads.find((u) => u.id === uploadId && u.sub === sub);
+      if (!upload || upload.state !== 'open')
+        return s3Refuse(404, 'NoSuchUpload', 'the upload does not exist, or was completed or aborted');
+      if (action === 'abort') {
+        upload.state = 'aborted';
+        upload.parts.clear();
+        record.status = 204;
+        res.writeHead(204);
+        return void res.end();
+      }
+      if (action === 'part') {
+        if (!Number.isInteger(partNumber) || partNumber! < 1 || partNumber! > 10_000)
+          return s3Refuse(400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive');
+        const etag = `"${createHash('md5').update(received).digest('hex')}"`;
+        upload.parts.set(partNumber!, { etag, bytes: received });
+        record.status = 200;
+        res.writeHead(200, { ETag: etag });
+        return void res.end();
+      }
+      // complete
+      const listed = [
+        ...body
+          .toString('utf8')
+          .matchAll(/<Part>\s*<PartNumber>(\d+)<\/PartNumber>\s*<ETag>([^<]*)<\/ETag>\s*<\/Part>/g),
+      ].map((m) => ({ number: Number(m[1]), etag: m[2].replace(/&quot;/g, '"') }));
+      if (!/^\s*<CompleteMultipartUpload[\s>]/.test(body.toString('utf8')) || listed.length === 0)
+        return s3Refuse(400, 'MalformedXML', 'not a CompleteMultipartUpload document with parts');
+      if (listed.some((p, i) => i > 0 && p.number <= listed[i - 1].number))
+        return s3Refuse(400, 'InvalidPartOrder', 'the list of parts was not in ascending order');
+      for (const p of listed)
+        if (upload.parts.get(p.number)?.etag !== p.etag)
+          return s3Refuse(400, 'InvalidPart', `part ${p.number} was not received, or its ETag differs`);
+      for (const p of listed.slice(0, -1))
+        if (upload.parts.get(p.number)!.bytes.length < 5 * 1024 * 1024)
+          return s3Refuse(400, 'EntityTooSmall', `part ${p.number} is smaller than the minimum allowed size`);
+      const object = Buffer.concat(listed.map((p) => upload.parts.get(p.number)!.bytes));
+      if (sha256hex(object) !== sub.sha256)
+        return s3Refuse(400, 'BadDigest', "the assembled object's SHA-256 is not the one declared at submission");
+      upload.state = 'completed';
+      await accept(object);
+      const md5s = Buffer.concat(listed.map((p) => Buffer.from(p.etag.replace(/"/g, ''), 'hex')));
+      return xml(
+        200,
+        `<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${sub.credentials.bucket}</Bucket><Key>${sub.credentials.object}</Key><ETag>"${createHash('md5').update(md5s).digest('hex')}-${listed.length}"</ETag></CompleteMultipartUploadResult>`,
+      );
+    };
+
+    const handle = async (body: Buffer): Promise<void> => {
+      // --- S3 (path style under /s3) ---
+      if (url.pathname.startsWith('/s3/')) return s3(body);
       // --- the presigned log URL ---
       const logMatch = /^\/logs\/([0-9a-f-]+)$/.exec(url.pathname);
       if (logMatch) {
@@ -422,12 +593,24 @@ export async function startFakeNotary(o: FakeNotaryOptions): Promise<FakeNotary>
     env: { GO_MACOS_SIGN_NOTARY_URL: `${base}/notary/v2`, GO_MACOS_SIGN_S3_ENDPOINT: `${base}/s3` },
     requests,
     submissions,
+    s3Faults,
+    get holdVerdicts() {
+      return state.holdVerdicts;
+    },
+    set holdVerdicts(value: boolean) {
+      state.holdVerdicts = value;
+    },
+    multipart: (id) =>
+      uploads
+        .filter((u) => u.sub.id === id)
+        .map((u) => ({ state: u.state, parts: [...u.parts.keys()].sort((a, b) => a - b) })),
     secrets: () =>
       submissions.flatMap((s) => [
         s.credentials.accessKeyId,
         s.credentials.secretAccessKey,
         s.credentials.sessionToken,
         s.logToken,
+        ...uploads.filter((u) => u.sub === s).map((u) => u.id),
       ]),
     rawStatus: (id, token) =>
       new Promise((resolve, reject) => {

@@ -5,7 +5,7 @@
  * (SECRET_ENV): a tool that needs one is given it explicitly through `secretEnv`.
  */
 import { spawn } from 'node:child_process';
-import { notFoundMessage, resolveTool } from './toolLookup';
+import { notFoundMessage, onPath, resolveTool } from './toolLookup';
 
 /**
  * The environment variables that carry secrets to go-macos-sign (a CI secret, VS Code's secret storage). We read
@@ -74,6 +74,11 @@ export class Runner {
   readonly history: string[] = [];
 
   constructor(private readonly options: RunnerOptions) {}
+
+  /** Whether `tool` can run: named with --tool, or on the PATH the tools start from. Never runs it. */
+  has(tool: string): boolean {
+    return Boolean(this.options.tools?.[tool]) || onPath(tool, (this.options.env ?? process.env).PATH ?? '');
+  }
 
   async run(
     command: Command,

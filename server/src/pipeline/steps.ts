@@ -206,7 +206,9 @@ export async function packageArtifact(runner: Runner, target: string, o: Package
   const base = target.replace(/\/+$/, '').replace(/\.app$/i, '');
   if (o.format === 'zip') {
     const zip = `${base}.zip`;
-    await runner.run({ tool: 'ditto', args: ['-c', '-k', '--keepParent', target, zip] });
+    // ditto where it runs (macOS: it also keeps extended attributes); elsewhere the same layout, written in-process.
+    if (runner.has('ditto')) await runner.run({ tool: 'ditto', args: ['-c', '-k', '--keepParent', target, zip] });
+    else await zipForNotarization(target, zip);
     return zip;
   }
   if (o.format === 'dmg') {
@@ -403,9 +405,25 @@ async function notarizeApi(
     localCdhashes: () => localCdhashes(target),
     timeoutMs: timeoutMs(o.timeout),
     signal: o.signal,
+    onProgress: uploadProgress(o.say),
     say: o.say,
     env: o.env,
   });
+}
+
+/**
+ * Upload progress as lines for `say` (stderr under --json): one each time another tenth of the archive has gone, so a
+ * large upload shows it is moving without flooding a CI log. A part sent again starts its count over; no line repeats.
+ */
+export function uploadProgress(say: (line: string) => void): (sent: number, total: number) => void {
+  let shown = 0;
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  return (sent, total) => {
+    const tenth = total > 0 ? Math.floor((sent * 10) / total) : 10;
+    if (tenth <= shown) return;
+    shown = tenth;
+    say(`uploaded ${mb(sent)} of ${mb(total)} MB (${tenth * 10}%)`);
+  };
 }
 
 /**
