@@ -32,6 +32,8 @@ export interface RunProgress {
 const STATUS = /^submission ([0-9a-f-]{8,}): (In Progress|Accepted|Invalid|Rejected)\s*$/i;
 const CREATED = /^submission ([0-9a-f-]{8,}) created\b/i;
 const RESUMING = /^resuming submission ([0-9a-f-]{8,})\s*$/i;
+// pipeline/steps.ts uploadProgress: `uploaded 48.0 of 120.0 MB (40%)` at each tenth of a large upload.
+const UPLOADED = /^uploaded [\d.]+ of [\d.]+ MB \((\d{1,3})%\)$/;
 const DONE_BEFORE = /^submission ([0-9a-f-]{8,}) already has a verdict for these bytes: (.+)$/i;
 
 /** Reads one line the CLI printed while notarizing; undefined when it says nothing about the submission. */
@@ -43,6 +45,7 @@ export function runProgress(line: string): RunProgress | undefined {
   if ((m = RESUMING.exec(text))) return { submissionId: m[1], state: 'waiting' };
   if ((m = DONE_BEFORE.exec(text))) return { submissionId: m[1], state: m[2].trim() };
   if (/^uploaded; waiting\b/i.test(text)) return { state: 'waiting' };
+  if ((m = UPLOADED.exec(text))) return { state: `uploading ${m[1]}%` };
   if (/^zipped\b/i.test(text)) return { state: 'zipped' };
   return undefined;
 }

@@ -53,6 +53,11 @@ describe("the status bar follows the CLI's progress", () => {
       assert.deepEqual(seen[0], { state: 'zipped' });
       assert.deepEqual(seen[1], { submissionId: id, state: 'uploading' });
       assert.ok(seen.some((p) => p.state === 'waiting'));
+      // The upload's progress lines (a tenth at a time) reach the status bar as a percentage, ending at 100%.
+      assert.ok(
+        seen.some((p) => p.state === 'uploading 100%'),
+        JSON.stringify(seen),
+      );
       assert.deepEqual(seen[seen.length - 1], { submissionId: id, state: 'Accepted' });
       assert.equal(statusText('sentry-cli', seen[1]), '$(sync~spin) Notarizing sentry-cli: uploading');
       assert.equal(
