@@ -10,6 +10,7 @@ import { refreshArtifactsCommand } from './refreshArtifacts';
 import { revealArtifactCommand } from './revealArtifact';
 import { buildCommand, releaseCommand, signCommand, stapleCommand, verifyCommand } from './runStep';
 import { setUpCredentialsCommand } from './setUpCredentials';
+import { useForBuildCommand } from './useForBuild';
 
 export const COMMANDS: readonly ClientCommand[] = [
   inspectCommand,
@@ -27,6 +28,7 @@ export const COMMANDS: readonly ClientCommand[] = [
   setUpCredentialsCommand,
   createEntitlementsCommand,
   openNotarizationLogCommand,
+  useForBuildCommand,
 ];
 
 export { registerCommands } from './registry';
