@@ -434,3 +434,122 @@ describe('go-macos-sign in VS Code 1.139 (code-server)', () => {
     }
   });
 });
+
+describe('editor: Test Explorer, CodeLens and language status (issue 14)', () => {
+  /** The rows of the side bar's tree (whatever view shows), with their accessible labels (which carry test states). */
+  const sidebarRows = async () =>
+    page
+      .locator('.part.sidebar .monaco-list-row')
+      .evaluateAll((rows) =>
+        rows.map((r) => `${r.getAttribute('aria-label') ?? ''} | ${(r as unknown as { innerText: string }).innerText}`),
+      );
+
+  it('editor: the Testing view lists each artifact with its readiness checks, run again on request', async () => {
+    await runCommand('Testing: Focus on Test Explorer View');
+    await page.locator('.part.sidebar .monaco-list-row', { hasText: 'sentry-cli' }).waitFor({ timeout: 30_000 });
+    await runCommand('Test: Run All Tests');
+    // Each artifact item holds its checks; wait until the run has given sentry-cli's a state.
+    const row = page.locator('.part.sidebar .monaco-list-row', { hasText: 'sentry-cli' }).first();
+    await row.click();
+    await page.keyboard.press('ArrowRight');
+    const until = Date.now() + 60_000;
+    let rows: string[] = [];
+    while (Date.now() < until) {
+      rows = await sidebarRows();
+      if (rows.some((r) => /Developer ID/.test(r) && /pass/i.test(r))) break;
+      await page.waitForTimeout(1_000);
+    }
+    const text = rows.join('\n');
+    for (const name of ['signed', 'intact', 'Developer ID', 'hardened runtime', 'secure timestamp', 'entitlements'])
+      assert.ok(
+        rows.some((r) => r.includes(name) && /pass/i.test(r)),
+        `${name} did not pass:\n${text}\n--- extension log ---\n${extensionLog()}`,
+      );
+    // The earlier scene notarized sentry-cli (Accepted, the ticket covers its cdhashes); a bare binary holds no ticket.
+    assert.ok(
+      rows.some((r) => r.includes('notarized') && /pass/i.test(r)),
+      text,
+    );
+    assert.ok(
+      rows.some((r) => r.includes('stapled') && /skip/i.test(r)),
+      text,
+    );
+    await shot('7-testing-view');
+
+    // hello-arm64 carries the Go linker's ad-hoc signature: Developer ID fails, with the rule's page in its message.
+    // Run it alone (its row's Run button), so the newest run in Test Results holds only its checks.
+    await page.locator('.part.sidebar .monaco-list-row', { hasText: 'sentry-cli' }).first().click();
+    await page.keyboard.press('ArrowLeft');
+    const arm = page.locator('.part.sidebar .monaco-list-row', { hasText: 'hello-arm64' }).first();
+    await arm.hover();
+    await arm.locator('.action-label[aria-label^="Run Test"]').click();
+    await arm.click();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForTimeout(2_000);
+    const armRows = await sidebarRows();
+    assert.ok(
+      armRows.some((r) => r.includes('Developer ID') && /fail/i.test(r)),
+      armRows.join('\n'),
+    );
+    const results = page.locator('.part.panel');
+    const failed = results.locator('.monaco-list-row', { hasText: 'Developer ID' }).first();
+    await failed.waitFor({ timeout: 15_000 }).catch(async () => {
+      throw new Error(`no Developer ID row in the panel:\n${await results.innerText()}`);
+    });
+    await failed.click();
+    await page.waitForTimeout(1_500);
+    assert.match(await results.innerText(), /Rule signature\/developer-id/);
+    await shot('7-testing-failure-message');
+  });
+
+  it('editor: a package main file shows Build for macOS · Sign · Notarize; another main package offers to become the one built', async () => {
+    fs.writeFileSync(
+      path.join(workspace, 'main.go'),
+      '// Command e2e is the program this workspace ships.\npackage main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hi") }\n',
+    );
+    fs.mkdirSync(path.join(workspace, 'cmd', 'tool'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, 'cmd', 'tool', 'main.go'), 'package main\n\nfunc main() {}\n');
+    await openFile('main.go');
+    const lens = page.locator('.monaco-editor .codelens-decoration', { hasText: 'Build for macOS' });
+    await lens.first().waitFor({ timeout: 30_000 });
+    const titles = (await page.locator('.monaco-editor .codelens-decoration').allInnerTexts()).join(' | ');
+    for (const t of ['Build for macOS', 'Sign', 'Notarize']) assert.ok(titles.includes(t), titles);
+    await shot('8-codelens-main');
+
+    await openFile('tool/main.go');
+    const other = page.locator('.monaco-editor .codelens-decoration', { hasText: 'Build this program for macOS' });
+    await other.first().waitFor({ timeout: 30_000 });
+    await shot('8-codelens-other-package');
+  });
+
+  it('editor: the language status names the Go version and what signs and notarizes', async () => {
+    await openFile('main.go');
+    // Go is not on the extension host's PATH here: name it as a user would, in the machine-wide toolPaths.
+    const { goTool } = require('../support/tools') as typeof import('../support/tools');
+    const go = goTool();
+    const expected = spawnSync(go, ['version'], { ...CHILD_LIMIT, encoding: 'utf8' }).stdout.split(' ')[2];
+    const settingsFile = path.join(userDataDirs[0], 'User', 'settings.json');
+    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, Record<string, string>>;
+    settings['goMacosSign.toolPaths'] = { ...settings['goMacosSign.toolPaths'], go };
+    fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+
+    const status = page.locator('.part.statusbar [id="status.languageStatus"]');
+    await status.waitFor({ timeout: 30_000 });
+    const until = Date.now() + 60_000;
+    let hover = '';
+    while (Date.now() < until) {
+      await status.hover();
+      await page.waitForTimeout(1_500);
+      const box = page.locator('.monaco-hover .hover-language-status').first();
+      if (await box.isVisible().catch(() => false)) hover = await page.locator('.monaco-hover').first().innerText();
+      if (hover.includes(expected) && hover.includes('notarytool')) break;
+      await page.mouse.move(700, 400);
+      await page.waitForTimeout(1_000);
+    }
+    assert.ok(hover.includes(expected), `${expected} not in:\n${hover}\n--- extension log ---\n${extensionLog()}`);
+    // The workspace names a keychain identity and a notarytool profile, and toolPaths names codesign and xcrun.
+    assert.match(hover, /codesign · notarytool/);
+    await shot('9-language-status');
+    await page.mouse.move(700, 400);
+  });
+});
