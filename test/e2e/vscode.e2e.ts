@@ -444,7 +444,25 @@ describe('editor: Test Explorer, CodeLens and language status (issue 14)', () =>
         rows.map((r) => `${r.getAttribute('aria-label') ?? ''} | ${(r as unknown as { innerText: string }).innerText}`),
       );
 
+  /**
+   * Changes user settings as a person would, in the settings.json editor (VS Code then applies them at once; a write
+   * to the file from outside is not always noticed in time).
+   */
+  const updateUserSettings = async (patch: Record<string, unknown>) => {
+    const file = path.join(userDataDirs[0], 'User', 'settings.json');
+    const settings = { ...(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>), ...patch };
+    await runCommand('Preferences: Open User Settings (JSON)');
+    await page.waitForTimeout(1_500);
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(JSON.stringify(settings, null, 2));
+    await page.keyboard.press('Control+S');
+    await page.waitForTimeout(1_000);
+    await page.keyboard.press('Control+W');
+  };
+
   it('editor: the Testing view lists each artifact with its readiness checks, run again on request', async () => {
+    // The tree's sticky header would cover the row clicked in Test Results.
+    await updateUserSettings({ 'workbench.tree.enableStickyScroll': false });
     await runCommand('Testing: Focus on Test Explorer View');
     await page.locator('.part.sidebar .monaco-list-row', { hasText: 'sentry-cli' }).waitFor({ timeout: 30_000 });
     await runCommand('Test: Run All Tests');
@@ -529,11 +547,11 @@ describe('editor: Test Explorer, CodeLens and language status (issue 14)', () =>
     const { goTool } = require('../support/tools') as typeof import('../support/tools');
     const go = goTool();
     const expected = spawnSync(go, ['version'], { ...CHILD_LIMIT, encoding: 'utf8' }).stdout.split(' ')[2];
-    const settingsFile = path.join(userDataDirs[0], 'User', 'settings.json');
-    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, Record<string, string>>;
-    settings['goMacosSign.toolPaths'] = { ...settings['goMacosSign.toolPaths'], go };
-    fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
-
+    const toolPaths = JSON.parse(fs.readFileSync(path.join(userDataDirs[0], 'User', 'settings.json'), 'utf8'))[
+      'goMacosSign.toolPaths'
+    ] as Record<string, string>;
+    await updateUserSettings({ 'goMacosSign.toolPaths': { ...toolPaths, go } });
+    await openFile('main.go');
     const status = page.locator('.part.statusbar [id="status.languageStatus"]');
     await status.waitFor({ timeout: 30_000 });
     const until = Date.now() + 60_000;
