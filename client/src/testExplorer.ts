@@ -70,7 +70,7 @@ export class ReadinessTestController implements vscode.Disposable {
     const run = this.controller.createTestRun(request);
     // An artifact runs whole: asking for one of its checks inspects it again all the same.
     const wanted = new Map<string, vscode.TestItem>();
-    const requested = request.include ?? [...iterate(this.controller.items)];
+    const requested = request.include ?? itemsOf(this.controller.items);
     for (const item of requested) {
       const artifact = item.parent ?? item;
       wanted.set(artifact.id, artifact);
@@ -81,9 +81,12 @@ export class ReadinessTestController implements vscode.Disposable {
       for (const artifact of wanted.values()) {
         if (token.isCancellationRequested) break;
         if (excluded.has(artifact.id)) continue;
-        const only = request.include?.some((i) => i.parent?.id === artifact.id)
-          ? new Set(request.include.filter((i) => i.parent?.id === artifact.id).map((i) => i.id))
-          : undefined;
+        // Only some checks when only they were asked for (a run of the artifact itself reports every check).
+        const asked = request.include?.filter((i) => i.parent?.id === artifact.id) ?? [];
+        const only =
+          asked.length > 0 && !request.include?.some((i) => i.id === artifact.id)
+            ? new Set(asked.map((i) => i.id))
+            : undefined;
         await this.check(run, artifact, (child) => (!only || only.has(child.id)) && !excluded.has(child.id));
       }
     } finally {
@@ -149,10 +152,10 @@ function fileOf(report: InspectReport, uri: vscode.Uri): vscode.Uri {
   return report.kind === 'app' && report.executable ? vscode.Uri.file(report.executable) : uri;
 }
 
-function* iterate(collection: vscode.TestItemCollection): Generator<vscode.TestItem> {
+function itemsOf(collection: vscode.TestItemCollection): vscode.TestItem[] {
   const all: vscode.TestItem[] = [];
   collection.forEach((item) => all.push(item));
-  yield* all;
+  return all;
 }
 
 /** The engine's messages are plain text: keep Markdown from reading them as markup. */

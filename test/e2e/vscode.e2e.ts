@@ -444,25 +444,7 @@ describe('editor: Test Explorer, CodeLens and language status (issue 14)', () =>
         rows.map((r) => `${r.getAttribute('aria-label') ?? ''} | ${(r as unknown as { innerText: string }).innerText}`),
       );
 
-  /**
-   * Changes user settings as a person would, in the settings.json editor (VS Code then applies them at once; a write
-   * to the file from outside is not always noticed in time).
-   */
-  const updateUserSettings = async (patch: Record<string, unknown>) => {
-    const file = path.join(userDataDirs[0], 'User', 'settings.json');
-    const settings = { ...(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>), ...patch };
-    await runCommand('Preferences: Open User Settings (JSON)');
-    await page.waitForTimeout(1_500);
-    await page.keyboard.press('Control+A');
-    await page.keyboard.insertText(JSON.stringify(settings, null, 2));
-    await page.keyboard.press('Control+S');
-    await page.waitForTimeout(1_000);
-    await page.keyboard.press('Control+W');
-  };
-
   it('editor: the Testing view lists each artifact with its readiness checks, run again on request', async () => {
-    // The tree's sticky header would cover the row clicked in Test Results.
-    await updateUserSettings({ 'workbench.tree.enableStickyScroll': false });
     await runCommand('Testing: Focus on Test Explorer View');
     await page.locator('.part.sidebar .monaco-list-row', { hasText: 'sentry-cli' }).waitFor({ timeout: 30_000 });
     await runCommand('Test: Run All Tests');
@@ -495,7 +477,8 @@ describe('editor: Test Explorer, CodeLens and language status (issue 14)', () =>
     await shot('7-testing-view');
 
     // hello-arm64 carries the Go linker's ad-hoc signature: Developer ID fails, with the rule's page in its message.
-    // Run it alone (its row's Run button), so the newest run in Test Results holds only its checks.
+    // Run it alone (its row's Run button) after clearing the results, so Test Results holds only its checks.
+    await runCommand('Test: Clear All Results');
     await page.locator('.part.sidebar .monaco-list-row', { hasText: 'sentry-cli' }).first().click();
     await page.keyboard.press('ArrowLeft');
     const arm = page.locator('.part.sidebar .monaco-list-row', { hasText: 'hello-arm64' }).first();
@@ -509,8 +492,12 @@ describe('editor: Test Explorer, CodeLens and language status (issue 14)', () =>
       armRows.some((r) => r.includes('Developer ID') && /fail/i.test(r)),
       armRows.join('\n'),
     );
+    // Test Results, maximized so that its tree does not scroll: the failures come first; the selected one shows its
+    // message, with the rule's page.
+    await runCommand('Testing: Focus on Test Results View');
+    await runCommand('View: Toggle Maximized Panel');
+    await page.waitForTimeout(1_000);
     const results = page.locator('.part.panel');
-    // Test Results lists the failures first; the selected one shows its message, with the rule's page.
     const failed = results.locator('.monaco-list-row', { hasText: /signature\/[a-z-]+: fail/ }).first();
     await failed.waitFor({ timeout: 15_000 }).catch(async () => {
       throw new Error(`no failed check in Test Results:\n${await results.innerText()}`);
@@ -518,7 +505,9 @@ describe('editor: Test Explorer, CodeLens and language status (issue 14)', () =>
     await failed.click();
     await page.waitForTimeout(1_500);
     await shot('7-testing-failure-message');
-    assert.match(await results.innerText(), /Rule signature\/[a-z-]+/);
+    const shown = await results.innerText();
+    await runCommand('View: Toggle Maximized Panel');
+    assert.match(shown, /Rule signature\/[a-z-]+/);
   });
 
   it('editor: a package main file shows Build for macOS · Sign · Notarize; another main package offers to become the one built', async () => {
@@ -547,10 +536,17 @@ describe('editor: Test Explorer, CodeLens and language status (issue 14)', () =>
     const { goTool } = require('../support/tools') as typeof import('../support/tools');
     const go = goTool();
     const expected = spawnSync(go, ['version'], { ...CHILD_LIMIT, encoding: 'utf8' }).stdout.split(' ')[2];
-    const toolPaths = JSON.parse(fs.readFileSync(path.join(userDataDirs[0], 'User', 'settings.json'), 'utf8'))[
-      'goMacosSign.toolPaths'
-    ] as Record<string, string>;
-    await updateUserSettings({ 'goMacosSign.toolPaths': { ...toolPaths, go } });
+    // In code-server's (remote) window, machine-scoped settings are read from the server's Machine/settings.json.
+    const machine = path.join(userDataDirs[0], 'Machine', 'settings.json');
+    const user = JSON.parse(fs.readFileSync(path.join(userDataDirs[0], 'User', 'settings.json'), 'utf8')) as Record<
+      string,
+      Record<string, string>
+    >;
+    fs.mkdirSync(path.dirname(machine), { recursive: true });
+    fs.writeFileSync(
+      machine,
+      JSON.stringify({ 'goMacosSign.toolPaths': { ...user['goMacosSign.toolPaths'], go } }, null, 2),
+    );
     await openFile('main.go');
     const status = page.locator('.part.statusbar [id="status.languageStatus"]');
     await status.waitFor({ timeout: 30_000 });
