@@ -485,39 +485,6 @@ describe('editor: Test Explorer, CodeLens and language status (issue 14)', () =>
       text,
     );
     await shot('7-testing-view');
-
-    // hello-arm64 carries the Go linker's ad-hoc signature: Developer ID fails, with the rule's page in its message.
-    // Run it alone (its row's Run button) after clearing the results, so Test Results holds only its checks.
-    await runCommand('Test: Clear All Results');
-    await page.locator('.part.sidebar .monaco-list-row', { hasText: 'sentry-cli' }).first().click();
-    await page.keyboard.press('ArrowLeft');
-    const arm = page.locator('.part.sidebar .monaco-list-row', { hasText: 'hello-arm64' }).first();
-    await arm.hover();
-    await arm.locator('.action-label[aria-label^="Run Test"]').click();
-    await arm.click();
-    await page.keyboard.press('ArrowRight');
-    await page.waitForTimeout(2_000);
-    const armRows = await sidebarRows();
-    assert.ok(
-      armRows.some((r) => r.includes('Developer ID') && /fail/i.test(r)),
-      armRows.join('\n'),
-    );
-    // Test Results, maximized so that its tree does not scroll: the failures come first, each with the check's
-    // message (the rule's page is linked in the failure's peek, which VS Code opens beside a text document only).
-    await runCommand('Testing: Focus on Test Results View');
-    await maximizePanel(true);
-    const results = page.locator('.part.panel');
-    await results
-      .locator('.monaco-list-row', { hasText: /signature\/developer-id: fail/ })
-      .first()
-      .waitFor({ timeout: 15_000 })
-      .catch(async () => {
-        throw new Error(`no failed Developer ID check in Test Results:\n${await results.innerText()}`);
-      });
-    await shot('7-testing-failure-message');
-    const shown = await results.innerText();
-    await maximizePanel(false);
-    assert.match(shown, /hello-arm64 › Developer ID: failed\s+signature\/developer-id: fail/);
   });
 
   it('editor: a package main file shows Build for macOS · Sign · Notarize; another main package offers to become the one built', async () => {
@@ -577,5 +544,41 @@ describe('editor: Test Explorer, CodeLens and language status (issue 14)', () =>
     // The workspace names a keychain identity and a notarytool profile, and toolPaths names codesign and xcrun.
     assert.match(hover, /codesign · notarytool/);
     await page.mouse.move(700, 400);
+  });
+
+  it('editor: a failed check shows in Test Results with its message (run last: it maximizes the panel)', async () => {
+    await runCommand('Testing: Focus on Test Explorer View');
+    // hello-arm64 carries the Go linker's ad-hoc signature: Developer ID fails, with the rule's page in its message.
+    // Run it alone (its row's Run button) after clearing the results, so Test Results holds only its checks.
+    await runCommand('Test: Clear All Results');
+    await page.locator('.part.sidebar .monaco-list-row', { hasText: 'sentry-cli' }).first().click();
+    await page.keyboard.press('ArrowLeft');
+    const arm = page.locator('.part.sidebar .monaco-list-row', { hasText: 'hello-arm64' }).first();
+    await arm.hover();
+    await arm.locator('.action-label[aria-label^="Run Test"]').click();
+    await arm.click();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForTimeout(2_000);
+    const armRows = await sidebarRows();
+    assert.ok(
+      armRows.some((r) => r.includes('Developer ID') && /fail/i.test(r)),
+      armRows.join('\n'),
+    );
+    // Test Results, maximized so that its tree does not scroll: the failures come first, each with the check's
+    // message (the rule's page is linked in the failure's peek, which VS Code opens beside a text document only).
+    await runCommand('Testing: Focus on Test Results View');
+    await maximizePanel(true);
+    const results = page.locator('.part.panel');
+    await results
+      .locator('.monaco-list-row', { hasText: /signature\/developer-id: fail/ })
+      .first()
+      .waitFor({ timeout: 15_000 })
+      .catch(async () => {
+        throw new Error(`no failed Developer ID check in Test Results:\n${await results.innerText()}`);
+      });
+    await shot('7-testing-failure-message');
+    const shown = await results.innerText();
+    await maximizePanel(false);
+    assert.match(shown, /hello-arm64 › Developer ID: failed\s+signature\/developer-id: fail/);
   });
 });
