@@ -10,10 +10,13 @@
 import * as vscode from 'vscode';
 import { watchArtifacts } from './artifactWatcher';
 import { ArtifactsView } from './artifactsView';
+import { BuildLens } from './buildLens';
 import { COMMANDS, registerCommands } from './commands';
 import { LanguageServer, startLanguageServer } from './languageServer';
 import { Notarizer } from './notarizeCommand';
 import { PipelineTasks, TASK_TYPE } from './tasks';
+import { ReadinessTestController } from './testExplorer';
+import { ToolchainStatus } from './toolchainStatus';
 
 let server: LanguageServer | undefined;
 
@@ -45,6 +48,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMaco
       vscode.tasks.registerTaskProvider(TASK_TYPE, tasks),
       notarizer,
     );
+    // Test Explorer, CodeLens and language status: each only registers here; their work comes later (see each module).
+    const toolchain = new ToolchainStatus(context.secrets);
+    context.subscriptions.push(new ReadinessTestController(view, server), BuildLens.register(), toolchain);
     watchArtifacts(context, view);
     registerCommands({ extension: context, server, view, notarizer, tasks, cli, log }, COMMANDS);
 
@@ -56,6 +62,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMaco
         .then((found) => vscode.commands.executeCommand('setContext', 'goMacosSign.hasGoMod', found.length > 0));
       view.refreshSoon();
       void notarizer.resume();
+      toolchain.start();
     }, 0);
     return { artifacts: () => view.all.map((a) => ({ path: a.uri.fsPath, state: a.state })) };
   } catch (error) {

@@ -734,3 +734,151 @@ describe('Create Release Workflow (issue 14)', () => {
     await shot('7-release-workflow-problems');
   });
 });
+
+describe('editor: Test Explorer, CodeLens and language status (issue 14)', () => {
+  /** The rows of the side bar's tree (whatever view shows), with their accessible labels (which carry test states). */
+  const sidebarRows = async () =>
+    page
+      .locator('.part.sidebar .monaco-list-row')
+      .evaluateAll((rows) =>
+        rows.map((r) => `${r.getAttribute('aria-label') ?? ''} | ${(r as unknown as { innerText: string }).innerText}`),
+      );
+
+  /** Maximizes the panel or restores it, checking its height (the toggle command alone may land on either state). */
+  const maximizePanel = async (maximized: boolean) => {
+    const tall = async () => ((await page.locator('.part.panel').boundingBox())?.height ?? 0) > 600;
+    for (let i = 0; i < 3 && (await tall()) !== maximized; i++) {
+      await page.keyboard.press('Escape');
+      await runCommand('View: Toggle Maximized Panel');
+      await page.waitForTimeout(1_000);
+    }
+  };
+
+  it('editor: the Testing view lists each artifact with its readiness checks, run again on request', async () => {
+    await runCommand('Testing: Focus on Test Explorer View');
+    await page.locator('.part.sidebar .monaco-list-row', { hasText: 'sentry-cli' }).waitFor({ timeout: 30_000 });
+    await runCommand('Test: Run All Tests');
+    // Each artifact item holds its checks; wait until the run has given sentry-cli's a state.
+    const row = page.locator('.part.sidebar .monaco-list-row', { hasText: 'sentry-cli' }).first();
+    await row.click();
+    await page.keyboard.press('ArrowRight');
+    const until = Date.now() + 60_000;
+    let rows: string[] = [];
+    while (Date.now() < until) {
+      rows = await sidebarRows();
+      if (rows.some((r) => /Developer ID/.test(r) && /pass/i.test(r))) break;
+      await page.waitForTimeout(1_000);
+    }
+    const text = rows.join('\n');
+    for (const name of ['signed', 'intact', 'Developer ID', 'hardened runtime', 'secure timestamp', 'entitlements'])
+      assert.ok(
+        rows.some((r) => r.includes(name) && /pass/i.test(r)),
+        `${name} did not pass:\n${text}\n--- extension log ---\n${extensionLog()}`,
+      );
+    // The earlier scene notarized sentry-cli (Accepted, the ticket covers its cdhashes); a bare binary holds no ticket.
+    assert.ok(
+      rows.some((r) => r.includes('notarized') && /pass/i.test(r)),
+      text,
+    );
+    assert.ok(
+      rows.some((r) => r.includes('stapled') && /skip/i.test(r)),
+      text,
+    );
+    await shot('7-testing-view');
+  });
+
+  it('editor: a package main file shows Build for macOS · Sign · Notarize; another main package offers to become the one built', async () => {
+    fs.writeFileSync(
+      path.join(workspace, 'main.go'),
+      '// Command e2e is the program this workspace ships.\npackage main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hi") }\n',
+    );
+    fs.mkdirSync(path.join(workspace, 'cmd', 'tool'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, 'cmd', 'tool', 'main.go'), 'package main\n\nfunc main() {}\n');
+    await openFile('main.go');
+    const lens = page.locator('.monaco-editor .codelens-decoration', { hasText: 'Build for macOS' });
+    await lens.first().waitFor({ timeout: 30_000 });
+    const titles = (await page.locator('.monaco-editor .codelens-decoration').allInnerTexts()).join(' | ');
+    for (const t of ['Build for macOS', 'Sign', 'Notarize']) assert.ok(titles.includes(t), titles);
+    await shot('8-codelens-main');
+
+    await openFile('tool/main.go');
+    const other = page.locator('.monaco-editor .codelens-decoration', { hasText: 'Build this program for macOS' });
+    await other.first().waitFor({ timeout: 30_000 });
+    await shot('8-codelens-other-package');
+  });
+
+  it('editor: the language status names the Go version and what signs and notarizes', async () => {
+    await openFile('main.go');
+    // Go is not on the extension host's PATH here: name it as a user would, in the machine-wide toolPaths.
+    const { goTool } = require('../support/tools') as typeof import('../support/tools');
+    const go = goTool();
+    const expected = spawnSync(go, ['version'], { ...CHILD_LIMIT, encoding: 'utf8' }).stdout.split(' ')[2];
+    // In code-server's (remote) window, machine-scoped settings are read from the server's Machine/settings.json.
+    const machine = path.join(userDataDirs[0], 'Machine', 'settings.json');
+    const user = JSON.parse(fs.readFileSync(path.join(userDataDirs[0], 'User', 'settings.json'), 'utf8')) as Record<
+      string,
+      Record<string, string>
+    >;
+    fs.mkdirSync(path.dirname(machine), { recursive: true });
+    fs.writeFileSync(
+      machine,
+      JSON.stringify({ 'goMacosSign.toolPaths': { ...user['goMacosSign.toolPaths'], go } }, null, 2),
+    );
+    await openFile('main.go');
+    const status = page.locator('.part.statusbar [id="status.languageStatus"]');
+    await status.waitFor({ timeout: 30_000 });
+    const until = Date.now() + 60_000;
+    let hover = '';
+    while (Date.now() < until) {
+      await status.hover();
+      await page.waitForTimeout(1_500);
+      hover = (await page.locator('.hover-language-status').allInnerTexts()).join('\n');
+      if (hover.includes(expected) && hover.includes('notarytool')) break;
+      await page.mouse.move(700, 400);
+      await page.waitForTimeout(1_000);
+    }
+    await status.hover();
+    await page.waitForTimeout(1_500);
+    await shot('9-language-status');
+    assert.ok(hover.includes(expected), `${expected} not in:\n${hover}\n--- extension log ---\n${extensionLog()}`);
+    // The workspace names a keychain identity and a notarytool profile, and toolPaths names codesign and xcrun.
+    assert.match(hover, /codesign · notarytool/);
+    await page.mouse.move(700, 400);
+  });
+
+  it('editor: a failed check shows in Test Results with its message (run last: it maximizes the panel)', async () => {
+    await runCommand('Testing: Focus on Test Explorer View');
+    // hello-arm64 carries the Go linker's ad-hoc signature: Developer ID fails, with the rule's page in its message.
+    // Run it alone (its row's Run button) after clearing the results, so Test Results holds only its checks.
+    await runCommand('Test: Clear All Results');
+    await page.locator('.part.sidebar .monaco-list-row', { hasText: 'sentry-cli' }).first().click();
+    await page.keyboard.press('ArrowLeft');
+    const arm = page.locator('.part.sidebar .monaco-list-row', { hasText: 'hello-arm64' }).first();
+    await arm.hover();
+    await arm.locator('.action-label[aria-label^="Run Test"]').click();
+    await arm.click();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForTimeout(2_000);
+    const armRows = await sidebarRows();
+    assert.ok(
+      armRows.some((r) => r.includes('Developer ID') && /fail/i.test(r)),
+      armRows.join('\n'),
+    );
+    // Test Results, maximized so that its tree does not scroll: the failures come first, each with the check's
+    // message (the rule's page is linked in the failure's peek, which VS Code opens beside a text document only).
+    await runCommand('Testing: Focus on Test Results View');
+    await maximizePanel(true);
+    const results = page.locator('.part.panel');
+    await results
+      .locator('.monaco-list-row', { hasText: /signature\/developer-id: fail/ })
+      .first()
+      .waitFor({ timeout: 15_000 })
+      .catch(async () => {
+        throw new Error(`no failed Developer ID check in Test Results:\n${await results.innerText()}`);
+      });
+    await shot('7-testing-failure-message');
+    const shown = await results.innerText();
+    await maximizePanel(false);
+    assert.match(shown, /hello-arm64 › Developer ID: failed\s+signature\/developer-id: fail/);
+  });
+});

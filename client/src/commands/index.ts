@@ -11,6 +11,7 @@ import { refreshArtifactsCommand } from './refreshArtifacts';
 import { revealArtifactCommand } from './revealArtifact';
 import { buildCommand, releaseCommand, signCommand, stapleCommand, verifyCommand } from './runStep';
 import { setApiKeyCommand, setUpCredentialsCommand } from './setUpCredentials';
+import { useForBuildCommand } from './useForBuild';
 
 export const COMMANDS: readonly ClientCommand[] = [
   inspectCommand,
@@ -30,6 +31,7 @@ export const COMMANDS: readonly ClientCommand[] = [
   openNotarizationLogCommand,
   setApiKeyCommand,
   createReleaseWorkflowCommand,
+  useForBuildCommand,
 ];
 
 export { registerCommands } from './registry';
