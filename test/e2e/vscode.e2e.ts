@@ -514,7 +514,10 @@ describe('Notarize… on Linux with an API key and the stand-in services', () =>
     await page.keyboard.press('Enter');
   }
 
-  /** The view's text once `pattern` matches it, clicking "Submit Anyway" if the pre-flight stops the submission. */
+  /**
+   * The view's text once `pattern` matches one of its rows (a row alone: an artifact's label and its state, never the
+   * next artifact's), clicking "Submit Anyway" if the pre-flight stops the submission.
+   */
   async function viewUntil(pattern: RegExp, timeout = 120_000): Promise<string> {
     const until = Date.now() + timeout;
     let text = '';
@@ -522,8 +525,9 @@ describe('Notarize… on Linux with an API key and the stand-in services', () =>
       const anyway = page.locator('.notifications-toasts .notification-toast', { hasText: 'Notarization stopped' });
       if (await anyway.isVisible().catch(() => false))
         await anyway.locator('.monaco-button', { hasText: 'Submit Anyway' }).click();
-      text = (await page.locator('.part.sidebar .monaco-list-row').allInnerTexts()).join('\n');
-      if (pattern.test(text)) return text;
+      const rows = await page.locator('.part.sidebar .monaco-list-row').allInnerTexts();
+      text = rows.join('\n');
+      if (rows.some((row) => pattern.test(row))) return text;
       await page.waitForTimeout(1_000);
     }
     assert.fail(`${pattern} not in the view:\n${text}\n--- extension log ---\n${extensionLog()}`);

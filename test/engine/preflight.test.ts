@@ -22,27 +22,10 @@ import { signArtifact } from '../../server/src/sign';
 import { loadP12File } from '../../server/src/sign/identity';
 import type { SigningIdentity } from '../../server/src/sign/types';
 import { CHILD_LIMIT } from '../support/bounds';
+import { APPLE } from '../support/appleMessages';
 import { testPki } from '../support/testPki';
 import { startTsa, Tsa } from '../support/tsa';
 import { buildGo, findTool, lipoTool, REPO, tempDir } from '../support/tools';
-
-const RESOLVING =
-  'https://developer.apple.com/documentation/security/notarizing_macos_software_before_distribution/resolving_common_notarization_issues#';
-
-/** apple-rules §3.2: the exact message of each issue and the docUrl real logs give with it. */
-const APPLE = {
-  unsigned: ['The binary is not signed.', `${RESOLVING}3087721`],
-  developerId: ['The binary is not signed with a valid Developer ID certificate.', `${RESOLVING}3087721`],
-  invalid: ['The signature of the binary is invalid.', `${RESOLVING}3087735`],
-  timestamp: ['The signature does not include a secure timestamp.', `${RESOLVING}3087733`],
-  runtime: ['The executable does not have the hardened runtime enabled.', `${RESOLVING}3087724`],
-  getTaskAllow: ['The executable requests the com.apple.security.get-task-allow entitlement.', `${RESOLVING}3087731`],
-  sdk: ['The binary uses an SDK older than the 10.9 SDK.', `${RESOLVING}3087723`],
-  // §3.2 records no anchor for these two; the log for malformed entitlements says "Embedded entitlements are
-  // invalid: <reason>" (electron-builder#4825). Ours: the section each belongs to.
-  entitlements: ['Embedded entitlements are invalid', `${RESOLVING}3561456`],
-  weak: ['The signature algorithm used is too weak.', `${RESOLVING}3087735`],
-} as const;
 
 const dir = tempDir('gms-preflight-');
 const pki = testPki();

@@ -353,6 +353,15 @@ function resumingWithoutPreflight(target: string, pending: Submission, say: (lin
   return { inspected: [], findings: [], skipped: [{ path: target, reason }] };
 }
 
+/** What a notarization run needs besides the artifact and the backend. */
+interface NotarizeOptions {
+  timeout: string;
+  store: SubmissionStore;
+  say: (line: string) => void;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * Notarizes with the chosen backend; the result has the same shape either way. The pre-flight runs first (both
  * backends): with certain rejections, nothing is zipped, submitted or run (PreflightRefusal) unless `force`.
@@ -361,12 +370,7 @@ export async function notarizeWith(
   runner: Runner,
   target: string,
   backend: NotaryBackend,
-  o: {
-    timeout: string;
-    store: SubmissionStore;
-    say: (line: string) => void;
-    signal?: AbortSignal;
-    env?: NodeJS.ProcessEnv;
+  o: NotarizeOptions & {
     /** Submit even when the pre-flight finds certain rejections (`--force`). */
     force?: boolean;
   },
@@ -380,17 +384,7 @@ export async function notarizeWith(
   return { ...result, preflight };
 }
 
-async function notarizeApi(
-  target: string,
-  key: ApiKey,
-  o: {
-    timeout: string;
-    store: SubmissionStore;
-    say: (line: string) => void;
-    signal?: AbortSignal;
-    env?: NodeJS.ProcessEnv;
-  },
-): Promise<NotarizeResult> {
+async function notarizeApi(target: string, key: ApiKey, o: NotarizeOptions): Promise<NotarizeResult> {
   const kind = artifactKind(target);
   let archive = target;
   if (kind === 'binary' || kind === 'app') {
