@@ -16,6 +16,7 @@ import * as zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { InspectReport } from '../../server/src/protocol';
 import { signArtifact } from '../../server/src/sign';
+import { opensslCertificate } from '../support/testPki';
 import { CHILD_LIMIT } from '../support/bounds';
 import { deadUrl, fakeTicket, startTicketServer, TicketServer } from '../support/ticketServer';
 import { buildGo, npmPackage, REPO, runCliAsync, tempDir } from '../support/tools';
@@ -207,25 +208,14 @@ describe('inspect on .dmg and .pkg, stapled and online', () => {
   });
 
   it('a package signed with a certificate that does not chain to Apple fails pkg/signature, naming it', async () => {
-    const key = path.join(dir, 'key.pem');
-    const cert = path.join(dir, 'cert.der');
-    sh('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-subj',
+    // A self-signed installer certificate (testPki's openssl helper), as DER for make_xar.py.
+    const { der, key } = opensslCertificate(
+      dir,
+      'installer',
       '/CN=Developer ID Installer: Not Apple (TEAM123456)/OU=TEAM123456',
-      '-days',
-      '10',
-      '-outform',
-      'DER',
-      '-out',
-      cert,
-    ]);
+    );
+    const cert = path.join(dir, 'installer.der');
+    fs.writeFileSync(cert, der);
     const signed = path.join(dir, 'signed.pkg');
     const payload = path.join(dir, 'Payload');
     sh('python3', [

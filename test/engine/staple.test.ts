@@ -19,6 +19,7 @@ import { CannotStaple, readStapledTicket } from '../../server/src/bundle/stapled
 import { clearTicketCache } from '../../server/src/notary/ticketLookup';
 import { stapleApp, stapleBuiltin, stapleDmg, staplePkg, stapleQuery } from '../../server/src/notary/staple';
 import { signArtifact } from '../../server/src/sign';
+import { opensslCertificate } from '../support/testPki';
 import { CHILD_LIMIT } from '../support/bounds';
 import { fakeTicket, startTicketServer, TicketServer } from '../support/ticketServer';
 import { findTool, npmPackage, REPO, tempDir } from '../support/tools';
@@ -223,25 +224,10 @@ describe('.pkg: read, staple', () => {
   });
 
   it('reads a SHA-256 archive with an RSA signature and lists its certificate', async () => {
-    const key = path.join(dir, 'key.pem');
-    const cert = path.join(dir, 'cert.der');
-    sh('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-subj',
-      '/CN=Test Installer/OU=TEAM123456',
-      '-days',
-      '10',
-      '-outform',
-      'DER',
-      '-out',
-      cert,
-    ]);
+    // A self-signed installer certificate (testPki's openssl helper), as DER for make_xar.py.
+    const { der, key } = opensslCertificate(dir, 'installer', '/CN=Test Installer/OU=TEAM123456');
+    const cert = path.join(dir, 'installer.der');
+    fs.writeFileSync(cert, der);
     const file = path.join(dir, 'signed.pkg');
     const made = makeXar(
       file,
