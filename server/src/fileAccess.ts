@@ -211,30 +211,41 @@ export function copyFileBounded(from: string, to: string, limit: FileLimit = 'bi
   }
 }
 
+/**
+ * One of Node's callback file functions as a promise: `settle((done) => fs.stat(file, done))`. Not `fs.promises`:
+ * loading it costs a command a few milliseconds (node:fs/promises and what it loads), and `verify` needs no more
+ * than stat, open, read and close.
+ */
+function settle<T = void>(call: (done: (error: NodeJS.ErrnoException | null, value?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => call((error, value) => (error ? reject(error) : resolve(value as T))));
+}
+
 /** A regular file opened read-only for reads at offsets (a Mach-O): its size is fixed at open. Close it when done. */
 export class RegularFile {
+  private closed = false;
+
   private constructor(
-    private readonly handle: fs.promises.FileHandle,
+    private readonly fd: number,
     readonly path: string,
     readonly size: number,
   ) {}
 
   static async open(file: string, limit: FileLimit = 'binary'): Promise<RegularFile> {
-    let handle: fs.promises.FileHandle;
+    let fd: number;
     let before: fs.Stats;
     try {
-      before = await fs.promises.stat(file);
+      before = await settle<fs.Stats>((done) => fs.stat(file, done));
       checkRegular(file, before, LIMITS[limit]);
-      handle = await fs.promises.open(file, OPEN_FLAGS);
+      fd = await settle<number>((done) => fs.open(file, OPEN_FLAGS, done));
     } catch (error) {
       throw accessError(file, error);
     }
     try {
-      const after = await handle.stat();
+      const after = await settle<fs.Stats>((done) => fs.fstat(fd, done));
       checkOpened(file, before, after, LIMITS[limit]);
-      return new RegularFile(handle, file, after.size);
+      return new RegularFile(fd, file, after.size);
     } catch (error) {
-      await handle.close();
+      await settle((done) => fs.close(fd, done));
       throw accessError(file, error);
     }
   }
@@ -244,13 +255,13 @@ export class RegularFile {
    * descriptors). Whoever hands it to another thread must not close this file until that thread is done with it.
    */
   get descriptor(): { fd: number; path: string; size: number } {
-    return { fd: this.handle.fd, path: this.path, size: this.size };
+    return { fd: this.fd, path: this.path, size: this.size };
   }
 
   /** Reads up to `length` bytes at `position` into `buffer` at `offset`; returns how many were read (0 at the end). */
   readSync(buffer: Buffer, offset: number, length: number, position: number): number {
     try {
-      return fs.readSync(this.handle.fd, buffer, offset, length, position);
+      return fs.readSync(this.fd, buffer, offset, length, position);
     } catch (error) {
       throw accessError(this.path, error);
     }
@@ -258,14 +269,17 @@ export class RegularFile {
 
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
     try {
-      return (await this.handle.read(buffer, offset, length, position)).bytesRead;
+      return await settle<number>((done) => fs.read(this.fd, buffer, offset, length, position, done));
     } catch (error) {
       throw accessError(this.path, error);
     }
   }
 
+  /** Closes the descriptor; a second call does nothing (a descriptor number may be reused by then). */
   async close(): Promise<void> {
-    await this.handle.close();
+    if (this.closed) return;
+    this.closed = true;
+    await settle((done) => fs.close(this.fd, done));
   }
 }
 
@@ -351,7 +365,7 @@ export function statKind(file: string): Exclude<PathKind, 'missing'> {
 
 export async function statKindAsync(file: string): Promise<Exclude<PathKind, 'missing'>> {
   try {
-    return kindOf(await fs.promises.stat(file)) as Exclude<PathKind, 'missing'>;
+    return kindOf(await settle<fs.Stats>((done) => fs.stat(file, done))) as Exclude<PathKind, 'missing'>;
   } catch (error) {
     throw accessError(file, error);
   }
@@ -435,7 +449,7 @@ export function listDirectory(dir: string): DirectoryEntry[] {
 
 export async function listDirectoryAsync(dir: string): Promise<DirectoryEntry[]> {
   try {
-    return sortEntries(await fs.promises.readdir(dir, { withFileTypes: true }));
+    return sortEntries(await settle<fs.Dirent[]>((done) => fs.readdir(dir, { withFileTypes: true }, done)));
   } catch (error) {
     throw accessError(dir, error);
   }

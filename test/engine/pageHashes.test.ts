@@ -130,7 +130,7 @@ describe('hashPages', () => {
     await check(new BufferSource(shared, 'shared'), { algorithm: 'sha256', pageSize: 4096, codeLimit: SIZE - 1 });
   });
 
-  it('cuts the range into whole-page chunks that tile it: 1 MiB ones, then smaller ones over the last 2 MiB', () => {
+  it('cuts the range into whole-page chunks that tile it: CHUNK_BYTES ones, then smaller ones over the last 2 MiB', () => {
     for (const [pageSize, codeLimit] of [
       [4096, SIZE],
       [16384, SIZE - 5000],
@@ -147,7 +147,7 @@ describe('hashPages', () => {
         end = offset + length;
       }
       assert.equal(end, codeLimit, 'the whole range');
-      // The tail: the chunks after the last 1 MiB one cover at least TAIL_BYTES (or all), each at most TAIL_CHUNK_BYTES.
+      // The tail: the chunks after the last CHUNK_BYTES one cover at least TAIL_BYTES (or all), each at most TAIL_CHUNK_BYTES.
       const big = Math.floor(CHUNK_BYTES / pageSize) * pageSize;
       const tail = ranges.slice(ranges.map((r) => r.length).lastIndexOf(big) + 1);
       assert.ok(tail.every((r) => r.length <= TAIL_CHUNK_BYTES));

@@ -15,7 +15,6 @@
  * - `pkgTicketTrailer(ticket)` is what stapling appends.
  */
 import { createHash } from 'node:crypto';
-import { inflateSync } from 'node:zlib';
 import { InputError } from '../errors';
 import { readCertificateDer } from '../macho/certificate';
 import { checkChain } from '../macho/chain';
@@ -96,9 +95,15 @@ function u64(bytes: Buffer, at: number, what: string, file: string): number {
   return Number(value);
 }
 
+/**
+ * node:zlib, loaded when a package is read: loading it costs a few milliseconds, which every `verify` and `inspect`
+ * of a Mach-O file would otherwise pay.
+ */
+const zlib = () => require('node:zlib') as typeof import('node:zlib');
+
 function inflateToc(compressed: Buffer, declared: number, file: string): string {
   try {
-    const xml = inflateSync(compressed, { maxOutputLength: declared });
+    const xml = zlib().inflateSync(compressed, { maxOutputLength: declared });
     return xml.toString('utf8');
   } catch (error) {
     if (

@@ -53,11 +53,6 @@ export interface Command {
   /** The arguments after the command name, e.g. `[options] <path>...`. */
   usage: string;
   options: readonly OptionSpec[];
-  /**
-   * It hashes the code pages of the files it is given (verify, inspect): the CLI then starts the page-hashing worker
-   * threads before the command's modules load, so that their start-up overlaps it.
-   */
-  hashesPages?: boolean;
   run(args: ParsedArgs, io: CliIO): Promise<number>;
 }
 

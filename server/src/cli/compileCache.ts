@@ -16,6 +16,7 @@
  * bundle of the same length can never meet an old cache. `NODE_DISABLE_COMPILE_CACHE` turns it off and
  * `NODE_COMPILE_CACHE` moves it, as they do for Node's own compile cache.
  */
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -45,16 +46,17 @@ export interface CompilerIdentity {
   execArgv: readonly string[];
 }
 
-const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 24);
+const digest = (content: string | Uint8Array) => createHash('sha256').update(content).digest('hex').slice(0, 24);
 
 /**
- * The cache file of a bundle `name` with content `source` under `root`, for one V8 and one use of the bundle (`use`,
- * the CLI's command: a cache holds the functions the run that wrote it compiled, so each command has its own).
+ * The cache file of a bundle `name` with content `source` (its text, or the same as UTF-8 bytes) under `root`, for
+ * one V8 and one use of the bundle (`use`, the CLI's command: a cache holds the functions the run that wrote it
+ * compiled, so each command has its own).
  */
 export function compileCacheFile(
   root: string,
   name: string,
-  source: string,
+  source: string | Uint8Array,
   compiler: CompilerIdentity,
   use = '',
 ): string {
@@ -67,14 +69,16 @@ export function compileCacheFile(
 const wrap = (source: string) => `(function (exports, require, module, __filename, __dirname) { ${source}\n})`;
 
 export function loadCompiled(file: string, use = ''): unknown {
-  const source = readFileBounded(file).toString('utf8');
+  const bytes = readFileBounded(file);
+  // esbuild writes ASCII (it escapes the rest), which decodes faster as latin1, to the same text.
+  const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
   let cacheFile: string | null = null;
   let cachedData: Buffer | undefined;
   try {
     const root = compileCacheRoot(process.env, process.platform, os.homedir());
     if (root) {
       const compiler = { v8: process.versions.v8, arch: process.arch, execArgv: process.execArgv };
-      cacheFile = compileCacheFile(root, file, source, compiler, use);
+      cacheFile = compileCacheFile(root, file, bytes, compiler, use); // the bytes: hashing the text encodes it first
       cachedData = readFileBounded(cacheFile);
     }
   } catch {

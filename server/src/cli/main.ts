@@ -6,8 +6,10 @@
  * Errors are one line on stderr; no stack trace reaches the user.
  */
 import { InputError } from '../errors';
+import type { PageWorker } from '../macho/pageWorkerHandle';
 import { CliIO, parseArgs, UsageError } from './command';
 import { COMMANDS, findCommand } from './commands';
+import { PAGE_HASHING_COMMANDS } from './earlyWorkers';
 import { commandHelp, mainHelp } from './help';
 
 declare const PACKAGE_VERSION: string | undefined;
@@ -25,6 +27,8 @@ export interface CliContext {
   env?: NodeJS.ProcessEnv;
   /** Apple's own checks run on darwin only; process.platform by default. */
   platform?: NodeJS.Platform;
+  /** Page-hashing workers the executable started for this command (bin.ts, earlyWorkers.ts). */
+  pageWorkers?: readonly PageWorker[];
 }
 
 const asksForHelp = (argv: readonly string[]) => argv.includes('-h') || argv.includes('--help');
@@ -68,12 +72,14 @@ export async function main(
       version: version(),
     };
     const args = parseArgs(command, rest);
-    if (command.hashesPages) {
-      // Worker threads take tens of milliseconds to start: start them now, while the command's modules load and the
-      // files' headers are parsed, if some file is large enough to be hashed on several threads and a core is free
-      // for them (on a busy machine they cost more than they hash).
+    if (PAGE_HASHING_COMMANDS.has(command.name)) {
+      // Worker threads take tens of milliseconds to start: the executable may have started them already; if not,
+      // start them now, while the command's modules load and the files' headers are parsed, if some file is large
+      // enough to be hashed on several threads and a core is free for them (on a busy machine they cost more than
+      // they hash).
       const pages = require('../macho/pageHashes') as typeof import('../macho/pageHashes');
-      pages.planPageWorkersFor(args.paths);
+      if (context.pageWorkers?.length) pages.adoptPageWorkers(context.pageWorkers);
+      else pages.planPageWorkersFor(args.paths);
     }
     return await command.run(args, io);
   } catch (error) {
@@ -91,12 +97,12 @@ export async function main(
 }
 
 /** Runs the CLI as this process: its arguments, its exit code. */
-export function runProcess(argv: string[]): void {
+export function runProcess(argv: string[], context: CliContext = {}): void {
   // A closed pipe (`| head`) is not an error worth a stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
-  void main(argv).then((code) => {
+  void main(argv, defaultOut, defaultErr, context).then((code) => {
     process.exitCode = code;
   });
 }

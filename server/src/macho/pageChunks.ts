@@ -2,7 +2,7 @@
  * The page-hashing kernel that the main thread and the page worker threads share (pageHashes.ts states the contract).
  *
  * The signed range [0, codeLimit) is cut into pages of `pageSize` bytes, the last one short, and the pages into chunks
- * of about 1 MiB, finer at the end. A chunk is the unit of work a thread claims from a shared counter: the thread reads
+ * of 256 KiB, finer at the end. A chunk is the unit of work a thread claims from a shared counter: the thread reads
  * the chunk's bytes into its own buffer with one read (or views them in shared memory), hashes each page with one
  * `crypto.hash` call (no Hash object per page: about a quarter faster on 4 KiB pages) and writes each digest at its
  * page's place in the shared output. Threads exchange no bytes and no per-chunk messages, only atomic words (chunk
@@ -19,13 +19,17 @@ export type PageHashAlgorithm = 'sha1' | 'sha256' | 'sha384';
 
 export const DIGEST_SIZE: Readonly<Record<PageHashAlgorithm, number>> = { sha1: 20, sha256: 32, sha384: 48 };
 
-/** Bytes per chunk: large enough that reads and claims are rare, small enough to balance two threads. */
-export const CHUNK_BYTES = 1024 * 1024;
+/**
+ * Bytes per chunk: large enough that reads and claims are rare, small enough that a chunk read into a thread's buffer
+ * is still in the core's cache (L2: 256 KiB to 1 MiB) when it is hashed. A fresh process hashed 90 MB about 8% faster
+ * in 256 KiB chunks than in 1 MiB ones, and touched fewer fresh memory pages.
+ */
+export const CHUNK_BYTES = 256 * 1024;
 
 /**
  * The end of the range is cut finer, into chunks of TAIL_CHUNK_BYTES covering at least TAIL_BYTES, so that the threads
  * run out of work together: when one finds nothing left to claim, what another still holds is a small chunk, not a
- * megabyte that the first would wait for idle.
+ * whole chunk that the first would wait for idle.
  */
 export const TAIL_CHUNK_BYTES = 64 * 1024;
 export const TAIL_BYTES = 2 * 1024 * 1024;
@@ -103,9 +107,21 @@ export function hashChunk(
       start + pageSize <= bytes.length
         ? (views[page] ??= new Uint8Array(bytes.buffer, bytes.byteOffset + start, pageSize))
         : new Uint8Array(bytes.buffer, bytes.byteOffset + start, bytes.length - start);
-    out.write(hash(algorithm, view, 'binary'), at, digestSize, 'latin1');
+    writeLatin1(out, hash(algorithm, view, 'binary'), at, digestSize);
   }
 }
+
+type Latin1Writer = { latin1Write?(text: string, offset: number, length: number): number };
+
+/**
+ * `out.write(text, at, length, 'latin1')`, through Buffer's own latin1 writer where it exists (every Node to date has
+ * it, undocumented): `write` first normalises its arguments and its encoding name, and that cost a cold process about
+ * a tenth of its page-hashing time.
+ */
+const writeLatin1: (out: Buffer, text: string, at: number, length: number) => void =
+  typeof (Buffer.prototype as Latin1Writer).latin1Write === 'function'
+    ? (out, text, at, length) => void (out as Latin1Writer).latin1Write!(text, at, length)
+    : (out, text, at, length) => void out.write(text, at, length, 'latin1');
 
 /** Whole-page views of chunk buffers, by the memory they view (weakly: a buffer no longer used takes its views). */
 const viewsOf = new WeakMap<ArrayBufferLike, { byteOffset: number; pageSize: number; views: Uint8Array[] }>();

@@ -8,7 +8,7 @@
  * source, a page size that is not a positive integer, more than MAX_PAGES pages, or a file that shrinks while it is
  * read is an InputError with one line. Memory is one digest per page plus one chunk buffer per thread.
  *
- * Speed: pages are hashed with one `crypto.hash` call each, in chunks of about 1 MiB claimed from a shared counter by
+ * Speed: pages are hashed with one `crypto.hash` call each, in chunks of 256 KiB claimed from a shared counter by
  * this thread and worker threads (parallelPages.ts) when the range is large (PARALLEL_FROM bytes) and the bytes can
  * be reached from another thread (a file's descriptor, or a SharedArrayBuffer). Small ranges, other in-memory sources
  * and single-core machines stay on this thread, where starting a worker would cost more than it saves. Pages larger
@@ -28,7 +28,6 @@ import {
   PagePlan,
   planPages,
 } from './pageChunks';
-import { isDirectory, regularFileSize } from '../fileAccess';
 import {
   allowPageWorkers,
   coreIsFree,
@@ -37,10 +36,12 @@ import {
   parallelThreads,
   warmPageWorkers,
 } from './parallelPages';
+import { PARALLEL_FROM, worthWorkers } from './pageWorkerHandle';
 import { ByteSource } from './source';
 
 export type { PageHashAlgorithm } from './pageChunks';
 export type { PageRunCounts } from './parallelPages';
+export { adoptPageWorkers } from './parallelPages';
 
 export interface PageHashSpec {
   algorithm: PageHashAlgorithm;
@@ -57,8 +58,7 @@ export interface HashPagesOptions {
   counts?: PageRunCounts;
 }
 
-/** Below this many bytes, a worker's start-up and its message cost more than the hashing it would take over. */
-export const PARALLEL_FROM = 8 * 1024 * 1024;
+export { PARALLEL_FROM } from './pageWorkerHandle';
 
 /** 2^23 pages: 256 MB of SHA-256 digests, twice what 4 KiB pages of the largest file we read (LIMITS.binary) need. */
 export const MAX_PAGES = 2 ** 23;
@@ -139,12 +139,11 @@ async function hashLargePages(source: ByteSource, plan: PagePlan): Promise<Buffe
 }
 
 /**
- * Starts the page-hashing worker threads now if some path is a directory (it may hold large binaries) or a regular
- * file of at least PARALLEL_FROM bytes: a caller that is about to hash them lets the threads' start-up overlap its own.
- * Only looks at the paths (stat), never opens them.
+ * Starts the page-hashing worker threads now if hashing `paths` may use them (worthWorkers: a large file or a
+ * directory): a caller that is about to hash them lets the threads' start-up overlap its own.
  */
 export function warmPageWorkersFor(paths: readonly string[]): void {
-  if (paths.some((p) => (regularFileSize(p) ?? 0) >= PARALLEL_FROM || isDirectory(p))) warmPageWorkers();
+  if (worthWorkers(paths)) warmPageWorkers();
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Hashes pages on several cores: this thread and a small pool of worker threads claim chunks from one shared counter
- * (pageChunks.ts), each reading its own chunks, so they coordinate through one atomic add per megabyte and exchange one
+ * (pageChunks.ts), each reading its own chunks, so they coordinate through one atomic add per chunk (256 KiB) and exchange one
  * message per worker per run. A worker that starts late claims fewer chunks; one that has not started when the work
  * runs out is cancelled and never touches the file; one still hashing its last chunk when this thread runs out of work
  * has that chunk taken over here (this thread does not wait for a descheduled thread); one that dies has its
@@ -10,16 +10,10 @@
  * it (workers read the caller's open descriptor), nor write the digests it returns (a view of the memory the threads
  * shared, which is the caller's alone from then on). The pool lives as long as the process (the language server reuses
  * it) but never keeps the process alive: a worker is ref'd only while a run waits for its answer. `warmPageWorkers`
- * starts the pool early, so its start-up (tens of milliseconds) overlaps the caller's own (the CLI's module loading
- * and parsing).
- *
- * The worker script sits next to this module: `pageWorker.js` in the bundles; `pageWorker.ts` when running from source
- * under tsx, whose loader hooks do not reach worker threads on Node 20, so such a worker registers tsx's CommonJS hook
- * itself before loading it.
+ * starts the pool early, so its start-up (tens of milliseconds) overlaps the caller's own; the CLI's executable starts
+ * it earlier still, before the CLI's bundle loads, and hands it over (`adoptPageWorkers`). A worker thread itself is
+ * pageWorkerHandle.ts.
  */
-import { availableParallelism, loadavg } from 'node:os';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors';
 import {
   ChunkReader,
@@ -41,10 +35,9 @@ import {
   WORKER_WAITING,
   writtenIndex,
 } from './pageChunks';
-import type { PageWorkerJob, PageWorkerReply } from './pageWorker';
+import { machineThreads, Outcome, PageWorker } from './pageWorkerHandle';
 
-/** Threads sharing one run, this one included. */
-const MAX_THREADS = 4;
+export { coreIsFree } from './pageWorkerHandle';
 
 /** Where chunks were hashed: by this thread, or by worker threads (tests check that the workers really ran). */
 export interface PageRunCounts {
@@ -52,74 +45,11 @@ export interface PageRunCounts {
   workers: number;
 }
 
-type Outcome = { chunks: number } | { error: string; input: boolean } | { died: Error };
+let pool: PageWorker[] = [];
 
-class PoolWorker {
-  private pending = new Map<number, (outcome: Outcome) => void>();
-  private nextId = 0;
-  readonly worker: Worker;
-  broken = false;
-  /** Settles when the worker has loaded its script (or died trying). */
-  readonly ready: Promise<void>;
-  private markReady!: () => void;
-
-  constructor() {
-    this.ready = new Promise((resolve) => (this.markReady = resolve));
-    this.worker = startWorker();
-    this.worker.on('message', (reply: PageWorkerReply) => {
-      if ('ready' in reply) return this.markReady();
-      const settle = this.pending.get(reply.id);
-      this.forget(reply.id);
-      settle?.('error' in reply ? { error: reply.error, input: reply.input } : { chunks: reply.chunks });
-    });
-    const fail = (error: Error) => {
-      this.broken = true;
-      this.markReady();
-      for (const settle of this.pending.values()) settle({ died: error });
-      this.pending.clear();
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`page-hash worker exited with code ${code}`)));
-    // After the listeners: adding a 'message' listener refs the worker again, and an idle pool (started early by
-    // warmPageWorkers, then never given a job) must not keep the process alive.
-    this.worker.unref();
-  }
-
-  /** Posts a job; the promise never rejects. */
-  run(job: Omit<PageWorkerJob, 'id'>): { id: number; outcome: Promise<Outcome> } {
-    const id = this.nextId++;
-    if (this.broken) return { id, outcome: Promise.resolve({ died: new Error('page-hash worker is gone') }) };
-    this.worker.ref(); // a job in flight keeps the process alive until its answer arrives
-    const outcome = new Promise<Outcome>((resolve) => this.pending.set(id, resolve));
-    this.worker.postMessage({ id, ...job } satisfies PageWorkerJob);
-    return { id, outcome };
-  }
-
-  /** Settles when the worker has loaded, keeping the process alive meanwhile (a caller is waiting for it). */
-  async loaded(): Promise<void> {
-    this.worker.ref();
-    await this.ready;
-    if (this.pending.size === 0) this.worker.unref();
-  }
-
-  /** Stops waiting for a job the worker will never start (its answer, when it comes, is ignored). */
-  forget(id: number): void {
-    this.pending.delete(id);
-    if (this.pending.size === 0) this.worker.unref();
-  }
-}
-
-function startWorker(): Worker {
-  if (!__filename.endsWith('.ts')) return new Worker(path.join(__dirname, 'pageWorker.js'));
-  const source = path.join(__dirname, 'pageWorker.ts');
-  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, { eval: true });
-}
-
-let pool: PoolWorker[] = [];
-
-function workers(count: number): PoolWorker[] {
+function workers(count: number): PageWorker[] {
   pool = pool.filter((w) => !w.broken);
-  while (pool.length < count) pool.push(new PoolWorker());
+  while (pool.length < count) pool.push(new PageWorker());
   return pool.slice(0, count);
 }
 
@@ -127,23 +57,21 @@ let workersAllowed = true;
 
 /** Threads a parallel run uses on this machine, this one included (1: no workers). */
 export function parallelThreads(): number {
-  return workersAllowed ? Math.min(MAX_THREADS, availableParallelism()) : 1;
-}
-
-/**
- * Whether a core is free for a worker thread: the load average of the last minute (runnable processes, this one
- * included) is below the cores less half a core. A worker pays off only on a core of its own: on a machine whose
- * cores are all busy, its start-up (tens of milliseconds of CPU) and its hashing are taken from this thread's share,
- * and a whole-process verify of 90 MB measured about 30% slower with the worker than without. (Windows reports no
- * load average: a core counts as free there.)
- */
-export function coreIsFree(load = loadavg()[0], cores = availableParallelism()): boolean {
-  return load < cores - 0.5;
+  return workersAllowed ? machineThreads() : 1;
 }
 
 /** Turns worker threads off (or on again) for this process: the CLI's choice for one command (coreIsFree). */
 export function allowPageWorkers(allowed: boolean): void {
   workersAllowed = allowed;
+}
+
+/**
+ * Takes workers started before this module loaded (startPageWorkers, called by the CLI's executable) into the pool,
+ * and allows workers for this process: whoever started them has already made coreIsFree's choice.
+ */
+export function adoptPageWorkers(started: readonly PageWorker[]): void {
+  workersAllowed = true;
+  pool.push(...started);
 }
 
 /** Starts the worker pool now, so that it is ready when pages are to be hashed. */

@@ -93,7 +93,6 @@ const PATHS =
 export const inspect: Command = {
   name: 'inspect',
   group: 'check',
-  hashesPages: true,
   summary: "print each Mach-O file's or .app bundle's architectures, signature and notarization readiness",
   usage: `[options] <path>...\n\n${PATHS}`,
   options: [
@@ -149,7 +148,6 @@ function containerVerdict(report: InspectReport): { valid: boolean; text: string
 export const verify: Command = {
   name: 'verify',
   group: 'check',
-  hashesPages: true,
   summary:
     'check that every architecture carries an intact code signature (exit 0 valid, 1 missing or broken);\n' +
     '--readiness also fails on the notarization readiness checks; on macOS it also runs\n' +

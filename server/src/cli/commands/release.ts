@@ -92,8 +92,6 @@ function step(name: PipelineCommand, summary: string, usage: string, options: Op
     summary,
     usage,
     options: [...options, JSON_OUTPUT, TOOL],
-    // Signing hashes every page: the worker threads start while the identity and the file are read.
-    hashesPages: name === 'sign',
     run: (args: ParsedArgs, io: CliIO) => {
       // Loaded when a step runs, so that the CLI's start-up for other commands does not pay for the pipeline.
       const { runPipeline } = require('../pipeline') as typeof import('../pipeline');
