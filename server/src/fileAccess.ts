@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { InputError } from './errors';
 
 const MB = 1024 * 1024;
@@ -537,7 +537,10 @@ export async function openFileStream(
     if (after.size === 0) {
       // createReadStream cannot take end = -1: an empty file is a stream that ends at once.
       await handle.close();
-      return { stream: Readable.from([]), size: 0, mode: after.mode };
+      // node:stream is loaded here, not at start-up: the CLI's executable bundles this module to start its workers,
+      // and loading streams first would delay them by a few milliseconds.
+      const { Readable: Stream } = require('node:stream') as typeof import('node:stream');
+      return { stream: Stream.from([]), size: 0, mode: after.mode };
     }
     const stream = handle.createReadStream({ start: 0, end: after.size - 1, autoClose: true, highWaterMark: PIECE });
     return { stream, size: after.size, mode: after.mode };
