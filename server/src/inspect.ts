@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { isAppBundle, readAppBundle } from './bundle/app';
 import { dmgSummary, verifyDmgSignature } from './bundle/dmg';
 import { pkgSummary, readPkg } from './bundle/pkg';
-import { artifactContent } from './bundle/stapledTicket';
+import { artifactContent, fileContent } from './bundle/stapledTicket';
 import { runDiskImageChecks, runPackageChecks } from './checks/containers';
 import { runReadinessChecks } from './checks/readiness';
 import { InputError } from './errors';
@@ -33,16 +33,37 @@ function checkOptions(options: EngineOptions): CheckOptions {
 export async function inspectFile(file: string, options: EngineOptions = {}): Promise<InspectReport> {
   const source = await FileSource.open(file);
   try {
-    const { kind, slices } = await inspectMachO(source, {}, options);
-    return {
-      path: file,
-      kind,
-      architectures: slices,
-      checks: runReadinessChecks({ kind, slices }, checkOptions(options)),
-    };
+    return await inspectOpenFile(source, file, options);
   } finally {
     await source.close();
   }
+}
+
+async function inspectOpenFile(source: FileSource, file: string, options: EngineOptions): Promise<InspectReport> {
+  const { kind, slices } = await inspectMachO(source, {}, options);
+  return {
+    path: file,
+    kind,
+    architectures: slices,
+    checks: runReadinessChecks({ kind, slices }, checkOptions(options)),
+  };
+}
+
+/**
+ * A file named on its own: opened once to tell what it holds and, for a Mach-O, to inspect it (an open is three round
+ * trips to libuv's threads; the first also starts them). Anything but a disk image or a package is read as Mach-O, so
+ * that the error says what it is not.
+ */
+async function inspectNamedFile(file: string, options: EngineOptions): Promise<InspectReport> {
+  const source = await FileSource.open(file);
+  let content: ReturnType<typeof fileContent>;
+  try {
+    content = fileContent(source);
+    if (content !== 'dmg' && content !== 'pkg') return await inspectOpenFile(source, file, options);
+  } finally {
+    await source.close();
+  }
+  return content === 'dmg' ? inspectDiskImage(file) : inspectPackage(file);
 }
 
 /** Inspects an .app bundle through its main executable, with its Info.plist and resource seal. */
@@ -180,12 +201,18 @@ export async function inspectPath(target: string, options: EngineOptions = {}): 
     result.errors.push({ path: target, message: error.message });
     return result;
   }
-  const targets: { path: string; kind: ArtifactKind }[] = !isDirectory
-    ? [{ path: target, kind: (await fileKind(target)) ?? 'file' }]
-    : isAppBundle(target)
-      ? [{ path: target, kind: 'app' }]
-      : await findArtifacts(target, { containers: true });
-  if (isDirectory && targets.length === 0) {
+  if (!isDirectory) {
+    try {
+      result.reports.push(await inspectNamedFile(target, options));
+    } catch (error) {
+      result.errors.push({ path: target, message: errorMessage(error) });
+    }
+    return result;
+  }
+  const targets: { path: string; kind: ArtifactKind }[] = isAppBundle(target)
+    ? [{ path: target, kind: 'app' }]
+    : await findArtifacts(target, { containers: true });
+  if (targets.length === 0) {
     result.errors.push({
       path: target,
       message: `${target}: no Mach-O files, .app bundles, disk images or installer packages found`,

@@ -7,8 +7,9 @@
  * what cannot carry a ticket or is malformed.
  */
 import { InputError } from '../errors';
-import { readHead, RegularFile, statKind } from '../fileAccess';
+import { statKind } from '../fileAccess';
 import { sniffMachO } from '../macho/container';
+import { ByteSource, FileSource } from '../macho/source';
 import { isAppBundle, readAppTicket } from './app';
 import { KOLY_SIZE, readDmg } from './dmg';
 import { readPkg } from './pkg';
@@ -19,19 +20,22 @@ export type ArtifactContent = StaplableKind | 'binary' | 'zip' | 'other';
 /** What a path holds, by content. */
 export async function artifactContent(file: string): Promise<ArtifactContent> {
   if (statKind(file) === 'directory') return isAppBundle(file) ? 'app' : 'other';
-  const head = await readHead(file, 8);
-  if (head.length >= 4 && head.readUInt32BE(0) === 0x78617221) return 'pkg';
-  if (head.length >= 4 && head.readUInt32BE(0) === 0x504b0304) return 'zip';
-  if (sniffMachO(head)) return 'binary';
-  const opened = await RegularFile.open(file);
+  const opened = await FileSource.open(file);
   try {
-    if (opened.size < KOLY_SIZE) return 'other';
-    const magic = Buffer.alloc(4);
-    opened.readSync(magic, 0, 4, opened.size - KOLY_SIZE);
-    return magic.toString('latin1') === 'koly' ? 'dmg' : 'other';
+    return fileContent(opened);
   } finally {
     await opened.close();
   }
+}
+
+/** What an open regular file holds, from its first bytes and, for a disk image, its koly trailer's magic. */
+export function fileContent(file: ByteSource): Exclude<ArtifactContent, 'app'> {
+  const head = file.read(0, Math.min(8, file.size));
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x78617221) return 'pkg';
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x504b0304) return 'zip';
+  if (sniffMachO(head)) return 'binary';
+  if (file.size < KOLY_SIZE) return 'other';
+  return file.read(file.size - KOLY_SIZE, 4).toString('latin1') === 'koly' ? 'dmg' : 'other';
 }
 
 /** Why a ticket cannot be stapled to this kind of file (the explanation `staple` has always given). */
