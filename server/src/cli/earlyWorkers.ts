@@ -13,11 +13,12 @@ const answersAtOnce = (arg: string) => arg === '-h' || arg === '--help' || arg =
 
 /**
  * Workers for the command line `argv` (the arguments after the script): started when the command hashes pages, a core
- * is free for them (coreIsFree) and some argument is a large file or a directory (worthWorkers). Arguments that are
- * not options stand for the paths before the command's own parser runs: an option's value among them is only stat'ed.
+ * is free for them (`free`, coreIsFree by default) and some argument is a large file or a directory (worthWorkers).
+ * Arguments that are not options stand for the paths before the command's own parser runs: an option's value among
+ * them is only stat'ed.
  */
-export function startWorkersFor(argv: readonly string[]): PageWorker[] {
+export function startWorkersFor(argv: readonly string[], free = coreIsFree): PageWorker[] {
   const [command, ...rest] = argv;
-  if (!PAGE_HASHING_COMMANDS.has(command) || rest.some(answersAtOnce) || !coreIsFree()) return [];
+  if (!PAGE_HASHING_COMMANDS.has(command) || rest.some(answersAtOnce) || !free()) return [];
   return worthWorkers(rest.filter((arg) => !arg.startsWith('-'))) ? startPageWorkers() : [];
 }

@@ -71,7 +71,7 @@ export function allowPageWorkers(allowed: boolean): void {
  */
 export function adoptPageWorkers(started: readonly PageWorker[]): void {
   workersAllowed = true;
-  pool.push(...started);
+  pool.unshift(...started); // first: a run takes the first workers of the pool
 }
 
 /** Starts the worker pool now, so that it is ready when pages are to be hashed. */
