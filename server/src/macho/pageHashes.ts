@@ -41,7 +41,7 @@ import { ByteSource } from './source';
 
 export type { PageHashAlgorithm } from './pageChunks';
 export type { PageRunCounts } from './parallelPages';
-export { adoptPageWorkers } from './parallelPages';
+export { adoptPageWorkers, releasePageWorkers } from './parallelPages';
 
 export interface PageHashSpec {
   algorithm: PageHashAlgorithm;

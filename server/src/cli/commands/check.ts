@@ -83,6 +83,8 @@ async function collect(
     reports.push(...result.reports);
     errors.push(...result.errors.map((e) => e.message));
   }
+  // Nothing is hashed after this: the page workers free their memory while the reports are printed.
+  (require('../../macho/pageHashes') as typeof import('../../macho/pageHashes')).releasePageWorkers();
   return { reports, errors };
 }
 
