@@ -15,13 +15,17 @@ import { CHILD_LIMIT } from '../support/bounds';
 import { generateKeyPairSync } from 'node:crypto';
 import { fakeApple } from '../support/fakeApple';
 import { FakeNotary, FakeNotaryOptions, startFakeNotary } from '../support/fakeNotary';
+import { opensslCmsVerify } from '../support/oracle';
+import { testPki, TEST_TEAM } from '../support/testPki';
 import { fakeTicket, startTicketServer, TicketServer } from '../support/ticketServer';
-import { buildGo, npmPackage, REPO, tempDir } from '../support/tools';
+import { buildGo, npmPackage, REPO, runCliAsync, tempDir } from '../support/tools';
+import { startTsa, Tsa } from '../support/tsa';
 
 import { Browser, chromium, Page } from 'playwright-core';
 import { prepare } from './environment';
 
 const SHOTS = path.join(REPO, 'test-results', 'e2e');
+const SIGCHECK = path.join(REPO, 'test', 'support', 'sigcheck.py');
 const env = prepare();
 const started: ChildProcess[] = [];
 let browser: Browser;
@@ -884,5 +888,217 @@ describe('editor: Test Explorer, CodeLens and language status (issue 14)', () =>
     const shown = await results.innerText();
     await maximizePanel(false);
     assert.match(shown, /hello-arm64 › Developer ID: failed\s+signature\/developer-id: fail/);
+  });
+});
+
+/**
+ * Signing on Linux from the editor (issue 12): no codesign or xcrun anywhere, so "Choose Signing Identity" offers a
+ * .p12 file. The test PKI's Developer-ID-shaped identity (test/support/testPki.ts, made by openssl) is picked in VS
+ * Code's own file dialog and its password typed into the password box: the path goes to the workspace settings, the
+ * password to secret storage only. "Sign…" then runs the sign task, whose builtin signer gets the password from secret
+ * storage through its environment and a secure timestamp from a local authority (real `openssl ts -reply`). The
+ * signed Go binary is judged by independent readers: sigcheck.py (page hashes, team id, flags) and openssl (the CMS
+ * over the CodeDirectory the file holds, anchored at the test root; the signer certificate it carries).
+ */
+describe('Choose Signing Identity… with a .p12 file, then Sign… with the builtin signer on Linux (issue 12)', () => {
+  const pki = testPki();
+  let tsa: Tsa;
+  let p12Workspace: string;
+  let p12File: string;
+  let binary: string;
+  let userData: string;
+  let server: ChildProcess;
+  let p12Page: Page;
+
+  /** The quick input on screen once it shows `text` (a title, or a row), so typing goes where it should. */
+  const quickInputWith = (text: string) =>
+    page.locator('.quick-input-widget:not([style*="display: none"])', { hasText: text }).waitFor({ timeout: 30_000 });
+
+  /**
+   * Runs the palette command whose row reads exactly `title`, clicked: Enter would take the first row, which may be
+   * another command whose title holds the same words ("Release (Build, Sign, Notarize)…" for "Sign…").
+   */
+  async function paletteCommand(title: string): Promise<void> {
+    await page.keyboard.press('Control+Shift+P');
+    await quickInputWith('');
+    await page.keyboard.type(title);
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    await rows.filter({ hasText: title }).first().waitFor({ timeout: 15_000 });
+    const texts = await rows.allInnerTexts();
+    const index = texts.findIndex((t) => t.split('\n')[0].trim() === title);
+    assert.ok(index >= 0, texts.join('\n'));
+    await rows.nth(index).click();
+  }
+
+  /** Every file under `dir` that holds `needle`. */
+  function filesHolding(dir: string, needle: string): string[] {
+    const found: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const full = path.join(d, e.name);
+        if (e.isDirectory()) walk(full);
+        else if (e.isFile() && fs.readFileSync(full).includes(needle)) found.push(full);
+      }
+    };
+    walk(dir);
+    return found;
+  }
+
+  before(async () => {
+    tsa = await startTsa();
+    p12Workspace = path.join(tempDir('gms-e2e-p12-'), 'project');
+    fs.cpSync(path.join(REPO, 'test', 'e2e', 'workspace'), p12Workspace, { recursive: true });
+    // The program is called hello: "Sign…" from the palette signs dist/hello, the build's artifact.
+    const settingsFile = path.join(p12Workspace, '.vscode', 'settings.json');
+    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'goMacosSign.build.name': 'hello' }, null, 2));
+    binary = buildGo('arm64', path.join(p12Workspace, 'dist'), { name: 'hello' });
+    // The identity lives where people keep keys: outside the repository.
+    p12File = path.join(tempDir('gms-e2e-keys-'), 'developer-id.p12');
+    fs.copyFileSync(pki.developerId.p12, p12File);
+    fs.chmodSync(p12File, 0o600);
+    for (const tool of ['codesign', 'xcrun'])
+      assert.notEqual(spawnSync('sh', ['-c', `command -v ${tool}`]).status, 0, `${tool} is on PATH`);
+
+    userData = tempDir('gms-e2e-user-');
+    const url = await startCodeServer(p12Workspace, {
+      trust: true,
+      extraEnv: { GO_MACOS_SIGN_TSA_URL: tsa.url },
+      userData,
+      // The terminal drawn as text, so that the test can read what the sign task printed.
+      userSettings: { 'terminal.integrated.gpuAcceleration': 'off' },
+    });
+    server = started[started.length - 1];
+    p12Page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    await p12Page.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+    await p12Page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+    await p12Page.waitForTimeout(5_000);
+  });
+
+  after(async () => {
+    await p12Page
+      ?.context()
+      .close()
+      .catch(() => undefined);
+    await tsa?.stop();
+    try {
+      process.kill(-server.pid!, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  });
+
+  it('the picker takes a .p12 (password into secret storage), and Sign… signs with it: team id and signer checked by sigcheck.py and openssl', async () => {
+    const previous = page;
+    page = p12Page;
+    try {
+      // Our contributions are in once the activity bar shows the macOS Signing view.
+      await page.locator('.activitybar .action-item a[aria-label^="macOS Signing"]').waitFor({ timeout: 60_000 });
+      const password = pki.password;
+      await paletteCommand('Go macOS: Choose Signing Identity');
+      await quickInputWith('Sign with which identity?');
+      // Off a Mac the keychain is not offered: a .p12 file, or a keychain name typed for a Mac elsewhere.
+      const offered = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+      assert.ok(
+        offered.some((r) => r.includes('Use a .p12 file')),
+        offered.join('\n'),
+      );
+      await shot('10-identity-pick');
+      await page.keyboard.type('.p12');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Use a .p12 file' }).first().waitFor();
+      await page.keyboard.press('Enter');
+
+      // VS Code's own file dialog (the simple one, in the browser): the path is pasted whole (typed a key at a time,
+      // the dialog's completion of each folder races the keys), then accepted once the dialog shows it.
+      await quickInputWith('Developer ID Application identity (.p12)');
+      const input = page.locator('.quick-input-widget:not([style*="display: none"]) input');
+      for (let i = 0; i < 5 && (await input.inputValue()) !== p12File; i++) {
+        await input.fill(p12File);
+        await page.waitForTimeout(1_000);
+      }
+      assert.equal(await input.inputValue(), p12File);
+      await shot('10-identity-p12-file');
+      await page.keyboard.press('Enter');
+
+      await quickInputWith('Password of');
+      assert.equal(await input.getAttribute('type'), 'password');
+      await page.keyboard.type(password);
+      await shot('10-identity-p12-password');
+      await page.keyboard.press('Enter');
+
+      // The workspace settings name the file, never its password.
+      const settingsFile = path.join(p12Workspace, '.vscode', 'settings.json');
+      const until = Date.now() + 30_000;
+      let written = '';
+      while (Date.now() < until && !written.includes('goMacosSign.signing.p12')) {
+        await page.waitForTimeout(500);
+        written = fs.readFileSync(settingsFile, 'utf8');
+      }
+      const saved = JSON.parse(written) as Record<string, unknown>;
+      assert.equal(saved['goMacosSign.signing.p12'], p12File, `${written}\n--- extension log ---\n${extensionLog()}`);
+      assert.ok(!written.includes(password), 'the password is in settings.json');
+
+      // Sign… from the palette: the sign task, with the builtin signer (no codesign here) and the stored password.
+      await paletteCommand('Go macOS: Sign…');
+      // Signed once sigcheck.py reads the test team id in the file (the signer renames its result into place).
+      let signed: { team: string | null; identifier: string; flags: number }[] = [];
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline) {
+        const check = spawnSync('python3', [SIGCHECK, binary], { ...CHILD_LIMIT, encoding: 'utf8' });
+        signed = (JSON.parse(check.stdout || '{"slices":[]}') as { slices: typeof signed }).slices;
+        if (signed.length && signed.every((s) => s.team === TEST_TEAM)) break;
+        await page.waitForTimeout(1_000);
+      }
+      // The terminal's rows as one text: a long line wraps onto several rows.
+      const terminalText = async () =>
+        (await page.locator('.terminal-wrapper .xterm-rows').allInnerTexts()).join('').replace(/\n/g, '');
+      assert.deepEqual(
+        signed.map((s) => s.team),
+        [TEST_TEAM],
+        `not signed with the test identity\n${await terminalText()}\n--- extension log ---\n${extensionLog()}`,
+      );
+      // The task's terminal says what it did, with the builtin signer's summary.
+      const said = new RegExp(
+        `signed \\S*dist/hello \\(Developer ID Application: Test Org \\(${TEST_TEAM}\\), hardened runtime, secure timestamp\\)`,
+      );
+      let text = '';
+      for (const until = Date.now() + 15_000; Date.now() < until && !said.test(text);) {
+        await page.waitForTimeout(500);
+        text = await terminalText();
+      }
+      assert.match(text, said);
+      // The password shows nowhere on screen.
+      assert.ok(!(await page.locator('body').innerText()).includes(password), 'the password is on screen');
+      await shot('10-signed-with-p12');
+
+      // The independent reader: every page hash and special slot, the file name as identifier (codesign's default),
+      // the hardened runtime flag (0x10000); and openssl: the CMS over exactly the CodeDirectory the file holds,
+      // anchored at the test root, carries the test certificate as its signer.
+      const dump = tempDir();
+      const check = spawnSync('python3', [SIGCHECK, binary, '--dump', dump], { ...CHILD_LIMIT, encoding: 'utf8' });
+      assert.equal(check.status, 0, check.stdout + check.stderr);
+      assert.equal(signed[0].identifier, 'hello');
+      assert.ok(signed[0].flags & 0x10000, 'the hardened runtime');
+      const cms = fs.readFileSync(path.join(dump, 'slice0-cms.der'));
+      const verified = opensslCmsVerify(cms, fs.readFileSync(path.join(dump, 'slice0-cd.bin')), pki.root.cert);
+      assert.ok(verified.ok, verified.out);
+      const certs = spawnSync(
+        'openssl',
+        ['pkcs7', '-inform', 'DER', '-in', path.join(dump, 'slice0-cms.der'), '-print_certs', '-noout'],
+        { ...CHILD_LIMIT, encoding: 'utf8' },
+      );
+      assert.match(certs.stdout, new RegExp(`subject=.*CN ?= ?${pki.developerId.commonName.replace(/[()]/g, '\\$&')}`));
+      // A secure timestamp, from the local authority the task's environment names.
+      assert.ok(tsa.requests.length > 0, 'no time-stamp request');
+      // Our own verifier agrees (a test chain: valid, but not Apple's).
+      const verify = await runCliAsync(['verify', binary]);
+      assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+
+      // The password is in no file of the workspace and in no log of VS Code's (ours included).
+      assert.deepEqual(filesHolding(p12Workspace, password), []);
+      assert.deepEqual(filesHolding(path.join(userData, 'logs'), password), []);
+    } finally {
+      page = previous;
+    }
   });
 });
