@@ -16,7 +16,6 @@
  * bundle of the same length can never meet an old cache. `NODE_DISABLE_COMPILE_CACHE` turns it off and
  * `NODE_COMPILE_CACHE` moves it, as they do for Node's own compile cache.
  */
-import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -70,8 +69,7 @@ const wrap = (source: string) => `(function (exports, require, module, __filenam
 
 export function loadCompiled(file: string, use = ''): unknown {
   const bytes = readFileBounded(file);
-  // esbuild writes ASCII (it escapes the rest), which decodes faster as latin1, to the same text.
-  const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+  const source = bytes.toString('utf8');
   let cacheFile: string | null = null;
   let cachedData: Buffer | undefined;
   try {
