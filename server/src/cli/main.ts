@@ -104,9 +104,9 @@ export function runProcess(argv: string[], context: CliContext = {}): void {
   });
   void main(argv, defaultOut, defaultErr, context).then((code) => {
     process.exitCode = code;
-    // The command is done: exit now, unless some output is still queued (writes to files, pipes and terminals are
-    // synchronous on Linux and macOS; to a pipe on Windows they are not). Exiting skips freeing this process's heap
-    // and its page-hashing workers' one by one, which took about 6 ms after verifying a large binary.
+    // The command is done: exit now, unless some output is still queued (Node writes to files and terminals at once,
+    // and to pipes on Linux; a pipe on macOS or Windows may still hold some). Exiting skips freeing this process's
+    // heap and its page-hashing workers' one piece at a time, which took about 6 ms after verifying a large binary.
     if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
   });
 }
