@@ -21,7 +21,10 @@ interface Definition extends vscode.TaskDefinition {
   artifact?: string;
 }
 
-export class PipelineTasks implements vscode.TaskProvider {
+export class PipelineTasks implements vscode.TaskProvider, vscode.Disposable {
+  /** Our terminals whose process runs: stopped when the extension is (a reload), as VS Code stops its own. */
+  private readonly running = new Set<ProcessTerminal>();
+
   constructor(
     private readonly cli: string,
     private readonly secrets: vscode.SecretStorage,
@@ -46,6 +49,10 @@ export class PipelineTasks implements vscode.TaskProvider {
     return folder ? this.task(definition, folder) : undefined;
   }
 
+  dispose(): void {
+    for (const terminal of this.running) terminal.close();
+  }
+
   /** The task for a step, or undefined when the settings it needs are missing (the palette commands explain). */
   async task(definition: Definition, folder: vscode.WorkspaceFolder): Promise<vscode.Task | undefined> {
     const settings = pipelineSettings(folder);
@@ -61,15 +68,17 @@ export class PipelineTasks implements vscode.TaskProvider {
     const command = { command: process.execPath, args: [this.cli, ...args], cwd: folder.uri.fsPath };
     const carriesSecret = Object.keys(await secretEnv(this.secrets, settings, definition.step)).length > 0;
     const execution = carriesSecret
-      ? new vscode.CustomExecution(
-          async () =>
-            new ProcessTerminal({
-              ...command,
-              // Read again as the task starts (the latest ones), and held by nothing VS Code keeps.
-              env: { ...plain, ...(await secretEnv(this.secrets, settings, definition.step)) },
-              echo: commandLine(['go-macos-sign', ...args]),
-            }),
-        )
+      ? new vscode.CustomExecution(async () => {
+          const terminal = new ProcessTerminal({
+            ...command,
+            // Read again as the task starts (the latest ones), and held by nothing VS Code keeps.
+            env: { ...plain, ...(await secretEnv(this.secrets, settings, definition.step)) },
+            echo: commandLine(['go-macos-sign', ...args]),
+          });
+          this.running.add(terminal);
+          terminal.onDidClose(() => this.running.delete(terminal));
+          return terminal;
+        })
       : new vscode.ProcessExecution(command.command, command.args, { cwd: command.cwd, env: plain });
     const matchers =
       definition.step === 'build' || definition.step === 'release'

@@ -266,6 +266,21 @@ process.exit(7);
     });
   }
 
+  it("the provider's dispose (the extension stopping, as on a reload) stops a task process still running", async () => {
+    const waiting = path.join(tempDir(), 'cli.js');
+    fs.writeFileSync(waiting, "console.log('ready'); setInterval(() => {}, 1000);\n");
+    const provider = new PipelineTasks(waiting, secrets as never);
+    const task = (await provider.task({ type: 'go-macos-sign', step: 'sign' }, folder as never)) as unknown as {
+      execution: { callback: (d: unknown) => Promise<ProcessTerminal> };
+    };
+    const terminal = await task.execution.callback({});
+    const { code } = await run(terminal, async (seen) => {
+      await waitUntil('the task process to start', () => seen().includes('ready'));
+      provider.dispose();
+    });
+    assert.equal(code, 143);
+  });
+
   it('a step without a secret stays a process task, unchanged: build, lint, verify, staple', async () => {
     for (const step of ['build', 'lint', 'verify', 'staple'] as const) {
       const task = (await tasks().task({ type: 'go-macos-sign', step }, folder as never)) as unknown as {
