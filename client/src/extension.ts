@@ -46,6 +46,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GoMaco
       vscode.workspace.onDidGrantWorkspaceTrust(() => (tree.message = undefined)),
       vscode.window.registerFileDecorationProvider(view),
       vscode.tasks.registerTaskProvider(TASK_TYPE, tasks),
+      tasks,
       notarizer,
     );
     // Test Explorer, CodeLens and language status: each only registers here; their work comes later (see each module).

@@ -1,9 +1,16 @@
 /**
  * Task provider `go-macos-sign`: one task per pipeline step, each running the CLI command a terminal or CI would run,
  * so the terminal shows the same lines as a CI log. Nothing is offered or run in an untrusted workspace.
+ *
+ * A task whose CLI needs a secret (the .p12 password, the notary API key, from secret storage) runs in our own
+ * terminal (`processTerminal.ts`, a CustomExecution) that reads the secrets when the task starts and hands them to
+ * the child's environment only: a ProcessExecution's environment is part of what VS Code saves to revive a running
+ * task terminal after a reload, so it must never hold one. Tasks without a secret stay ProcessExecutions (VS Code
+ * revives those after a reload). Definitions, labels, groups and problem matchers are the same either way.
  */
 import * as vscode from 'vscode';
 import { cliArgs, SettingsError, Step } from './pipelineArgs';
+import { commandLine, ProcessTerminal } from './processTerminal';
 import { pipelineSettings, secretEnv } from './settings';
 
 export const TASK_TYPE = 'go-macos-sign';
@@ -14,7 +21,10 @@ interface Definition extends vscode.TaskDefinition {
   artifact?: string;
 }
 
-export class PipelineTasks implements vscode.TaskProvider {
+export class PipelineTasks implements vscode.TaskProvider, vscode.Disposable {
+  /** Our terminals whose process runs: stopped when the extension is (a reload), as VS Code stops its own. */
+  private readonly running = new Set<ProcessTerminal>();
+
   constructor(
     private readonly cli: string,
     private readonly secrets: vscode.SecretStorage,
@@ -39,6 +49,10 @@ export class PipelineTasks implements vscode.TaskProvider {
     return folder ? this.task(definition, folder) : undefined;
   }
 
+  dispose(): void {
+    for (const terminal of this.running) terminal.close();
+  }
+
   /** The task for a step, or undefined when the settings it needs are missing (the palette commands explain). */
   async task(definition: Definition, folder: vscode.WorkspaceFolder): Promise<vscode.Task | undefined> {
     const settings = pipelineSettings(folder);
@@ -49,11 +63,23 @@ export class PipelineTasks implements vscode.TaskProvider {
       if (error instanceof SettingsError) return undefined;
       throw error;
     }
-    const env = { ELECTRON_RUN_AS_NODE: '1', ...(await secretEnv(this.secrets, settings, definition.step)) };
-    const execution = new vscode.ProcessExecution(process.execPath, [this.cli, ...args], {
-      cwd: folder.uri.fsPath,
-      env,
-    });
+    // VS Code's executable is Electron; this makes it a plain Node for the CLI.
+    const plain = { ELECTRON_RUN_AS_NODE: '1' };
+    const command = { command: process.execPath, args: [this.cli, ...args], cwd: folder.uri.fsPath };
+    const carriesSecret = Object.keys(await secretEnv(this.secrets, settings, definition.step)).length > 0;
+    const execution = carriesSecret
+      ? new vscode.CustomExecution(async () => {
+          const terminal = new ProcessTerminal({
+            ...command,
+            // Read again as the task starts (the latest ones), and held by nothing VS Code keeps.
+            env: { ...plain, ...(await secretEnv(this.secrets, settings, definition.step)) },
+            echo: commandLine(['go-macos-sign', ...args]),
+          });
+          this.running.add(terminal);
+          terminal.onDidClose(() => this.running.delete(terminal));
+          return terminal;
+        })
+      : new vscode.ProcessExecution(command.command, command.args, { cwd: command.cwd, env: plain });
     const matchers =
       definition.step === 'build' || definition.step === 'release'
         ? ['$go']

@@ -492,6 +492,22 @@ export interface CiSecret {
   command: string;
 }
 
+/** `go-macos-sign identity --json`: the identity the builtin signer would sign with (exit 2 and no JSON if none). */
+export interface IdentityJson {
+  /** The leaf certificate's common name, e.g. "Developer ID Application: NAME (TEAMID)". */
+  name: string;
+  /** The leaf subject's organizational unit: Apple's team id. */
+  teamId: string | null;
+  /** The certificate type by Apple's extension OIDs: `developer-id-application`, …, or `other` (not Apple's). */
+  kind: string;
+  /** The same, as Apple's developer portal names it, e.g. "Developer ID Application". */
+  kindName: string;
+  /** The end of the leaf certificate's validity, ISO 8601. */
+  notAfter: string;
+  /** How many certificates above the leaf the signature will carry. */
+  chain: number;
+}
+
 /** `go-macos-sign init ci --json`: the file written (or edited), what changed, and the secrets to create. */
 export interface InitCiJson {
   /** The workflow (or .goreleaser.yaml) path, absolute. */

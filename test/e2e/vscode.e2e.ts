@@ -1101,4 +1101,104 @@ describe('Choose Signing Identity… with a .p12 file, then Sign… with the bui
       page = previous;
     }
   });
+
+  it('a wrong .p12 password saves nothing; the sign task runs in its own terminal (secrets stay out of what VS Code keeps): its output, its exit code, and a problem matcher on it', async () => {
+    const previous = page;
+    page = p12Page;
+    const original = fs.readFileSync(binary);
+    try {
+      const settingsFile = path.join(p12Workspace, '.vscode', 'settings.json');
+      const before = fs.readFileSync(settingsFile, 'utf8');
+      // The picker opens the .p12 with the password before it saves anything.
+      await paletteCommand('Go macOS: Choose Signing Identity');
+      await quickInputWith('Sign with which identity?');
+      await page.keyboard.type('.p12');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Use a .p12 file' }).first().waitFor();
+      await page.keyboard.press('Enter');
+      await quickInputWith('Developer ID Application identity (.p12)');
+      const input = page.locator('.quick-input-widget:not([style*="display: none"]) input');
+      for (let i = 0; i < 5 && (await input.inputValue()) !== p12File; i++) {
+        await input.fill(p12File);
+        await page.waitForTimeout(1_000);
+      }
+      await page.keyboard.press('Enter');
+      await quickInputWith('Password of');
+      await page.keyboard.type('not-the-password');
+      await page.keyboard.press('Enter');
+      const refused = page.locator('.notifications-toasts .notification-toast', { hasText: 'Nothing saved' });
+      await refused.waitFor({ timeout: 60_000 });
+      assert.match(await refused.innerText(), /the password does not open \S*developer-id\.p12/);
+      await shot('11-wrong-p12-password');
+      assert.equal(fs.readFileSync(settingsFile, 'utf8'), before);
+
+      // A sign that fails: dist/hello is no longer a program. The task's terminal (ours: a CustomExecution, since the
+      // task carries the .p12 password) echoes the command, prints the CLI's error and reports its exit code, 2. The
+      // signer opened the .p12 with the password saved first: the wrong one was not stored.
+      fs.writeFileSync(binary, 'not a program\n');
+      await paletteCommand('Terminal: Kill All Terminals');
+      await paletteCommand('Go macOS: Sign…');
+      const terminalText = async () =>
+        (await page.locator('.terminal-wrapper .xterm-rows').allInnerTexts()).join('').replace(/\n/g, '');
+      let text = '';
+      for (const until = Date.now() + 60_000; Date.now() < until && !/exit code: 2/.test(text);) {
+        await page.waitForTimeout(500);
+        text = await terminalText();
+      }
+      await shot('11-sign-task-exit-code');
+      assert.match(
+        text,
+        /> go-macos-sign sign --p12 \S*developer-id\.p12/,
+        `${text}\n--- extension log ---\n${extensionLog()}`,
+      );
+      assert.match(text, /go-macos-sign: \S*dist\/hello: not a Mach-O file/);
+      assert.match(text, /terminated with exit code: 2/);
+
+      // A problem matcher reads that terminal's text, as it reads a process task's: the sign task customized in
+      // tasks.json with a matcher for the CLI's error line puts it in the Problems panel.
+      fs.writeFileSync(
+        path.join(p12Workspace, '.vscode', 'tasks.json'),
+        JSON.stringify(
+          {
+            version: '2.0.0',
+            tasks: [
+              {
+                type: 'go-macos-sign',
+                step: 'sign',
+                label: 'e2e sign with a matcher',
+                problemMatcher: {
+                  owner: 'e2e-sign',
+                  source: 'e2e-sign',
+                  fileLocation: 'absolute',
+                  pattern: { regexp: '^go-macos-sign: (.+): (not a Mach-O file)$', kind: 'file', file: 1, message: 2 },
+                },
+              },
+            ],
+          },
+          null,
+          2,
+        ),
+      );
+      await page.waitForTimeout(2_000);
+      await paletteCommand('Terminal: Kill All Terminals');
+      await paletteCommand('Tasks: Run Task');
+      await quickInputWith('');
+      await page.keyboard.type('e2e sign with a matcher');
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'e2e sign with a matcher' }).first();
+      await row.waitFor({ timeout: 30_000 });
+      await row.click();
+      // The Problems tab, clicked: Ctrl+Shift+M would go to the focused terminal.
+      await page.locator('.part.panel .composite-bar .action-item', { hasText: 'Problems' }).first().click();
+      const rows = await problems((r) => r.some((t) => t.includes('not a Mach-O file')), 60_000);
+      await shot('11-matcher-on-custom-execution');
+      // Nothing else reports this file (the Problems panel was empty after the Sign… run above): the matcher did.
+      assert.ok(
+        rows.some((t) => t.includes('not a Mach-O file')),
+        `${rows.join('\n')}\n--- terminal ---\n${await terminalText()}\n--- extension log ---\n${extensionLog()}`,
+      );
+      assert.ok(!(await page.locator('body').innerText()).includes(pki.password), 'the password is on screen');
+    } finally {
+      fs.writeFileSync(binary, original);
+      page = previous;
+    }
+  });
 });

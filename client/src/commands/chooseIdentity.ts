@@ -2,9 +2,14 @@
  * "Choose Signing Identity…": a .p12 file (any OS: the builtin signer; its password goes to VS Code's secret storage,
  * the path to the workspace settings), or on macOS one of the keychain's code-signing identities
  * (`security find-identity`), or a keychain identity typed by name (for a Mac that runs the tasks remotely).
+ * A .p12 is opened with its password (the bundled CLI's `identity`, the password in its environment only) before
+ * anything is saved: a password that does not open it, or an identity that cannot sign, is one message and no change.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { runCli } from '../cliProcess';
 import { parseIdentities } from '../pipelineArgs';
+import type { IdentityJson } from '../../../server/src/protocol';
 import { p12PasswordSecret, pipelineSettings } from '../settings';
 import type { ClientCommand, CommandContext } from './registry';
 
@@ -70,12 +75,39 @@ async function chooseIdentity(c: CommandContext): Promise<void> {
     title: `Password of ${vscode.workspace.asRelativePath(file)}`,
     prompt: 'Kept in VS Code secret storage and passed to the signer in its environment, never in settings',
     password: true,
+    ignoreFocusOut: true,
   });
   if (password === undefined) return;
+  const opened = await openP12(c, file, password);
+  if (typeof opened === 'string') {
+    void vscode.window.showErrorMessage(`Nothing saved: ${opened}.`);
+    return;
+  }
   const p12 = vscode.workspace.asRelativePath(file, false);
   await c.extension.secrets.store(p12PasswordSecret(p12), password);
   await save('signing.p12', p12);
-  c.log.info(`signing with ${p12} (its password is in secret storage)`);
+  c.log.info(`signing with ${p12} as ${opened.name} (its password is in secret storage)`);
+}
+
+/** Opens the .p12 as the signer will (the CLI's `identity`): the identity, or the one-line reason it cannot sign. */
+async function openP12(c: CommandContext, file: vscode.Uri, password: string): Promise<IdentityJson | string> {
+  const cwd = vscode.workspace.getWorkspaceFolder(file)?.uri.fsPath ?? path.dirname(file.fsPath);
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: `Opening ${path.basename(file.fsPath)}` },
+      () =>
+        runCli(c.cli, ['identity', '--json', '--p12', file.fsPath], {
+          cwd,
+          env: { GO_MACOS_SIGN_P12_PASSWORD: password },
+        }),
+    );
+    if (result.code === 0) return JSON.parse(result.stdout) as IdentityJson;
+    // The CLI's one line (it never holds the password), without its "go-macos-sign: " prefix.
+    const line = result.stderr.trim().split('\n').pop() ?? '';
+    return line.replace(/^go-macos-sign: /, '') || `${path.basename(file.fsPath)} could not be opened`;
+  } catch (error) {
+    return `${path.basename(file.fsPath)} could not be opened (${error instanceof Error ? error.message : 'unknown error'})`;
+  }
 }
 
 export const chooseIdentityCommand: ClientCommand = {

@@ -4,10 +4,11 @@
  */
 import type { Command } from './command';
 import { inspect, lint, verify } from './commands/check';
+import { identity } from './commands/identity';
 import { init } from './commands/init';
 import { RELEASE_COMMANDS } from './commands/release';
 
-export const COMMANDS: readonly Command[] = [inspect, verify, lint, ...RELEASE_COMMANDS, init];
+export const COMMANDS: readonly Command[] = [inspect, verify, lint, ...RELEASE_COMMANDS, init, identity];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);
