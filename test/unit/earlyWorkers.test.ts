@@ -10,7 +10,13 @@ import { after, describe, it } from 'node:test';
 import { PAGE_HASHING_COMMANDS, startWorkersFor } from '../../server/src/cli/earlyWorkers';
 import { COMMANDS } from '../../server/src/cli/commands';
 import { hashPages } from '../../server/src/macho/pageHashes';
-import { machineThreads, PageWorker, PARALLEL_FROM } from '../../server/src/macho/pageWorkerHandle';
+import {
+  coreIsFree,
+  machineThreads,
+  PageWorker,
+  PARALLEL_FROM,
+  runnableThreads,
+} from '../../server/src/macho/pageWorkerHandle';
 import { adoptPageWorkers, PageRunCounts } from '../../server/src/macho/parallelPages';
 import { FileSource } from '../../server/src/macho/source';
 import { tempDir } from '../support/tools';
@@ -36,6 +42,14 @@ after(async () => {
 });
 
 describe('workers started by the executable', () => {
+  it('counts the threads that want a core now, this one among them', () => {
+    const now = runnableThreads();
+    assert.ok(Number.isFinite(now) && now >= 0);
+    if (process.platform === 'linux') assert.ok(now >= 1, `this thread runs, yet ${now} runnable`);
+    assert.equal(coreIsFree(1, 2), true);
+    assert.equal(coreIsFree(2, 2), false);
+  });
+
   it('names commands the CLI has', () => {
     const names = new Set(COMMANDS.map((c) => c.name));
     for (const name of PAGE_HASHING_COMMANDS) assert.ok(names.has(name), name);

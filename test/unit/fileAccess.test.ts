@@ -16,6 +16,7 @@ import {
   LIMITS,
   listDirectory,
   readFileBounded,
+  readKernelFile,
   readTextBounded,
   RegularFile,
 } from '../../server/src/fileAccess';
@@ -105,6 +106,16 @@ describe('reading a regular file', () => {
     assert.throws(() => copyFileBounded(from, to), /EEXIST/);
   });
 
+  it('reads a kernel file whose size stat gives as 0, to its end, within a bound', (t) => {
+    if (!fs.existsSync('/proc/loadavg')) return t.skip('no /proc here');
+    assert.equal(fs.statSync('/proc/loadavg').size, 0);
+    assert.match(readKernelFile('/proc/loadavg').toString('latin1'), /^[\d.]+ [\d.]+ [\d.]+ \d+\/\d+ \d+\n$/);
+    assert.equal(readKernelFile('/proc/loadavg', 4).length, 4);
+    const big = path.join(dir, 'big-kernel-file');
+    fs.writeFileSync(big, Buffer.alloc(5000));
+    assert.throws(() => readKernelFile(big), /larger than/);
+  });
+
   it('reads at offsets through RegularFile, its size fixed at open', async () => {
     const file = path.join(dir, 'ranges.bin');
     const bytes = seeded(10_000, 7);
@@ -165,9 +176,10 @@ describe('files that would block or never end', () => {
         await show(() => fa.RegularFile.open(a));
         await show(() => fa.readHead(a, 8));
         await show(() => fa.checkRegularFile(a));
+        await show(() => fa.readKernelFile(a));
       })();`;
-    assert.deepEqual(child(code, pipe), Array(5).fill(`${pipe}: not a regular file (a FIFO)`));
-    assert.deepEqual(child(code, '/dev/zero'), Array(5).fill('/dev/zero: not a regular file (a character device)'));
+    assert.deepEqual(child(code, pipe), Array(6).fill(`${pipe}: not a regular file (a FIFO)`));
+    assert.deepEqual(child(code, '/dev/zero'), Array(6).fill('/dev/zero: not a regular file (a character device)'));
   });
 
   it('opens non-blocking and checks the descriptor again: a FIFO swapped in after the first check is refused', () => {

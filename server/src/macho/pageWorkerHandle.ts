@@ -11,7 +11,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { isDirectory, regularFileSize } from '../fileAccess';
+import { isDirectory, readKernelFile, regularFileSize } from '../fileAccess';
 import type { PageWorkerJob, PageWorkerReply } from './pageWorker';
 
 /** Threads sharing one run, this one included. */
@@ -26,14 +26,31 @@ export function machineThreads(): number {
 }
 
 /**
- * Whether a core is free for a worker thread: the load average of the last minute (runnable processes, this one
- * included) is below the cores less half a core. A worker pays off only on a core of its own: on a machine whose
- * cores are all busy, its start-up (tens of milliseconds of CPU) and its hashing are taken from this thread's share,
- * and a whole-process verify of 90 MB measured about 30% slower with the worker than without. (Windows reports no
- * load average: a core counts as free there.)
+ * Whether a core is free for a worker thread: the threads runnable on the machine (this one included, see
+ * runnableThreads) are fewer than the cores less half a core. A worker pays off only on a core of its own: on a
+ * machine whose cores are all busy, its start-up (tens of milliseconds of CPU) and its hashing are taken from this
+ * thread's share, and a whole-process verify of 90 MB measured about 30% slower with the worker than without.
  */
-export function coreIsFree(load = loadavg()[0], cores = availableParallelism()): boolean {
+export function coreIsFree(load = runnableThreads(), cores = availableParallelism()): boolean {
   return load < cores - 0.5;
+}
+
+/**
+ * Threads that want a core now, this one included. On Linux, the kernel's count at this instant (/proc/loadavg's
+ * fourth field): the load average lags by a minute, so just after a build it still counts the build's compilers on
+ * a machine that is idle again. Elsewhere the load average of the last minute (Windows reports none: 0, a core counts
+ * as free).
+ */
+export function runnableThreads(): number {
+  if (process.platform === 'linux') {
+    try {
+      const running = /^\S+ \S+ \S+ (\d+)\//.exec(readKernelFile('/proc/loadavg').toString('latin1'));
+      if (running) return Number(running[1]);
+    } catch {
+      // No /proc (a container without it): the load average below.
+    }
+  }
+  return loadavg()[0];
 }
 
 /**
