@@ -802,7 +802,8 @@ describe('editor: Test Explorer, CodeLens and language status (issue 14)', () =>
     );
     fs.mkdirSync(path.join(workspace, 'cmd', 'tool'), { recursive: true });
     fs.writeFileSync(path.join(workspace, 'cmd', 'tool', 'main.go'), 'package main\n\nfunc main() {}\n');
-    await openFile('main.go');
+    // By its absolute path: cmd/tool/main.go also matches "main.go", and Quick Open may list it first.
+    await openFile(path.join(workspace, 'main.go'));
     const lens = page.locator('.monaco-editor .codelens-decoration', { hasText: 'Build for macOS' });
     await lens.first().waitFor({ timeout: 30_000 });
     const titles = (await page.locator('.monaco-editor .codelens-decoration').allInnerTexts()).join(' | ');
@@ -816,7 +817,7 @@ describe('editor: Test Explorer, CodeLens and language status (issue 14)', () =>
   });
 
   it('editor: the language status names the Go version and what signs and notarizes', async () => {
-    await openFile('main.go');
+    await openFile(path.join(workspace, 'main.go'));
     // Go is not on the extension host's PATH here: name it as a user would, in the machine-wide toolPaths.
     const { goTool } = require('../support/tools') as typeof import('../support/tools');
     const go = goTool();
@@ -832,7 +833,7 @@ describe('editor: Test Explorer, CodeLens and language status (issue 14)', () =>
       machine,
       JSON.stringify({ 'goMacosSign.toolPaths': { ...user['goMacosSign.toolPaths'], go } }, null, 2),
     );
-    await openFile('main.go');
+    await openFile(path.join(workspace, 'main.go'));
     const status = page.locator('.part.statusbar [id="status.languageStatus"]');
     await status.waitFor({ timeout: 30_000 });
     const until = Date.now() + 60_000;
