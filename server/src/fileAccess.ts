@@ -147,9 +147,22 @@ function readFully(fd: number, buffer: Buffer, length: number, position: number)
 /** A whole regular file, at most its kind's limit. Throws FileAccessError. */
 export function readFileBounded(file: string, limit: FileLimit = 'text'): Buffer {
   const { fd, size } = openSyncChecked(file, LIMITS[limit]);
+  return readAndClose(file, fd, size);
+}
+
+/**
+ * A small file the kernel writes as it is read (/proc/loadavg), whose size stat gives as 0: read to its end, at most
+ * `max` bytes. Throws FileAccessError for anything but a regular file.
+ */
+export function readKernelFile(file: string, max = 4096): Buffer {
+  return readAndClose(file, openSyncChecked(file, max).fd, max);
+}
+
+/** Up to `length` bytes from the start of the open `fd`, which it closes. */
+function readAndClose(file: string, fd: number, length: number): Buffer {
   try {
-    const bytes = Buffer.alloc(size);
-    return bytes.subarray(0, readFully(fd, bytes, size, 0));
+    const bytes = Buffer.alloc(length);
+    return bytes.subarray(0, readFully(fd, bytes, length, 0));
   } catch (error) {
     throw accessError(file, error);
   } finally {
@@ -158,22 +171,6 @@ export function readFileBounded(file: string, limit: FileLimit = 'text'): Buffer
 }
 
 /** A whole regular text file as UTF-8, at most its kind's limit. Throws FileAccessError. */
-/**
- * A small file the kernel writes as it is read (/proc/loadavg), whose size stat gives as 0: read to its end, at most
- * `max` bytes. Throws FileAccessError for anything but a regular file.
- */
-export function readKernelFile(file: string, max = 4096): Buffer {
-  const { fd } = openSyncChecked(file, max);
-  try {
-    const bytes = Buffer.alloc(max);
-    return bytes.subarray(0, readFully(fd, bytes, max, 0));
-  } catch (error) {
-    throw accessError(file, error);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 export function readTextBounded(file: string, limit: FileLimit = 'text'): string {
   return readFileBounded(file, limit).toString('utf8');
 }

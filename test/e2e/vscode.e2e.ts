@@ -135,6 +135,7 @@ async function startCodeServer(
   return `http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`;
 }
 
+/** A page on `url` in a browser context of its own (the workbench keeps state per context), once VS Code has loaded. */
 async function open(url: string): Promise<Page> {
   const p = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   // A loaded machine can take more than the default 30 s to serve the workbench's scripts.
@@ -143,6 +144,14 @@ async function open(url: string): Promise<Page> {
   // Let the extension host start and our extension activate.
   await p.waitForTimeout(5_000);
   return p;
+}
+
+/** Closes a page `open` made, with its browser context. */
+async function closePage(p: Page | undefined): Promise<void> {
+  await p
+    ?.context()
+    .close()
+    .catch(() => undefined);
 }
 
 async function shot(name: string): Promise<void> {
@@ -590,17 +599,11 @@ describe('Notarize… on Linux with an API key and the stand-in services', () =>
     };
     // Its own browser context, kept across the restart: the workbench keeps state in the browser, per origin.
     const url = await startCodeServer(apiWorkspace, { trust: true, extraEnv: restart.env, userData, port });
-    linuxPage = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    await linuxPage.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
-    await linuxPage.waitForSelector('.monaco-workbench', { timeout: 90_000 });
-    await linuxPage.waitForTimeout(5_000);
+    linuxPage = await open(url);
   });
 
   after(async () => {
-    await linuxPage
-      ?.context()
-      .close()
-      .catch(() => undefined);
+    await closePage(linuxPage);
     await tickets?.close();
     await notary?.close();
   });
@@ -970,17 +973,11 @@ describe('Choose Signing Identity… with a .p12 file, then Sign… with the bui
       userSettings: { 'terminal.integrated.gpuAcceleration': 'off' },
     });
     server = started[started.length - 1];
-    p12Page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    await p12Page.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
-    await p12Page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
-    await p12Page.waitForTimeout(5_000);
+    p12Page = await open(url);
   });
 
   after(async () => {
-    await p12Page
-      ?.context()
-      .close()
-      .catch(() => undefined);
+    await closePage(p12Page);
     await tsa?.stop();
     try {
       process.kill(-server.pid!, 'SIGTERM');
