@@ -1151,7 +1151,7 @@ describe('Choose Signing Identity… with a .p12 file, then Sign… with the bui
       assert.match(text, /go-macos-sign: \S*dist\/hello: not a Mach-O file/);
       // VS Code words a task that ends within moments of its start "failed to launch (exit code: 2)", a slower one
       // "terminated with exit code: 2": either way the exit code it reports is the CLI's.
-      assert.match(text, /(terminated with|failed to launch \()exit code: 2/);
+      assert.match(text, /(terminated with |failed to launch \()exit code: 2/);
 
       // A problem matcher reads that terminal's text, as it reads a process task's: the sign task customized in
       // tasks.json with a matcher for the CLI's error line puts it in the Problems panel.
