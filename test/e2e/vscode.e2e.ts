@@ -21,7 +21,7 @@ import { fakeTicket, startTicketServer, TicketServer } from '../support/ticketSe
 import { buildGo, npmPackage, REPO, runCliAsync, tempDir } from '../support/tools';
 import { startTsa, Tsa } from '../support/tsa';
 
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, chromium, Locator, Page } from 'playwright-core';
 import { prepare } from './environment';
 
 const SHOTS = path.join(REPO, 'test-results', 'e2e');
@@ -144,6 +144,31 @@ async function open(url: string): Promise<Page> {
   // Let the extension host start and our extension activate.
   await p.waitForTimeout(5_000);
   return p;
+}
+
+/** The quick input on screen once it shows `text` (a title, or a row), so typing goes where it should. */
+async function quickInputWith(text: string): Promise<void> {
+  await page
+    .locator('.quick-input-widget:not([style*="display: none"])', { hasText: text })
+    .waitFor({ timeout: 30_000 });
+}
+
+/**
+ * In "Choose Signing Identity", picks "Use a .p12 file…" and puts `file` in VS Code's own file dialog (the simple
+ * one, in the browser): pasted whole, since typed a key at a time the dialog's completion of each folder races the
+ * keys. Returns the dialog's input, for the caller to check and accept.
+ */
+async function pickP12File(file: string): Promise<Locator> {
+  await page.keyboard.type('.p12');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Use a .p12 file' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await quickInputWith('Developer ID Application identity (.p12)');
+  const input = page.locator('.quick-input-widget:not([style*="display: none"]) input');
+  for (let i = 0; i < 5 && (await input.inputValue()) !== file; i++) {
+    await input.fill(file);
+    await page.waitForTimeout(1_000);
+  }
+  return input;
 }
 
 /** Closes a page `open` made, with its browser context. */
@@ -505,13 +530,6 @@ describe('Notarize… on Linux with an API key and the stand-in services', () =>
         .flatMap((s) => s.verdict!.hashes.map(([, , cdhash]) => `2/2/${cdhash}`));
       return accepted.includes(name) ? fakeTicket(`ticket for ${name}`) : undefined;
     }
-  }
-
-  /** The quick input on screen once it shows `text` (a title, or a row), so typing goes where it should. */
-  async function quickInputWith(text: string): Promise<void> {
-    await page
-      .locator('.quick-input-widget:not([style*="display: none"])', { hasText: text })
-      .waitFor({ timeout: 30_000 });
   }
 
   /** Runs "Notarize…" on an artifact picked by name, each step waiting for what it types into. */
@@ -914,10 +932,6 @@ describe('Choose Signing Identity… with a .p12 file, then Sign… with the bui
   let server: ChildProcess;
   let p12Page: Page;
 
-  /** The quick input on screen once it shows `text` (a title, or a row), so typing goes where it should. */
-  const quickInputWith = (text: string) =>
-    page.locator('.quick-input-widget:not([style*="display: none"])', { hasText: text }).waitFor({ timeout: 30_000 });
-
   /**
    * Runs the palette command whose row reads exactly `title`, clicked: Enter would take the first row, which may be
    * another command whose title holds the same words ("Release (Build, Sign, Notarize)…" for "Sign…").
@@ -1002,18 +1016,7 @@ describe('Choose Signing Identity… with a .p12 file, then Sign… with the bui
         offered.join('\n'),
       );
       await shot('10-identity-pick');
-      await page.keyboard.type('.p12');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Use a .p12 file' }).first().waitFor();
-      await page.keyboard.press('Enter');
-
-      // VS Code's own file dialog (the simple one, in the browser): the path is pasted whole (typed a key at a time,
-      // the dialog's completion of each folder races the keys), then accepted once the dialog shows it.
-      await quickInputWith('Developer ID Application identity (.p12)');
-      const input = page.locator('.quick-input-widget:not([style*="display: none"]) input');
-      for (let i = 0; i < 5 && (await input.inputValue()) !== p12File; i++) {
-        await input.fill(p12File);
-        await page.waitForTimeout(1_000);
-      }
+      const input = await pickP12File(p12File);
       assert.equal(await input.inputValue(), p12File);
       await shot('10-identity-p12-file');
       await page.keyboard.press('Enter');
@@ -1110,15 +1113,7 @@ describe('Choose Signing Identity… with a .p12 file, then Sign… with the bui
       // The picker opens the .p12 with the password before it saves anything.
       await paletteCommand('Go macOS: Choose Signing Identity');
       await quickInputWith('Sign with which identity?');
-      await page.keyboard.type('.p12');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Use a .p12 file' }).first().waitFor();
-      await page.keyboard.press('Enter');
-      await quickInputWith('Developer ID Application identity (.p12)');
-      const input = page.locator('.quick-input-widget:not([style*="display: none"]) input');
-      for (let i = 0; i < 5 && (await input.inputValue()) !== p12File; i++) {
-        await input.fill(p12File);
-        await page.waitForTimeout(1_000);
-      }
+      await pickP12File(p12File);
       await page.keyboard.press('Enter');
       await quickInputWith('Password of');
       await page.keyboard.type('not-the-password');
