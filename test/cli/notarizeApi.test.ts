@@ -18,6 +18,9 @@ import { buildGo, REPO, runCli, runCliAsync, tempDir } from '../support/tools';
 const KEY_ID = 'ABCDE12345';
 const ISSUER = '69a6de7e-1a2b-47e3-e053-5b8c7c11a4d1';
 
+/** The API key options of `notarize`, for the .p8 file `key`. */
+const apiKey = (key: string) => ['--key', key, '--key-id', KEY_ID, '--issuer', ISSUER];
+
 describe('notarize through the Notary REST API, from the command line', () => {
   let fake: FakeNotary;
   let p8: string;
@@ -35,19 +38,7 @@ describe('notarize through the Notary REST API, from the command line', () => {
     assert.equal(runCli('sign', '--adhoc', binary).code, 0);
     const env = { ...fake.env, GO_MACOS_SIGN_STATE_DIR: path.join(dir, 'state') };
     // Ad hoc on purpose (the service's Invalid flow): --force past the pre-flight, which would stop it locally.
-    const args = [
-      'notarize',
-      '--json',
-      '--force',
-      '--key',
-      p8,
-      '--key-id',
-      KEY_ID,
-      '--issuer',
-      ISSUER,
-      '--timeout',
-      '60s',
-    ];
+    const args = ['notarize', '--json', '--force', ...apiKey(p8), '--timeout', '60s'];
     const r = await runCliAsync([...args, binary], env);
     assert.equal(r.code, 1, r.stderr);
     const out = JSON.parse(r.stdout);
@@ -76,7 +67,7 @@ describe('notarize through the Notary REST API, from the command line', () => {
       const binary = buildGo('arm64', dir);
       assert.equal(runCli('sign', '--adhoc', binary).code, 0);
       const env = { ...slow.env, GO_MACOS_SIGN_STATE_DIR: path.join(dir, 'state') };
-      const args = ['notarize', '--json', '--key', key, '--key-id', KEY_ID, '--issuer', ISSUER, '--timeout', '2s'];
+      const args = ['notarize', '--json', ...apiKey(key), '--timeout', '2s'];
       const first = await runCliAsync([...args, '--force', binary], env);
       assert.equal(JSON.parse(first.stdout).status, 'In Progress', first.stderr);
       assert.equal(slow.submissions.length, 1);
@@ -140,19 +131,7 @@ describe('notarize --via api killed and run again (multipart upload of a Develop
     const state = path.join(dir, 'state');
     // 5 MiB parts (S3's smallest; the stand-in refuses smaller ones): the archive goes in 3 parts.
     const env = { ...fake.env, GO_MACOS_SIGN_STATE_DIR: state, GO_MACOS_SIGN_S3_PART_SIZE: String(5 * MiB) };
-    const args = [
-      'notarize',
-      '--json',
-      '--key',
-      p8,
-      '--key-id',
-      KEY_ID,
-      '--issuer',
-      ISSUER,
-      '--timeout',
-      '10m',
-      binary,
-    ];
+    const args = ['notarize', '--json', ...apiKey(p8), '--timeout', '10m', binary];
     const store = path.join(state, 'submissions.json');
     const saved = (): Submission[] => (fs.existsSync(store) ? JSON.parse(fs.readFileSync(store, 'utf8')) : []);
     /** The CLI in a child process, killed with SIGKILL once `until` holds. */
